@@ -1,0 +1,189 @@
+"""The typed model of rolegate.yaml. Field-level rules live here; cross-references live in validate.py."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from rolegate.model import naming
+from rolegate.model.durations import MAX_SESSION, MIN_SESSION, format_duration, parse_duration
+
+ALL_ACCOUNTS = "*"
+
+
+def _fail(message: str) -> PydanticCustomError:
+    return PydanticCustomError("rolegate", message)
+
+
+def _account_id(value: Any) -> Any:
+    # An unquoted 12-digit id arrives as an int; fewer digits means YAML dropped leading zeros.
+    if isinstance(value, bool):
+        raise _fail("an account id is 12 digits in quotes, like \"111111111111\"")
+    if isinstance(value, int):
+        text = str(value)
+        if len(text) == 12:
+            return text
+        raise _fail(
+            f"{value} is not a 12-digit account id (unquoted, YAML drops leading zeros); "
+            'write it in quotes, like id: "012345678901"'
+        )
+    if isinstance(value, str) and naming.ACCOUNT_ID_RE.match(value):
+        return value
+    raise _fail(f"{value!r} is not a 12-digit account id")
+
+
+def _colour(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            naming.colour_hex(value)
+        except ValueError:
+            pass
+        else:
+            return value
+    raise _fail(f"{value!r} is not a colour; use green, yellow, orange, red, blue or a hex like b7ca9d")
+
+
+def _duration(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise _fail(f"{value!r} is not a duration; write it like 15m, 1h or 12h")
+    if isinstance(value, int):
+        raise _fail(f"{value} has no unit; write it like {format_duration(value) if value else '1h'}")
+    try:
+        seconds = parse_duration(value)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if not MIN_SESSION <= seconds <= MAX_SESSION:
+        raise _fail(f"{value} is outside what IAM allows for a role session: 15m to 12h")
+    return value
+
+
+AccountId = Annotated[str, BeforeValidator(_account_id)]
+Colour = Annotated[str, BeforeValidator(_colour)]
+Duration = Annotated[str, BeforeValidator(_duration)]
+
+
+def _iam_name(kind: str, max_len: int) -> Any:
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or not value:
+            raise _fail(f"a {kind} name is a non-empty string")
+        if len(value) > max_len or not naming.IAM_NAME_RE.match(value):
+            raise _fail(
+                f"{value!r} is not a valid IAM {kind} name "
+                f"(up to {max_len} of letters, digits and + = , . @ _ -)"
+            )
+        return value
+
+    return check
+
+
+def _policy_ref(value: Any) -> Any:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail("a policy is an AWS managed policy name like AdministratorAccess, or a policy ARN")
+    if value.startswith("arn:") and ":policy/" not in value:
+        raise _fail(f"{value!r} is an ARN but not of a policy (arn:aws:iam::<account>:policy/<name>)")
+    if not value.startswith("arn:") and not naming.IAM_NAME_RE.match(value.replace("/", "")):
+        raise _fail(f"{value!r} is not a policy name; use a name like ReadOnlyAccess or a full policy ARN")
+    return value
+
+
+PolicyRef = Annotated[str, BeforeValidator(_policy_ref)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class PasswordPolicy(Strict):
+    """IAM's account password policy for the hub, where people sign in."""
+
+    minimum_length: int = Field(14, ge=6, le=128)
+    require_symbols: bool = True
+    require_numbers: bool = True
+    require_uppercase: bool = True
+    require_lowercase: bool = True
+    max_age_days: int | None = Field(None, ge=1, le=1095)
+    reuse_prevention: int | None = Field(None, ge=1, le=24)
+    allow_users_to_change_password: bool = True
+    hard_expiry: bool = False
+
+
+class Organization(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+    hub: str
+    region: str = Field("us-east-1", pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+    bootstrap_role: Annotated[str, BeforeValidator(_iam_name("role", 64))] = "OrganizationAccountAccessRole"
+    password_policy: PasswordPolicy | None = None
+
+
+class Account(Strict):
+    id: AccountId | None = None
+    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    alias: str | None = None
+    color: Colour | None = None
+
+    @field_validator("alias")
+    @classmethod
+    def _alias(cls, value: str | None) -> str | None:
+        if value is not None and not naming.ALIAS_RE.match(value):
+            raise _fail(
+                f"{value!r} is not a valid account alias "
+                "(3 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen)"
+            )
+        return value
+
+
+RoleName = Annotated[str, BeforeValidator(_iam_name("role", 64))]
+GroupName = Annotated[str, BeforeValidator(_iam_name("group", 128))]
+UserName = Annotated[str, BeforeValidator(_iam_name("user", 64))]
+
+
+class Role(Strict):
+    accounts: list[str] = Field(min_length=1)
+    policies: list[PolicyRef] = Field(default_factory=list)
+    require_mfa: bool = True
+    max_session: Duration = "1h"
+
+    @property
+    def max_session_seconds(self) -> int:
+        return parse_duration(self.max_session)
+
+
+class Group(Strict):
+    assume: dict[str, list[str]] = Field(default_factory=dict)
+    policies: list[PolicyRef] = Field(default_factory=list)
+
+
+class User(Strict):
+    groups: list[str] = Field(default_factory=list)
+    console: bool = False
+    mfa: Literal["required", "optional"] = "optional"
+
+
+class Config(Strict):
+    version: Literal[1]
+    organization: Organization
+    accounts: dict[str, Account] = Field(min_length=1)
+    roles: dict[RoleName, Role] = Field(default_factory=dict)
+    groups: dict[GroupName, Group] = Field(default_factory=dict)
+    users: dict[UserName, User] = Field(default_factory=dict)
+
+    # Helpers the compiler and writers share, so "*" means one thing everywhere.
+    def spokes(self) -> list[str]:
+        return [a for a in self.accounts if a != self.organization.hub]
+
+    def expand(self, accounts: list[str]) -> list[str]:
+        """Account names in file order; `*` means every account but the hub."""
+        wanted: set[str] = set()
+        for a in accounts:
+            wanted.update(self.spokes() if a == ALL_ACCOUNTS else [a])
+        return [a for a in self.accounts if a in wanted]
+
+    def role_accounts(self, role: str) -> list[str]:
+        return self.expand(self.roles[role].accounts)
+
+    def hub_id(self) -> str:
+        hub = self.accounts[self.organization.hub].id
+        assert hub is not None, "validate() ensures the hub has an id"
+        return hub

@@ -1,0 +1,309 @@
+"""Load rolegate.yaml: ruamel.yaml keeps line numbers, pydantic checks fields, validate.py the references.
+
+Every problem is collected and raised together as one ConfigError, each naming file, line, column and field.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from rolegate.errors import ConfigError, Diagnostic, LocalFileError
+from rolegate.model.config import Config
+from rolegate.model.validate import Issue, Loc, check, did_you_mean
+
+
+@dataclass
+class Source:
+    """The text of a config file and its YAML tree, to point at any field by its path."""
+
+    filename: str
+    text: str
+    tree: Any = None
+    lines: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.lines = self.text.splitlines()
+
+    def position(self, loc: Loc, at_key: bool = False) -> tuple[int | None, int | None, int]:
+        """(line, column, width), 1-based, of the deepest node of `loc` present in the file."""
+        node = self.tree
+        found: tuple[int, int] | None = None
+        width = 1
+        for i, part in enumerate(loc):
+            last = i == len(loc) - 1
+            if part == "[key]":  # pydantic's marker for a bad mapping key: we already point at the key
+                break
+            if isinstance(node, CommentedMap) and part in node:
+                child = node[part]
+                block = isinstance(child, (CommentedMap, CommentedSeq)) and not child.fa.flow_style()
+                use_key = (last and at_key) or block or (i + 1 < len(loc) and loc[i + 1] == "[key]")
+                found = node.lc.key(part) if use_key else node.lc.value(part)
+                width = len(str(part)) if use_key else self._token_width(*found)
+                node = child
+            elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+                found = node.lc.item(part)
+                width = self._token_width(*found)
+                node = node[part]
+            else:
+                break
+        if found is None:
+            return None, None, 1
+        return found[0] + 1, found[1] + 1, width
+
+    def _token_width(self, line: int, col: int) -> int:
+        if line >= len(self.lines):
+            return 1
+        rest = self.lines[line][col:]
+        if rest[:1] in ("'", '"'):
+            end = rest.find(rest[0], 1)
+            return end + 1 if end > 0 else len(rest)
+        for stop in (",", "]", "}", " #"):
+            cut = rest.find(stop)
+            if cut > 0:
+                rest = rest[:cut]
+        return max(1, len(rest.rstrip()))
+
+    def line_text(self, line: int | None) -> str | None:
+        if line is None or not 1 <= line <= len(self.lines):
+            return None
+        return self.lines[line - 1]
+
+
+@dataclass
+class Loaded:
+    config: Config
+    source: Source
+    warnings: list[Diagnostic]
+    path: Path | None = None
+
+
+def format_loc(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        if part == "[key]":
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _to_plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k) if not isinstance(k, str) else k: _to_plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_to_plain(v) for v in node]
+    if hasattr(node, "value") and type(node).__name__ == "ScalarBoolean":
+        return bool(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, bool):
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return node
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    """The pydantic model that owns the last element of `loc` (for 'did you mean' on unknown keys)."""
+    current: Any = Config
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if part not in current.model_fields:
+                return None
+            current = current.model_fields[str(part)].annotation
+        elif typing.get_origin(current) in (dict, list):
+            current = typing.get_args(current)[-1]
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[0] if len(args) == 1 else annotation
+            if len(args) != 1:
+                return annotation
+        else:
+            return annotation
+
+
+_TYPE_MESSAGES = {
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "int_parsing": "expected a whole number",
+    "int_type": "expected a whole number",
+    "string_type": "expected a text value",
+    "list_type": "expected a list, like [development, production]",
+    "dict_type": "expected a mapping of names to settings",
+    "model_type": "expected a mapping of settings",
+}
+
+_PATTERN_MESSAGES = {
+    "name": "is the prefix of CLI profiles: letters, digits, '.', '_' and '-', up to 40",
+    "region": "is not an AWS region name like us-west-2",
+    "email": "is not an email address",
+}
+
+
+def _pydantic_issues(error: ValidationError) -> list[Issue]:
+    issues: list[Issue] = []
+    for err in error.errors(include_url=False):
+        loc: Loc = tuple(err["loc"])
+        kind = err["type"]
+        given = err.get("input")
+        if kind == "missing":
+            parent, name = loc[:-1], loc[-1]
+            issues.append(Issue(parent, f"{name!r} is required", None, at_key=True))
+        elif kind == "extra_forbidden":
+            model = _model_at(loc[:-1])
+            known = list(model.model_fields) if model else []
+            hint = did_you_mean(str(loc[-1]), known)
+            fields = f"allowed here: {', '.join(known)}" if known else None
+            hint = f"{hint}  {fields}" if hint and fields else hint or fields
+            issues.append(Issue(loc, f"unknown field {loc[-1]!r}", hint, at_key=True))
+        elif kind == "literal_error":
+            expected = err.get("ctx", {}).get("expected", "")
+            issues.append(Issue(loc, f"{given!r} is not allowed; expected {expected}"))
+        elif kind == "string_pattern_mismatch":
+            what = _PATTERN_MESSAGES.get(str(loc[-1]), "has the wrong format")
+            issues.append(Issue(loc, f"{given!r} {what}"))
+        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            ctx = err.get("ctx", {})
+            bound = next(iter(ctx.values()), "")
+            word = "at least" if kind.startswith("greater") else "at most"
+            issues.append(Issue(loc, f"{given!r} must be {word} {bound}"))
+        elif kind == "too_short":
+            issues.append(Issue(loc, "must not be empty", at_key=True))
+        elif kind in _TYPE_MESSAGES:
+            issues.append(Issue(loc, f"{_TYPE_MESSAGES[kind]}, got {_describe(given)}"))
+        else:
+            issues.append(Issue(loc, str(err["msg"])))
+    return issues
+
+
+def _prune(plain: Any, locs: list[Loc]) -> Config | None:
+    """The config with every invalid field removed, when that leaves a valid one; else None."""
+    import copy
+
+    data = copy.deepcopy(plain)
+    for loc in locs:
+        if any(isinstance(p, int) or p == "[key]" for p in loc) or len(loc) < 2:
+            return None  # removing list items would shift the positions we report; give up quietly
+        parent = data
+        for part in loc[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        if not isinstance(parent, dict) or loc[-1] not in parent:
+            return None  # a missing required field: nothing to remove
+        del parent[loc[-1]]
+    try:
+        return Config.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _diagnostic(source: Source, issue: Issue) -> Diagnostic:
+    line, col, width = source.position(issue.loc, issue.at_key)
+    return Diagnostic(
+        file=source.filename,
+        line=line,
+        column=col,
+        path=format_loc(issue.loc),
+        message=issue.message,
+        hint=issue.hint,
+        source=source.line_text(line),
+        width=width,
+        severity=issue.severity,
+    )
+
+
+def parse(text: str, filename: str = "rolegate.yaml") -> Loaded:
+    """Parse and validate config text; raises ConfigError with every problem found."""
+    source = Source(filename, text)
+    try:
+        tree = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        problem = (exc.problem or "not valid YAML").strip()
+        if "duplicate key" in problem or "found duplicate key" in str(exc):
+            problem = "a key is written twice in the same mapping"
+        raise ConfigError(
+            [
+                Diagnostic(
+                    filename, line, col, "(yaml)", problem,
+                    "fix the YAML syntax at this spot", source.line_text(line),
+                )
+            ]
+        ) from None
+    source.tree = tree
+    if not isinstance(tree, CommentedMap):
+        raise ConfigError(
+            [Diagnostic(filename, 1, 1, "(top level)", "the file must be a mapping with version, "
+                        "organization, accounts, …", "start from `rolegate init`")]
+        )
+    plain = _to_plain(tree)
+    try:
+        config = Config.model_validate(plain)
+    except ValidationError as exc:
+        field_issues = _pydantic_issues(exc)
+        # Report the reference problems too, not only the first layer: drop the invalid fields and look again.
+        pruned = _prune(plain, [tuple(e["loc"]) for e in exc.errors()])
+        ref_issues = check(pruned) if pruned is not None else []
+        found = [_diagnostic(source, i) for i in field_issues + ref_issues if i.severity == "error"]
+        raise ConfigError(sorted(found, key=lambda d: (d.line or 0, d.column or 0))) from None
+    found = [_diagnostic(source, i) for i in check(config)]
+    errors = [d for d in found if d.severity == "error"]
+    if errors:
+        raise ConfigError(sorted(found, key=lambda d: (d.line or 0, d.column or 0)))
+    return Loaded(config, source, [d for d in found if d.severity != "error"])
+
+
+def load(path: Path) -> Loaded:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LocalFileError(
+            f"{path}: no such file",
+            "run `rolegate init` to write a commented example, or pass -c PATH",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LocalFileError(f"{path}: cannot read it ({exc})") from None
+    loaded = parse(text, str(path))
+    loaded.path = path
+    return loaded

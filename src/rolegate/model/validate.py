@@ -1,0 +1,189 @@
+"""Cross-reference and AWS-limit checks on a parsed config: pure, returns every problem at once.
+
+Field-level rules (types, formats) are pydantic's job in config.py; here we check what only the whole file
+can tell: names that point nowhere, ids used twice, and limits that would make apply fail half-way.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rolegate.model.config import ALL_ACCOUNTS, Config
+from rolegate.model.grants import grant_documents
+
+Loc = tuple[str | int, ...]
+
+# IAM quotas that apply would otherwise hit half-way through (default values; see IAM's quotas page).
+MAX_MANAGED_POLICIES_PER_ROLE = 10
+MAX_MANAGED_POLICIES_PER_GROUP = 10
+MAX_GROUPS_PER_USER = 10
+
+
+@dataclass(frozen=True)
+class Issue:
+    loc: Loc
+    message: str
+    hint: str | None = None
+    severity: str = "error"
+    at_key: bool = False  # point at the key rather than its value
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def _unknown(loc: Loc, kind: str, name: str, known: list[str]) -> Issue:
+    hint = did_you_mean(name, known)
+    listing = f"known {kind}s: {', '.join(known)}" if known else f"no {kind}s are defined"
+    return Issue(loc, f"unknown {kind} {name!r}", f"{hint}  {listing}" if hint else listing)
+
+
+def check(config: Config) -> list[Issue]:
+    """Every cross-reference problem in the file, in file order."""
+    issues: list[Issue] = []
+    accounts = list(config.accounts)
+    hub = config.organization.hub
+
+    if hub not in config.accounts:
+        issues.append(_unknown(("organization", "hub"), "account", hub, accounts))
+    elif config.accounts[hub].id is None:
+        issues.append(
+            Issue(
+                ("accounts", hub),
+                f"the hub account {hub!r} needs an id: rolegate signs in there",
+                "add its 12-digit id; `aws sts get-caller-identity` in the hub prints it",
+                at_key=True,
+            )
+        )
+
+    seen_ids: dict[str, str] = {}
+    seen_emails: dict[str, str] = {}
+    seen_aliases: dict[str, str] = {}
+    for name, account in config.accounts.items():
+        for value, seen, field, what in (
+            (account.id, seen_ids, "id", "id"),
+            (account.email.lower() if account.email else None, seen_emails, "email", "email"),
+            (account.alias, seen_aliases, "alias", "alias"),
+        ):
+            if value is None:
+                continue
+            if value in seen:
+                issues.append(
+                    Issue(
+                        ("accounts", name, field),
+                        f"{what} {value} is also the {what} of account {seen[value]!r}",
+                        f"each account has its own {what}",
+                    )
+                )
+            else:
+                seen[value] = name
+
+    spokes_without_id = [a for a in config.spokes() if config.accounts[a].id is None]
+
+    for role_name, role in config.roles.items():
+        for i, account in enumerate(role.accounts):
+            if account != ALL_ACCOUNTS and account not in config.accounts:
+                issues.append(_unknown(("roles", role_name, "accounts", i), "account", account, accounts))
+        if len(role.policies) > MAX_MANAGED_POLICIES_PER_ROLE:
+            issues.append(
+                Issue(
+                    ("roles", role_name, "policies"),
+                    f"{len(role.policies)} managed policies; IAM attaches at most "
+                    f"{MAX_MANAGED_POLICIES_PER_ROLE} to a role",
+                    "combine some into one customer managed policy, or raise the quota and split the role",
+                )
+            )
+        _check_duplicates(issues, ("roles", role_name, "policies"), role.policies, "policy")
+        _check_duplicates(issues, ("roles", role_name, "accounts"), role.accounts, "account")
+
+    roles = list(config.roles)
+    for group_name, group in config.groups.items():
+        for role_name, role_accounts in group.assume.items():
+            loc: Loc = ("groups", group_name, "assume", role_name)
+            if role_name not in config.roles:
+                issues.append(
+                    Issue(loc, *_split(_unknown(loc, "role", role_name, roles)), at_key=True)
+                )
+                continue
+            where = config.role_accounts(role_name)
+            for i, account in enumerate(role_accounts):
+                if account == ALL_ACCOUNTS:
+                    continue
+                if account not in config.accounts:
+                    issues.append(_unknown((*loc, i), "account", account, accounts))
+                elif account not in where:
+                    issues.append(
+                        Issue(
+                            (*loc, i),
+                            f"role {role_name!r} is not created in account {account!r}",
+                            f"it is created in: {', '.join(where) or 'no account'}; "
+                            f"add {account} to roles.{role_name}.accounts",
+                        )
+                    )
+            _check_duplicates(issues, loc, role_accounts, "account")
+        grant_count = len(grant_documents(config, group_name))
+        attached = len(group.policies) + grant_count
+        if attached > MAX_MANAGED_POLICIES_PER_GROUP:
+            issues.append(
+                Issue(
+                    ("groups", group_name),
+                    f"{attached} managed policies ({len(group.policies)} listed, {grant_count} for its grants); "
+                    f"IAM attaches at most {MAX_MANAGED_POLICIES_PER_GROUP} to a group",
+                    "split the group in two, or combine policies",
+                    at_key=True,
+                )
+            )
+        _check_duplicates(issues, ("groups", group_name, "policies"), group.policies, "policy")
+        if not group.assume and not group.policies:
+            issues.append(
+                Issue(
+                    ("groups", group_name),
+                    "grants nothing: no assume and no policies",
+                    "add an assume: or policies: entry, or remove the group",
+                    severity="warning",
+                    at_key=True,
+                )
+            )
+
+    groups = list(config.groups)
+    for user_name, user in config.users.items():
+        for i, group_name in enumerate(user.groups):
+            if group_name not in config.groups:
+                issues.append(_unknown(("users", user_name, "groups", i), "group", group_name, groups))
+        if len(user.groups) > MAX_GROUPS_PER_USER:
+            issues.append(
+                Issue(
+                    ("users", user_name, "groups"),
+                    f"in {len(user.groups)} groups; IAM allows a user in at most {MAX_GROUPS_PER_USER}",
+                    "merge groups that always go together",
+                )
+            )
+        _check_duplicates(issues, ("users", user_name, "groups"), user.groups, "group")
+
+    for account in spokes_without_id:
+        if any(account in config.role_accounts(r) for r in config.roles):
+            issues.append(
+                Issue(
+                    ("accounts", account),
+                    "has no id yet, so its roles and the grants to them are left out of plan and apply",
+                    "run `rolegate accounts create` to create it through AWS Organizations, or add its id",
+                    severity="warning",
+                    at_key=True,
+                )
+            )
+    return issues
+
+
+def _split(issue: Issue) -> tuple[str, str | None]:
+    return issue.message, issue.hint
+
+
+def _check_duplicates(issues: list[Issue], loc: Loc, values: list[str], kind: str) -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            issues.append(Issue((*loc, i), f"{kind} {value!r} is listed twice", "list it once"))
+        seen.add(value)

@@ -66,3 +66,20 @@ def grant_documents(config: Config, group: str) -> list[dict[str, Any]]:
     if chunk:
         documents.append(grant_document(chunk))
     return documents
+
+
+def reachable_roles(config: Config, user: str) -> list[tuple[str, str]]:
+    """(account, role) pairs the user may assume through their groups' grants, in file order of accounts,
+    then roles. Accounts without an id are included: they are in the file, only not created yet."""
+    pairs: set[tuple[str, str]] = set()
+    for group in config.users[user].groups:
+        if group not in config.groups:
+            continue
+        for role, accounts in config.groups[group].assume.items():
+            if role not in config.roles:
+                continue
+            where = set(config.role_accounts(role))
+            pairs.update((a, role) for a in config.expand(accounts) if a in where)
+    account_order = {a: i for i, a in enumerate(config.accounts)}
+    role_order = {r: i for i, r in enumerate(config.roles)}
+    return sorted(pairs, key=lambda p: (account_order[p[0]], role_order[p[1]]))

@@ -1,0 +1,53 @@
+"""The embedded AWS of `rolegate demo` and the tests: moto's server on 127.0.0.1, a random free port.
+
+Loopback only, by construction: the server binds 127.0.0.1 and nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account: the one fake credentials sign in to
+DEMO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}  # noqa: S105 - moto's fixed fakes
+
+
+@dataclass
+class LocalAws:
+    url: str
+    port: int
+    _server: Any
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def reset(self) -> None:
+        """Forget every account's state (moto's reset API), for a fresh organization."""
+        import urllib.request
+
+        req = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(req, timeout=30):  # noqa: S310 - our own loopback server
+            pass
+
+
+def start_local_aws() -> LocalAws:
+    """Start moto in this process. AWS managed policies are loaded, or attaching AdministratorAccess fails."""
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    port = int(server._server.server_port)
+    return LocalAws(url=f"http://127.0.0.1:{port}", port=port, _server=server)
+
+
+def client_environment(url: str, config_dir: str) -> dict[str, str]:
+    """Environment for SDK clients that talk only to the local endpoint and never read the user's ~/.aws."""
+    return {
+        **DEMO_CREDENTIALS,
+        "AWS_ENDPOINT_URL": url,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.path.join(config_dir, "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": os.path.join(config_dir, "aws-credentials-unused"),
+    }

@@ -1,0 +1,178 @@
+"""Clients for every account in the file: the operator's own session for the account it signs into, the
+bootstrap role for the others, with adaptive retries on throttling.
+
+Sessions are passed in, never global (aws-assume-role-lib's habit): collect and apply take an `AwsSessions`.
+Every API call is counted per account, so tests and benchmarks can show what a plan costs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rolegate.errors import AwsError, CredentialsError
+from rolegate.model import naming
+
+# IAM, STS and Organizations throttle by account; adaptive mode adds client-side rate limiting on top of
+# exponential backoff with jitter, which is what AWS recommends for bursty control-plane work.
+RETRY_CONFIG = {"mode": "adaptive", "max_attempts": 10}
+SESSION_NAME = "rolegate"
+
+# STS session setup is not counted against the "cheap reads" budget: it is the price of reaching an account.
+SETUP_OPERATIONS = frozenset({"AssumeRole", "GetCallerIdentity"})
+
+
+@dataclass
+class CallLog:
+    """API calls made, per account id and operation; thread-safe."""
+
+    calls: Counter[tuple[str, str]] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, account_id: str, operation: str) -> None:
+        with self._lock:
+            self.calls[(account_id, operation)] += 1
+
+    def count(self, account_id: str | None = None, *, writes_only: bool = False, setup: bool = False) -> int:
+        return sum(
+            n
+            for (acct, op), n in self.calls.items()
+            if (account_id is None or acct == account_id)
+            and (setup or op not in SETUP_OPERATIONS)
+            and (not writes_only or is_write(op))
+        )
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+
+def is_write(operation: str) -> bool:
+    return not operation.startswith(("Get", "List", "Describe", "Generate", "Simulate"))
+
+
+class AwsSessions:
+    """The operator's session plus one assumed session per other account, created on first use."""
+
+    def __init__(
+        self,
+        profile: str | None = None,
+        region: str | None = None,
+        *,
+        bootstrap_role: str = "OrganizationAccountAccessRole",
+        log: CallLog | None = None,
+        max_attempts: int | None = None,
+    ) -> None:
+        import boto3
+        from botocore.config import Config as BotoConfig
+
+        try:
+            self._operator = boto3.Session(profile_name=profile, region_name=region)
+        except Exception as exc:  # ProfileNotFound and friends: name the profile, no traceback
+            raise CredentialsError(
+                f"cannot use AWS profile {profile!r}: {exc}",
+                "check `aws configure list-profiles`, or pass --profile with the hub operator's profile",
+            ) from None
+        self.region = region or self._operator.region_name or "us-east-1"
+        self.bootstrap_role = bootstrap_role
+        self.log = log or CallLog()
+        retries = dict(RETRY_CONFIG)
+        if max_attempts is not None:
+            retries["max_attempts"] = max_attempts
+        self._config = BotoConfig(retries=retries, region_name=self.region)  # type: ignore[arg-type]
+        self._lock = threading.Lock()
+        self._sessions: dict[str, Any] = {}
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._caller: dict[str, str] | None = None
+        self.hooks: list[Callable[[Any], None]] = []  # called with each new client (tests inject faults)
+
+    # -- who am I --------------------------------------------------------------------------------------
+    def caller(self) -> dict[str, str]:
+        if self._caller is None:
+            from botocore.exceptions import BotoCoreError, ClientError
+
+            sts = self._new_client(self._operator, "sts", "operator")
+            try:
+                ident = sts.get_caller_identity()
+            except ClientError as exc:
+                raise CredentialsError(
+                    f"AWS refused the operator's credentials: {exc.response['Error'].get('Message', exc)}",
+                    "sign in to the hub account (aws sso login, aws-vault, …) or pass --profile",
+                ) from None
+            except BotoCoreError as exc:
+                raise CredentialsError(
+                    f"no usable AWS credentials for the operator: {exc}",
+                    "pass --profile with the hub account's profile, or set AWS_PROFILE",
+                ) from None
+            self._caller = {"account": ident["Account"], "arn": ident["Arn"]}
+        return self._caller
+
+    def operator_account(self) -> str:
+        return self.caller()["account"]
+
+    # -- sessions and clients ----------------------------------------------------------------------------
+    def session_for(self, account_id: str) -> Any:
+        with self._lock:
+            if account_id in self._sessions:
+                return self._sessions[account_id]
+        if account_id == self.operator_account():
+            session = self._operator
+        else:
+            session = self._assume_bootstrap(account_id)
+        with self._lock:
+            self._sessions[account_id] = session
+        return session
+
+    def _assume_bootstrap(self, account_id: str) -> Any:
+        import boto3
+        from botocore.exceptions import ClientError
+
+        arn = naming.role_arn(account_id, self.bootstrap_role)
+        sts = self._new_client(self._operator, "sts", self.operator_account())
+        try:
+            creds = sts.assume_role(RoleArn=arn, RoleSessionName=SESSION_NAME)["Credentials"]
+        except ClientError as exc:
+            code = exc.response["Error"].get("Code", "")
+            raise AwsError(
+                f"account {account_id}: cannot assume {arn} ({code})",
+                f"rolegate reaches the other accounts through organization.bootstrap_role "
+                f"({self.bootstrap_role}); make sure it exists there and trusts the account you run in "
+                f"({self.operator_account()})",
+            ) from None
+        return boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=self.region,
+        )
+
+    def client(self, service: str, account_id: str) -> Any:
+        key = (service, account_id)
+        with self._lock:
+            if key in self._clients:
+                return self._clients[key]
+        session = self.session_for(account_id)
+        client = self._new_client(session, service, account_id)
+        with self._lock:
+            return self._clients.setdefault(key, client)
+
+    def iam(self, account_id: str) -> Any:
+        return self.client("iam", account_id)
+
+    def organizations(self) -> Any:
+        return self.client("organizations", self.operator_account())
+
+    def _new_client(self, session: Any, service: str, account_id: str) -> Any:
+        with self._lock:  # boto3 sessions are not thread-safe while they create clients
+            client = session.client(service, config=self._config)
+
+        def count(model: Any, **_: Any) -> None:
+            self.log.record(account_id, model.name)
+
+        client.meta.events.register("before-call", count)
+        for hook in self.hooks:
+            hook(client)
+        return client

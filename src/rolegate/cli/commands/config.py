@@ -1,0 +1,66 @@
+"""`rolegate init` and `rolegate validate`: the file, before any AWS call."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import click
+
+from rolegate.cli.common import load_config, print_json
+from rolegate.cli.env import Env
+from rolegate.errors import ConfigError, LocalFileError
+from rolegate.local.atomic import write_atomic
+
+
+def example_text() -> str:
+    return resources.files("rolegate.model").joinpath("example.yaml").read_text(encoding="utf-8")
+
+
+@click.command()
+@click.pass_obj
+def init(env: Env) -> int:
+    """Write a commented rolegate.yaml for the seed's layout (hub + development, staging, production).
+
+    \b
+    Refuses to overwrite an existing file. Then:
+      $EDITOR rolegate.yaml      put in your account ids and emails
+      rolegate validate
+    """
+    path = env.config_path
+    if path.exists():
+        raise LocalFileError(f"{path} exists already; rolegate init never overwrites it",
+                             "edit it, or pass -c with another path")  # fmt: skip
+    write_atomic(path, example_text(), mode=0o644, backup=False)
+    env.print(f"Wrote {path}. Put in your account ids and emails, then run `rolegate validate`.")
+    return 0
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.pass_obj
+def validate(env: Env, as_json: bool) -> int:
+    """Check rolegate.yaml offline: fields, references between sections, and IAM limits.
+
+    Every problem is reported at once with file:line:column and the field; exit 0 when valid, 1 otherwise.
+
+    \b
+    Examples:
+      rolegate validate
+      rolegate -c envs/prod.yaml validate --json
+    """
+    if as_json:
+        try:
+            loaded = load_config(env, quiet=True)
+        except ConfigError as exc:
+            print_json({"valid": False, "diagnostics": [vars(d) for d in exc.diagnostics]})
+            return 1
+        print_json({"valid": True, "diagnostics": [vars(d) for d in loaded.warnings]})
+        return 0
+    loaded = load_config(env)
+    c = loaded.config
+    with_id = sum(1 for a in c.accounts.values() if a.id)
+    env.print(
+        f"[green]{env.config_path} is valid[/]: {len(c.accounts)} accounts ({with_id} with an id), "
+        f"{len(c.roles)} roles, {len(c.groups)} groups, {len(c.users)} users."
+    )
+    return 0

@@ -1,0 +1,173 @@
+"""`rolegate demo`: the seed walkthrough, end to end, on an embedded AWS (moto) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+from rich.markup import escape
+
+from rolegate.cli.commands.config import example_text
+from rolegate.cli.commands.plan import show_plan
+from rolegate.cli.env import Env
+from rolegate.cli.render import apply_result_lines, plural
+from rolegate.errors import LocalFileError, RolegateError
+from rolegate.local.atomic import write_atomic
+
+MARKER = ".rolegate-demo"
+DEMO_USER = "cobus"
+# The example's ids are placeholders: the demo creates the environment accounts through Organizations.
+PLACEHOLDER_IDS = {"111111111111", "222222222222", "333333333333"}
+
+
+def demo_config_text(management_id: str) -> str:
+    """The commented example, with the management account's id and no ids for the accounts to create."""
+    lines = []
+    for line in example_text().splitlines(keepends=True):
+        if line.strip().startswith("id:") and any(i in line for i in PLACEHOLDER_IDS - {"111111111111"}):
+            continue
+        lines.append(line.replace("111111111111", management_id))
+    return "".join(lines)
+
+
+def _fresh_dir(path: Path) -> None:
+    if path.exists():
+        if not (path / MARKER).exists() and any(path.iterdir()):
+            raise LocalFileError(f"{path} exists and is not a rolegate demo directory; the demo will not touch it",
+                                 "pass --dir with a new or empty directory")  # fmt: skip
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    (path / MARKER).write_text("made by `rolegate demo`; safe to delete\n", encoding="utf-8")
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Point the SDK at the local endpoint only; the user's own AWS settings are hidden, then restored."""
+    hidden = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION")
+    saved = {k: os.environ.get(k) for k in (*values, *hidden)}
+    for key in hidden:
+        os.environ.pop(key, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@click.command()
+@click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False), default="rolegate-demo",
+              show_default=True, help="Where the demo writes rolegate.yaml and the CLI profiles.")
+@click.option("--serve", is_flag=True, help="Keep the local AWS running afterwards, to try more commands on it.")
+@click.pass_obj
+def demo(env: Env, directory: Path, serve: bool) -> int:
+    """The whole seed walkthrough on a local AWS (moto on 127.0.0.1); no account, nothing leaves the machine.
+
+    Creates an organization with development, staging and production accounts, writes rolegate.yaml with
+    their ids into a fresh demo directory, plans and applies it, and prints the sign-in URL, the
+    switch-role links and the CLI profiles (written into the demo directory only; ~/.aws is untouched).
+
+    \b
+    Examples:
+      rolegate demo
+      rolegate demo --serve      # then, in another shell, the commands it prints
+    """  # fmt: skip
+    from rolegate.aws.moto_local import MANAGEMENT_ACCOUNT, client_environment, start_local_aws
+
+    directory = directory.absolute()
+    _fresh_dir(directory)
+    started = time.monotonic()
+    with env.err.status("Starting the local AWS (moto)…"):
+        local = start_local_aws()
+    try:
+        with _environment(client_environment(local.url, str(directory))):
+            _walkthrough(env, directory, local.url, MANAGEMENT_ACCOUNT, started)
+            if serve:
+                _serve(env, directory, local.url)
+    finally:
+        local.stop()
+    return 0
+
+
+def _walkthrough(env: Env, directory: Path, url: str, management_id: str, started: float) -> None:
+    import boto3
+
+    from rolegate.aws.organizations import AccountRequest, create_accounts
+    from rolegate.local.links import signin_url, user_links
+    from rolegate.local.profiles import render_profiles, user_profiles
+    from rolegate.model import naming
+    from rolegate.model.edit import set_account_ids
+    from rolegate.model.load import load
+    from rolegate.plan.apply import apply_plan
+    from rolegate.runner import read_and_plan, sessions_for
+
+    host = url.removeprefix("http://")
+    env.print(f"[bold]rolegate demo[/] — the seed walkthrough on a local AWS (moto on {host}), "
+              "nothing leaves this machine\n")  # fmt: skip
+    config_path = directory / "rolegate.yaml"
+    write_atomic(config_path, demo_config_text(management_id), mode=0o644, backup=False)
+
+    org = boto3.client("organizations", region_name="us-east-1")
+    org.create_organization(FeatureSet="ALL")
+    draft = load(config_path).config
+    requests = [AccountRequest(n, a.email or f"{n}@example.com", naming.display_name(n))
+                for n, a in draft.accounts.items() if a.id is None]  # fmt: skip
+    with env.err.status("Creating the accounts through AWS Organizations…"):
+        ids = create_accounts(org, requests, poll=0.2)
+    set_account_ids(config_path, ids)
+    config = load(config_path).config
+    env.print(f"  organization  [bold]{config.organization.name}[/]  (management account {management_id})")
+    env.print("  accounts      " + "   ".join(f"[green]✓[/] {n} {i}" for n, i in ids.items()))
+    env.print(f"  config        {config_path}\n")
+
+    sessions = sessions_for(config, None)
+    with env.err.status("Reading every account…"):
+        _, plan = read_and_plan(config, sessions)
+    show_plan(env, plan)
+    applied = time.monotonic()
+    result = apply_plan(plan, sessions.iam)
+    for line in apply_result_lines(result, time.monotonic() - applied):
+        env.print(line)
+    if not result.ok:
+        raise RolegateError("the demo's apply failed, which is a bug in rolegate", "run with -v and report it")
+    if result.passwords:
+        text = "".join(f"{user}\t{pw}\n" for (_, user), pw in sorted(result.passwords.items()))
+        write_atomic(directory / "first-passwords.txt", text, mode=0o600, backup=False)
+
+    _, again = read_and_plan(config, sessions)
+    env.print("Plan again: " + ("[green]no changes[/] — apply is idempotent." if again.empty
+                                else f"[red]{plural(len(again.changes), 'change')} left[/]"))  # fmt: skip
+
+    env.print(f"\n[bold]Sign in:[/]  {signin_url(config)}")
+    env.print(f"  first password of {DEMO_USER}: in {directory / 'first-passwords.txt'} (mode 0600), "
+              "to be changed at first sign-in")  # fmt: skip
+    env.print(f"[bold]Switch role ({DEMO_USER}):[/]")
+    for link in user_links(config, DEMO_USER):
+        env.print(f"  [#{link.colour}]●[/] {link.account:<12} {escape(link.url)}")
+    profiles = user_profiles(config, DEMO_USER)
+    aws_config = directory / "aws-config"
+    write_atomic(aws_config, render_profiles(profiles), mode=0o600, backup=False)
+    env.print(f"[bold]CLI profiles[/] written to {aws_config} (your ~/.aws is untouched):")
+    env.print("  " + ", ".join(p.name for p in profiles))
+    env.print(f"\nDone in {time.monotonic() - started:.1f} s.")
+    env.print(f"[bold]Try next:[/]  rolegate demo --serve  (keeps this AWS running)   ·   "
+              f"rolegate -c {config_path} validate   ·   cat {aws_config}")  # fmt: skip
+
+
+def _serve(env: Env, directory: Path, url: str) -> None:
+    env.print("\n[bold]The local AWS stays up[/] until Ctrl-C. In another shell:")
+    env.print(f"  export AWS_ENDPOINT_URL={url} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing", markup=False)
+    env.print(f"  rolegate -c {directory / 'rolegate.yaml'} plan")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        env.print("stopped.")

@@ -1,0 +1,163 @@
+"""`rolegate plan` and `rolegate apply`: read every account, show the difference, make it so."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from rolegate.cli.common import load_config, print_json
+from rolegate.cli.env import Env
+from rolegate.cli.render import apply_result_lines, change_line, plan_lines, plan_summary, plural
+from rolegate.errors import ApplyError, RolegateError, UserAbort
+from rolegate.local.atomic import write_atomic
+from rolegate.plan.apply import ApplyResult, apply_plan
+from rolegate.aws.session import AwsSessions
+from rolegate.plan.changes import Change, Plan
+from rolegate.runner import read_and_plan, sessions_for
+
+
+def _compute(env: Env) -> tuple[Plan, AwsSessions]:
+    loaded = load_config(env)
+    sessions = sessions_for(loaded.config, env.profile)
+    n = len([a for a in loaded.config.accounts.values() if a.id])
+    done = 0
+    with env.err.status(f"Reading {plural(n, 'account')}…") as status:
+
+        def on_read(_: object) -> None:
+            nonlocal done
+            done += 1
+            status.update(f"Reading accounts… {done}/{n}")
+
+        _, plan = read_and_plan(loaded.config, sessions, on_read=on_read)
+    return plan, sessions
+
+
+def show_plan(env: Env, plan: Plan) -> None:
+    for line in plan_lines(plan, verbose=env.verbose > 0):
+        env.print(line)
+    if plan.changes or plan.conflicts or plan.unmanaged:
+        env.print()
+    env.print(plan_summary(plan))
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (format_version 1).")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when nothing would change, 2 when something would, 1 on error.")
+@click.pass_obj
+def plan(env: Env, as_json: bool, detailed_exitcode: bool) -> int:
+    """Read every account and show what apply would change; changes nothing.
+
+    \b
+    + create   ~ update   - delete   ! conflict (exists, not rolegate's: never touched)
+    Resources rolegate does not own are counted as "unmanaged, left alone"; -v lists them.
+
+    \b
+    Examples:
+      rolegate plan
+      rolegate plan --detailed-exitcode   # in CI: 2 means drift or pending changes
+      rolegate plan --json | jq '.changes[] | .account + " " + .action + " " + .kind + " " + .name'
+    """  # fmt: skip
+    result, _ = _compute(env)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        show_plan(env, result)
+        if not result.empty and not result.conflicts:
+            env.print("Run [bold]rolegate apply[/] to make it so.")
+    if result.conflicts:
+        return 1
+    if detailed_exitcode and not result.empty:
+        return 2
+    return 0
+
+
+def _needs_password(plan: Plan) -> bool:
+    return any(call.operation == "CreateLoginProfile" for c in plan.changes for call in c.calls)
+
+
+@click.command()
+@click.option("-y", "--yes", "--auto-approve", "yes", is_flag=True, help="Do not ask; apply the plan shown.")
+@click.option("--password-out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write new console users' first passwords to this file (mode 0600) instead of the terminal.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (never any password).")
+@click.pass_obj
+def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool) -> int:
+    """Make every account match rolegate.yaml: shows the plan, asks, then runs exactly that plan.
+
+    Runs in dependency order (policy before attach, role before grant), retries throttling and IAM's
+    eventual consistency, stops at the first hard failure with what was done and what was not; running it
+    again finishes the job. A second apply makes no change.
+
+    New console users get a generated first password, to be changed at first sign-in: shown once on the
+    terminal, or written to --password-out; never logged and never in --json.
+
+    \b
+    Examples:
+      rolegate apply
+      rolegate apply --yes --password-out ~/new-passwords.txt   # in CI
+    """
+    the_plan, sessions = _compute(env)
+    if not as_json:
+        show_plan(env, the_plan)
+    if the_plan.conflicts:
+        raise RolegateError(f"{plural(len(the_plan.conflicts), 'conflict')}; nothing was changed",
+                            "see the ! lines above")  # fmt: skip
+    if the_plan.empty:
+        if as_json:
+            print_json({"applied": [], "failed": None, "not_done": []})
+        return 0
+    if _needs_password(the_plan) and password_out is None and (as_json or not env.stdout_is_tty):
+        raise RolegateError(
+            "new console users need a first password, shown once on a terminal, and stdout is not one"
+            + (" (--json keeps passwords out of its output)" if as_json else ""),
+            "pass --password-out FILE (written with mode 0600); nothing was changed",
+        )
+    if not yes:
+        if not env.interactive:
+            raise UserAbort("apply changes your accounts and there is no terminal to ask on",
+                            "review `rolegate plan`, then run `rolegate apply --yes`")  # fmt: skip
+        env.print()
+        answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="", show_default=False)
+        if answer.strip() != "yes":
+            raise UserAbort("apply cancelled; nothing was changed")
+    started = time.monotonic()
+
+    def done(change: Change) -> None:
+        if not as_json:
+            env.print("  [green]✓[/] " + change_line(change, with_account=True))
+
+    result = apply_plan(the_plan, sessions.iam, on_done=done)
+    elapsed = time.monotonic() - started
+    _hand_out_passwords(env, result, password_out)
+    if as_json:
+        print_json({
+            "applied": [c.address for c in result.done],
+            "failed": result.failed.address if result.failed else None,
+            "error": result.error,
+            "not_done": [c.address for c in result.not_done],
+        })  # fmt: skip
+    else:
+        for line in apply_result_lines(result, elapsed):
+            env.print(line)
+    if not result.ok:
+        if as_json:
+            return 1
+        raise ApplyError(f"{len(result.done)} of {len(the_plan.changes)} changes applied before the failure",
+                         "run `rolegate apply` again once the cause is fixed")  # fmt: skip
+    return 0
+
+
+def _hand_out_passwords(env: Env, result: ApplyResult, password_out: Path | None) -> None:
+    if not result.passwords:
+        return
+    if password_out is not None:
+        text = "".join(f"{acct}\t{user}\t{pw}\n" for (acct, user), pw in sorted(result.passwords.items()))
+        write_atomic(password_out, text, mode=0o600, backup=False)
+        env.note(f"First passwords written to {password_out} (mode 0600); each must be changed at first sign-in.")
+        return
+    # Only ever to a terminal (checked before apply began): never into a pipe, a log or --json.
+    env.print("First passwords, shown once; each must be changed at first sign-in:")
+    for (_, user), password in sorted(result.passwords.items()):
+        env.print(f"  {user}: {password}", markup=False)

@@ -1,0 +1,42 @@
+"""What a command needs from the outside world, in one object: tests drive commands in-process with it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+
+@dataclass
+class Env:
+    config_path: Path = Path("rolegate.yaml")
+    profile: str | None = None
+    verbose: int = 0
+    no_color: bool = False
+    out: Console = field(init=False)
+    err: Console = field(init=False)
+
+    def __post_init__(self) -> None:
+        no_color = self.no_color or bool(os.environ.get("NO_COLOR"))
+        # Colours only on a terminal: rich decides per stream; NO_COLOR and --no-color switch them off.
+        self.out = Console(file=sys.stdout, no_color=no_color, highlight=False, soft_wrap=True, emoji=False)
+        self.err = Console(file=sys.stderr, no_color=no_color, highlight=False, soft_wrap=True, emoji=False)
+
+    @property
+    def interactive(self) -> bool:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+
+    @property
+    def stdout_is_tty(self) -> bool:
+        return sys.stdout.isatty()
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        self.out.print(*objects, **kwargs)
+
+    def note(self, *objects: Any, **kwargs: Any) -> None:
+        """Progress and side remarks: stderr, so stdout stays data."""
+        self.err.print(*objects, **kwargs)

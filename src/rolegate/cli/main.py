@@ -1,0 +1,121 @@
+"""The entry point: parse the command line, run the command, turn failures into one message and an exit code.
+
+The program is separate from the entry point (httpie's habit): `main()` is the only place that knows about
+exit codes and tracebacks; commands raise RolegateError and return an int.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from rolegate import __version__
+from rolegate.cli.env import Env
+from rolegate.cli.render import diagnostics
+from rolegate.errors import ConfigError, RolegateError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT)
+@click.option("-c", "--config", "config_path", type=click.Path(path_type=Path), default="rolegate.yaml",
+              envvar="ROLEGATE_CONFIG", show_default=True, help="The rolegate.yaml to read.")
+@click.option("--profile", envvar="ROLEGATE_PROFILE_OPERATOR",
+              help="AWS profile with the hub (management) account's credentials; default: the SDK's usual chain.")
+@click.option("-v", "--verbose", count=True, help="More detail; tracebacks on errors.")
+@click.option("--no-color", is_flag=True, help="No colours, even on a terminal (NO_COLOR works too).")
+@click.version_option(__version__, "-V", "--version", prog_name="rolegate")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, profile: str | None, verbose: int, no_color: bool) -> None:
+    """One reviewed file for a hub-and-spoke AWS organization.
+
+    \b
+    Start here:
+      rolegate demo                 the whole walkthrough on a local AWS, in seconds
+      rolegate init                 write a commented rolegate.yaml
+      rolegate validate             check it offline
+      rolegate plan                 see what would change in every account
+      rolegate apply                make it so
+
+    The AWS endpoint and credentials come from the SDK's own settings (AWS_PROFILE, AWS_ENDPOINT_URL, …).
+    Shell completion: eval "$(_ROLEGATE_COMPLETE=bash_source rolegate)" (zsh_source, fish_source too).
+    """  # fmt: skip
+    ctx.obj = Env(config_path=config_path, profile=profile, verbose=verbose, no_color=no_color)
+
+
+def _register() -> None:
+    from rolegate.cli.commands import accounts, config, demo, plan
+
+    cli.add_command(config.init)
+    cli.add_command(config.validate)
+    cli.add_command(plan.plan)
+    cli.add_command(plan.apply)
+    cli.add_command(accounts.accounts)
+    cli.add_command(demo.demo)
+
+
+_register()
+
+
+def _verbose(argv: list[str]) -> bool:
+    return any(a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in argv) or bool(
+        os.environ.get("ROLEGATE_DEBUG")
+    )
+
+
+def report(err: Console, exc: RolegateError) -> None:
+    if isinstance(exc, ConfigError):
+        for line in diagnostics(exc.diagnostics):
+            err.print(line)
+        n = len(exc.diagnostics)
+        err.print(f"{n} error{'s' if n != 1 else ''}; nothing was changed.")
+        return
+    err.print(f"[red bold]error:[/] {escape(exc.message)}")
+    if exc.hint:
+        err.print(f"  [dim]{escape(exc.hint)}[/]")
+
+
+def run(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    err = Console(file=sys.stderr, highlight=False, soft_wrap=True, no_color=bool(os.environ.get("NO_COLOR")))
+    try:
+        result = cli.main(args=args, prog_name="rolegate", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.Abort:
+        err.print("aborted; nothing more was changed.")
+        return 1
+    except click.ClickException as exc:
+        exc.show(file=sys.stderr)
+        return exc.exit_code
+    except RolegateError as exc:
+        if _verbose(args):
+            traceback.print_exc()
+        report(err, exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted; run the same command again to finish.")
+        return 130
+    except Exception as exc:
+        if _verbose(args):
+            traceback.print_exc()
+        from rolegate.errors import from_sdk
+
+        known = from_sdk(exc)
+        if known is not None:
+            report(err, known)
+            return known.exit_code
+        err.print(f"[red bold]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}")
+        err.print("  [dim]this is a bug in rolegate; run again with -v for the traceback and report it[/]")
+        return 70
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    sys.exit(run())

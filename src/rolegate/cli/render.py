@@ -1,0 +1,109 @@
+"""How people see rolegate: plans like Terraform's, errors like a compiler's. Colours only on a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.markup import escape
+
+from rolegate.errors import Diagnostic
+from rolegate.plan.apply import ApplyResult
+from rolegate.plan.changes import Change, Plan
+
+SIGN = {"create": "+", "update": "~", "delete": "-"}
+STYLE = {"create": "green", "update": "yellow", "delete": "red"}
+KIND_PLURAL = {"roles": "role", "users": "user", "groups": "group", "policies": "policy"}
+
+
+def diagnostics(items: Iterable[Diagnostic]) -> list[str]:
+    """file:line:col: field: message, the offending line with a caret under the spot, then the hint."""
+    lines = []
+    for d in items:
+        style = "red" if d.severity == "error" else "yellow"
+        word = "" if d.severity == "error" else "warning: "
+        lines.append(f"[bold]{escape(d.location())}[/]: [{style}]{word}{escape(d.path)}[/]: {escape(d.message)}")
+        if d.source is not None and d.column is not None:
+            lines.append(f"    {escape(d.source)}")
+            lines.append("    " + " " * (d.column - 1) + f"[{style}]" + "^" * max(1, d.width) + "[/]")
+        if d.hint:
+            lines.append(f"  [dim]{escape(d.hint)}[/]")
+    return lines
+
+
+def change_line(change: Change, *, with_account: bool = False) -> str:
+    sign = SIGN[change.action]
+    where = f"{escape(change.account)}: " if with_account else ""
+    text = f"[{STYLE[change.action]}]{sign} {change.kind} {escape(change.name)}[/]"
+    if change.summary:
+        text += f"  [dim]({escape(change.summary)})[/]"
+    return where + text
+
+
+def _detail(line: str) -> str:
+    body = escape(line)
+    if line.lstrip().startswith("+ "):
+        return f"[green]{body}[/]"
+    if line.lstrip().startswith("- "):
+        return f"[red]{body}[/]"
+    return body
+
+
+def plural(n: int, word: str) -> str:
+    irregular = {"policy": "policies"}
+    return f"{n} {word if n == 1 else irregular.get(word, word + 's')}"
+
+
+def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:
+    lines: list[str] = []
+    by_account: dict[str, list[Change]] = {}
+    for change in plan.ordered():
+        by_account.setdefault(change.account, []).append(change)
+    for account, account_id in plan.accounts.items():
+        changes = by_account.get(account, [])
+        conflicts = [c for c in plan.conflicts if c.account == account]
+        unmanaged = plan.unmanaged.get(account, {})
+        if not (changes or conflicts or unmanaged):
+            continue
+        lines.append(f"[bold]{escape(account)}[/] [dim]{account_id}[/]")
+        for change in changes:
+            lines.append("  " + change_line(change))
+            lines.extend("      " + _detail(d) for d in change.details)
+        for conflict in conflicts:
+            lines.append(f"  [red bold]! {conflict.kind} {escape(conflict.name)}[/]: {escape(conflict.message)}")
+            lines.append(f"      [dim]{escape(conflict.hint)}[/]")
+        if unmanaged:
+            counts = ", ".join(plural(len(names), KIND_PLURAL[kind]) for kind, names in unmanaged.items())
+            if verbose:
+                lines.append(f"  [dim]unmanaged, left alone: {counts}[/]")
+                for kind, names in unmanaged.items():
+                    lines.append(f"    [dim]{KIND_PLURAL[kind]}: {escape(', '.join(names))}[/]")
+            else:
+                lines.append(f"  [dim]unmanaged, left alone: {counts} (rolegate plan -v lists them)[/]")
+    return lines
+
+
+def plan_summary(plan: Plan) -> str:
+    n = plan.counts()
+    if plan.conflicts:
+        return (f"[red bold]{plural(len(plan.conflicts), 'conflict')}[/]: apply would stop before touching "
+                "anything; resolve them first.")  # fmt: skip
+    if plan.empty:
+        return "[green]No changes.[/] The accounts match rolegate.yaml."
+    return (f"[bold]Plan:[/] {n['create']} to create, {n['update']} to change, {n['delete']} to delete.")
+
+
+def apply_result_lines(result: ApplyResult, seconds: float) -> list[str]:
+    if result.ok:
+        return [f"[green bold]Applied {plural(len(result.done), 'change')}[/] ({plural(result.calls, 'call')}) "
+                f"in {seconds:.1f} s."]  # fmt: skip
+    lines = [f"[red bold]Apply stopped[/] at {escape(result.error or '')}"]
+    lines.append(f"  done:     {len(result.done)}")
+    for change in result.done:
+        lines.append("    " + change_line(change, with_account=True))
+    lines.append(f"  not done: {len(result.not_done) + 1}")
+    assert result.failed is not None
+    lines.append("    " + change_line(result.failed, with_account=True) + "  [red]← failed here[/]")
+    for change in result.not_done:
+        lines.append("    " + change_line(change, with_account=True))
+    lines.append("[dim]Fix the cause and run `rolegate apply` again: the plan starts from what is there now.[/]")
+    return lines

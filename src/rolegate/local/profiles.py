@@ -1,0 +1,56 @@
+"""The seed's `~/.aws/config` profiles for a user, generated from rolegate.yaml.
+
+Naming: `<org>-<account>-<user>` for each account the user reaches; when they reach several roles in one
+account, `<org>-<account>-<user>-<role>`. The hub profile `<org>-<hub>-<user>` is the source of them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rolegate.model import naming
+from rolegate.model.config import Config
+from rolegate.model.grants import reachable_roles
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    settings: dict[str, str] = field(default_factory=dict)
+
+    def render(self) -> str:
+        lines = [f"[profile {self.name}]", *(f"{k} = {v}" for k, v in self.settings.items())]
+        return "\n".join(lines) + "\n"
+
+
+def hub_profile_name(config: Config, user: str) -> str:
+    return f"{config.organization.name}-{config.organization.hub}-{user}"
+
+
+def user_profiles(config: Config, user: str) -> list[Profile]:
+    org = config.organization
+    hub = config.accounts[org.hub]
+    source = hub_profile_name(config, user)
+    profiles = [Profile(source, {"region": org.region})]
+    pairs = [(a, r) for a, r in reachable_roles(config, user) if config.accounts[a].id]
+    per_account: dict[str, int] = {}
+    for account, _ in pairs:
+        per_account[account] = per_account.get(account, 0) + 1
+    for account, role_name in pairs:
+        role = config.roles[role_name]
+        name = f"{org.name}-{account}-{user}" + (f"-{role_name}" if per_account[account] > 1 else "")
+        settings = {
+            "role_arn": naming.role_arn(config.accounts[account].id or "", role_name),
+            "source_profile": source,
+            "role_session_name": user,
+            "region": org.region,
+        }
+        if role.require_mfa and hub.id:
+            settings["mfa_serial"] = naming.mfa_arn(hub.id, user)
+        settings["duration_seconds"] = str(role.max_session_seconds)
+        profiles.append(Profile(name, settings))
+    return profiles
+
+
+def render_profiles(profiles: list[Profile]) -> str:
+    return "\n".join(p.render() for p in profiles)

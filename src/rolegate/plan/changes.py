@@ -1,0 +1,125 @@
+"""Typed changes: what apply will do, as data that can be printed, serialised and tested without AWS.
+
+A Change is one resource's create, update or delete, carrying the exact IAM calls that make it so. Apply does
+nothing but run those calls in order; plan only prints them. That keeps deciding and doing apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Action = Literal["create", "update", "delete"]
+
+# A login profile's first password is made at apply time, never planned: plans are printed and saved.
+GENERATED_PASSWORD = "<generated at apply, shown once>"
+# A user's keys, MFA devices and certificates are listed at apply time: plans carry no credential ids.
+USER_CREDENTIALS_CLEANUP = "DeleteUserCredentials"
+
+# Dependency order: what a later step needs comes first (policy before attach, role before grant), and
+# deletes run after every create and update, in reverse (members out before a group goes).
+PHASES = {
+    ("create", "account"): 0, ("update", "account"): 0,
+    ("create", "role"): 1, ("update", "role"): 1,
+    ("create", "policy"): 2, ("update", "policy"): 2,
+    ("create", "group"): 3, ("update", "group"): 3,
+    ("create", "user"): 4, ("update", "user"): 4,
+    ("delete", "user"): 5,
+    ("delete", "group"): 6,
+    ("delete", "policy"): 7,
+    ("delete", "role"): 8,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Call:
+    """One IAM API call, by its operation name (as in AWS's API reference) and parameters."""
+
+    operation: str
+    params: dict[str, Any] = field(default_factory=dict)
+    tolerate: tuple[str, ...] = ()  # error codes that mean "already so" (a rerun after an interruption)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"operation": self.operation, "params": self.params}
+        if self.tolerate:
+            out["tolerate"] = list(self.tolerate)
+        return out
+
+
+@dataclass(frozen=True)
+class Change:
+    account: str  # logical name
+    account_id: str
+    action: Action
+    kind: str  # account, role, policy, group, user
+    name: str
+    summary: str = ""  # one line, e.g. "AdministratorAccess, MFA, 1h"
+    details: tuple[str, ...] = ()  # readable diff lines
+    calls: tuple[Call, ...] = ()
+
+    @property
+    def phase(self) -> int:
+        return PHASES[(self.action, self.kind)]
+
+    @property
+    def address(self) -> str:
+        return f"{self.account}/{self.kind}/{self.name}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "account_id": self.account_id,
+            "action": self.action,
+            "kind": self.kind,
+            "name": self.name,
+            "summary": self.summary,
+            "details": list(self.details),
+            "calls": [c.to_json() for c in self.calls],
+        }
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A resource the file wants that exists already and is not rolegate's: never touched, apply refuses."""
+
+    account: str
+    kind: str
+    name: str
+    message: str
+    hint: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"account": self.account, "kind": self.kind, "name": self.name, "message": self.message,
+                "hint": self.hint}  # fmt: skip
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    unmanaged: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # account -> kind -> names
+    accounts: dict[str, str] = field(default_factory=dict)  # logical name -> id, in file order
+
+    def ordered(self) -> list[Change]:
+        order = {name: i for i, name in enumerate(self.accounts)}
+        return sorted(self.changes, key=lambda c: (c.phase, order.get(c.account, 0)))
+
+    def counts(self) -> dict[str, int]:
+        out = {"create": 0, "update": 0, "delete": 0}
+        for c in self.changes:
+            out[c.action] += 1
+        return out
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": 1,
+            "accounts": dict(self.accounts),
+            "summary": self.counts(),
+            "changes": [c.to_json() for c in self.ordered()],
+            "conflicts": [c.to_json() for c in self.conflicts],
+            "unmanaged": self.unmanaged,
+        }

@@ -1,0 +1,364 @@
+"""Desired state vs what the snapshot shows -> a Plan. Pure.
+
+Ownership decides everything here: rolegate creates what is missing, updates and deletes only what it owns
+(roles and users by tag, groups and policies by path; see state/snapshot.py), reports a same-named resource it
+does not own as a conflict, and counts the rest as unmanaged without touching it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rolegate.model import naming
+from rolegate.model.durations import format_duration
+from rolegate.plan import policydoc
+from rolegate.plan.changes import (
+    GENERATED_PASSWORD,
+    USER_CREDENTIALS_CLEANUP,
+    Call,
+    Change,
+    Conflict,
+    Plan,
+)
+from rolegate.plan.compile import Desired, DesiredAccount, DesiredGroup, DesiredPolicy, DesiredRole, DesiredUser
+from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User, owns_path, owns_tagged
+
+CONSOLE_TAG = "rolegate:console"  # on a user: rolegate made its login profile (GAAD cannot show login profiles)
+DESCRIPTION = "Managed by rolegate: edit rolegate.yaml, not this"
+SERVICE_ROLE_PATH = "/aws-service-role/"
+
+
+def _json(document: dict[str, Any]) -> str:
+    return json.dumps(document, separators=(",", ":"))
+
+
+def _short(arn: str) -> str:
+    return naming.policy_display_name(arn)
+
+
+class _Differ:
+    def __init__(self, desired: Desired) -> None:
+        self.desired = desired
+        self.org = desired.org
+        self.names = {a.account_id: a.name for a in desired.accounts.values()}
+        self.plan = Plan(accounts={a.name: a.account_id for a in desired.accounts.values()})
+
+    # -- helpers -----------------------------------------------------------------------------------------
+    def add(self, acct: DesiredAccount, action: str, kind: str, name: str, calls: list[Call],
+            summary: str = "", details: list[str] | None = None) -> None:  # fmt: skip
+        self.plan.changes.append(
+            Change(acct.name, acct.account_id, action, kind, name, summary, tuple(details or ()), tuple(calls))  # type: ignore[arg-type]
+        )
+
+    def conflict(self, acct: DesiredAccount, kind: str, name: str, why: str) -> None:
+        self.plan.conflicts.append(
+            Conflict(
+                acct.name,
+                kind,
+                name,
+                f"{kind} {name} exists in {acct.name} ({acct.account_id}) and rolegate does not own it{why}",
+                "rolegate never touches what it does not own: rename it in rolegate.yaml, remove the "
+                "hand-made one, or adopt it (`rolegate import`)",
+            )
+        )
+
+    def role_label(self, arn: str) -> str:
+        """arn:aws:iam::222…:role/administrator -> administrator@development."""
+        account = naming.account_from_arn(arn)
+        return f"{naming.name_from_arn(arn)}@{self.names.get(account, account)}"
+
+    def owner_tags(self, **extra: str) -> list[dict[str, str]]:
+        tags = {naming.OWNER_TAG: self.org, **extra}
+        return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+    # -- account settings --------------------------------------------------------------------------------
+    def account_settings(self, acct: DesiredAccount, state: AccountState) -> None:
+        if acct.alias and state.alias_read and state.alias != acct.alias:
+            calls = [Call("DeleteAccountAlias", {"AccountAlias": state.alias})] if state.alias else []
+            calls.append(Call("CreateAccountAlias", {"AccountAlias": acct.alias}))
+            action = "update" if state.alias else "create"
+            detail = [f"alias: {state.alias} → {acct.alias}"] if state.alias else []
+            self.add(acct, action, "account", "alias", calls, acct.alias, detail)
+        if acct.password_policy and state.password_policy_read:
+            current = state.password_policy or {}
+            changed = [
+                f"{key}: {current.get(key, '(unset)')} → {value}"
+                for key, value in acct.password_policy.items()
+                if current.get(key) != value
+            ]
+            if changed:
+                action = "update" if state.password_policy else "create"
+                call = Call("UpdateAccountPasswordPolicy", dict(acct.password_policy))
+                self.add(acct, action, "account", "password policy", [call], "", changed if state.password_policy else [])
+
+    # -- roles -------------------------------------------------------------------------------------------
+    def roles(self, acct: DesiredAccount, state: AccountState) -> None:
+        for name, want in acct.roles.items():
+            have = state.roles.get(name)
+            if have is None:
+                self.create_role(acct, want)
+            elif not owns_tagged(have.tags, self.org):
+                self.conflict(acct, "role", name, "")
+            else:
+                self.update_role(acct, want, have)
+        for name, have in state.roles.items():
+            if name not in acct.roles and owns_tagged(have.tags, self.org):
+                self.delete_role(acct, have)
+
+    def create_role(self, acct: DesiredAccount, want: DesiredRole) -> None:
+        calls = [
+            Call(
+                "CreateRole",
+                {
+                    "RoleName": want.name,
+                    "AssumeRolePolicyDocument": _json(want.trust_policy),
+                    "MaxSessionDuration": want.max_session,
+                    "Description": DESCRIPTION,
+                    "Tags": self.owner_tags(),
+                },
+            )
+        ]
+        calls += [Call("AttachRolePolicy", {"RoleName": want.name, "PolicyArn": p}) for p in want.managed_policies]
+        parts = [_short(p) for p in want.managed_policies]
+        parts += ["MFA" if want.require_mfa else "no MFA", format_duration(want.max_session)]
+        self.add(acct, "create", "role", want.name, calls, ", ".join(parts))
+
+    def update_role(self, acct: DesiredAccount, want: DesiredRole, have: Role) -> None:
+        calls: list[Call] = []
+        details: list[str] = []
+        if not policydoc.equivalent(want.trust_policy, have.trust_policy):
+            calls.append(Call("UpdateAssumeRolePolicy", {"RoleName": want.name, "PolicyDocument": _json(want.trust_policy)}))
+            details += ["trust policy:", *("  " + line for line in policydoc.diff_lines(have.trust_policy, want.trust_policy))]
+        if have.max_session is not None and have.max_session != want.max_session:
+            calls.append(Call("UpdateRole", {"RoleName": want.name, "MaxSessionDuration": want.max_session}))
+            details.append(f"max session: {format_duration(have.max_session)} → {format_duration(want.max_session)}")
+        self._attachments("Role", want.name, want.managed_policies, have.managed_policies, calls, details)
+        if calls:
+            self.add(acct, "update", "role", want.name, calls, "", details)
+
+    def delete_role(self, acct: DesiredAccount, have: Role) -> None:
+        calls = [Call("RemoveRoleFromInstanceProfile", {"RoleName": have.name, "InstanceProfileName": ip})
+                 for ip in have.instance_profiles]  # fmt: skip
+        calls += [Call("DetachRolePolicy", {"RoleName": have.name, "PolicyArn": p}) for p in have.managed_policies]
+        calls += [Call("DeleteRolePolicy", {"RoleName": have.name, "PolicyName": p}) for p in have.inline_policies]
+        calls.append(Call("DeleteRole", {"RoleName": have.name}))
+        self.add(acct, "delete", "role", have.name, calls, "no longer in rolegate.yaml")
+
+    @staticmethod
+    def _attachments(kind: str, name: str, want: tuple[str, ...], have: list[str], calls: list[Call],
+                     details: list[str]) -> None:  # fmt: skip
+        for arn in sorted(set(want) - set(have)):
+            calls.append(Call(f"Attach{kind}Policy", {f"{kind}Name": name, "PolicyArn": arn}))
+            details.append(f"+ policy {_short(arn)}")
+        for arn in sorted(set(have) - set(want)):
+            calls.append(Call(f"Detach{kind}Policy", {f"{kind}Name": name, "PolicyArn": arn}))
+            details.append(f"- policy {_short(arn)}")
+
+    # -- customer managed policies (the grants) -----------------------------------------------------------
+    def policies(self, acct: DesiredAccount, state: AccountState) -> None:
+        for name, want in acct.policies.items():
+            have = state.policies.get(name)
+            if have is None:
+                self.create_policy(acct, want)
+            elif not owns_path(have.path):
+                self.conflict(acct, "policy", name, f" (its path is {have.path}, rolegate's is {naming.OWNED_PATH})")
+            elif not policydoc.equivalent(want.document, have.document):
+                self.update_policy(acct, want, have)
+        for name, have in state.policies.items():
+            if name not in acct.policies and owns_path(have.path):
+                self.delete_policy(acct, have)
+
+    def grant_summary(self, document: dict[str, Any]) -> str:
+        resource = document["Statement"][0]["Resource"]
+        arns = [resource] if isinstance(resource, str) else resource
+        return "may assume " + ", ".join(self.role_label(a) for a in arns)
+
+    def create_policy(self, acct: DesiredAccount, want: DesiredPolicy) -> None:
+        call = Call(
+            "CreatePolicy",
+            {
+                "PolicyName": want.name,
+                "Path": naming.OWNED_PATH,
+                "PolicyDocument": _json(want.document),
+                "Description": f"Grants of group {want.group}. {DESCRIPTION}",
+            },
+        )
+        self.add(acct, "create", "policy", want.name, [call], self.grant_summary(want.document))
+
+    def update_policy(self, acct: DesiredAccount, want: DesiredPolicy, have: ManagedPolicy) -> None:
+        calls: list[Call] = []
+        # IAM keeps at most 5 versions of a managed policy: make room by dropping the oldest non-default one.
+        others = [v for v in have.versions if v != have.default_version]
+        if len(have.versions) >= 5 and others:
+            oldest = min(others, key=lambda v: int(v.lstrip("v") or 0))
+            calls.append(Call("DeletePolicyVersion", {"PolicyArn": have.arn, "VersionId": oldest}))
+        calls.append(Call("CreatePolicyVersion",
+                          {"PolicyArn": have.arn, "PolicyDocument": _json(want.document), "SetAsDefault": True}))  # fmt: skip
+        details = ["document:", *("  " + line for line in policydoc.diff_lines(have.document, want.document))]
+        self.add(acct, "update", "policy", want.name, calls, self.grant_summary(want.document), details)
+
+    def delete_policy(self, acct: DesiredAccount, have: ManagedPolicy) -> None:
+        # Groups that should lose it were detached by their own update or delete, earlier in the plan; one
+        # rolegate does not own keeps it attached, and IAM refuses the delete (DeleteConflict) rather than
+        # rolegate touching that group.
+        calls = [Call("DeletePolicyVersion", {"PolicyArn": have.arn, "VersionId": v})
+                  for v in have.versions if v != have.default_version]  # fmt: skip
+        calls.append(Call("DeletePolicy", {"PolicyArn": have.arn}))
+        self.add(acct, "delete", "policy", have.name, calls, "no longer granted by any group")
+
+    # -- groups ----------------------------------------------------------------------------------------------
+    def groups(self, acct: DesiredAccount, state: AccountState) -> None:
+        for name, want in acct.groups.items():
+            have = state.groups.get(name)
+            if have is None:
+                self.create_group(acct, want)
+            elif not owns_path(have.path):
+                self.conflict(acct, "group", name, f" (its path is {have.path}, rolegate's is {naming.OWNED_PATH})")
+            else:
+                self.update_group(acct, want, have, state)
+        for name, have in state.groups.items():
+            if name not in acct.groups and owns_path(have.path):
+                self.delete_group(acct, have, state)
+
+    def group_summary(self, want: DesiredGroup) -> str:
+        parts = []
+        if want.grants:
+            parts.append("may assume " + ", ".join(self.role_label(a) for a in want.grants))
+        others = [_short(p) for p in want.managed_policies if not p.startswith(self._grant_prefix(want))]
+        if others:
+            parts.append(", ".join(others))
+        return "; ".join(parts)
+
+    def _grant_prefix(self, want: DesiredGroup) -> str:
+        hub = self.desired.accounts[self.desired.hub].account_id
+        return naming.customer_policy_arn(hub, want.name)
+
+    def create_group(self, acct: DesiredAccount, want: DesiredGroup) -> None:
+        calls = [Call("CreateGroup", {"GroupName": want.name, "Path": naming.OWNED_PATH})]
+        calls += [Call("AttachGroupPolicy", {"GroupName": want.name, "PolicyArn": p}) for p in want.managed_policies]
+        self.add(acct, "create", "group", want.name, calls, self.group_summary(want))
+
+    def update_group(self, acct: DesiredAccount, want: DesiredGroup, have: Group, state: AccountState) -> None:
+        calls: list[Call] = []
+        details: list[str] = []
+        self._attachments("Group", want.name, want.managed_policies, have.managed_policies, calls, details)
+        # Members the file does not put here are removed, whoever they are: the group is rolegate's, and its
+        # membership is who reaches the environments. (Owned users' own changes come with the user.)
+        for member in state.members_of(want.name):
+            wanted = acct.users.get(member)
+            if wanted is None and not self._owned_user(state, member):
+                calls.append(Call("RemoveUserFromGroup", {"GroupName": want.name, "UserName": member}))
+                details.append(f"- member {member} (not in rolegate.yaml)")
+        if calls:
+            self.add(acct, "update", "group", want.name, calls, self.group_summary(want), details)
+
+    def _owned_user(self, state: AccountState, name: str) -> bool:
+        user = state.users.get(name)
+        return user is not None and owns_tagged(user.tags, self.org)
+
+    def delete_group(self, acct: DesiredAccount, have: Group, state: AccountState) -> None:
+        # A member deleted earlier in the same apply is gone already: that is fine.
+        calls = [Call("RemoveUserFromGroup", {"GroupName": have.name, "UserName": u}, tolerate=("NoSuchEntity",))
+                 for u in state.members_of(have.name)]  # fmt: skip
+        calls += [Call("DetachGroupPolicy", {"GroupName": have.name, "PolicyArn": p}) for p in have.managed_policies]
+        calls += [Call("DeleteGroupPolicy", {"GroupName": have.name, "PolicyName": p}) for p in have.inline_policies]
+        calls.append(Call("DeleteGroup", {"GroupName": have.name}))
+        self.add(acct, "delete", "group", have.name, calls, "no longer in rolegate.yaml")
+
+    # -- users -----------------------------------------------------------------------------------------------
+    def users(self, acct: DesiredAccount, state: AccountState) -> None:
+        for name, want in acct.users.items():
+            have = state.users.get(name)
+            if have is None:
+                self.create_user(acct, want)
+            elif not owns_tagged(have.tags, self.org):
+                self.conflict(acct, "user", name, "")
+            else:
+                self.update_user(acct, want, have, state)
+        for name, have in state.users.items():
+            if name not in acct.users and owns_tagged(have.tags, self.org):
+                self.delete_user(acct, have)
+
+    def _login_profile_calls(self, name: str) -> list[Call]:
+        return [
+            Call("CreateLoginProfile", {"UserName": name, "Password": GENERATED_PASSWORD, "PasswordResetRequired": True},
+                 tolerate=("EntityAlreadyExists",)),  # a hand-made one stays: rolegate never resets a password
+            Call("TagUser", {"UserName": name, "Tags": [{"Key": CONSOLE_TAG, "Value": "true"}]}),
+        ]  # fmt: skip
+
+    def create_user(self, acct: DesiredAccount, want: DesiredUser) -> None:
+        calls = [Call("CreateUser", {"UserName": want.name, "Tags": self.owner_tags()})]
+        calls += [Call("AddUserToGroup", {"GroupName": g, "UserName": want.name}) for g in want.groups]
+        if want.console:
+            calls += self._login_profile_calls(want.name)
+        parts = ["console" if want.console else "CLI only"]
+        if want.groups:
+            parts.append("in " + ", ".join(want.groups))
+        self.add(acct, "create", "user", want.name, calls, ", ".join(parts))
+
+    def update_user(self, acct: DesiredAccount, want: DesiredUser, have: User, state: AccountState) -> None:
+        calls: list[Call] = []
+        details: list[str] = []
+        for group in want.groups:
+            if group not in have.groups:
+                calls.append(Call("AddUserToGroup", {"GroupName": group, "UserName": want.name}))
+                details.append(f"+ in group {group}")
+        for group in have.groups:
+            if group in want.groups:
+                continue
+            existing = state.groups.get(group)
+            if existing is not None and owns_path(existing.path):
+                calls.append(Call("RemoveUserFromGroup", {"GroupName": group, "UserName": want.name}))
+                details.append(f"- from group {group}")
+            # membership of a group rolegate does not own is left alone
+        has_console = have.tags.get(CONSOLE_TAG) == "true"
+        if want.console and not has_console:
+            calls += self._login_profile_calls(want.name)
+            details.append("+ console sign-in (first password generated, shown once)")
+        elif has_console and not want.console:
+            calls += [
+                Call("DeleteLoginProfile", {"UserName": want.name}, tolerate=("NoSuchEntity",)),
+                Call("UntagUser", {"UserName": want.name, "TagKeys": [CONSOLE_TAG]}),
+            ]
+            details.append("- console sign-in")
+        if calls:
+            self.add(acct, "update", "user", want.name, calls, "", details)
+
+    def delete_user(self, acct: DesiredAccount, have: User) -> None:
+        calls = [Call("DeleteLoginProfile", {"UserName": have.name}, tolerate=("NoSuchEntity",))]
+        calls += [Call("RemoveUserFromGroup", {"GroupName": g, "UserName": have.name}) for g in have.groups]
+        calls += [Call("DetachUserPolicy", {"UserName": have.name, "PolicyArn": p}) for p in have.managed_policies]
+        calls += [Call("DeleteUserPolicy", {"UserName": have.name, "PolicyName": p}) for p in have.inline_policies]
+        calls.append(Call(USER_CREDENTIALS_CLEANUP, {"UserName": have.name}))
+        calls.append(Call("DeleteUser", {"UserName": have.name}))
+        self.add(acct, "delete", "user", have.name, calls, "no longer in rolegate.yaml; its keys and MFA devices go too")
+
+    # -- unmanaged ---------------------------------------------------------------------------------------------
+    def unmanaged(self, acct: DesiredAccount, state: AccountState) -> None:
+        found: dict[str, list[str]] = {}
+        roles = [r.name for r in state.roles.values()
+                 if not owns_tagged(r.tags, self.org) and r.path != SERVICE_ROLE_PATH and r.name not in acct.roles]  # fmt: skip
+        users = [u.name for u in state.users.values() if not owns_tagged(u.tags, self.org) and u.name not in acct.users]
+        groups = [g.name for g in state.groups.values() if not owns_path(g.path) and g.name not in acct.groups]
+        policies = [p.name for p in state.policies.values() if not owns_path(p.path) and p.name not in acct.policies]
+        for kind, names in (("roles", roles), ("users", users), ("groups", groups), ("policies", policies)):
+            if names:
+                found[kind] = sorted(names)
+        if found:
+            self.plan.unmanaged[acct.name] = found
+
+
+def diff(desired: Desired, snapshot: Snapshot) -> Plan:
+    differ = _Differ(desired)
+    for name, acct in desired.accounts.items():
+        state = snapshot.accounts.get(name)
+        if state is None:
+            continue  # not read (e.g. --account filter); nothing to decide there
+        differ.account_settings(acct, state)
+        differ.roles(acct, state)
+        differ.policies(acct, state)
+        differ.groups(acct, state)
+        differ.users(acct, state)
+        differ.unmanaged(acct, state)
+    return differ.plan

@@ -1,0 +1,153 @@
+"""Read every account of the file into one Snapshot, in parallel.
+
+Per account: GetAccountAuthorizationDetails (paginated; users, groups, roles and customer managed policies
+with their documents and tags), ListRoles only where rolegate manages roles (GAAD lacks MaxSessionDuration),
+ListAccountAliases only where the file sets an alias, and GetAccountPasswordPolicy in the hub only when the
+file sets one. A no-op plan of the seed therefore costs 3 calls in a spoke and at most 3 in the hub.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from rolegate.errors import AwsError
+from rolegate.model import naming
+from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
+
+GAAD_FILTER = ["User", "Role", "Group", "LocalManagedPolicy"]
+DEFAULT_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """What to read in one account, beyond GAAD."""
+
+    name: str
+    account_id: str
+    role_sessions: bool = False  # ListRoles for MaxSessionDuration
+    alias: bool = False
+    password_policy: bool = False
+
+
+def _doc(value: Any) -> dict[str, Any]:
+    # botocore decodes IAM's URL-encoded JSON already; a raw string can still arrive from other tools.
+    if isinstance(value, dict):
+        return value
+    import json
+
+    return dict(json.loads(unquote(value)))
+
+
+def _tags(items: Iterable[dict[str, str]] | None) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in items or []}
+
+
+def _inline(items: Iterable[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    return {p["PolicyName"]: _doc(p["PolicyDocument"]) for p in items or []}
+
+
+def read_account(iam: Any, plan: ReadPlan) -> AccountState:
+    """One account, through one IAM client already inside it."""
+    state = AccountState(name=plan.name, account_id=plan.account_id)
+    for page in iam.get_paginator("get_account_authorization_details").paginate(Filter=GAAD_FILTER):
+        for u in page.get("UserDetailList", []):
+            state.users[u["UserName"]] = User(
+                name=u["UserName"],
+                arn=u["Arn"],
+                path=u.get("Path", "/"),
+                groups=list(u.get("GroupList", [])),
+                managed_policies=[p["PolicyArn"] for p in u.get("AttachedManagedPolicies", [])],
+                inline_policies=_inline(u.get("UserPolicyList")),
+                tags=_tags(u.get("Tags")),
+                permissions_boundary=(u.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
+            )
+        for g in page.get("GroupDetailList", []):
+            state.groups[g["GroupName"]] = Group(
+                name=g["GroupName"],
+                arn=g["Arn"],
+                path=g.get("Path", "/"),
+                managed_policies=[p["PolicyArn"] for p in g.get("AttachedManagedPolicies", [])],
+                inline_policies=_inline(g.get("GroupPolicyList")),
+            )
+        for r in page.get("RoleDetailList", []):
+            state.roles[r["RoleName"]] = Role(
+                name=r["RoleName"],
+                arn=r["Arn"],
+                path=r.get("Path", "/"),
+                trust_policy=_doc(r.get("AssumeRolePolicyDocument") or {}),
+                managed_policies=[p["PolicyArn"] for p in r.get("AttachedManagedPolicies", [])],
+                inline_policies=_inline(r.get("RolePolicyList")),
+                tags=_tags(r.get("Tags")),
+                instance_profiles=[ip["InstanceProfileName"] for ip in r.get("InstanceProfileList", [])],
+                permissions_boundary=(r.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
+            )
+        for p in page.get("Policies", []):
+            versions = p.get("PolicyVersionList", [])
+            default = next((v for v in versions if v.get("IsDefaultVersion")), versions[0] if versions else {})
+            name = p.get("PolicyName") or naming.name_from_arn(p["Arn"])  # moto omits PolicyName
+            state.policies[name] = ManagedPolicy(
+                name=name,
+                arn=p["Arn"],
+                path=p.get("Path", "/"),
+                document=_doc(default.get("Document") or {}),
+                default_version=p.get("DefaultVersionId", default.get("VersionId", "v1")),
+                versions=[v["VersionId"] for v in versions],
+                tags=_tags(p.get("Tags")),
+            )
+    if plan.role_sessions:
+        for page in iam.get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 1000}):
+            for r in page.get("Roles", []):
+                if r["RoleName"] in state.roles:
+                    state.roles[r["RoleName"]].max_session = r.get("MaxSessionDuration")
+    if plan.alias:
+        aliases = iam.list_account_aliases().get("AccountAliases", [])
+        state.alias, state.alias_read = (aliases[0] if aliases else None), True
+    if plan.password_policy:
+        try:
+            policy = iam.get_account_password_policy()["PasswordPolicy"]
+        except iam.exceptions.NoSuchEntityException:
+            policy = None
+        state.password_policy, state.password_policy_read = policy, True
+    return state
+
+
+def collect(
+    plans: list[ReadPlan],
+    iam_for: Callable[[str], Any],
+    *,
+    workers: int = DEFAULT_WORKERS,
+    on_done: Callable[[ReadPlan], None] | None = None,
+) -> Snapshot:
+    """Read the accounts in parallel; the first failure is raised with the account named."""
+
+    def one(plan: ReadPlan) -> AccountState:
+        try:
+            state = read_account(iam_for(plan.account_id), plan)
+        except AwsError:
+            raise
+        except Exception as exc:
+            raise _aws_error(plan, exc) from exc
+        if on_done:
+            on_done(plan)
+        return state
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(plans)))) as pool:
+        states = list(pool.map(one, plans))
+    return Snapshot(
+        accounts={s.name: s for s in states},
+        taken_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
+
+
+def _aws_error(plan: ReadPlan, exc: Exception) -> AwsError:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+    message = getattr(exc, "response", {}).get("Error", {}).get("Message", str(exc))
+    hint = None
+    if code in ("AccessDenied", "AccessDeniedException"):
+        hint = "the bootstrap role (or your hub credentials) needs iam:GetAccountAuthorizationDetails and iam:List*"
+    return AwsError(f"account {plan.name} ({plan.account_id}): reading IAM failed: {code}: {message}", hint)

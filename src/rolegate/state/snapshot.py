@@ -1,0 +1,121 @@
+"""What exists in the accounts, as plain data: read once by collect, then queried offline.
+
+Everything here round-trips through JSON (`rolegate snapshot -o FILE`), and holds no secret: IAM's
+authorization details carry no keys or passwords.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rolegate.model import naming
+
+SNAPSHOT_VERSION = 1
+
+
+@dataclass
+class ManagedPolicy:
+    """A customer managed policy with its default version's document."""
+
+    name: str
+    arn: str
+    path: str
+    document: dict[str, Any]
+    default_version: str = "v1"
+    versions: list[str] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Role:
+    name: str
+    arn: str
+    path: str
+    trust_policy: dict[str, Any]
+    managed_policies: list[str] = field(default_factory=list)  # ARNs
+    inline_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    max_session: int | None = None  # seconds; from ListRoles, which GAAD lacks
+    instance_profiles: list[str] = field(default_factory=list)
+    permissions_boundary: str | None = None
+
+
+@dataclass
+class Group:
+    name: str
+    arn: str
+    path: str
+    managed_policies: list[str] = field(default_factory=list)
+    inline_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class User:
+    name: str
+    arn: str
+    path: str
+    groups: list[str] = field(default_factory=list)
+    managed_policies: list[str] = field(default_factory=list)
+    inline_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    permissions_boundary: str | None = None
+
+
+@dataclass
+class AccountState:
+    """One account as read. `None` for alias/password policy means "not read"; see the *_read flags."""
+
+    name: str
+    account_id: str
+    roles: dict[str, Role] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    policies: dict[str, ManagedPolicy] = field(default_factory=dict)  # by name
+    alias: str | None = None
+    alias_read: bool = False
+    password_policy: dict[str, Any] | None = None
+    password_policy_read: bool = False
+
+    def members_of(self, group: str) -> list[str]:
+        return sorted(u.name for u in self.users.values() if group in u.groups)
+
+    def policy_by_arn(self, arn: str) -> ManagedPolicy | None:
+        return next((p for p in self.policies.values() if p.arn == arn), None)
+
+
+@dataclass
+class Snapshot:
+    accounts: dict[str, AccountState] = field(default_factory=dict)  # by logical name
+    version: int = SNAPSHOT_VERSION
+    taken_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Snapshot:
+        if data.get("version") != SNAPSHOT_VERSION:
+            raise ValueError(f"snapshot version {data.get('version')!r}; this rolegate reads {SNAPSHOT_VERSION}")
+        accounts = {}
+        for name, raw in data["accounts"].items():
+            acct = AccountState(**{k: v for k, v in raw.items() if k not in ("roles", "groups", "users", "policies")})
+            acct.roles = {k: Role(**v) for k, v in raw.get("roles", {}).items()}
+            acct.groups = {k: Group(**v) for k, v in raw.get("groups", {}).items()}
+            acct.users = {k: User(**v) for k, v in raw.get("users", {}).items()}
+            acct.policies = {k: ManagedPolicy(**v) for k, v in raw.get("policies", {}).items()}
+            accounts[name] = acct
+        return cls(accounts=accounts, version=data["version"], taken_at=data.get("taken_at", ""))
+
+
+# -- ownership: the one place that says what rolegate owns --------------------------------------------------
+
+
+def owns_tagged(tags: dict[str, str], org: str) -> bool:
+    """Users and roles: the owner tag names the organization in rolegate.yaml."""
+    return tags.get(naming.OWNER_TAG) == org
+
+
+def owns_path(path: str) -> bool:
+    """Groups and customer managed policies cannot carry a tag GAAD returns: rolegate creates them under its path."""
+    return path == naming.OWNED_PATH

@@ -105,8 +105,14 @@ def org(aws_env: dict[str, str], tmp_path: Path, local_aws: LocalAws) -> Org:
     return Org(url=local_aws.url, ids=ids, workdir=workdir, env=aws_env)
 
 
-def seed_config(ids: dict[str, str], *, extra_users: str = "", max_session: str = "1h",
-                require_mfa: str = "true", dev_groups: str = "[development]") -> str:  # fmt: skip
+def seed_config(
+    ids: dict[str, str],
+    *,
+    extra_users: str = "",
+    max_session: str = "1h",
+    require_mfa: str = "true",
+    dev_groups: str = "[development]",
+) -> str:
     """The seed's setup as rolegate.yaml, with the organization's real ids."""
     return f"""\
 version: 1

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account: the one fake credentials sign in to
-DEMO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}  # noqa: S105 - moto's fixed fakes
+DEMO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
 @dataclass
@@ -26,18 +26,23 @@ class LocalAws:
         """Forget every account's state (moto's reset API), for a fresh organization."""
         import urllib.request
 
-        req = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(req, timeout=30):  # noqa: S310 - our own loopback server
+        req = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")  # noqa: S310
+        with urllib.request.urlopen(req, timeout=30):  # noqa: S310 - http to our own 127.0.0.1 server
             pass
 
 
 def start_local_aws() -> LocalAws:
     """Start moto in this process. AWS managed policies are loaded, or attaching AdministratorAccess fails."""
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # a line per request is noise in demo and tests
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    assert server._server is not None, "start() binds the socket before it returns"
     port = int(server._server.server_port)
     return LocalAws(url=f"http://127.0.0.1:{port}", port=port, _server=server)
 

@@ -38,10 +38,13 @@ def existing_accounts(org: Any) -> dict[str, str]:
         if code == "AWSOrganizationsNotInUseException":
             raise AwsError(
                 "this account is not in an organization, so it cannot create accounts",
-                "create one in the management account: aws organizations create-organization --feature-set ALL",
+                "create one in the management account: "
+                "aws organizations create-organization --feature-set ALL",
             ) from None
-        raise AwsError(f"Organizations refused to list accounts: {code}",
-                       "run with the management account's credentials (--profile)") from None  # fmt: skip
+        raise AwsError(
+            f"Organizations refused to list accounts: {code}",
+            "run with the management account's credentials (--profile)",
+        ) from None
     return found
 
 
@@ -70,29 +73,39 @@ def create_accounts(
             say(request, "exists")
             continue
         try:
-            status = org.create_account(Email=request.email, AccountName=request.display_name)["CreateAccountStatus"]
+            status = org.create_account(Email=request.email, AccountName=request.display_name)[
+                "CreateAccountStatus"
+            ]
         except ClientError as exc:
             error = exc.response["Error"]
-            raise AwsError(f"account {request.name}: Organizations refused CreateAccount: "
-                           f"{error.get('Code')}: {error.get('Message', '')}",
-                           "check the email is unused by any AWS account and the organization's account quota") from None  # fmt: skip
+            raise AwsError(
+                f"account {request.name}: Organizations refused CreateAccount: "
+                f"{error.get('Code')}: {error.get('Message', '')}",
+                "check the email is unused by any AWS account and the organization's account quota",
+            ) from None
         pending[status["Id"]] = request
         say(request, "requested")
     deadline = time.monotonic() + timeout
     while pending:
         for request_id, request in list(pending.items()):
-            status = org.describe_create_account_status(CreateAccountRequestId=request_id)["CreateAccountStatus"]
+            status = org.describe_create_account_status(CreateAccountRequestId=request_id)[
+                "CreateAccountStatus"
+            ]
             if status["State"] == "SUCCEEDED":
                 ids[request.name] = status["AccountId"]
                 del pending[request_id]
                 say(request, "created")
             elif status["State"] == "FAILED":
-                raise AwsError(f"account {request.name}: AWS could not create it ({status.get('FailureReason')})",
-                               "fix the cause (often EMAIL_ALREADY_EXISTS) and run `rolegate accounts create` again")  # fmt: skip
+                raise AwsError(
+                    f"account {request.name}: AWS could not create it ({status.get('FailureReason')})",
+                    "fix the cause (often EMAIL_ALREADY_EXISTS) and run `rolegate accounts create` again",
+                )
         if pending:
             if time.monotonic() > deadline:
                 names = ", ".join(r.name for r in pending.values())
-                raise AwsError(f"accounts still being created after {timeout / 60:.0f} minutes: {names}",
-                               "run `rolegate accounts create` again later: it picks up where AWS is")  # fmt: skip
+                raise AwsError(
+                    f"accounts still being created after {timeout / 60:.0f} minutes: {names}",
+                    "run `rolegate accounts create` again later: it picks up where AWS is",
+                )
             sleep(poll)
     return ids

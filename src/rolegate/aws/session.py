@@ -82,7 +82,7 @@ class AwsSessions:
         retries = dict(RETRY_CONFIG)
         if max_attempts is not None:
             retries["max_attempts"] = max_attempts
-        self._config = BotoConfig(retries=retries, region_name=self.region)  # type: ignore[arg-type]
+        self._config = BotoConfig(retries=retries, region_name=self.region)
         self._lock = threading.Lock()
         self._sessions: dict[str, Any] = {}
         self._clients: dict[tuple[str, str], Any] = {}

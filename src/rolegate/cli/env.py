@@ -21,6 +21,15 @@ class Env:
     err: Console = field(init=False)
 
     def __post_init__(self) -> None:
+        self._consoles()
+
+    def update(self, **values: Any) -> None:
+        """Options given after the command name override those given before it."""
+        for key, value in values.items():
+            setattr(self, key, value)
+        self._consoles()
+
+    def _consoles(self) -> None:
         no_color = self.no_color or bool(os.environ.get("NO_COLOR"))
         # Colours only on a terminal: rich decides per stream; NO_COLOR and --no-color switch them off.
         self.out = Console(file=sys.stdout, no_color=no_color, highlight=False, soft_wrap=True, emoji=False)

@@ -24,10 +24,21 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(context_settings=CONTEXT)
-@click.option("-c", "--config", "config_path", type=click.Path(path_type=Path), default="rolegate.yaml",
-              envvar="ROLEGATE_CONFIG", show_default=True, help="The rolegate.yaml to read.")
-@click.option("--profile", envvar="ROLEGATE_PROFILE_OPERATOR",
-              help="AWS profile with the hub (management) account's credentials; default: the SDK's usual chain.")
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default="rolegate.yaml",
+    envvar="ROLEGATE_CONFIG",
+    show_default=True,
+    help="The rolegate.yaml to read.",
+)
+@click.option(
+    "--profile",
+    envvar="ROLEGATE_PROFILE_OPERATOR",
+    help="AWS profile with the hub (management) account's credentials; default: the SDK's usual chain.",
+)
 @click.option("-v", "--verbose", count=True, help="More detail; tracebacks on errors.")
 @click.option("--no-color", is_flag=True, help="No colours, even on a terminal (NO_COLOR works too).")
 @click.version_option(__version__, "-V", "--version", prog_name="rolegate")
@@ -45,7 +56,7 @@ def cli(ctx: click.Context, config_path: Path, profile: str | None, verbose: int
 
     The AWS endpoint and credentials come from the SDK's own settings (AWS_PROFILE, AWS_ENDPOINT_URL, …).
     Shell completion: eval "$(_ROLEGATE_COMPLETE=bash_source rolegate)" (zsh_source, fish_source too).
-    """  # fmt: skip
+    """
     ctx.obj = Env(config_path=config_path, profile=profile, verbose=verbose, no_color=no_color)
 
 
@@ -64,9 +75,9 @@ _register()
 
 
 def _verbose(argv: list[str]) -> bool:
-    return any(a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in argv) or bool(
-        os.environ.get("ROLEGATE_DEBUG")
-    )
+    return any(
+        a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in argv
+    ) or bool(os.environ.get("ROLEGATE_DEBUG"))
 
 
 def report(err: Console, exc: RolegateError) -> None:

@@ -21,7 +21,9 @@ def diagnostics(items: Iterable[Diagnostic]) -> list[str]:
     for d in items:
         style = "red" if d.severity == "error" else "yellow"
         word = "" if d.severity == "error" else "warning: "
-        lines.append(f"[bold]{escape(d.location())}[/]: [{style}]{word}{escape(d.path)}[/]: {escape(d.message)}")
+        lines.append(
+            f"[bold]{escape(d.location())}[/]: [{style}]{word}{escape(d.path)}[/]: {escape(d.message)}"
+        )
         if d.source is not None and d.column is not None:
             lines.append(f"    {escape(d.source)}")
             lines.append("    " + " " * (d.column - 1) + f"[{style}]" + "^" * max(1, d.width) + "[/]")
@@ -69,7 +71,9 @@ def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:
             lines.append("  " + change_line(change))
             lines.extend("      " + _detail(d) for d in change.details)
         for conflict in conflicts:
-            lines.append(f"  [red bold]! {conflict.kind} {escape(conflict.name)}[/]: {escape(conflict.message)}")
+            lines.append(
+                f"  [red bold]! {conflict.kind} {escape(conflict.name)}[/]: {escape(conflict.message)}"
+            )
             lines.append(f"      [dim]{escape(conflict.hint)}[/]")
         if unmanaged:
             counts = ", ".join(plural(len(names), KIND_PLURAL[kind]) for kind, names in unmanaged.items())
@@ -85,17 +89,21 @@ def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:
 def plan_summary(plan: Plan) -> str:
     n = plan.counts()
     if plan.conflicts:
-        return (f"[red bold]{plural(len(plan.conflicts), 'conflict')}[/]: apply would stop before touching "
-                "anything; resolve them first.")  # fmt: skip
+        return (
+            f"[red bold]{plural(len(plan.conflicts), 'conflict')}[/]: apply would stop before touching "
+            "anything; resolve them first."
+        )
     if plan.empty:
         return "[green]No changes.[/] The accounts match rolegate.yaml."
-    return (f"[bold]Plan:[/] {n['create']} to create, {n['update']} to change, {n['delete']} to delete.")
+    return f"[bold]Plan:[/] {n['create']} to create, {n['update']} to change, {n['delete']} to delete."
 
 
 def apply_result_lines(result: ApplyResult, seconds: float) -> list[str]:
     if result.ok:
-        return [f"[green bold]Applied {plural(len(result.done), 'change')}[/] ({plural(result.calls, 'call')}) "
-                f"in {seconds:.1f} s."]  # fmt: skip
+        return [
+            f"[green bold]Applied {plural(len(result.done), 'change')}[/] ({plural(result.calls, 'call')}) "
+            f"in {seconds:.1f} s."
+        ]
     lines = [f"[red bold]Apply stopped[/] at {escape(result.error or '')}"]
     lines.append(f"  done:     {len(result.done)}")
     for change in result.done:
@@ -105,5 +113,7 @@ def apply_result_lines(result: ApplyResult, seconds: float) -> list[str]:
     lines.append("    " + change_line(result.failed, with_account=True) + "  [red]← failed here[/]")
     for change in result.not_done:
         lines.append("    " + change_line(change, with_account=True))
-    lines.append("[dim]Fix the cause and run `rolegate apply` again: the plan starts from what is there now.[/]")
+    lines.append(
+        "[dim]Fix the cause and run `rolegate apply` again: the plan starts from what is there now.[/]"
+    )
     return lines

@@ -105,10 +105,10 @@ def compile_config(config: Config) -> Desired:
     hub_name = org.hub
     hub_id = config.hub_id()
     accounts: dict[str, DesiredAccount] = {}
-    for name, account in config.accounts.items():
-        if account.id is None:
+    for name, acct in config.accounts.items():
+        if acct.id is None:
             continue
-        accounts[name] = DesiredAccount(name=name, account_id=account.id, is_hub=name == hub_name, alias=account.alias)
+        accounts[name] = DesiredAccount(name, acct.id, is_hub=name == hub_name, alias=acct.alias)
 
     for role_name, role in config.roles.items():
         for account in config.role_accounts(role_name):
@@ -137,7 +137,9 @@ def compile_config(config: Config) -> Desired:
             granted.extend([resource] if isinstance(resource, str) else resource)
         hub.groups[group_name] = DesiredGroup(
             name=group_name,
-            managed_policies=tuple(sorted(grant_arns + [naming.managed_policy_arn(p) for p in group.policies])),
+            managed_policies=tuple(
+                sorted(grant_arns + [naming.managed_policy_arn(p) for p in group.policies])
+            ),
             grants=tuple(granted),
         )
     for user_name, user in config.users.items():

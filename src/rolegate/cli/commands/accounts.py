@@ -1,4 +1,4 @@
-"""`rolegate accounts create`: the accounts of the file that have no id yet, made through AWS Organizations."""
+"""`rolegate accounts create`: the file's accounts that have no id yet, made through AWS Organizations."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import click
 
 from rolegate.cli.common import load_config
 from rolegate.cli.env import Env
+from rolegate.cli.options import global_options
 from rolegate.errors import RolegateError
 from rolegate.model import naming
 from rolegate.model.edit import set_account_ids
@@ -17,6 +18,7 @@ def accounts() -> None:
 
 
 @accounts.command("create")
+@global_options
 @click.pass_obj
 def create(env: Env) -> int:
     """Create every account that has no id, through AWS Organizations, and write the ids into the file.
@@ -41,8 +43,10 @@ def create(env: Env) -> int:
         return 0
     without_email = [name for name, a in missing if not a.email]
     if without_email:
-        raise RolegateError(f"accounts without an id need an email to be created: {', '.join(without_email)}",
-                            "add `email:` to them in rolegate.yaml (AWS needs one unused address per account)")  # fmt: skip
+        raise RolegateError(
+            f"accounts without an id need an email to be created: {', '.join(without_email)}",
+            "add `email:` to them in rolegate.yaml (AWS needs one unused address per account)",
+        )
     requests = [AccountRequest(name, a.email or "", naming.display_name(name)) for name, a in missing]
     sessions = sessions_for(config, env.profile)
 

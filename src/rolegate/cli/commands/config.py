@@ -8,6 +8,7 @@ import click
 
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
+from rolegate.cli.options import global_options
 from rolegate.errors import ConfigError, LocalFileError
 from rolegate.local.atomic import write_atomic
 
@@ -17,6 +18,7 @@ def example_text() -> str:
 
 
 @click.command()
+@global_options
 @click.pass_obj
 def init(env: Env) -> int:
     """Write a commented rolegate.yaml for the seed's layout (hub + development, staging, production).
@@ -28,8 +30,10 @@ def init(env: Env) -> int:
     """
     path = env.config_path
     if path.exists():
-        raise LocalFileError(f"{path} exists already; rolegate init never overwrites it",
-                             "edit it, or pass -c with another path")  # fmt: skip
+        raise LocalFileError(
+            f"{path} exists already; rolegate init never overwrites it",
+            "edit it, or pass -c with another path",
+        )
     write_atomic(path, example_text(), mode=0o644, backup=False)
     env.print(f"Wrote {path}. Put in your account ids and emails, then run `rolegate validate`.")
     return 0
@@ -37,6 +41,7 @@ def init(env: Env) -> int:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@global_options
 @click.pass_obj
 def validate(env: Env, as_json: bool) -> int:
     """Check rolegate.yaml offline: fields, references between sections, and IAM limits.

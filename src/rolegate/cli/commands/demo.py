@@ -15,6 +15,7 @@ from rich.markup import escape
 from rolegate.cli.commands.config import example_text
 from rolegate.cli.commands.plan import show_plan
 from rolegate.cli.env import Env
+from rolegate.cli.options import global_options
 from rolegate.cli.render import apply_result_lines, plural
 from rolegate.errors import LocalFileError, RolegateError
 from rolegate.local.atomic import write_atomic
@@ -38,8 +39,10 @@ def demo_config_text(management_id: str) -> str:
 def _fresh_dir(path: Path) -> None:
     if path.exists():
         if not (path / MARKER).exists() and any(path.iterdir()):
-            raise LocalFileError(f"{path} exists and is not a rolegate demo directory; the demo will not touch it",
-                                 "pass --dir with a new or empty directory")  # fmt: skip
+            raise LocalFileError(
+                f"{path} exists and is not a rolegate demo directory; the demo will not touch it",
+                "pass --dir with a new or empty directory",
+            )
         shutil.rmtree(path)
     path.mkdir(parents=True)
     (path / MARKER).write_text("made by `rolegate demo`; safe to delete\n", encoding="utf-8")
@@ -64,9 +67,18 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 @click.command()
-@click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False), default="rolegate-demo",
-              show_default=True, help="Where the demo writes rolegate.yaml and the CLI profiles.")
-@click.option("--serve", is_flag=True, help="Keep the local AWS running afterwards, to try more commands on it.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="rolegate-demo",
+    show_default=True,
+    help="Where the demo writes rolegate.yaml and the CLI profiles.",
+)
+@click.option(
+    "--serve", is_flag=True, help="Keep the local AWS running afterwards, to try more commands on it."
+)
+@global_options
 @click.pass_obj
 def demo(env: Env, directory: Path, serve: bool) -> int:
     """The whole seed walkthrough on a local AWS (moto on 127.0.0.1); no account, nothing leaves the machine.
@@ -79,7 +91,7 @@ def demo(env: Env, directory: Path, serve: bool) -> int:
     Examples:
       rolegate demo
       rolegate demo --serve      # then, in another shell, the commands it prints
-    """  # fmt: skip
+    """
     from rolegate.aws.moto_local import MANAGEMENT_ACCOUNT, client_environment, start_local_aws
 
     directory = directory.absolute()
@@ -110,16 +122,21 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
     from rolegate.runner import read_and_plan, sessions_for
 
     host = url.removeprefix("http://")
-    env.print(f"[bold]rolegate demo[/] — the seed walkthrough on a local AWS (moto on {host}), "
-              "nothing leaves this machine\n")  # fmt: skip
+    env.print(
+        f"[bold]rolegate demo[/] — the seed walkthrough on a local AWS (moto on {host}), "
+        "nothing leaves this machine\n"
+    )
     config_path = directory / "rolegate.yaml"
     write_atomic(config_path, demo_config_text(management_id), mode=0o644, backup=False)
 
     org = boto3.client("organizations", region_name="us-east-1")
     org.create_organization(FeatureSet="ALL")
     draft = load(config_path).config
-    requests = [AccountRequest(n, a.email or f"{n}@example.com", naming.display_name(n))
-                for n, a in draft.accounts.items() if a.id is None]  # fmt: skip
+    requests = [
+        AccountRequest(n, a.email or f"{n}@example.com", naming.display_name(n))
+        for n, a in draft.accounts.items()
+        if a.id is None
+    ]
     with env.err.status("Creating the accounts through AWS Organizations…"):
         ids = create_accounts(org, requests, poll=0.2)
     set_account_ids(config_path, ids)
@@ -137,18 +154,28 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
     for line in apply_result_lines(result, time.monotonic() - applied):
         env.print(line)
     if not result.ok:
-        raise RolegateError("the demo's apply failed, which is a bug in rolegate", "run with -v and report it")
+        raise RolegateError(
+            "the demo's apply failed, which is a bug in rolegate", "run with -v and report it"
+        )
     if result.passwords:
         text = "".join(f"{user}\t{pw}\n" for (_, user), pw in sorted(result.passwords.items()))
         write_atomic(directory / "first-passwords.txt", text, mode=0o600, backup=False)
 
     _, again = read_and_plan(config, sessions)
-    env.print("Plan again: " + ("[green]no changes[/] — apply is idempotent." if again.empty
-                                else f"[red]{plural(len(again.changes), 'change')} left[/]"))  # fmt: skip
+    env.print(
+        "Plan again: "
+        + (
+            "[green]no changes[/] — apply is idempotent."
+            if again.empty
+            else f"[red]{plural(len(again.changes), 'change')} left[/]"
+        )
+    )
 
     env.print(f"\n[bold]Sign in:[/]  {signin_url(config)}")
-    env.print(f"  first password of {DEMO_USER}: in {directory / 'first-passwords.txt'} (mode 0600), "
-              "to be changed at first sign-in")  # fmt: skip
+    env.print(
+        f"  first password of {DEMO_USER}: in {directory / 'first-passwords.txt'} (mode 0600), "
+        "to be changed at first sign-in"
+    )
     env.print(f"[bold]Switch role ({DEMO_USER}):[/]")
     for link in user_links(config, DEMO_USER):
         env.print(f"  [#{link.colour}]●[/] {link.account:<12} {escape(link.url)}")
@@ -158,13 +185,18 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
     env.print(f"[bold]CLI profiles[/] written to {aws_config} (your ~/.aws is untouched):")
     env.print("  " + ", ".join(p.name for p in profiles))
     env.print(f"\nDone in {time.monotonic() - started:.1f} s.")
-    env.print(f"[bold]Try next:[/]  rolegate demo --serve  (keeps this AWS running)   ·   "
-              f"rolegate -c {config_path} validate   ·   cat {aws_config}")  # fmt: skip
+    env.print(
+        f"[bold]Try next:[/]  rolegate demo --serve  (keeps this AWS running)   ·   "
+        f"rolegate -c {config_path} validate   ·   cat {aws_config}"
+    )
 
 
 def _serve(env: Env, directory: Path, url: str) -> None:
     env.print("\n[bold]The local AWS stays up[/] until Ctrl-C. In another shell:")
-    env.print(f"  export AWS_ENDPOINT_URL={url} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing", markup=False)
+    env.print(
+        f"  export AWS_ENDPOINT_URL={url} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing",
+        markup=False,
+    )
     env.print(f"  rolegate -c {directory / 'rolegate.yaml'} plan")
     try:
         while True:

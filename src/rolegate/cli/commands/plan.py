@@ -7,13 +7,14 @@ from pathlib import Path
 
 import click
 
+from rolegate.aws.session import AwsSessions
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
+from rolegate.cli.options import global_options
 from rolegate.cli.render import apply_result_lines, change_line, plan_lines, plan_summary, plural
 from rolegate.errors import ApplyError, RolegateError, UserAbort
 from rolegate.local.atomic import write_atomic
 from rolegate.plan.apply import ApplyResult, apply_plan
-from rolegate.aws.session import AwsSessions
 from rolegate.plan.changes import Change, Plan
 from rolegate.runner import read_and_plan, sessions_for
 
@@ -44,7 +45,12 @@ def show_plan(env: Env, plan: Plan) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (format_version 1).")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when nothing would change, 2 when something would, 1 on error.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when nothing would change, 2 when something would, 1 on error.",
+)
+@global_options
 @click.pass_obj
 def plan(env: Env, as_json: bool, detailed_exitcode: bool) -> int:
     """Read every account and show what apply would change; changes nothing.
@@ -58,7 +64,7 @@ def plan(env: Env, as_json: bool, detailed_exitcode: bool) -> int:
       rolegate plan
       rolegate plan --detailed-exitcode   # in CI: 2 means drift or pending changes
       rolegate plan --json | jq '.changes[] | .account + " " + .action + " " + .kind + " " + .name'
-    """  # fmt: skip
+    """
     result, _ = _compute(env)
     if as_json:
         print_json(result.to_json())
@@ -79,9 +85,13 @@ def _needs_password(plan: Plan) -> bool:
 
 @click.command()
 @click.option("-y", "--yes", "--auto-approve", "yes", is_flag=True, help="Do not ask; apply the plan shown.")
-@click.option("--password-out", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write new console users' first passwords to this file (mode 0600) instead of the terminal.")
+@click.option(
+    "--password-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write new console users' first passwords to this file (mode 0600) instead of the terminal.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (never any password).")
+@global_options
 @click.pass_obj
 def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool) -> int:
     """Make every account match rolegate.yaml: shows the plan, asks, then runs exactly that plan.
@@ -102,8 +112,9 @@ def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool) -> int:
     if not as_json:
         show_plan(env, the_plan)
     if the_plan.conflicts:
-        raise RolegateError(f"{plural(len(the_plan.conflicts), 'conflict')}; nothing was changed",
-                            "see the ! lines above")  # fmt: skip
+        raise RolegateError(
+            f"{plural(len(the_plan.conflicts), 'conflict')}; nothing was changed", "see the ! lines above"
+        )
     if the_plan.empty:
         if as_json:
             print_json({"applied": [], "failed": None, "not_done": []})
@@ -116,10 +127,14 @@ def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool) -> int:
         )
     if not yes:
         if not env.interactive:
-            raise UserAbort("apply changes your accounts and there is no terminal to ask on",
-                            "review `rolegate plan`, then run `rolegate apply --yes`")  # fmt: skip
+            raise UserAbort(
+                "apply changes your accounts and there is no terminal to ask on",
+                "review `rolegate plan`, then run `rolegate apply --yes`",
+            )
         env.print()
-        answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="", show_default=False)
+        answer = click.prompt(
+            "Apply these changes? Only 'yes' will be accepted", default="", show_default=False
+        )
         if answer.strip() != "yes":
             raise UserAbort("apply cancelled; nothing was changed")
     started = time.monotonic()
@@ -132,20 +147,24 @@ def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool) -> int:
     elapsed = time.monotonic() - started
     _hand_out_passwords(env, result, password_out)
     if as_json:
-        print_json({
-            "applied": [c.address for c in result.done],
-            "failed": result.failed.address if result.failed else None,
-            "error": result.error,
-            "not_done": [c.address for c in result.not_done],
-        })  # fmt: skip
+        print_json(
+            {
+                "applied": [c.address for c in result.done],
+                "failed": result.failed.address if result.failed else None,
+                "error": result.error,
+                "not_done": [c.address for c in result.not_done],
+            }
+        )
     else:
         for line in apply_result_lines(result, elapsed):
             env.print(line)
     if not result.ok:
         if as_json:
             return 1
-        raise ApplyError(f"{len(result.done)} of {len(the_plan.changes)} changes applied before the failure",
-                         "run `rolegate apply` again once the cause is fixed")  # fmt: skip
+        raise ApplyError(
+            f"{len(result.done)} of {len(the_plan.changes)} changes applied before the failure",
+            "run `rolegate apply` again once the cause is fixed",
+        )
     return 0
 
 
@@ -155,7 +174,9 @@ def _hand_out_passwords(env: Env, result: ApplyResult, password_out: Path | None
     if password_out is not None:
         text = "".join(f"{acct}\t{user}\t{pw}\n" for (acct, user), pw in sorted(result.passwords.items()))
         write_atomic(password_out, text, mode=0o600, backup=False)
-        env.note(f"First passwords written to {password_out} (mode 0600); each must be changed at first sign-in.")
+        env.note(
+            f"First passwords written to {password_out} (mode 0600); each must be changed at first sign-in."
+        )
         return
     # Only ever to a terminal (checked before apply began): never into a pipe, a log or --json.
     env.print("First passwords, shown once; each must be changed at first sign-in:")

@@ -90,7 +90,8 @@ def from_sdk(exc: Exception) -> RolegateError | None:
     if name == "ClientError":
         error = getattr(exc, "response", {}).get("Error", {})
         return AwsError(
-            f"AWS refused {getattr(exc, 'operation_name', 'a call')}: {error.get('Code')}: {error.get('Message', '')}",
+            f"AWS refused {getattr(exc, 'operation_name', 'a call')}: "
+            f"{error.get('Code')}: {error.get('Message', '')}",
             "check the operator's permissions in the hub and the bootstrap role's in the other accounts",
         )
     return None

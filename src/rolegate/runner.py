@@ -40,5 +40,6 @@ def read_and_plan(
     on_read: Callable[[ReadPlan], None] | None = None,
 ) -> tuple[Snapshot, Plan]:
     desired = compile_config(config)
+    sessions.caller()  # credentials trouble is one message up front, not one per account thread
     snapshot = collect(read_plans(config, desired), sessions.iam, on_done=on_read)
     return snapshot, diff(desired, snapshot)

@@ -59,14 +59,11 @@ def test_demo_walks_through_the_seed_and_leaves_the_users_aws_config_alone(tmp_p
     # The aws CLI reads the profiles as written: the seed's role switch, with MFA from the hub user.
     aws = shutil.which("aws", path=str(Path(sys.executable).parent)) or "aws"
     cli_env = clean_env(home) | {"AWS_CONFIG_FILE": str(demo_dir / "aws-config")}
-    profiles = subprocess.run(
-        [aws, "configure", "list-profiles"],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.split()
+    import botocore.session
+
+    reader = botocore.session.Session()
+    reader.set_config_variable("config_file", str(demo_dir / "aws-config"))
+    profiles = list(reader.full_config["profiles"])
     assert profiles == [
         "demo-master-cobus",
         "demo-development-cobus",

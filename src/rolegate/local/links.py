@@ -48,6 +48,9 @@ def user_links(config: Config, user: str) -> list[SwitchRoleLink]:
         if roles_per_account[account] > 1:
             display = f"{display} {role}"
         colour = naming.console_colour(acct.color or DEFAULT_COLOUR)
-        links.append(SwitchRoleLink(account, acct.id, role, display, colour,
-                                    switch_role_url(acct.id, role, display, colour)))  # fmt: skip
+        links.append(
+            SwitchRoleLink(
+                account, acct.id, role, display, colour, switch_role_url(acct.id, role, display, colour)
+            )
+        )
     return links

@@ -111,7 +111,10 @@ def apply_plan(
                 result.calls += _run(iam, change, call, result, xform_name, ClientError, sleep, waits)
         except ClientError as exc:
             result.failed = change
-            result.error = f"{change.account} ({change.account_id}): {change.action} {change.kind} {change.name}: {_message(exc)}"
+            result.error = (
+                f"{change.account} ({change.account_id}): {change.action} {change.kind} {change.name}: "
+                f"{_message(exc)}"
+            )
             result.not_done = ordered[index + 1 :]
             return result
         result.done.append(change)
@@ -120,8 +123,16 @@ def apply_plan(
     return result
 
 
-def _run(iam: Any, change: Change, call: Call, result: ApplyResult, xform_name: Callable[[str], str],
-         client_error: type[Exception], sleep: Callable[[float], None], waits: tuple[float, ...]) -> int:  # fmt: skip
+def _run(
+    iam: Any,
+    change: Change,
+    call: Call,
+    result: ApplyResult,
+    xform_name: Callable[[str], str],
+    client_error: type[Exception],
+    sleep: Callable[[float], None],
+    waits: tuple[float, ...],
+) -> int:
     if call.operation == USER_CREDENTIALS_CLEANUP:
         return _cleanup_user_credentials(iam, call.params["UserName"])
     params = dict(call.params)
@@ -134,7 +145,9 @@ def _run(iam: Any, change: Change, call: Call, result: ApplyResult, xform_name: 
         try:
             method(**params)
         except client_error as exc:
-            if _code(exc) in call.tolerate or (call.operation.startswith(_UNDOING) and _code(exc) == "NoSuchEntity"):
+            if _code(exc) in call.tolerate or (
+                call.operation.startswith(_UNDOING) and _code(exc) == "NoSuchEntity"
+            ):
                 return attempts  # already so: a rerun after an interruption, or a hand-made login profile
             if wait is not None and _not_yet_visible(call, exc):
                 sleep(wait)

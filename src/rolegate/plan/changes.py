@@ -12,23 +12,28 @@ from typing import Any, Literal
 Action = Literal["create", "update", "delete"]
 
 # A login profile's first password is made at apply time, never planned: plans are printed and saved.
-GENERATED_PASSWORD = "<generated at apply, shown once>"
+GENERATED_PASSWORD = "<generated at apply, shown once>"  # noqa: S105 - a placeholder, not a secret
 # A user's keys, MFA devices and certificates are listed at apply time: plans carry no credential ids.
 USER_CREDENTIALS_CLEANUP = "DeleteUserCredentials"
 
 # Dependency order: what a later step needs comes first (policy before attach, role before grant), and
 # deletes run after every create and update, in reverse (members out before a group goes).
 PHASES = {
-    ("create", "account"): 0, ("update", "account"): 0,
-    ("create", "role"): 1, ("update", "role"): 1,
-    ("create", "policy"): 2, ("update", "policy"): 2,
-    ("create", "group"): 3, ("update", "group"): 3,
-    ("create", "user"): 4, ("update", "user"): 4,
+    ("create", "account"): 0,
+    ("update", "account"): 0,
+    ("create", "role"): 1,
+    ("update", "role"): 1,
+    ("create", "policy"): 2,
+    ("update", "policy"): 2,
+    ("create", "group"): 3,
+    ("update", "group"): 3,
+    ("create", "user"): 4,
+    ("update", "user"): 4,
     ("delete", "user"): 5,
     ("delete", "group"): 6,
     ("delete", "policy"): 7,
     ("delete", "role"): 8,
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,13 @@ class Conflict:
     hint: str
 
     def to_json(self) -> dict[str, str]:
-        return {"account": self.account, "kind": self.kind, "name": self.name, "message": self.message,
-                "hint": self.hint}  # fmt: skip
+        return {
+            "account": self.account,
+            "kind": self.kind,
+            "name": self.name,
+            "message": self.message,
+            "hint": self.hint,
+        }
 
 
 @dataclass

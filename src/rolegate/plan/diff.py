@@ -15,16 +15,35 @@ from rolegate.model.durations import format_duration
 from rolegate.plan import policydoc
 from rolegate.plan.changes import (
     GENERATED_PASSWORD,
+    Action,
     USER_CREDENTIALS_CLEANUP,
     Call,
     Change,
     Conflict,
     Plan,
 )
-from rolegate.plan.compile import Desired, DesiredAccount, DesiredGroup, DesiredPolicy, DesiredRole, DesiredUser
-from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User, owns_path, owns_tagged
+from rolegate.plan.compile import (
+    Desired,
+    DesiredAccount,
+    DesiredGroup,
+    DesiredPolicy,
+    DesiredRole,
+    DesiredUser,
+)
+from rolegate.state.snapshot import (
+    AccountState,
+    Group,
+    ManagedPolicy,
+    Role,
+    Snapshot,
+    User,
+    owns_path,
+    owns_tagged,
+)
 
-CONSOLE_TAG = "rolegate:console"  # on a user: rolegate made its login profile (GAAD cannot show login profiles)
+CONSOLE_TAG = (
+    "rolegate:console"  # on a user: rolegate made its login profile (GAAD cannot show login profiles)
+)
 DESCRIPTION = "Managed by rolegate: edit rolegate.yaml, not this"
 SERVICE_ROLE_PATH = "/aws-service-role/"
 
@@ -42,13 +61,22 @@ class _Differ:
         self.desired = desired
         self.org = desired.org
         self.names = {a.account_id: a.name for a in desired.accounts.values()}
+        self.order = {a.account_id: i for i, a in enumerate(desired.accounts.values())}
         self.plan = Plan(accounts={a.name: a.account_id for a in desired.accounts.values()})
 
     # -- helpers -----------------------------------------------------------------------------------------
-    def add(self, acct: DesiredAccount, action: str, kind: str, name: str, calls: list[Call],
-            summary: str = "", details: list[str] | None = None) -> None:  # fmt: skip
+    def add(
+        self,
+        acct: DesiredAccount,
+        action: Action,
+        kind: str,
+        name: str,
+        calls: list[Call],
+        summary: str = "",
+        details: list[str] | None = None,
+    ) -> None:
         self.plan.changes.append(
-            Change(acct.name, acct.account_id, action, kind, name, summary, tuple(details or ()), tuple(calls))  # type: ignore[arg-type]
+            Change(acct.name, acct.account_id, action, kind, name, summary, tuple(details or ()), tuple(calls))
         )
 
     def conflict(self, acct: DesiredAccount, kind: str, name: str, why: str) -> None:
@@ -62,6 +90,11 @@ class _Differ:
                 "hand-made one, or adopt it (`rolegate import`)",
             )
         )
+
+    def role_labels(self, arns: list[str] | tuple[str, ...]) -> str:
+        """Role ARNs as people name them, in the file's order of accounts."""
+        ordered = sorted(arns, key=lambda a: (self.order.get(naming.account_from_arn(a), 0), a))
+        return ", ".join(self.role_label(a) for a in ordered)
 
     def role_label(self, arn: str) -> str:
         """arn:aws:iam::222…:role/administrator -> administrator@development."""
@@ -77,7 +110,7 @@ class _Differ:
         if acct.alias and state.alias_read and state.alias != acct.alias:
             calls = [Call("DeleteAccountAlias", {"AccountAlias": state.alias})] if state.alias else []
             calls.append(Call("CreateAccountAlias", {"AccountAlias": acct.alias}))
-            action = "update" if state.alias else "create"
+            action: Action = "update" if state.alias else "create"
             detail = [f"alias: {state.alias} → {acct.alias}"] if state.alias else []
             self.add(acct, action, "account", "alias", calls, acct.alias, detail)
         if acct.password_policy and state.password_policy_read:
@@ -88,9 +121,17 @@ class _Differ:
                 if current.get(key) != value
             ]
             if changed:
-                action = "update" if state.password_policy else "create"
+                policy_action: Action = "update" if state.password_policy else "create"
                 call = Call("UpdateAccountPasswordPolicy", dict(acct.password_policy))
-                self.add(acct, action, "account", "password policy", [call], "", changed if state.password_policy else [])
+                self.add(
+                    acct,
+                    policy_action,
+                    "account",
+                    "password policy",
+                    [call],
+                    "",
+                    changed if state.password_policy else [],
+                )
 
     # -- roles -------------------------------------------------------------------------------------------
     def roles(self, acct: DesiredAccount, state: AccountState) -> None:
@@ -119,7 +160,9 @@ class _Differ:
                 },
             )
         ]
-        calls += [Call("AttachRolePolicy", {"RoleName": want.name, "PolicyArn": p}) for p in want.managed_policies]
+        calls += [
+            Call("AttachRolePolicy", {"RoleName": want.name, "PolicyArn": p}) for p in want.managed_policies
+        ]
         parts = [_short(p) for p in want.managed_policies]
         parts += ["MFA" if want.require_mfa else "no MFA", format_duration(want.max_session)]
         self.add(acct, "create", "role", want.name, calls, ", ".join(parts))
@@ -128,26 +171,43 @@ class _Differ:
         calls: list[Call] = []
         details: list[str] = []
         if not policydoc.equivalent(want.trust_policy, have.trust_policy):
-            calls.append(Call("UpdateAssumeRolePolicy", {"RoleName": want.name, "PolicyDocument": _json(want.trust_policy)}))
-            details += ["trust policy:", *("  " + line for line in policydoc.diff_lines(have.trust_policy, want.trust_policy))]
+            calls.append(
+                Call(
+                    "UpdateAssumeRolePolicy",
+                    {"RoleName": want.name, "PolicyDocument": _json(want.trust_policy)},
+                )
+            )
+            details += [
+                "trust policy:",
+                *("  " + line for line in policydoc.diff_lines(have.trust_policy, want.trust_policy)),
+            ]
         if have.max_session is not None and have.max_session != want.max_session:
             calls.append(Call("UpdateRole", {"RoleName": want.name, "MaxSessionDuration": want.max_session}))
-            details.append(f"max session: {format_duration(have.max_session)} → {format_duration(want.max_session)}")
+            details.append(
+                f"max session: {format_duration(have.max_session)} → {format_duration(want.max_session)}"
+            )
         self._attachments("Role", want.name, want.managed_policies, have.managed_policies, calls, details)
         if calls:
             self.add(acct, "update", "role", want.name, calls, "", details)
 
     def delete_role(self, acct: DesiredAccount, have: Role) -> None:
-        calls = [Call("RemoveRoleFromInstanceProfile", {"RoleName": have.name, "InstanceProfileName": ip})
-                 for ip in have.instance_profiles]  # fmt: skip
-        calls += [Call("DetachRolePolicy", {"RoleName": have.name, "PolicyArn": p}) for p in have.managed_policies]
-        calls += [Call("DeleteRolePolicy", {"RoleName": have.name, "PolicyName": p}) for p in have.inline_policies]
+        calls = [
+            Call("RemoveRoleFromInstanceProfile", {"RoleName": have.name, "InstanceProfileName": ip})
+            for ip in have.instance_profiles
+        ]
+        calls += [
+            Call("DetachRolePolicy", {"RoleName": have.name, "PolicyArn": p}) for p in have.managed_policies
+        ]
+        calls += [
+            Call("DeleteRolePolicy", {"RoleName": have.name, "PolicyName": p}) for p in have.inline_policies
+        ]
         calls.append(Call("DeleteRole", {"RoleName": have.name}))
         self.add(acct, "delete", "role", have.name, calls, "no longer in rolegate.yaml")
 
     @staticmethod
-    def _attachments(kind: str, name: str, want: tuple[str, ...], have: list[str], calls: list[Call],
-                     details: list[str]) -> None:  # fmt: skip
+    def _attachments(
+        kind: str, name: str, want: tuple[str, ...], have: list[str], calls: list[Call], details: list[str]
+    ) -> None:
         for arn in sorted(set(want) - set(have)):
             calls.append(Call(f"Attach{kind}Policy", {f"{kind}Name": name, "PolicyArn": arn}))
             details.append(f"+ policy {_short(arn)}")
@@ -162,7 +222,9 @@ class _Differ:
             if have is None:
                 self.create_policy(acct, want)
             elif not owns_path(have.path):
-                self.conflict(acct, "policy", name, f" (its path is {have.path}, rolegate's is {naming.OWNED_PATH})")
+                self.conflict(
+                    acct, "policy", name, f" (its path is {have.path}, rolegate's is {naming.OWNED_PATH})"
+                )
             elif not policydoc.equivalent(want.document, have.document):
                 self.update_policy(acct, want, have)
         for name, have in state.policies.items():
@@ -172,7 +234,7 @@ class _Differ:
     def grant_summary(self, document: dict[str, Any]) -> str:
         resource = document["Statement"][0]["Resource"]
         arns = [resource] if isinstance(resource, str) else resource
-        return "may assume " + ", ".join(self.role_label(a) for a in arns)
+        return "may assume " + self.role_labels(arns)
 
     def create_policy(self, acct: DesiredAccount, want: DesiredPolicy) -> None:
         call = Call(
@@ -193,8 +255,12 @@ class _Differ:
         if len(have.versions) >= 5 and others:
             oldest = min(others, key=lambda v: int(v.lstrip("v") or 0))
             calls.append(Call("DeletePolicyVersion", {"PolicyArn": have.arn, "VersionId": oldest}))
-        calls.append(Call("CreatePolicyVersion",
-                          {"PolicyArn": have.arn, "PolicyDocument": _json(want.document), "SetAsDefault": True}))  # fmt: skip
+        calls.append(
+            Call(
+                "CreatePolicyVersion",
+                {"PolicyArn": have.arn, "PolicyDocument": _json(want.document), "SetAsDefault": True},
+            )
+        )
         details = ["document:", *("  " + line for line in policydoc.diff_lines(have.document, want.document))]
         self.add(acct, "update", "policy", want.name, calls, self.grant_summary(want.document), details)
 
@@ -202,8 +268,11 @@ class _Differ:
         # Groups that should lose it were detached by their own update or delete, earlier in the plan; one
         # rolegate does not own keeps it attached, and IAM refuses the delete (DeleteConflict) rather than
         # rolegate touching that group.
-        calls = [Call("DeletePolicyVersion", {"PolicyArn": have.arn, "VersionId": v})
-                  for v in have.versions if v != have.default_version]  # fmt: skip
+        calls = [
+            Call("DeletePolicyVersion", {"PolicyArn": have.arn, "VersionId": v})
+            for v in have.versions
+            if v != have.default_version
+        ]
         calls.append(Call("DeletePolicy", {"PolicyArn": have.arn}))
         self.add(acct, "delete", "policy", have.name, calls, "no longer granted by any group")
 
@@ -214,7 +283,9 @@ class _Differ:
             if have is None:
                 self.create_group(acct, want)
             elif not owns_path(have.path):
-                self.conflict(acct, "group", name, f" (its path is {have.path}, rolegate's is {naming.OWNED_PATH})")
+                self.conflict(
+                    acct, "group", name, f" (its path is {have.path}, rolegate's is {naming.OWNED_PATH})"
+                )
             else:
                 self.update_group(acct, want, have, state)
         for name, have in state.groups.items():
@@ -224,7 +295,7 @@ class _Differ:
     def group_summary(self, want: DesiredGroup) -> str:
         parts = []
         if want.grants:
-            parts.append("may assume " + ", ".join(self.role_label(a) for a in want.grants))
+            parts.append("may assume " + self.role_labels(want.grants))
         others = [_short(p) for p in want.managed_policies if not p.startswith(self._grant_prefix(want))]
         if others:
             parts.append(", ".join(others))
@@ -236,10 +307,14 @@ class _Differ:
 
     def create_group(self, acct: DesiredAccount, want: DesiredGroup) -> None:
         calls = [Call("CreateGroup", {"GroupName": want.name, "Path": naming.OWNED_PATH})]
-        calls += [Call("AttachGroupPolicy", {"GroupName": want.name, "PolicyArn": p}) for p in want.managed_policies]
+        calls += [
+            Call("AttachGroupPolicy", {"GroupName": want.name, "PolicyArn": p}) for p in want.managed_policies
+        ]
         self.add(acct, "create", "group", want.name, calls, self.group_summary(want))
 
-    def update_group(self, acct: DesiredAccount, want: DesiredGroup, have: Group, state: AccountState) -> None:
+    def update_group(
+        self, acct: DesiredAccount, want: DesiredGroup, have: Group, state: AccountState
+    ) -> None:
         calls: list[Call] = []
         details: list[str] = []
         self._attachments("Group", want.name, want.managed_policies, have.managed_policies, calls, details)
@@ -259,10 +334,16 @@ class _Differ:
 
     def delete_group(self, acct: DesiredAccount, have: Group, state: AccountState) -> None:
         # A member deleted earlier in the same apply is gone already: that is fine.
-        calls = [Call("RemoveUserFromGroup", {"GroupName": have.name, "UserName": u}, tolerate=("NoSuchEntity",))
-                 for u in state.members_of(have.name)]  # fmt: skip
-        calls += [Call("DetachGroupPolicy", {"GroupName": have.name, "PolicyArn": p}) for p in have.managed_policies]
-        calls += [Call("DeleteGroupPolicy", {"GroupName": have.name, "PolicyName": p}) for p in have.inline_policies]
+        calls = [
+            Call("RemoveUserFromGroup", {"GroupName": have.name, "UserName": u}, tolerate=("NoSuchEntity",))
+            for u in state.members_of(have.name)
+        ]
+        calls += [
+            Call("DetachGroupPolicy", {"GroupName": have.name, "PolicyArn": p}) for p in have.managed_policies
+        ]
+        calls += [
+            Call("DeleteGroupPolicy", {"GroupName": have.name, "PolicyName": p}) for p in have.inline_policies
+        ]
         calls.append(Call("DeleteGroup", {"GroupName": have.name}))
         self.add(acct, "delete", "group", have.name, calls, "no longer in rolegate.yaml")
 
@@ -282,10 +363,13 @@ class _Differ:
 
     def _login_profile_calls(self, name: str) -> list[Call]:
         return [
-            Call("CreateLoginProfile", {"UserName": name, "Password": GENERATED_PASSWORD, "PasswordResetRequired": True},
-                 tolerate=("EntityAlreadyExists",)),  # a hand-made one stays: rolegate never resets a password
+            Call(
+                "CreateLoginProfile",
+                {"UserName": name, "Password": GENERATED_PASSWORD, "PasswordResetRequired": True},
+                tolerate=("EntityAlreadyExists",),
+            ),  # a hand-made one stays: rolegate never resets a password
             Call("TagUser", {"UserName": name, "Tags": [{"Key": CONSOLE_TAG, "Value": "true"}]}),
-        ]  # fmt: skip
+        ]
 
     def create_user(self, acct: DesiredAccount, want: DesiredUser) -> None:
         calls = [Call("CreateUser", {"UserName": want.name, "Tags": self.owner_tags()})]
@@ -328,20 +412,42 @@ class _Differ:
     def delete_user(self, acct: DesiredAccount, have: User) -> None:
         calls = [Call("DeleteLoginProfile", {"UserName": have.name}, tolerate=("NoSuchEntity",))]
         calls += [Call("RemoveUserFromGroup", {"GroupName": g, "UserName": have.name}) for g in have.groups]
-        calls += [Call("DetachUserPolicy", {"UserName": have.name, "PolicyArn": p}) for p in have.managed_policies]
-        calls += [Call("DeleteUserPolicy", {"UserName": have.name, "PolicyName": p}) for p in have.inline_policies]
+        calls += [
+            Call("DetachUserPolicy", {"UserName": have.name, "PolicyArn": p}) for p in have.managed_policies
+        ]
+        calls += [
+            Call("DeleteUserPolicy", {"UserName": have.name, "PolicyName": p}) for p in have.inline_policies
+        ]
         calls.append(Call(USER_CREDENTIALS_CLEANUP, {"UserName": have.name}))
         calls.append(Call("DeleteUser", {"UserName": have.name}))
-        self.add(acct, "delete", "user", have.name, calls, "no longer in rolegate.yaml; its keys and MFA devices go too")
+        self.add(
+            acct,
+            "delete",
+            "user",
+            have.name,
+            calls,
+            "no longer in rolegate.yaml; its keys and MFA devices go too",
+        )
 
-    # -- unmanaged ---------------------------------------------------------------------------------------------
+    # -- unmanaged ------------------------------------------------------------------------------------------
     def unmanaged(self, acct: DesiredAccount, state: AccountState) -> None:
         found: dict[str, list[str]] = {}
-        roles = [r.name for r in state.roles.values()
-                 if not owns_tagged(r.tags, self.org) and r.path != SERVICE_ROLE_PATH and r.name not in acct.roles]  # fmt: skip
-        users = [u.name for u in state.users.values() if not owns_tagged(u.tags, self.org) and u.name not in acct.users]
-        groups = [g.name for g in state.groups.values() if not owns_path(g.path) and g.name not in acct.groups]
-        policies = [p.name for p in state.policies.values() if not owns_path(p.path) and p.name not in acct.policies]
+        roles = [
+            r.name
+            for r in state.roles.values()
+            if not owns_tagged(r.tags, self.org) and r.path != SERVICE_ROLE_PATH and r.name not in acct.roles
+        ]
+        users = [
+            u.name
+            for u in state.users.values()
+            if not owns_tagged(u.tags, self.org) and u.name not in acct.users
+        ]
+        groups = [
+            g.name for g in state.groups.values() if not owns_path(g.path) and g.name not in acct.groups
+        ]
+        policies = [
+            p.name for p in state.policies.values() if not owns_path(p.path) and p.name not in acct.policies
+        ]
         for kind, names in (("roles", roles), ("users", users), ("groups", groups), ("policies", policies)):
             if names:
                 found[kind] = sorted(names)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from rolegate.errors import AwsError
+from rolegate.errors import AwsError, RolegateError
 from rolegate.model import naming
 from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
 
@@ -88,7 +88,9 @@ def read_account(iam: Any, plan: ReadPlan) -> AccountState:
             )
         for p in page.get("Policies", []):
             versions = p.get("PolicyVersionList", [])
-            default = next((v for v in versions if v.get("IsDefaultVersion")), versions[0] if versions else {})
+            default = next(
+                (v for v in versions if v.get("IsDefaultVersion")), versions[0] if versions else {}
+            )
             name = p.get("PolicyName") or naming.name_from_arn(p["Arn"])  # moto omits PolicyName
             state.policies[name] = ManagedPolicy(
                 name=name,
@@ -128,7 +130,7 @@ def collect(
     def one(plan: ReadPlan) -> AccountState:
         try:
             state = read_account(iam_for(plan.account_id), plan)
-        except AwsError:
+        except RolegateError:
             raise
         except Exception as exc:
             raise _aws_error(plan, exc) from exc
@@ -149,5 +151,5 @@ def _aws_error(plan: ReadPlan, exc: Exception) -> AwsError:
     message = getattr(exc, "response", {}).get("Error", {}).get("Message", str(exc))
     hint = None
     if code in ("AccessDenied", "AccessDeniedException"):
-        hint = "the bootstrap role (or your hub credentials) needs iam:GetAccountAuthorizationDetails and iam:List*"
+        hint = "the bootstrap role (or your hub credentials) needs iam:GetAccountAuthorizationDetails"
     return AwsError(f"account {plan.name} ({plan.account_id}): reading IAM failed: {code}: {message}", hint)

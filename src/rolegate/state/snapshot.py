@@ -96,10 +96,14 @@ class Snapshot:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Snapshot:
         if data.get("version") != SNAPSHOT_VERSION:
-            raise ValueError(f"snapshot version {data.get('version')!r}; this rolegate reads {SNAPSHOT_VERSION}")
+            raise ValueError(
+                f"snapshot version {data.get('version')!r}; this rolegate reads {SNAPSHOT_VERSION}"
+            )
         accounts = {}
         for name, raw in data["accounts"].items():
-            acct = AccountState(**{k: v for k, v in raw.items() if k not in ("roles", "groups", "users", "policies")})
+            acct = AccountState(
+                **{k: v for k, v in raw.items() if k not in ("roles", "groups", "users", "policies")}
+            )
             acct.roles = {k: Role(**v) for k, v in raw.get("roles", {}).items()}
             acct.groups = {k: Group(**v) for k, v in raw.get("groups", {}).items()}
             acct.users = {k: User(**v) for k, v in raw.get("users", {}).items()}
@@ -117,5 +121,5 @@ def owns_tagged(tags: dict[str, str], org: str) -> bool:
 
 
 def owns_path(path: str) -> bool:
-    """Groups and customer managed policies cannot carry a tag GAAD returns: rolegate creates them under its path."""
+    """Groups and customer managed policies carry no tag GAAD returns: rolegate uses its path."""
     return path == naming.OWNED_PATH

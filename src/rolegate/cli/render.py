@@ -57,6 +57,7 @@ def plural(n: int, word: str) -> str:
 
 def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:
     lines: list[str] = []
+    quiet_unmanaged: list[dict[str, list[str]]] = []
     by_account: dict[str, list[Change]] = {}
     for change in plan.ordered():
         by_account.setdefault(change.account, []).append(change)
@@ -64,7 +65,8 @@ def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:
         changes = by_account.get(account, [])
         conflicts = [c for c in plan.conflicts if c.account == account]
         unmanaged = plan.unmanaged.get(account, {})
-        if not (changes or conflicts or unmanaged):
+        if not (changes or conflicts or (unmanaged and verbose)):
+            quiet_unmanaged.append(unmanaged)  # counted once at the end: a no-op plan stays short
             continue
         lines.append(f"[bold]{escape(account)}[/] [dim]{account_id}[/]")
         for change in changes:
@@ -83,6 +85,14 @@ def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:
                     lines.append(f"    [dim]{KIND_PLURAL[kind]}: {escape(', '.join(names))}[/]")
             else:
                 lines.append(f"  [dim]unmanaged, left alone: {counts} (rolegate plan -v lists them)[/]")
+    totals: dict[str, int] = {}
+    for unmanaged in quiet_unmanaged:
+        for kind, names in unmanaged.items():
+            totals[kind] = totals.get(kind, 0) + len(names)
+    if totals:
+        counts = ", ".join(plural(n, KIND_PLURAL[kind]) for kind, n in totals.items())
+        where = "elsewhere" if lines else f"in {plural(len([u for u in quiet_unmanaged if u]), 'account')}"
+        lines.append(f"[dim]unmanaged, left alone {where}: {counts} (rolegate plan -v lists them)[/]")
     return lines
 
 

@@ -76,7 +76,9 @@ class _Differ:
         details: list[str] | None = None,
     ) -> None:
         self.plan.changes.append(
-            Change(acct.name, acct.account_id, action, kind, name, summary, tuple(details or ()), tuple(calls))
+            Change(
+                acct.name, acct.account_id, action, kind, name, summary, tuple(details or ()), tuple(calls)
+            )
         )
 
     def conflict(self, acct: DesiredAccount, kind: str, name: str, why: str) -> None:
@@ -333,10 +335,12 @@ class _Differ:
         return user is not None and owns_tagged(user.tags, self.org)
 
     def delete_group(self, acct: DesiredAccount, have: Group, state: AccountState) -> None:
-        # A member deleted earlier in the same apply is gone already: that is fine.
+        # Members rolegate owns leave through their own update or delete, earlier in the plan; the others
+        # must be taken out here, or IAM refuses to delete the group.
         calls = [
-            Call("RemoveUserFromGroup", {"GroupName": have.name, "UserName": u}, tolerate=("NoSuchEntity",))
+            Call("RemoveUserFromGroup", {"GroupName": have.name, "UserName": u})
             for u in state.members_of(have.name)
+            if not self._owned_user(state, u)
         ]
         calls += [
             Call("DetachGroupPolicy", {"GroupName": have.name, "PolicyArn": p}) for p in have.managed_policies

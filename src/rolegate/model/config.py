@@ -20,7 +20,7 @@ def _fail(message: str) -> PydanticCustomError:
 def _account_id(value: Any) -> Any:
     # An unquoted 12-digit id arrives as an int; fewer digits means YAML dropped leading zeros.
     if isinstance(value, bool):
-        raise _fail("an account id is 12 digits in quotes, like \"111111111111\"")
+        raise _fail('an account id is 12 digits in quotes, like "111111111111"')
     if isinstance(value, int):
         text = str(value)
         if len(text) == 12:

@@ -266,16 +266,29 @@ def parse(text: str, filename: str = "rolegate.yaml") -> Loaded:
         raise ConfigError(
             [
                 Diagnostic(
-                    filename, line, col, "(yaml)", problem,
-                    "fix the YAML syntax at this spot", source.line_text(line),
+                    filename,
+                    line,
+                    col,
+                    "(yaml)",
+                    problem,
+                    "fix the YAML syntax at this spot",
+                    source.line_text(line),
                 )
             ]
         ) from None
     source.tree = tree
     if not isinstance(tree, CommentedMap):
         raise ConfigError(
-            [Diagnostic(filename, 1, 1, "(top level)", "the file must be a mapping with version, "
-                        "organization, accounts, …", "start from `rolegate init`")]
+            [
+                Diagnostic(
+                    filename,
+                    1,
+                    1,
+                    "(top level)",
+                    "the file must be a mapping with version, organization, accounts, …",
+                    "start from `rolegate init`",
+                )
+            ]
         )
     plain = _to_plain(tree)
     try:
@@ -289,8 +302,9 @@ def parse(text: str, filename: str = "rolegate.yaml") -> Loaded:
         raise ConfigError(sorted(found, key=lambda d: (d.line or 0, d.column or 0))) from None
     found = [_diagnostic(source, i) for i in check(config)]
     errors = [d for d in found if d.severity == "error"]
+    # Warnings wait until the errors are fixed: "N errors" counts what blocks, nothing else.
     if errors:
-        raise ConfigError(sorted(found, key=lambda d: (d.line or 0, d.column or 0)))
+        raise ConfigError(sorted(errors, key=lambda d: (d.line or 0, d.column or 0)))
     return Loaded(config, source, [d for d in found if d.severity != "error"])
 
 

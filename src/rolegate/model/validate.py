@@ -19,6 +19,7 @@ Loc = tuple[str | int, ...]
 MAX_MANAGED_POLICIES_PER_ROLE = 10
 MAX_MANAGED_POLICIES_PER_GROUP = 10
 MAX_GROUPS_PER_USER = 10
+IAM_MIN_MAX_SESSION = 3600  # a role's MaxSessionDuration: 1h to 12h
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,11 @@ def check(config: Config) -> list[Issue]:
     seen_ids: dict[str, str] = {}
     seen_emails: dict[str, str] = {}
     seen_aliases: dict[str, str] = {}
-    for name, account in config.accounts.items():
+    for name, acct in config.accounts.items():
         for value, seen, field, what in (
-            (account.id, seen_ids, "id", "id"),
-            (account.email.lower() if account.email else None, seen_emails, "email", "email"),
-            (account.alias, seen_aliases, "alias", "alias"),
+            (acct.id, seen_ids, "id", "id"),
+            (acct.email.lower() if acct.email else None, seen_emails, "email", "email"),
+            (acct.alias, seen_aliases, "alias", "alias"),
         ):
             if value is None:
                 continue
@@ -96,6 +97,16 @@ def check(config: Config) -> list[Issue]:
                     "combine some into one customer managed policy, or raise the quota and split the role",
                 )
             )
+        if role.max_session_seconds < IAM_MIN_MAX_SESSION:
+            issues.append(
+                Issue(
+                    ("roles", role_name, "max_session"),
+                    f"IAM's MaxSessionDuration is at least 1h: the role allows 1h; "
+                    f"profiles rolegate writes ask for {role.max_session}",
+                    "write max_session: 1h to make the two agree",
+                    severity="warning",
+                )
+            )
         _check_duplicates(issues, ("roles", role_name, "policies"), role.policies, "policy")
         _check_duplicates(issues, ("roles", role_name, "accounts"), role.accounts, "account")
 
@@ -104,9 +115,7 @@ def check(config: Config) -> list[Issue]:
         for role_name, role_accounts in group.assume.items():
             loc: Loc = ("groups", group_name, "assume", role_name)
             if role_name not in config.roles:
-                issues.append(
-                    Issue(loc, *_split(_unknown(loc, "role", role_name, roles)), at_key=True)
-                )
+                issues.append(Issue(loc, *_split(_unknown(loc, "role", role_name, roles)), at_key=True))
                 continue
             where = config.role_accounts(role_name)
             for i, account in enumerate(role_accounts):
@@ -130,8 +139,9 @@ def check(config: Config) -> list[Issue]:
             issues.append(
                 Issue(
                     ("groups", group_name),
-                    f"{attached} managed policies ({len(group.policies)} listed, {grant_count} for its grants); "
-                    f"IAM attaches at most {MAX_MANAGED_POLICIES_PER_GROUP} to a group",
+                    f"{attached} managed policies ({len(group.policies)} listed, "
+                    f"{grant_count} for its grants);"
+                    f" IAM attaches at most {MAX_MANAGED_POLICIES_PER_GROUP} to a group",
                     "split the group in two, or combine policies",
                     at_key=True,
                 )

@@ -15,8 +15,8 @@ from rolegate.model.durations import format_duration
 from rolegate.plan import policydoc
 from rolegate.plan.changes import (
     GENERATED_PASSWORD,
-    Action,
     USER_CREDENTIALS_CLEANUP,
+    Action,
     Call,
     Change,
     Conflict,
@@ -41,9 +41,9 @@ from rolegate.state.snapshot import (
     owns_tagged,
 )
 
-CONSOLE_TAG = (
-    "rolegate:console"  # on a user: rolegate made its login profile (GAAD cannot show login profiles)
-)
+# On a user: rolegate made its login profile (GAAD cannot show login profiles, and one call per user would
+# break the budget of cheap reads).
+CONSOLE_TAG = "rolegate:console"
 DESCRIPTION = "Managed by rolegate: edit rolegate.yaml, not this"
 SERVICE_ROLE_PATH = "/aws-service-role/"
 

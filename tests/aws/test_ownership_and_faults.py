@@ -118,10 +118,11 @@ def test_someone_added_to_a_rolegate_group_by_hand_is_removed_by_the_next_apply(
     assert hub.get_user(UserName="mallory")["User"]["UserName"] == "mallory"  # the user itself is not ours
 
 
-def test_throttling_is_retried_and_the_apply_completes(org: Org) -> None:
+@pytest.mark.parametrize("code", ["Throttling", "ThrottlingException"])
+def test_throttling_is_retried_and_the_apply_completes(org: Org, code: str) -> None:
     config = parse(seed_config(org.ids)).config
     s = AwsSessions(None, "us-east-1")
-    throttle = FaultInjector("CreateRole", "Throttling", times=2, message="Rate exceeded")
+    throttle = FaultInjector("CreateRole", code, times=2, message="Rate exceeded")
     s.hooks.append(throttle)
 
     _, plan = read_and_plan(config, s)

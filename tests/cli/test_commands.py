@@ -167,3 +167,34 @@ def test_version_and_help_work(capsys: pytest.CaptureFixture[str]) -> None:
     assert "rolegate, version" in rolegate(capsys, "--version").out
     helped = rolegate(capsys, "plan", "--help")
     assert helped.code == 0 and "--detailed-exitcode" in helped.out and "Examples" in helped.out
+
+
+def test_plan_json_lists_every_change_with_its_calls_and_a_summary(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    config = str(org.write_config(seed_config(org.ids)))
+
+    result = rolegate(capsys, "plan", "--json", "-c", config)
+
+    data = json.loads(result.out)
+    assert result.code == 0 and data["format_version"] == 1
+    assert data["summary"] == {"create": 11, "update": 0, "delete": 0}
+    first = data["changes"][0]
+    assert set(first) == {"account", "account_id", "action", "kind", "name", "summary", "details", "calls"}
+    role = next(c for c in data["changes"] if c["kind"] == "role")
+    assert [call["operation"] for call in role["calls"]] == ["CreateRole", "AttachRolePolicy"]
+    assert data["accounts"] == org.ids
+
+
+def test_verbose_shows_the_traceback_that_is_otherwise_hidden(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "nope.yaml")
+
+    quiet = rolegate(capsys, "-c", missing, "validate")
+    loud = rolegate(capsys, "-v", "-c", missing, "validate")
+
+    assert "Traceback" not in quiet.all
+    assert "Traceback" in loud.err and "no such file" in loud.err

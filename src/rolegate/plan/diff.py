@@ -8,7 +8,9 @@ does not own as a conflict, and counts the rest as unmanaged without touching it
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any, TypeVar
 
 from rolegate.model import naming
 from rolegate.model.durations import format_duration
@@ -46,6 +48,9 @@ from rolegate.state.snapshot import (
 CONSOLE_TAG = "rolegate:console"
 DESCRIPTION = "Managed by rolegate: edit rolegate.yaml, not this"
 SERVICE_ROLE_PATH = "/aws-service-role/"
+
+W = TypeVar("W")  # what the file wants
+H = TypeVar("H")  # what an account has
 
 
 def _json(document: dict[str, Any]) -> str:
@@ -107,6 +112,86 @@ class _Differ:
         tags = {naming.OWNER_TAG: self.org, **extra}
         return [{"Key": k, "Value": v} for k, v in tags.items()]
 
+    def account(self, acct: DesiredAccount, state: AccountState) -> None:
+        """Every change one account needs, kind by kind under the same ownership rule."""
+        tagged = partial(owns_tagged, org=self.org)
+        self.account_settings(acct, state)
+        self.reconcile(
+            acct,
+            "role",
+            acct.roles,
+            state.roles,
+            lambda r: tagged(r.tags),
+            partial(self.create_role, acct),
+            partial(self.update_role, acct),
+            partial(self.delete_role, acct),
+        )
+        self.reconcile(
+            acct,
+            "policy",
+            acct.policies,
+            state.policies,
+            lambda p: owns_path(p.path),
+            partial(self.create_policy, acct),
+            partial(self.update_policy, acct),
+            partial(self.delete_policy, acct),
+        )
+        self.reconcile(
+            acct,
+            "group",
+            acct.groups,
+            state.groups,
+            lambda g: owns_path(g.path),
+            partial(self.create_group, acct),
+            lambda w, h: self.update_group(acct, w, h, state),
+            lambda h: self.delete_group(acct, h, state),
+        )
+        self.reconcile(
+            acct,
+            "user",
+            acct.users,
+            state.users,
+            lambda u: tagged(u.tags),
+            partial(self.create_user, acct),
+            lambda w, h: self.update_user(acct, w, h, state),
+            partial(self.delete_user, acct),
+        )
+        self.unmanaged(acct, state)
+
+    # -- the one rule for every kind ----------------------------------------------------------------------
+    def reconcile(
+        self,
+        acct: DesiredAccount,
+        kind: str,
+        wanted: Mapping[str, W],
+        existing: Mapping[str, H],
+        owned: Callable[[H], bool],
+        create: Callable[[W], None],
+        update: Callable[[W, H], None],
+        delete: Callable[[H], None],
+    ) -> None:
+        """Create what is missing, update what rolegate owns, delete what it owns and the file dropped.
+
+        A same-named resource rolegate does not own is a conflict; anything else not its own is left alone.
+        """
+        for name, want in wanted.items():
+            have = existing.get(name)
+            if have is None:
+                create(want)
+            elif not owned(have):
+                path = getattr(have, "path", "/")
+                why = (
+                    ""
+                    if kind in ("role", "user")
+                    else f" (its path is {path}, rolegate's is {naming.OWNED_PATH})"
+                )
+                self.conflict(acct, kind, name, why)
+            else:
+                update(want, have)
+        for name, have in existing.items():
+            if name not in wanted and owned(have):
+                delete(have)
+
     # -- account settings --------------------------------------------------------------------------------
     def account_settings(self, acct: DesiredAccount, state: AccountState) -> None:
         if acct.alias and state.alias_read and state.alias != acct.alias:
@@ -136,19 +221,6 @@ class _Differ:
                 )
 
     # -- roles -------------------------------------------------------------------------------------------
-    def roles(self, acct: DesiredAccount, state: AccountState) -> None:
-        for name, want in acct.roles.items():
-            have = state.roles.get(name)
-            if have is None:
-                self.create_role(acct, want)
-            elif not owns_tagged(have.tags, self.org):
-                self.conflict(acct, "role", name, "")
-            else:
-                self.update_role(acct, want, have)
-        for name, have in state.roles.items():
-            if name not in acct.roles and owns_tagged(have.tags, self.org):
-                self.delete_role(acct, have)
-
     def create_role(self, acct: DesiredAccount, want: DesiredRole) -> None:
         calls = [
             Call(
@@ -218,21 +290,6 @@ class _Differ:
             details.append(f"- policy {_short(arn)}")
 
     # -- customer managed policies (the grants) -----------------------------------------------------------
-    def policies(self, acct: DesiredAccount, state: AccountState) -> None:
-        for name, want in acct.policies.items():
-            have = state.policies.get(name)
-            if have is None:
-                self.create_policy(acct, want)
-            elif not owns_path(have.path):
-                self.conflict(
-                    acct, "policy", name, f" (its path is {have.path}, rolegate's is {naming.OWNED_PATH})"
-                )
-            elif not policydoc.equivalent(want.document, have.document):
-                self.update_policy(acct, want, have)
-        for name, have in state.policies.items():
-            if name not in acct.policies and owns_path(have.path):
-                self.delete_policy(acct, have)
-
     def grant_summary(self, document: dict[str, Any]) -> str:
         resource = document["Statement"][0]["Resource"]
         arns = [resource] if isinstance(resource, str) else resource
@@ -251,6 +308,8 @@ class _Differ:
         self.add(acct, "create", "policy", want.name, [call], self.grant_summary(want.document))
 
     def update_policy(self, acct: DesiredAccount, want: DesiredPolicy, have: ManagedPolicy) -> None:
+        if policydoc.equivalent(want.document, have.document):
+            return
         calls: list[Call] = []
         # IAM keeps at most 5 versions of a managed policy: make room by dropping the oldest non-default one.
         others = [v for v in have.versions if v != have.default_version]
@@ -279,21 +338,6 @@ class _Differ:
         self.add(acct, "delete", "policy", have.name, calls, "no longer granted by any group")
 
     # -- groups ----------------------------------------------------------------------------------------------
-    def groups(self, acct: DesiredAccount, state: AccountState) -> None:
-        for name, want in acct.groups.items():
-            have = state.groups.get(name)
-            if have is None:
-                self.create_group(acct, want)
-            elif not owns_path(have.path):
-                self.conflict(
-                    acct, "group", name, f" (its path is {have.path}, rolegate's is {naming.OWNED_PATH})"
-                )
-            else:
-                self.update_group(acct, want, have, state)
-        for name, have in state.groups.items():
-            if name not in acct.groups and owns_path(have.path):
-                self.delete_group(acct, have, state)
-
     def group_summary(self, want: DesiredGroup) -> str:
         parts = []
         if want.grants:
@@ -352,19 +396,6 @@ class _Differ:
         self.add(acct, "delete", "group", have.name, calls, "no longer in rolegate.yaml")
 
     # -- users -----------------------------------------------------------------------------------------------
-    def users(self, acct: DesiredAccount, state: AccountState) -> None:
-        for name, want in acct.users.items():
-            have = state.users.get(name)
-            if have is None:
-                self.create_user(acct, want)
-            elif not owns_tagged(have.tags, self.org):
-                self.conflict(acct, "user", name, "")
-            else:
-                self.update_user(acct, want, have, state)
-        for name, have in state.users.items():
-            if name not in acct.users and owns_tagged(have.tags, self.org):
-                self.delete_user(acct, have)
-
     def _login_profile_calls(self, name: str) -> list[Call]:
         return [
             Call(
@@ -465,10 +496,5 @@ def diff(desired: Desired, snapshot: Snapshot) -> Plan:
         state = snapshot.accounts.get(name)
         if state is None:
             continue  # not read (e.g. --account filter); nothing to decide there
-        differ.account_settings(acct, state)
-        differ.roles(acct, state)
-        differ.policies(acct, state)
-        differ.groups(acct, state)
-        differ.users(acct, state)
-        differ.unmanaged(acct, state)
+        differ.account(acct, state)
     return differ.plan

@@ -25,20 +25,24 @@ def clean_env(home: Path) -> dict[str, str]:
     return env
 
 
-def test_demo_walks_through_the_seed_and_leaves_the_users_aws_config_alone(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    (home / ".aws").mkdir(parents=True)
-    (home / ".aws" / "config").write_text("[profile mine]\nregion = eu-west-1\n")
-
-    done = subprocess.run(
+def run_demo(cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [ROLEGATE, "demo"],
-        cwd=tmp_path,
+        cwd=cwd,
         env=clean_env(home),
         capture_output=True,
         text=True,
         timeout=180,
         check=False,
     )
+
+
+def test_demo_walks_through_the_seed_and_leaves_the_users_aws_config_alone(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "config").write_text("[profile mine]\nregion = eu-west-1\n")
+
+    done = run_demo(tmp_path, home)
 
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
@@ -86,15 +90,7 @@ def test_demo_refuses_a_directory_that_is_not_its_own(tmp_path: Path) -> None:
     (tmp_path / "rolegate-demo").mkdir()
     (tmp_path / "rolegate-demo" / "precious.txt").write_text("keep me")
 
-    done = subprocess.run(
-        [ROLEGATE, "demo"],
-        cwd=tmp_path,
-        env=clean_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_demo(tmp_path, tmp_path)
 
     assert done.returncode == 1
     assert "not a rolegate demo directory" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,169 @@
+"""Writing people's files: atomic, permission bits kept, the old bytes backed up, nothing left on failure."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from rolegate.errors import LocalFileError
+from rolegate.local import atomic
+from rolegate.local.atomic import write_atomic
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def leftovers(directory: Path, keep: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p != keep)
+
+
+def test_a_new_file_is_private_unless_a_mode_is_given(tmp_path: Path) -> None:
+    private = tmp_path / "first-passwords.txt"
+    shared = tmp_path / "rolegate.yaml"
+
+    assert write_atomic(private, "secret\n") is None
+    assert write_atomic(shared, "version: 1\n", mode=0o644) is None
+
+    assert mode_of(private) == 0o600
+    assert mode_of(shared) == 0o644
+    assert private.read_text() == "secret\n"
+
+
+@pytest.mark.parametrize("original_mode", [0o600, 0o644])
+def test_rewriting_a_file_keeps_its_permission_bits_whatever_mode_is_asked(
+    tmp_path: Path, original_mode: int
+) -> None:
+    path = tmp_path / "config"
+    path.write_text("old\n")
+    path.chmod(original_mode)
+
+    write_atomic(path, "new\n", mode=0o640)
+
+    assert path.read_text() == "new\n"
+    assert mode_of(path) == original_mode
+
+
+@pytest.mark.parametrize("original_mode", [0o600, 0o644])
+def test_the_old_file_is_backed_up_beside_it_with_its_bytes_and_mode(
+    tmp_path: Path, original_mode: int
+) -> None:
+    path = tmp_path / "rolegate.yaml"
+    old = b"# mine\r\naccounts: {}\r\n\xc3\xa9\n"
+    path.write_bytes(old)
+    path.chmod(original_mode)
+
+    backup = write_atomic(path, "accounts: {}\n")
+
+    assert backup is not None and backup.parent == tmp_path
+    assert backup.name.startswith("rolegate.yaml.rolegate-backup-")
+    stamp = backup.name.removeprefix("rolegate.yaml.rolegate-backup-")
+    assert len(stamp) == len("20240101T120000") and stamp[8] == "T" and stamp.replace("T", "").isdigit()
+    assert backup.read_bytes() == old
+    assert mode_of(backup) == original_mode
+    assert path.read_bytes() == b"accounts: {}\n"
+
+
+def test_two_backups_in_the_same_second_do_not_overwrite_each_other(tmp_path: Path) -> None:
+    path = tmp_path / "rolegate.yaml"
+    path.write_text("one\n")
+
+    first = write_atomic(path, "two\n")
+    second = write_atomic(path, "three\n")
+
+    assert first is not None and second is not None and first != second
+    assert first.read_text() == "one\n"
+    assert second.read_text() == "two\n"
+
+
+def test_no_backup_is_made_when_not_asked_for_or_when_there_was_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+
+    assert write_atomic(path, "a\n") is None
+    assert write_atomic(path, "b\n", backup=False) is None
+
+    assert leftovers(tmp_path, path) == []
+    assert path.read_text() == "b\n"
+
+
+def test_crlf_text_is_written_byte_for_byte(tmp_path: Path) -> None:
+    path = tmp_path / "rolegate.yaml"
+    text = "version: 1\r\naccounts:\r\n  a: {}  # é\r\n"
+
+    write_atomic(path, text)
+
+    assert path.read_bytes() == text.encode("utf-8")
+
+
+def test_bytes_are_written_as_given(tmp_path: Path) -> None:
+    path = tmp_path / "blob"
+
+    write_atomic(path, b"\x00\r\n\xff")
+
+    assert path.read_bytes() == b"\x00\r\n\xff"
+
+
+def test_writing_where_the_parent_is_a_file_says_so_and_leaves_nothing(tmp_path: Path) -> None:
+    not_a_directory = tmp_path / "plain-file"
+    not_a_directory.write_text("x")
+
+    with pytest.raises(LocalFileError) as caught:
+        write_atomic(not_a_directory / "rolegate.yaml", "version: 1\n")
+
+    assert caught.value.message.startswith(f"{not_a_directory / 'rolegate.yaml'}: cannot write it (")
+    assert caught.value.hint
+    assert leftovers(tmp_path, not_a_directory) == []
+
+
+def test_a_write_that_fails_at_the_rename_leaves_the_old_file_and_no_temp_or_backup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "rolegate.yaml"
+    path.write_text("old\n")
+
+    def refuse(src: str, dst: str) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(atomic.os, "replace", refuse)
+
+    with pytest.raises(LocalFileError, match="cannot write it"):
+        write_atomic(path, "new\n")
+
+    assert path.read_text() == "old\n"
+    assert leftovers(tmp_path, path) == []
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes into read-only directories"
+)
+def test_a_read_only_directory_is_refused_cleanly(tmp_path: Path) -> None:
+    directory = tmp_path / "locked"
+    directory.mkdir()
+    path = directory / "rolegate.yaml"
+    path.write_text("old\n")
+    directory.chmod(0o500)
+    try:
+        with pytest.raises(LocalFileError, match="cannot write it"):
+            write_atomic(path, "new\n")
+        assert sorted(p.name for p in directory.iterdir()) == ["rolegate.yaml"]
+        assert path.read_text() == "old\n"
+    finally:
+        directory.chmod(0o700)
+
+
+def test_a_symlinked_file_is_written_through_and_stays_a_link(tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "config"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    real.chmod(0o600)
+    link = tmp_path / "config"
+    link.symlink_to(real)
+
+    backup = write_atomic(link, "new\n")
+
+    assert link.is_symlink()
+    assert real.read_text() == "new\n" and mode_of(real) == 0o600
+    assert backup is not None and backup.parent == real.parent and backup.read_text() == "old\n"

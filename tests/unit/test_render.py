@@ -33,3 +33,36 @@ def test_user_data_in_a_plan_cannot_inject_markup() -> None:
     text = "\n".join(plan_lines(plan))
 
     assert "\\[red]x" in text  # escaped: shown as typed, never interpreted
+
+
+def test_ctrl_c_during_apply_reports_what_was_done_and_keeps_the_passwords_already_set() -> None:
+    from rolegate.plan.apply import apply_plan
+    from rolegate.plan.changes import Call
+
+    class Iam:
+        def create_login_profile(self, **_: object) -> None:
+            pass
+
+        def delete_group(self, **_: object) -> None:
+            raise KeyboardInterrupt
+
+    login = Change(
+        "master",
+        "1",
+        "create",
+        "user",
+        "cobus",
+        calls=(
+            Call("CreateLoginProfile", {"UserName": "cobus", "Password": "<generated at apply, shown once>"}),
+        ),
+    )
+    group = Change(
+        "master", "1", "delete", "group", "old", calls=(Call("DeleteGroup", {"GroupName": "old"}),)
+    )
+    plan = Plan(changes=[group, login], accounts={"master": "1"})
+
+    result = apply_plan(plan, lambda _: Iam())
+
+    assert result.failed == group and "interrupted" in (result.error or "")
+    assert result.done == [login] and result.not_done == []
+    assert list(result.passwords) == [("master", "cobus")]  # set in IAM: it must still reach the person

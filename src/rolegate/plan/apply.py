@@ -57,6 +57,10 @@ def _message(exc: Exception) -> str:
     return f"{error.get('Code', type(exc).__name__)}: {error.get('Message', '')}".strip(": ")
 
 
+def _where(change: Change) -> str:
+    return f"{change.account} ({change.account_id}): {change.action} {change.kind} {change.name}"
+
+
 def _not_yet_visible(call: Call, exc: Exception) -> bool:
     code = _code(exc)
     if call.operation.startswith(_UNDOING):
@@ -109,12 +113,15 @@ def apply_plan(
         try:
             for call in change.calls:
                 result.calls += _run(iam, change, call, result, xform_name, ClientError, sleep, waits)
+        except KeyboardInterrupt:
+            # Ctrl-C: report like any stop, so the passwords already set are still handed out.
+            result.failed = change
+            result.error = f"{_where(change)}: interrupted"
+            result.not_done = ordered[index + 1 :]
+            return result
         except ClientError as exc:
             result.failed = change
-            result.error = (
-                f"{change.account} ({change.account_id}): {change.action} {change.kind} {change.name}: "
-                f"{_message(exc)}"
-            )
+            result.error = f"{_where(change)}: {_message(exc)}"
             result.not_done = ordered[index + 1 :]
             return result
         result.done.append(change)

@@ -61,13 +61,15 @@ def cli(ctx: click.Context, config_path: Path, profile: str | None, verbose: int
 
 
 def _register() -> None:
-    from rolegate.cli.commands import accounts, config, demo, plan
+    from rolegate.cli.commands import accounts, config, demo, local, plan
 
     cli.add_command(config.init)
     cli.add_command(config.validate)
     cli.add_command(plan.plan)
     cli.add_command(plan.apply)
     cli.add_command(accounts.accounts)
+    cli.add_command(local.profiles)
+    cli.add_command(local.links)
     cli.add_command(demo.demo)
 
 

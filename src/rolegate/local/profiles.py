@@ -23,14 +23,22 @@ class Profile:
         return "\n".join(lines) + "\n"
 
 
-def hub_profile_name(config: Config, user: str) -> str:
-    return f"{config.organization.name}-{config.organization.hub}-{user}"
+def hub_profile_name(config: Config, user: str, prefix: str | None = None) -> str:
+    return f"{prefix or config.organization.name}-{config.organization.hub}-{user}"
 
 
-def user_profiles(config: Config, user: str) -> list[Profile]:
+def role_profile_name(
+    config: Config, account: str, user: str, role: str | None, prefix: str | None = None
+) -> str:
+    """`<org>-<account>-<user>`, and `-<role>` when the user reaches several roles in that account."""
+    return f"{prefix or config.organization.name}-{account}-{user}" + (f"-{role}" if role else "")
+
+
+def user_profiles(config: Config, user: str, prefix: str | None = None) -> list[Profile]:
+    """The hub profile first, then one per role the user reaches, in the file's order of accounts."""
     org = config.organization
     hub = config.accounts[org.hub]
-    source = hub_profile_name(config, user)
+    source = hub_profile_name(config, user, prefix)
     profiles = [Profile(source, {"region": org.region})]
     pairs = [(a, r) for a, r in reachable_roles(config, user) if config.accounts[a].id]
     per_account: dict[str, int] = {}
@@ -38,7 +46,9 @@ def user_profiles(config: Config, user: str) -> list[Profile]:
         per_account[account] = per_account.get(account, 0) + 1
     for account, role_name in pairs:
         role = config.roles[role_name]
-        name = f"{org.name}-{account}-{user}" + (f"-{role_name}" if per_account[account] > 1 else "")
+        name = role_profile_name(
+            config, account, user, role_name if per_account[account] > 1 else None, prefix
+        )
         settings = {
             "role_arn": naming.role_arn(config.accounts[account].id or "", role_name),
             "source_profile": source,

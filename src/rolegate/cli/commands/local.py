@@ -1,0 +1,230 @@
+"""`rolegate profiles` and `rolegate links`: every place people switch roles, from rolegate.yaml alone.
+
+No AWS call: the file knows the accounts, the roles and who reaches what.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from rich.markup import escape
+
+from rolegate.cli.common import load_config, print_json
+from rolegate.cli.env import Env
+from rolegate.cli.options import global_options
+from rolegate.errors import RolegateError
+from rolegate.local.atomic import write_atomic
+from rolegate.model.config import Config
+from rolegate.model.validate import did_you_mean
+
+
+def default_aws_config() -> Path:
+    return Path(os.environ.get("AWS_CONFIG_FILE") or Path.home() / ".aws" / "config").expanduser()
+
+
+def pick_users(config: Config, user: str | None, all_users: bool) -> list[str]:
+    known = list(config.users)
+    if all_users:
+        return known
+    if user is not None:
+        if user not in config.users:
+            hint = did_you_mean(user, known)
+            raise RolegateError(
+                f"no user {user!r} in rolegate.yaml",
+                f"{hint + '  ' if hint else ''}users: {', '.join(known) or 'none'}",
+            )
+        return [user]
+    if len(known) == 1:
+        return known
+    raise RolegateError(
+        "which user? rolegate.yaml has " + (f"{len(known)}: {', '.join(known)}" if known else "none"),
+        "pass --user NAME, or --all-users --out DIR for every user",
+    )
+
+
+def _out_dir(out: Path | None, all_users: bool) -> Path | None:
+    if all_users and out is None:
+        raise RolegateError("--all-users writes one file per user and needs --out DIR")
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+user_option = click.option(
+    "--user", "-u", help="The person (a user in rolegate.yaml); default: the only one."
+)
+all_users_option = click.option("--all-users", is_flag=True, help="Every user, one file each in --out DIR.")
+out_option = click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), help="Directory for --all-users."
+)
+
+
+@click.command()
+@user_option
+@all_users_option
+@out_option
+@click.option("--write", is_flag=True, help="Merge into the AWS config file instead of printing.")
+@click.option(
+    "--config-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The AWS config file to merge into (default: $AWS_CONFIG_FILE or ~/.aws/config).",
+)
+@click.option("--prefix", help="Profile name prefix instead of organization.name.")
+@click.option("--json", "as_json", is_flag=True, help="Print the profiles as JSON.")
+@global_options
+@click.pass_obj
+def profiles(
+    env: Env,
+    user: str | None,
+    all_users: bool,
+    out: Path | None,
+    write: bool,
+    config_file: Path | None,
+    prefix: str | None,
+    as_json: bool,
+) -> int:
+    """The seed's ~/.aws/config profiles for a user: one per role they reach, switching from the hub profile.
+
+    \b
+    Names: <org>-<account>-<user>, plus -<role> when the user reaches several roles in one account; the hub
+    profile <org>-<hub>-<user> is their source (its keys live in ~/.aws/credentials or a credential helper;
+    rolegate never writes credentials). Each has role_arn, source_profile, role_session_name, region,
+    mfa_serial when the role demands MFA, and duration_seconds from max_session.
+
+    With --write they are merged into the AWS config file: profiles rolegate wrote before are updated or
+    removed, a hand-written one for the same role is adopted, and everything else stays byte for byte
+    (atomic write, timestamped backup, mode kept). Running it twice changes nothing.
+
+    \b
+    Examples:
+      rolegate profiles --user cobus
+      rolegate profiles --user cobus --write
+      rolegate profiles --all-users --out team-profiles/
+    """
+    from rolegate.local.aws_config import write_profiles
+    from rolegate.local.profiles import render_profiles, user_profiles
+
+    config = load_config(env, quiet=True).config
+    users = pick_users(config, user, all_users)
+    out_dir = _out_dir(out, all_users)
+    if as_json:
+        print_json(
+            {u: [{"name": p.name, **p.settings} for p in user_profiles(config, u, prefix)] for u in users}
+        )
+        return 0
+    if out_dir is not None:
+        for u in users:
+            target = out_dir / f"{u}.aws-config"
+            write_atomic(target, render_profiles(user_profiles(config, u, prefix)), mode=0o600)
+            env.print(f"wrote {target}")
+        return 0
+    if not write:
+        for u in users:
+            env.out.print(render_profiles(user_profiles(config, u, prefix)), markup=False, end="")
+        return 0
+    path = config_file or default_aws_config()
+    (name,) = users
+    result, backup = write_profiles(
+        path, user_profiles(config, name, prefix), prefix or config.organization.name, name
+    )
+    for word, names in (
+        ("added", result.added),
+        ("updated", result.updated),
+        ("adopted", result.adopted),
+        ("removed", result.removed),
+    ):
+        if names:
+            env.print(f"  {word:<8} {escape(', '.join(names))}")
+    if result.kept:
+        env.print(
+            f"  kept     {escape(', '.join(result.kept))} (your own hub profile: its credentials stay yours)"
+        )
+    env.print(
+        f"{path}: "
+        + (
+            "no change."
+            if not result.changed
+            else "written" + (f" (backup: {backup.name})." if backup else ".")
+        )
+    )
+    if result.has_default:
+        env.note(
+            "[yellow]warning:[/] a \\[default] profile exists: the CLI uses it whenever --profile is "
+            "forgotten; the seed advises against one"
+        )
+    return 0
+
+
+@click.command()
+@user_option
+@all_users_option
+@out_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text"]),
+    default="text",
+    show_default=True,
+    help="text: switch-role URLs; html: a self-contained launch page; aesr: aws-extend-switch-roles config.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the links as JSON.")
+@global_options
+@click.pass_obj
+def links(env: Env, user: str | None, all_users: bool, out: Path | None, fmt: str, as_json: bool) -> int:
+    """Switch-role links for a user and the sign-in URL, as text, a launch page, or an AESR config.
+
+    \b
+    Links use the console's own colour palette (the nearest to each account's colour); the AESR config takes
+    the file's colours as they are.
+
+    \b
+    Examples:
+      rolegate links --user cobus
+      rolegate links --user cobus --format html > cobus.html
+      rolegate links --user cobus --format aesr        # paste into the extension's configuration
+      rolegate links --all-users --format html --out launch/
+    """
+    from rolegate.local.links import signin_url, user_links
+
+    config = load_config(env, quiet=True).config
+    users = pick_users(config, user, all_users)
+    out_dir = _out_dir(out, all_users)
+    if as_json:
+        print_json(
+            {
+                "signin_url": signin_url(config),
+                "users": {u: [vars(link) for link in user_links(config, u)] for u in users},
+            }
+        )
+        return 0
+    for u in users:
+        text = render_links(config, u, fmt)
+        if out_dir is not None:
+            target = out_dir / f"{u}.{ {'text': 'txt', 'html': 'html', 'aesr': 'aesr.ini'}[fmt] }"
+            write_atomic(target, text, mode=0o644)
+            env.print(f"wrote {target}")
+        elif fmt == "text" and env.stdout_is_tty:
+            _print_coloured(env, config, u)
+        else:
+            env.out.file.write(text)
+    return 0
+
+
+def render_links(config: Config, user: str, fmt: str) -> str:
+    from rolegate.local.links import signin_url, user_links
+
+    # FORMATS_PENDING
+    lines = [f"sign in: {signin_url(config)}"]
+    lines += [f"{link.account}\t{link.role}\t{link.url}" for link in user_links(config, user)]
+    return "\n".join(lines) + "\n"
+
+
+def _print_coloured(env: Env, config: Config, user: str) -> None:
+    from rolegate.local.links import signin_url, user_links
+
+    env.print(f"[bold]Sign in:[/] {signin_url(config)}")
+    env.print(f"[bold]Switch role ({escape(user)}):[/]")
+    for link in user_links(config, user):
+        env.print(f"  [#{link.colour}]●[/] {link.account:<12} {link.role:<14} {escape(link.url)}")

@@ -1,0 +1,173 @@
+"""Merge rolegate's profiles into `~/.aws/config`, keeping every other byte as it was.
+
+The file is the user's. rolegate owns only the sections it marked with a comment naming the organization and
+the user; it updates those in place, removes them when the user no longer reaches the role, and appends new
+ones at the end. A hand-written profile of the same name is adopted when it points at the same role (the
+seed's own hand-made profiles), and is a conflict otherwise: nothing is written. Everything else — other
+profiles, comments, blank lines, order, CRLF line endings — comes out byte for byte.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rolegate.errors import LocalFileError
+from rolegate.local.atomic import write_atomic
+from rolegate.local.profiles import Profile
+
+MARK = "# rolegate: managed"
+
+
+def marker(org: str, user: str) -> str:
+    return f"{MARK} for organization {org}, user {user}; `rolegate profiles --write` rewrites this profile"
+
+
+def section_name(profile: str) -> str:
+    return "default" if profile == "default" else f"profile {profile}"
+
+
+@dataclass
+class MergeResult:
+    text: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # a hand-written hub profile: the user's, left as is
+    conflicts: list[str] = field(default_factory=list)
+    has_default: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.adopted)
+
+
+def _newline(text: str) -> str:
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+
+
+def _render(profile: Profile, org: str, user: str, nl: str) -> str:
+    lines = [f"[{section_name(profile.name)}]", marker(org, user)]
+    lines += [f"{key} = {value}" for key, value in profile.settings.items()]
+    return nl.join(lines) + nl
+
+
+def _owner(section: object) -> str | None:
+    """The marker comment of a section rolegate wrote, or None for one it did not."""
+    from configupdater import Comment
+
+    for block in section.iter_blocks():  # type: ignore[attr-defined]
+        if isinstance(block, Comment) and str(block).strip().startswith(MARK):
+            return str(block).strip()
+    return None
+
+
+def _trailing_space(section: object) -> str:
+    """The blank lines and comments that follow a section's last option: they separate it from the next."""
+    from configupdater import Option
+
+    blocks = list(section.iter_blocks())  # type: ignore[attr-defined]
+    tail: list[str] = []
+    for block in reversed(blocks):
+        if isinstance(block, Option):
+            break
+        tail.append(str(block))
+    text = "".join(reversed(tail))
+    return "".join(line for line in text.splitlines(keepends=True) if not line.strip().startswith(MARK))
+
+
+def merge_profiles(text: str, profiles: list[Profile], org: str, user: str) -> MergeResult:
+    """The new file text; pure. `profiles[0]` is the hub (source) profile, the others switch role from it."""
+    from configupdater import ConfigUpdater, Section
+    from configupdater.parser import ParsingError
+
+    updater = ConfigUpdater(allow_no_value=True, strict=False)
+    try:
+        updater.read_string(text)
+    except ParsingError as exc:
+        raise LocalFileError(
+            f"the AWS config file cannot be parsed: {exc}",
+            "fix it by hand (`aws configure list` shows the trouble too); nothing was written",
+        ) from None
+    nl = _newline(text)
+    mine = marker(org, user)
+    wanted = {section_name(p.name): p for p in profiles}
+    hub = section_name(profiles[0].name) if profiles else None
+    result = MergeResult(text="", has_default=updater.has_section("default"))
+    out: list[str] = []
+    seen: set[str] = set()
+    for block in updater.iter_blocks():
+        if not isinstance(block, Section):
+            out.append(str(block))
+            continue
+        name = block.name
+        owner = _owner(block)
+        profile = wanted.get(name)
+        if profile is None:
+            if owner == mine:
+                result.removed.append(name.removeprefix("profile "))
+                continue
+            out.append(str(block))
+            continue
+        seen.add(name)
+        rendered = _render(profile, org, user, nl) + _trailing_space(block)
+        if owner == mine:
+            if str(block) != rendered:
+                result.updated.append(profile.name)
+            out.append(rendered)
+        elif owner is not None:  # another organization's or user's rolegate profile of the same name
+            result.conflicts.append(f"{profile.name} (managed by rolegate for another organization or user)")
+            out.append(str(block))
+        elif name == hub:
+            result.kept.append(profile.name)  # the user's own source profile: keys, region, SSO… stay theirs
+            out.append(str(block))
+        elif (
+            block.get("role_arn") is not None
+            and (block["role_arn"].value or "").lower() == profile.settings.get("role_arn", "").lower()
+        ):
+            result.adopted.append(profile.name)
+            out.append(rendered)
+        else:
+            result.conflicts.append(f"{profile.name} (a hand-written profile for another role)")
+            out.append(str(block))
+    merged = "".join(out)
+    new = [p for p in profiles if section_name(p.name) not in seen]
+    if new:
+        if merged and not merged.endswith(("\n", "\r")):
+            merged += nl
+        if merged and not merged.endswith(nl + nl) and merged.strip():
+            merged += nl
+        merged += nl.join(_render(p, org, user, nl) for p in new)
+        result.added = [p.name for p in new]
+    result.text = merged
+    return result
+
+
+def write_profiles(
+    path: Path, profiles: list[Profile], org: str, user: str
+) -> tuple[MergeResult, Path | None]:
+    """Merge into the file at `path` (created 0600 if missing); writes nothing on conflict or no change."""
+    try:
+        text = path.read_bytes().decode("utf-8") if path.exists() else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LocalFileError(f"{path}: cannot read it ({exc})") from None
+    result = merge_profiles(text, profiles, org, user)
+    # A file its owner made read-only is a decision, even where root could write it anyway.
+    if path.exists() and not path.stat().st_mode & 0o200 and result.changed:
+        raise LocalFileError(
+            f"{path} is read-only; rolegate leaves it as you set it, and wrote nothing",
+            f"`chmod u+w {path}` to let rolegate merge its profiles, or pass --config-file",
+        )
+    if result.conflicts:
+        raise LocalFileError(
+            f"{path}: profiles of the same name exist and are not rolegate's: {', '.join(result.conflicts)}; "
+            "nothing was written",
+            "rename or remove them, or pass --prefix to write rolegate's under other names",
+        )
+    if not result.changed:
+        return result, None
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    return result, write_atomic(path, result.text, mode=0o600)

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
 from rolegate.cli.commands.config import example_text
 from rolegate.cli.commands.plan import show_plan
@@ -113,7 +112,8 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
     import boto3
 
     from rolegate.aws.organizations import AccountRequest, create_accounts
-    from rolegate.local.links import signin_url, user_links
+    from rolegate.cli.commands.local import print_switch_links
+    from rolegate.local.links import signin_url
     from rolegate.local.profiles import render_profiles, user_profiles
     from rolegate.model import naming
     from rolegate.model.edit import set_account_ids
@@ -176,9 +176,7 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
         f"  first password of {DEMO_USER}: in {directory / 'first-passwords.txt'} (mode 0600), "
         "to be changed at first sign-in"
     )
-    env.print(f"[bold]Switch role ({DEMO_USER}):[/]")
-    for link in user_links(config, DEMO_USER):
-        env.print(f"  [#{link.colour}]●[/] {link.account:<12} {escape(link.url)}")
+    print_switch_links(env, config, DEMO_USER)
     profiles = user_profiles(config, DEMO_USER)
     aws_config = directory / "aws-config"
     write_atomic(aws_config, render_profiles(profiles), mode=0o600, backup=False)

@@ -222,9 +222,16 @@ def render_links(config: Config, user: str, fmt: str) -> str:
 
 
 def _print_coloured(env: Env, config: Config, user: str) -> None:
-    from rolegate.local.links import signin_url, user_links
+    from rolegate.local.links import signin_url
 
-    env.print(f"[bold]Sign in:[/] {signin_url(config)}")
+    env.print(f"[bold]Sign in:[/]  {signin_url(config)}")
+    print_switch_links(env, config, user)
+
+
+def print_switch_links(env: Env, config: Config, user: str) -> None:
+    """A dot in the console's colour, the account, the link (its roleName says the role)."""
+    from rolegate.local.links import user_links
+
     env.print(f"[bold]Switch role ({escape(user)}):[/]")
     for link in user_links(config, user):
-        env.print(f"  [#{link.colour}]●[/] {link.account:<12} {link.role:<14} {escape(link.url)}")
+        env.print(f"  [#{link.colour}]●[/] {link.account:<12} {escape(link.url)}")

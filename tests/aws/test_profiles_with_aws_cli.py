@@ -21,7 +21,7 @@ from tests.helpers import rolegate
 
 pytestmark = pytest.mark.aws
 
-USERS_OWN = "# my own profiles, hands off\n[profile personal]\nregion = eu-west-1\n\n"
+USERS_OWN = "# my own profiles, hands off\n[default]\nregion = eu-west-1\n\n[profile personal]\nregion = eu-west-1\n\n"
 
 
 def applied_seed(org: Org, capsys: pytest.CaptureFixture[str]) -> Path:
@@ -47,6 +47,7 @@ def test_cobus_writes_his_profiles_and_the_aws_cli_and_boto3_switch_roles_throug
     written = rolegate(capsys, "-c", str(config), "profiles", "--user", "cobus", "--write")
 
     assert written.code == 0, written.all
+    assert "a [default] profile exists" in written.err  # the seed's advice
     aws_config = Path(org.env["AWS_CONFIG_FILE"]).read_text()
     assert aws_config.startswith(USERS_OWN)
     aws = shutil.which("aws", path=str(Path(sys.executable).parent)) or "aws"

@@ -21,7 +21,10 @@ from tests.helpers import rolegate
 
 pytestmark = pytest.mark.aws
 
-USERS_OWN = "# my own profiles, hands off\n[default]\nregion = eu-west-1\n\n[profile personal]\nregion = eu-west-1\n\n"
+USERS_OWN = (
+    "# my own profiles, hands off\n[default]\nregion = eu-west-1\n\n"
+    "[profile personal]\nregion = eu-west-1\n\n"
+)
 
 
 def applied_seed(org: Org, capsys: pytest.CaptureFixture[str]) -> Path:

@@ -2,7 +2,9 @@
 
 Two documents are equivalent when IAM would treat them the same: key order, whitespace, a single value vs a
 one-element list, URL-encoding, action case, condition key case and the order of statements and values do
-not matter. The readable form is YAML-like and deterministic, for the plan's diff.
+not matter. The readable form is YAML-like and deterministic, for the plan's diff; it keeps the spelling
+people wrote, but is ordered and de-duplicated exactly as the comparison is, so a diff shows only real
+changes.
 """
 
 from __future__ import annotations
@@ -14,59 +16,102 @@ from typing import Any
 from urllib.parse import unquote
 
 DEFAULT_VERSION = "2008-10-17"  # what IAM assumes when a document has no Version
-_SET_KEYS = ("Action", "NotAction", "Resource", "NotResource")
+_ACTION_KEYS = ("Action", "NotAction")
+_RESOURCE_KEYS = ("Resource", "NotResource")
 _PRINCIPAL_KEYS = ("Principal", "NotPrincipal")
+_SHORT = 80  # a list or map shorter than this is shown on its key's line
+
+Document = str | Mapping[str, Any]
 
 
-def parse(document: str | Mapping[str, Any]) -> dict[str, Any]:
-    """A dict from a dict, JSON text, or IAM's URL-encoded JSON."""
+def parse(document: Document) -> dict[str, Any]:
+    """A dict from a dict, JSON text, or IAM's URL-encoded JSON (`%7B%22Version%22...`)."""
     if isinstance(document, Mapping):
         return dict(document)
+    if not isinstance(document, str):
+        raise ValueError(
+            f"not a policy document (a dict or JSON text is expected, got {type(document).__name__})"
+        )
     text = document.strip()
-    if text.startswith("%7B") or text.startswith("%7b"):
-        text = unquote(text)
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not a policy document (invalid JSON at character {exc.pos})") from None
+        if "%" not in text:
+            raise ValueError(f"not a policy document (invalid JSON at character {exc.pos})") from None
+        try:
+            value = json.loads(unquote(text))
+        except json.JSONDecodeError as decoded_exc:
+            raise ValueError(
+                f"not a policy document (invalid URL-encoded JSON at character {decoded_exc.pos})"
+            ) from None
     if not isinstance(value, dict):
-        raise ValueError("not a policy document (a JSON object is expected)")
+        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+            type(value), "a number"
+        )
+        raise ValueError(f"not a policy document (a JSON object is expected, got {kind})")
     return value
 
 
-def _strings(value: Any) -> list[str]:
-    items = value if isinstance(value, list) else [value]
-    return sorted({_scalar(v) for v in items})
+# -- the canonical form ---------------------------------------------------------------------------------
 
 
 def _scalar(value: Any) -> str:
+    """IAM compares condition values (and names) as strings: True -> "true", 3 -> "3"."""
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, sort_keys=True, default=str)  # null, or a structure IAM would reject anyway
+
+
+def _strings(value: Any) -> list[str]:
+    """A single value or a list -> a sorted list of strings without repeats (case matters)."""
+    items = value if isinstance(value, list | tuple) else [value]
+    return sorted({_scalar(v) for v in items})
+
+
+def _names(value: Any, fold: bool) -> list[str]:
+    """Like `_strings`, for names IAM reads case-insensitively (actions): lowercased with `fold`. Without it
+    (for display), names equal but for case keep one spelling, so both forms list the same names in the
+    same order."""
+    texts = _strings(value)
+    if fold:
+        return sorted({t.lower() for t in texts})
+    spelling: dict[str, str] = {}
+    for text in texts:
+        spelling.setdefault(text.lower(), text)
+    return [spelling[k] for k in sorted(spelling)]
+
+
+def _fold(text: str, fold: bool) -> str:
+    return text.lower() if fold else text
 
 
 def _principal(value: Any) -> Any:
     if value == "*" or not isinstance(value, Mapping):
         return value
-    return {kind: _strings(v) for kind, v in sorted(value.items())}
+    return {str(kind): _strings(v) for kind, v in sorted(value.items())}
 
 
 def _condition(value: Any, fold: bool) -> Any:
     if not isinstance(value, Mapping):
         return value
-    return {
-        operator: {
-            _fold(str(key), fold): _strings(v)
-            for key, v in sorted(keys.items(), key=lambda kv: kv[0].lower())
+    out: dict[str, Any] = {}
+    for operator, keys in sorted(value.items()):
+        if not isinstance(keys, Mapping):
+            out[operator] = keys
+            continue
+        block: dict[str, list[list[str]]] = {}
+        for key, values in keys.items():
+            block.setdefault(_fold(str(key), fold), []).append(_strings(values))
+        # Keys equal but for case (IAM reads both) would clash once folded: keep every one's values.
+        out[operator] = {
+            k: v[0] if len(v) == 1 else sorted(v)
+            for k, v in sorted(block.items(), key=lambda kv: (kv[0].lower(), kv[0]))
         }
-        if isinstance(keys, Mapping)
-        else keys
-        for operator, keys in sorted(value.items())
-    }
-
-
-def _fold(text: str, fold: bool) -> str:
-    return text.lower() if fold else text
+    return out
 
 
 def _statement(statement: Any, fold: bool) -> Any:
@@ -74,34 +119,42 @@ def _statement(statement: Any, fold: bool) -> Any:
         return statement
     out: dict[str, Any] = {}
     for key, value in statement.items():
-        if key in ("Action", "NotAction"):
-            out[key] = sorted({_fold(v, fold) for v in _strings(value)}, key=str.lower)
-        elif key in _SET_KEYS:
+        if key in _ACTION_KEYS:
+            out[key] = _names(value, fold)
+        elif key in _RESOURCE_KEYS:
             out[key] = _strings(value)
         elif key in _PRINCIPAL_KEYS:
             out[key] = _principal(value)
         elif key == "Condition":
             out[key] = _condition(value, fold)
         else:
-            out[key] = value
+            out[key] = value  # Sid, Effect, and anything IAM would reject: kept as written
     return dict(sorted(out.items()))
 
 
-def normalize(document: str | Mapping[str, Any], *, fold_case: bool = True) -> dict[str, Any]:
-    """The canonical form: equal for documents IAM treats the same. Action names and condition keys are
-    case-insensitive in IAM, so they are lowercased unless `fold_case` is off (for display)."""
+def _canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def normalize(document: Document, *, fold_case: bool = True) -> dict[str, Any]:
+    """The canonical form: equal for documents IAM treats the same.
+
+    Action names and condition keys are case-insensitive in IAM, so they are lowercased; with `fold_case`
+    off (for display) they keep their spelling, and everything is ordered as in the folded form."""
     doc = parse(document)
     statements = doc.get("Statement", [])
-    if not isinstance(statements, list):
+    if not isinstance(statements, list | tuple):
         statements = [statements]
-    canonical = [_statement(s, fold_case) for s in statements]
+    pairs = [(_statement(s, True), _statement(s, fold_case)) for s in statements]
+    pairs.sort(key=lambda pair: (_canonical_json(pair[0]), _canonical_json(pair[1])))
     out = {k: v for k, v in doc.items() if k not in ("Statement", "Version")}
     out["Version"] = doc.get("Version", DEFAULT_VERSION)
-    out["Statement"] = sorted(canonical, key=lambda s: json.dumps(s, sort_keys=True))
+    out["Statement"] = [shown for _, shown in pairs]
     return dict(sorted(out.items()))
 
 
-def equivalent(a: str | Mapping[str, Any], b: str | Mapping[str, Any]) -> bool:
+def equivalent(a: Document, b: Document) -> bool:
+    """Whether IAM treats the two documents the same."""
     return normalize(a) == normalize(b)
 
 
@@ -122,7 +175,11 @@ def _inline(value: Any) -> str:
 
 def _block(key: str, value: Any, indent: str) -> list[str]:
     text = _inline(value)
-    if len(indent) + len(key) + len(text) < 80 or not isinstance(value, (list, Mapping)):
+    if (
+        len(text) < _SHORT
+        or not isinstance(value, list | Mapping)
+        or (isinstance(value, list) and len(value) < 2)
+    ):
         return [f"{indent}{key}: {text}"]
     lines = [f"{indent}{key}:"]
     if isinstance(value, list):
@@ -133,16 +190,14 @@ def _block(key: str, value: Any, indent: str) -> list[str]:
     return lines
 
 
-def render(document: str | Mapping[str, Any]) -> list[str]:
-    """The normalized document as YAML-like lines, deterministic."""
-    doc = normalize(document, fold_case=False)
+def _render(doc: Mapping[str, Any]) -> list[str]:
     lines = [f"Version: {doc['Version']}"]
     for key, value in doc.items():
         if key not in ("Version", "Statement"):
             lines += _block(key, value, "")
     lines.append("Statement:")
     for statement in doc["Statement"]:
-        if not isinstance(statement, Mapping):
+        if not isinstance(statement, Mapping) or not statement:
             lines.append(f"- {_inline(statement)}")
             continue
         keys = sorted(statement, key=lambda k: (k != "Sid", k))
@@ -154,16 +209,28 @@ def render(document: str | Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def diff_lines(before: str | Mapping[str, Any] | None, after: str | Mapping[str, Any]) -> list[str]:
-    """Plan lines: "+ " added, "- " removed, "  " context (2 lines around each change); [] if equivalent."""
+def render(document: Document) -> list[str]:
+    """The normalized document as YAML-like lines, deterministic; action names and condition keys as
+    written. A one-element list reads as its value; a list or map under 80 characters stays on one line."""
+    return _render(normalize(document, fold_case=False))
+
+
+def diff_lines(before: Document | None, after: Document) -> list[str]:
+    """Plan lines: "+ " added, "- " removed, "  " context (2 lines around each change); [] if equivalent.
+
+    Lines are matched as IAM compares them, so `sts:AssumeRole` vs `STS:assumerole` alone is no change."""
     new = render(after)
     if before is None:
         return ["+ " + line for line in new]
     if equivalent(before, after):
         return []
     old = render(before)
+    old_key, new_key = _render(normalize(before)), _render(normalize(after))
+    if not (_aligned(old, old_key) and _aligned(new, new_key)):
+        old_key, new_key = old, new  # shapes differ (a case-only clash of condition keys): compare as shown
     out: list[str] = []
-    for group in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_grouped_opcodes(2):
+    matcher = difflib.SequenceMatcher(a=old_key, b=new_key, autojunk=False)
+    for group in matcher.get_grouped_opcodes(2):
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
                 out += ["  " + line for line in old[i1:i2]]
@@ -172,3 +239,9 @@ def diff_lines(before: str | Mapping[str, Any] | None, after: str | Mapping[str,
             if tag in ("insert", "replace"):
                 out += ["+ " + line for line in new[j1:j2]]
     return out
+
+
+def _aligned(shown: list[str], folded: list[str]) -> bool:
+    return len(shown) == len(folded) and all(
+        s.lower() == f.lower() for s, f in zip(shown, folded, strict=True)
+    )

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from rolegate.model import naming
 from rolegate.model.config import Config
-from rolegate.model.grants import reachable_roles
+from rolegate.model.grants import reached_roles
 
 SWITCH_ROLE = "https://signin.aws.amazon.com/switchrole"
 DEFAULT_COLOUR = "blue"
@@ -36,21 +36,10 @@ def signin_url(config: Config) -> str:
 def user_links(config: Config, user: str) -> list[SwitchRoleLink]:
     """One link per role the user reaches, in account order; accounts without an id yet have no link."""
     links = []
-    roles_per_account: dict[str, int] = {}
-    pairs = reachable_roles(config, user)
-    for account, _ in pairs:
-        roles_per_account[account] = roles_per_account.get(account, 0) + 1
-    for account, role in pairs:
-        acct = config.accounts[account]
-        if acct.id is None:
-            continue
-        display = naming.display_name(account)
-        if roles_per_account[account] > 1:
-            display = f"{display} {role}"
-        colour = naming.console_colour(acct.color or DEFAULT_COLOUR)
-        links.append(
-            SwitchRoleLink(
-                account, acct.id, role, display, colour, switch_role_url(acct.id, role, display, colour)
-            )
-        )
+    for account, role, several in reached_roles(config, user):
+        account_id = config.accounts[account].id or ""
+        display = naming.display_name(account) + (f" {role}" if several else "")
+        colour = naming.console_colour(config.accounts[account].color or DEFAULT_COLOUR)
+        url = switch_role_url(account_id, role, display, colour)
+        links.append(SwitchRoleLink(account, account_id, role, display, colour, url))
     return links

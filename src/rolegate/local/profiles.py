@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from rolegate.model import naming
 from rolegate.model.config import Config
-from rolegate.model.grants import reachable_roles
+from rolegate.model.grants import reached_roles
 
 
 @dataclass(frozen=True)
@@ -40,15 +40,9 @@ def user_profiles(config: Config, user: str, prefix: str | None = None) -> list[
     hub = config.accounts[org.hub]
     source = hub_profile_name(config, user, prefix)
     profiles = [Profile(source, {"region": org.region})]
-    pairs = [(a, r) for a, r in reachable_roles(config, user) if config.accounts[a].id]
-    per_account: dict[str, int] = {}
-    for account, _ in pairs:
-        per_account[account] = per_account.get(account, 0) + 1
-    for account, role_name in pairs:
+    for account, role_name, several in reached_roles(config, user):
         role = config.roles[role_name]
-        name = role_profile_name(
-            config, account, user, role_name if per_account[account] > 1 else None, prefix
-        )
+        name = role_profile_name(config, account, user, role_name if several else None, prefix)
         settings = {
             "role_arn": naming.role_arn(config.accounts[account].id or "", role_name),
             "source_profile": source,

@@ -83,3 +83,13 @@ def reachable_roles(config: Config, user: str) -> list[tuple[str, str]]:
     account_order = {a: i for i, a in enumerate(config.accounts)}
     role_order = {r: i for i, r in enumerate(config.roles)}
     return sorted(pairs, key=lambda p: (account_order[p[0]], role_order[p[1]]))
+
+
+def reached_roles(config: Config, user: str) -> list[tuple[str, str, bool]]:
+    """(account, role, several) for each role the user reaches in an account that has an id; `several` is
+    true when they reach more than one role in that account, so names and labels must say which."""
+    pairs = [(a, r) for a, r in reachable_roles(config, user) if config.accounts[a].id]
+    per_account: dict[str, int] = {}
+    for account, _ in pairs:
+        per_account[account] = per_account.get(account, 0) + 1
+    return [(a, r, per_account[a] > 1) for a, r in pairs]

@@ -164,7 +164,7 @@ def profiles(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text"]),
+    type=click.Choice(["text", "html", "aesr"]),
     default="text",
     show_default=True,
     help="text: switch-role URLs; html: a self-contained launch page; aesr: aws-extend-switch-roles config.",
@@ -215,7 +215,14 @@ def links(env: Env, user: str | None, all_users: bool, out: Path | None, fmt: st
 def render_links(config: Config, user: str, fmt: str) -> str:
     from rolegate.local.links import signin_url, user_links
 
-    # FORMATS_PENDING
+    if fmt == "html":
+        from rolegate.local.launchpage import render_html
+
+        return render_html(config, user)
+    if fmt == "aesr":
+        from rolegate.local.aesr import render_aesr
+
+        return render_aesr(config, user)
     lines = [f"sign in: {signin_url(config)}"]
     lines += [f"{link.account}\t{link.role}\t{link.url}" for link in user_links(config, user)]
     return "\n".join(lines) + "\n"

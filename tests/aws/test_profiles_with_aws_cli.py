@@ -110,6 +110,14 @@ def test_a_team_lead_writes_every_users_profiles_and_links_into_a_directory(
     assert "demo-production-alice" not in (out / "alice.aws-config").read_text()
     assert "demo-development-alice" in (out / "alice.aws-config").read_text()
     assert "roleName=administrator" in (out / "cobus.txt").read_text()
+    for fmt, suffix in (("html", "html"), ("aesr", "aesr.ini")):
+        assert (
+            rolegate(capsys, "-c", config, "links", "--all-users", "--format", fmt, "--out", str(out)).code
+            == 0
+        )
+        assert (out / f"alice.{suffix}").exists() and (out / f"cobus.{suffix}").exists()
+    assert "<!doctype html>" in (out / "cobus.html").read_text()
+    assert "[demo-master-alice]" in (out / "alice.aesr.ini").read_text()
 
 
 def test_an_unknown_user_gets_a_suggestion(org: Org, capsys: pytest.CaptureFixture[str]) -> None:

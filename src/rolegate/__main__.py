@@ -1,4 +1,4 @@
-from rolegate.cli.main import main
+from rolegate.entry import main
 
 if __name__ == "__main__":
     main()

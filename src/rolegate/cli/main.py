@@ -61,7 +61,7 @@ def cli(ctx: click.Context, config_path: Path, profile: str | None, verbose: int
 
 
 def _register() -> None:
-    from rolegate.cli.commands import accounts, config, demo, local, plan
+    from rolegate.cli.commands import accounts, config, creds, demo, local, plan
 
     cli.add_command(config.init)
     cli.add_command(config.validate)
@@ -70,6 +70,12 @@ def _register() -> None:
     cli.add_command(accounts.accounts)
     cli.add_command(local.profiles)
     cli.add_command(local.links)
+    cli.add_command(creds.exec_)
+    cli.add_command(creds.env_)
+    cli.add_command(creds.credential_process)
+    cli.add_command(creds.console)
+    cli.add_command(creds.logout)
+    cli.add_command(creds.doctor)
     cli.add_command(demo.demo)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rolegate.creds.awsconfig import ROLE_ARN_KEY
 from rolegate.errors import LocalFileError
 from rolegate.local.atomic import write_atomic
 from rolegate.local.profiles import Profile
@@ -78,6 +79,16 @@ def _trailing_space(section: object) -> str:
     return "".join(line for line in text.splitlines(keepends=True) if not line.strip().startswith(MARK))
 
 
+def _same_role(section: object, profile: Profile) -> bool:
+    """A hand-written profile for the role rolegate would write (the seed's own), in either spelling."""
+    wanted = (profile.settings.get("role_arn") or profile.settings.get(ROLE_ARN_KEY) or "").lower()
+    for key in ("role_arn", ROLE_ARN_KEY):
+        option = section.get(key)  # type: ignore[attr-defined]
+        if option is not None and option.value:
+            return bool(wanted) and option.value.lower() == wanted
+    return False
+
+
 def merge_profiles(text: str, profiles: list[Profile], org: str, user: str) -> MergeResult:
     """The new file text; pure. `profiles[0]` is the hub (source) profile, the others switch role from it."""
     from configupdater import ConfigUpdater, Section
@@ -123,10 +134,7 @@ def merge_profiles(text: str, profiles: list[Profile], org: str, user: str) -> M
         elif name == hub:
             result.kept.append(profile.name)  # the user's own source profile: keys, region, SSO… stay theirs
             out.append(str(block))
-        elif (
-            block.get("role_arn") is not None
-            and (block["role_arn"].value or "").lower() == profile.settings.get("role_arn", "").lower()
-        ):
+        elif _same_role(block, profile):
             result.adopted.append(profile.name)
             out.append(rendered)
         else:

@@ -72,6 +72,12 @@ out_option = click.option(
     help="The AWS config file to merge into (default: $AWS_CONFIG_FILE or ~/.aws/config).",
 )
 @click.option("--prefix", help="Profile name prefix instead of organization.name.")
+@click.option(
+    "--credential-process",
+    "use_process",
+    is_flag=True,
+    help="Profiles that get their credentials from `rolegate credential-process` (one MFA prompt a day).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the profiles as JSON.")
 @global_options
 @click.pass_obj
@@ -83,6 +89,7 @@ def profiles(
     write: bool,
     config_file: Path | None,
     prefix: str | None,
+    use_process: bool,
     as_json: bool,
 ) -> int:
     """The seed's ~/.aws/config profiles for a user: one per role they reach, switching from the hub profile.
@@ -102,10 +109,15 @@ def profiles(
       rolegate profiles --user cobus
       rolegate profiles --user cobus --write
       rolegate profiles --all-users --out team-profiles/
+      rolegate profiles --user cobus --credential-process --write
     """
-    from rolegate.local.aws_config import write_profiles
-    from rolegate.local.profiles import render_profiles, user_profiles
+    from functools import partial
 
+    from rolegate.local.aws_config import write_profiles
+    from rolegate.local.profiles import render_profiles
+    from rolegate.local.profiles import user_profiles as profiles_of
+
+    user_profiles = partial(profiles_of, credential_process=rolegate_command() if use_process else None)
     config = load_config(env, quiet=True).config
     users = pick_users(config, user, all_users)
     out_dir = _out_dir(out, all_users)
@@ -210,6 +222,18 @@ def links(env: Env, user: str | None, all_users: bool, out: Path | None, fmt: st
         else:
             env.out.file.write(text)
     return 0
+
+
+def rolegate_command() -> str:
+    """How the SDKs should start rolegate: this very executable, by absolute path, since they run the
+    credential_process without the virtualenv or PATH the person had when writing the profiles."""
+    import shlex
+    import shutil
+    import sys
+
+    me = Path(sys.argv[0])
+    found = str(me.resolve()) if me.name == "rolegate" and me.exists() else shutil.which("rolegate")
+    return shlex.quote(found) if found else "rolegate"
 
 
 def render_links(config: Config, user: str, fmt: str) -> str:

@@ -1,0 +1,334 @@
+"""Role credentials for commands, shells, the SDKs' credential_process, and the console.
+
+`exec`, `env`, `credential-process` and `console` share one broker: cached role sessions, one MFA prompt
+per day, refreshed under a lock so parallel callers cause one prompt. `logout` forgets, `doctor` says where
+the cache lives and what it holds (never a secret).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+
+from rolegate.cli.env import Env
+from rolegate.cli.options import global_options
+from rolegate.errors import RolegateError
+
+SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+CLEARED = (*SECRET_KEYS, "AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+
+
+def complete_profile(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from rolegate.creds.awsconfig import read_profiles
+
+    return [name for name in read_profiles() if name.startswith(incomplete)]
+
+
+def _duration(_: click.Context, __: click.Parameter, value: str | None) -> int | None:
+    if value is None:
+        return None
+    from rolegate.model.durations import parse_duration
+
+    try:
+        seconds = parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if not 900 <= seconds <= 36 * 3600:
+        raise click.BadParameter("GetSessionToken accepts 15m to 36h")
+    return seconds
+
+
+def broker_options(command: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--mfa-command", metavar="CMD", envvar="ROLEGATE_MFA_COMMAND",
+                         help="A command that prints the MFA code (e.g. `ykman oath accounts code -s aws`); "
+                         "default: the profile's mfa_process, else a prompt on the terminal."),
+            click.option("--session-duration", metavar="DURATION", envvar="ROLEGATE_SESSION_DURATION",
+                         callback=_duration, help="How long the MFA session lasts, 15m–36h.  [default: 12h]"),
+            click.option("--config-file", type=click.Path(path_type=Path, dir_okay=False),
+                         help="The AWS config file (default: $AWS_CONFIG_FILE or ~/.aws/config)."),
+        ]
+    ):  # fmt: skip
+        command = option(command)
+    return command
+
+
+def _broker(env: Env, mfa_command: str | None, session_duration: int | None, config_file: Path | None) -> Any:
+    from rolegate.creds.broker import DEFAULT_SESSION_SECONDS, Broker, Options
+
+    options = Options(mfa_command, session_duration or DEFAULT_SESSION_SECONDS, config_file)
+    return Broker(options, note=(lambda text: env.note(f"[dim]{escape(text)}[/]")) if env.verbose else None)
+
+
+def _no_secrets_on_a_terminal(show: bool, how: str) -> None:
+    if sys.stdout.isatty() and not show:
+        raise RolegateError(
+            "this prints secret keys, and standard output is a terminal: they would stay on screen and in "
+            "its scrollback",
+            f"{how}; or pass --show to print them anyway",
+        )
+
+
+profile_argument = click.argument("profile_name", metavar="PROFILE", shell_complete=complete_profile)
+
+
+@click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@profile_argument
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@broker_options
+@global_options
+@click.pass_obj
+def exec_(
+    env: Env,
+    profile_name: str,
+    command: tuple[str, ...],
+    mfa_command: str | None,
+    session_duration: int | None,
+    config_file: Path | None,
+) -> int:
+    """Run COMMAND with the role credentials of PROFILE in its environment; exit with its exit code.
+
+    The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION
+    and AWS_REGION / AWS_DEFAULT_REGION (the profile's region); AWS_PROFILE is unset, so the SDKs use these;
+    ROLEGATE_PROFILE names the profile. Without COMMAND, your $SHELL is started.
+
+    \b
+    Examples:
+      rolegate exec demo-production-cobus -- aws s3 ls
+      rolegate exec demo-staging-cobus -- terraform plan
+      rolegate exec demo-development-cobus            # a shell with the role's credentials
+    """
+    broker = _broker(env, mfa_command, session_duration, config_file)
+    credentials = broker.credentials(profile_name)
+    child = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    child.update(credentials.environment())
+    if region := broker.region(profile_name):
+        child["AWS_REGION"] = child["AWS_DEFAULT_REGION"] = region
+    child["ROLEGATE_PROFILE"] = profile_name
+    argv = list(command[1:] if command[:1] == ("--",) else command) or [os.environ.get("SHELL") or "/bin/sh"]
+    try:
+        done = subprocess.run(argv, env=child, check=False)
+    except FileNotFoundError:
+        raise RolegateError(f"command not found: {argv[0]}", "check the name and your PATH") from None
+    except PermissionError:
+        raise RolegateError(f"cannot run {argv[0]}: permission denied") from None
+    # A command killed by a signal exits as shells report it: 128 + the signal's number.
+    return done.returncode if done.returncode >= 0 else 128 - done.returncode
+
+
+def _shell_from_env() -> str:
+    name = Path(os.environ.get("SHELL", "")).name
+    return name if name in ("bash", "zsh", "fish") else "bash"
+
+
+def export_lines(environment: dict[str, str], shell: str) -> str:
+    lines: list[str] = []
+    for key, value in environment.items():
+        if shell == "fish":
+            lines.append(f"set -gx {key} {shlex.quote(value)}")
+        elif shell == "powershell":
+            escaped = value.replace("'", "''")
+            lines.append(f"$Env:{key} = '{escaped}'")
+        else:
+            lines.append(f"export {key}={shlex.quote(value)}")
+    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        if shell == "fish":
+            lines.append(f"set -e {key}")
+        elif shell == "powershell":
+            lines.append(f"Remove-Item Env:{key} -ErrorAction SilentlyContinue")
+        else:
+            lines.append(f"unset {key}")
+    return "\n".join(lines) + "\n"
+
+
+@click.command("env")
+@profile_argument
+@click.option(
+    "--shell",
+    type=click.Choice(["bash", "zsh", "fish", "powershell"]),
+    help="The syntax of the lines.  [default: from $SHELL, else bash]",
+)
+@click.option("--show", is_flag=True, help="Print even when standard output is a terminal.")
+@broker_options
+@global_options
+@click.pass_obj
+def env_(
+    env: Env,
+    profile_name: str,
+    shell: str | None,
+    show: bool,
+    mfa_command: str | None,
+    session_duration: int | None,
+    config_file: Path | None,
+) -> int:
+    """Print the lines that put PROFILE's role credentials into your shell.
+
+    \b
+    Examples:
+      eval "$(rolegate env demo-production-cobus)"               # bash, zsh
+      rolegate env demo-production-cobus --shell fish | source
+      rolegate env demo-production-cobus --shell powershell | Invoke-Expression
+    """
+    shell = shell or _shell_from_env()
+    _no_secrets_on_a_terminal(show, f'use it as eval "$(rolegate env {profile_name})"')
+    broker = _broker(env, mfa_command, session_duration, config_file)
+    credentials = broker.credentials(profile_name)
+    values = {**credentials.environment(), "ROLEGATE_PROFILE": profile_name}
+    if region := broker.region(profile_name):
+        values["AWS_REGION"] = values["AWS_DEFAULT_REGION"] = region
+    sys.stdout.write(export_lines(values, shell))
+    return 0
+
+
+@click.command("credential-process")
+@profile_argument
+@click.option("--show", is_flag=True, help="Print even when standard output is a terminal.")
+@broker_options
+@global_options
+@click.pass_obj
+def credential_process(
+    env: Env,
+    profile_name: str,
+    show: bool,
+    mfa_command: str | None,
+    session_duration: int | None,
+    config_file: Path | None,
+) -> int:
+    """The credential_process JSON for PROFILE (Version 1, with Expiration), for the AWS SDKs to call.
+
+    With a warm cache this answers without importing boto3, in a fraction of the time an SDK needs to start.
+    `rolegate profiles --credential-process --write` writes profiles that use it.
+
+    \b
+    In ~/.aws/config:
+      [profile demo-production-cobus]
+      credential_process = rolegate credential-process demo-production-cobus
+    """
+    _no_secrets_on_a_terminal(show, "the AWS SDKs call it through a pipe")
+    credentials = _broker(env, mfa_command, session_duration, config_file).credentials(profile_name)
+    sys.stdout.write(json.dumps(credentials.process_output()) + "\n")
+    return 0
+
+
+@click.command("console")
+@profile_argument
+@click.option("--print-url", is_flag=True, help="Print the sign-in URL instead of opening a browser.")
+@click.option(
+    "--federation-endpoint",
+    metavar="URL",
+    envvar="ROLEGATE_FEDERATION_ENDPOINT",
+    help="AWS's federation endpoint.  [default: https://signin.aws.amazon.com/federation]",
+)
+@click.option("--destination", metavar="URL", help="Console page to open (default: home, profile's region).")
+@broker_options
+@global_options
+@click.pass_obj
+def console(
+    env: Env,
+    profile_name: str,
+    print_url: bool,
+    federation_endpoint: str | None,
+    destination: str | None,
+    mfa_command: str | None,
+    session_duration: int | None,
+    config_file: Path | None,
+) -> int:
+    """Open the AWS console as PROFILE's role (a federation sign-in URL, valid for 15 minutes).
+
+    \b
+    Examples:
+      rolegate console demo-production-cobus
+      rolegate console demo-production-cobus --print-url | pbcopy
+    """
+    from rolegate.creds.console import signin_url
+
+    broker = _broker(env, mfa_command, session_duration, config_file)
+    credentials = broker.credentials(profile_name)
+    url = signin_url(credentials, broker.region(profile_name), federation_endpoint, destination)
+    if not print_url:
+        import webbrowser
+
+        if webbrowser.open(url):
+            env.note(f"opened the console as {escape(profile_name)} in your browser")
+            return 0
+        env.note("no browser to open here; the sign-in URL (valid 15 minutes):")
+    sys.stdout.write(url + "\n")
+    return 0
+
+
+@click.command("logout")
+@click.argument("profile_name", metavar="[PROFILE]", required=False, shell_complete=complete_profile)
+@click.option("--config-file", type=click.Path(path_type=Path, dir_okay=False), help="The AWS config file.")
+@global_options
+@click.pass_obj
+def logout(env: Env, profile_name: str | None, config_file: Path | None) -> int:
+    """Forget cached sessions: PROFILE's role credentials and its MFA session, or everything.
+
+    \b
+    Examples:
+      rolegate logout demo-production-cobus
+      rolegate logout                          # every cached session; the next call asks for MFA
+    """
+    from rolegate.creds.broker import Broker
+    from rolegate.creds.broker import logout as forget
+    from rolegate.creds.store import forget_choice
+
+    broker = Broker(None if config_file is None else _options(config_file))
+    role = broker.profile(profile_name) if profile_name else None
+    removed = forget(broker.store, role, broker.profiles)
+    if profile_name is None:
+        forget_choice()
+    env.print(
+        f"forgot {len(removed)} cached session{'s' if len(removed) != 1 else ''}"
+        + (f" ({escape(', '.join(removed))})" if removed and env.verbose else "")
+        + "."
+    )
+    return 0
+
+
+def _options(config_file: Path) -> Any:
+    from rolegate.creds.broker import Options
+
+    return Options(config_file=config_file)
+
+
+@click.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@global_options
+@click.pass_obj
+def doctor(env: Env, as_json: bool) -> int:
+    """Where credentials are cached, what is cached (never a secret), and how MFA codes are asked for.
+
+    \b
+    Examples:
+      rolegate doctor
+      rolegate doctor --json
+    """
+    from rolegate.creds.diagnose import diagnose
+
+    report = diagnose()
+    if as_json:
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        return 0
+    env.print(f"[bold]store[/]       {escape(report['store']['description'])}")
+    if report["store"]["kind"] == "file":
+        env.print(f"            [dim]{escape(report['store']['why'])}[/]")
+    env.print(
+        f"[bold]aws config[/]  {escape(report['aws_config']['path'])}  "
+        f"({report['aws_config']['role_profiles']} role profiles)"
+    )
+    env.print(f"[bold]mfa[/]         {escape(report['mfa'])}")
+    entries = report["cached"]
+    env.print(f"[bold]cached[/]      {len(entries) or 'nothing'}")
+    for entry in entries:
+        env.print(f"  {escape(entry['name']):<60} {escape(entry['state'])}")
+    return 0

@@ -1,0 +1,240 @@
+"""Role credentials for a profile, refreshed from AWS only when the cache cannot answer.
+
+With the hub user's long-term keys, GetSessionToken is called once with an MFA code (12 hours by default)
+and every role is assumed from that session, so a person types one code a day however many accounts and
+roles they use. AWS limits role sessions assumed from such a session token to 1 hour (role chaining), so
+those are refreshed silently from the cached session whenever they run low — no prompt.
+
+Roles that do not demand MFA are assumed straight from the long-term keys, for their whole duration_seconds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rolegate.creds.awsconfig import RoleProfile, aws_config_path, read_profiles
+from rolegate.creds.credentials import CacheEntry, Credentials
+from rolegate.creds.fast import cached, role_entry, session_entry
+from rolegate.creds.lock import refresh_lock
+from rolegate.creds.mfa import mfa_code
+from rolegate.creds.store import Store, choose_store
+from rolegate.errors import AwsError, CredentialsError
+
+DEFAULT_SESSION_SECONDS = 12 * 3600
+CHAINED_MAX_SECONDS = 3600  # AWS: a role session assumed with temporary credentials lasts at most 1 hour
+MAX_DEPTH = 5
+DEPTH_ENV = "ROLEGATE_CREDENTIAL_DEPTH"  # a credential_process that calls rolegate that calls itself…
+
+
+@dataclass
+class Options:
+    mfa_command: str | None = None
+    session_seconds: int = DEFAULT_SESSION_SECONDS
+    config_file: Path | None = None
+
+
+class Broker:
+    def __init__(
+        self,
+        options: Options | None = None,
+        store: Store | None = None,
+        note: Callable[[str], None] | None = None,
+    ) -> None:
+        self.options = options or Options()
+        self.store = store or choose_store()
+        self.note = note or (lambda _: None)
+        self.config_file = self.options.config_file or aws_config_path()
+        self.profiles = read_profiles(self.config_file)
+
+    # -- profiles ---------------------------------------------------------------------------------------
+    def profile(self, name: str) -> RoleProfile:
+        found = self.profiles.get(name)
+        if found is not None:
+            return found
+        from difflib import get_close_matches
+
+        close = get_close_matches(name, list(self.profiles), n=1)
+        raise CredentialsError(
+            f"no profile {name!r} in {self.config_file}",
+            (f"did you mean {close[0]!r}?  " if close else "")
+            + "`rolegate profiles --write` writes rolegate's; `aws configure list-profiles` lists them all",
+        )
+
+    # -- what callers want ------------------------------------------------------------------------------
+    def credentials(self, name: str, depth: int = 0) -> Credentials:
+        """Fresh credentials for the profile: its role's, or the MFA session of a non-role profile."""
+        if depth > MAX_DEPTH or int(os.environ.get(DEPTH_ENV, "0") or 0) > MAX_DEPTH:
+            raise CredentialsError(
+                f"profile {name!r}: source_profile or credential_process goes round in a circle",
+                "follow source_profile from this profile in the AWS config file; it must end at keys",
+            )
+        profile = self.profile(name)
+        if not profile.is_role:
+            return self._session(profile, profile.mfa_serial)
+        entry, fingerprint = role_entry(profile)
+        found = cached(self.store, entry, fingerprint)
+        if found is not None:
+            return found
+        with refresh_lock(entry):
+            found = cached(self.store, entry, fingerprint)  # another process may have refreshed meanwhile
+            if found is not None:
+                return found
+            credentials = self._assume(profile, depth)
+            self.store.put(entry, CacheEntry(credentials, fingerprint).dumps())
+            return credentials
+
+    # -- the AWS side -----------------------------------------------------------------------------------
+    def _assume(self, profile: RoleProfile, depth: int) -> Credentials:
+        source_name = profile.source_profile
+        if source_name is None:
+            raise CredentialsError(
+                f"profile {profile.name!r} has a role but no source_profile",
+                "rolegate assumes roles from the hub user's profile: add source_profile = <hub profile>"
+                + (" (credential_source is not supported)" if profile.credential_source else ""),
+            )
+        source = self.profile(source_name)
+        token_code: str | None = None
+        if source.is_role:
+            base = self.credentials(source_name, depth + 1)
+        elif profile.mfa_serial:
+            base = self._session(source, profile.mfa_serial, profile.mfa_process)
+        else:
+            base = self._long_term(source)
+        if profile.mfa_serial and base.expiration is None:  # temporary source keys: MFA on AssumeRole
+            token_code = mfa_code(profile.mfa_serial, self._mfa_command(profile))
+        chained = base.session_token is not None
+        wanted = profile.duration_seconds or 3600
+        duration = min(wanted, CHAINED_MAX_SECONDS) if chained else wanted
+        request: dict[str, Any] = {
+            "RoleArn": profile.role_arn,
+            "RoleSessionName": profile.role_session_name or "rolegate",
+            "DurationSeconds": duration,
+        }
+        if profile.external_id:
+            request["ExternalId"] = profile.external_id
+        if token_code is not None:
+            request.update(SerialNumber=profile.mfa_serial, TokenCode=token_code)
+        sts = self._sts(base, profile.region)
+        from botocore.exceptions import ClientError
+
+        try:
+            answer = sts.assume_role(**request)
+        except ClientError as exc:
+            message = exc.response["Error"].get("Message", "")
+            if "DurationSeconds" in message and duration > 3600:  # the role allows less than asked
+                self.note(f"{profile.role_arn} allows less than {duration} s; asking for 1 hour")
+                request["DurationSeconds"] = 3600
+                answer = self._call(sts.assume_role, request, profile, "AssumeRole")
+            else:
+                raise _refused(profile, "AssumeRole", exc) from None
+        credentials = Credentials.from_sts(answer["Credentials"])
+        self.note(f"assumed {profile.role_arn} until {credentials.expiration:%H:%M %Z}")
+        return credentials
+
+    def _mfa_command(self, profile: RoleProfile) -> str | None:
+        return self.options.mfa_command or profile.mfa_process
+
+    def region(self, name: str) -> str | None:
+        """The profile's region, else its source profile's (the seed writes it on both)."""
+        profile = self.profile(name)
+        source = self.profiles.get(profile.source_profile or "")
+        return profile.region or (source.region if source else None)
+
+    def _session(
+        self, source: RoleProfile, mfa_serial: str | None, mfa_process: str | None = None
+    ) -> Credentials:
+        """The cached MFA session of a profile with long-term keys; made with one code when missing."""
+        entry, fingerprint = session_entry(source.name, mfa_serial)
+        found = cached(self.store, entry, fingerprint)
+        if found is not None:
+            return found
+        with refresh_lock(entry):
+            found = cached(self.store, entry, fingerprint)
+            if found is not None:
+                return found
+            keys = self._long_term(source)
+            if keys.session_token is not None:
+                return keys  # already temporary (SSO, another helper): GetSessionToken refuses those
+            request: dict[str, Any] = {"DurationSeconds": self.options.session_seconds}
+            if mfa_serial:
+                command = self.options.mfa_command or mfa_process or source.mfa_process
+                request.update(SerialNumber=mfa_serial, TokenCode=mfa_code(mfa_serial, command))
+            answer = self._call(
+                self._sts(keys, source.region).get_session_token, request, source, "GetSessionToken"
+            )
+            credentials = Credentials.from_sts(answer["Credentials"])
+            self.store.put(entry, CacheEntry(credentials, fingerprint).dumps())
+            self.note(f"MFA session for {source.name} until {credentials.expiration:%Y-%m-%d %H:%M %Z}")
+            return credentials
+
+    def _long_term(self, source: RoleProfile) -> Credentials:
+        import boto3
+        from botocore.exceptions import BotoCoreError
+
+        os.environ[DEPTH_ENV] = str(int(os.environ.get(DEPTH_ENV, "0") or 0) + 1)
+        try:
+            found = boto3.Session(profile_name=source.name).get_credentials()
+        except BotoCoreError as exc:
+            raise CredentialsError(f"profile {source.name!r}: {exc}") from None
+        if found is None:
+            raise CredentialsError(
+                f"profile {source.name!r} has no credentials to start from",
+                f"put the hub user's access key under [{source.name}] in ~/.aws/credentials",
+            )
+        frozen = found.get_frozen_credentials()
+        return Credentials(frozen.access_key, frozen.secret_key, frozen.token, None)
+
+    def _sts(self, credentials: Credentials, region: str | None) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.Session(
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+            region_name=region
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or "us-east-1",
+        ).client("sts", config=Config(retries={"mode": "adaptive", "max_attempts": 6}))
+
+    @staticmethod
+    def _call(method: Callable[..., Any], request: dict[str, Any], profile: RoleProfile, what: str) -> Any:
+        from botocore.exceptions import ClientError
+
+        try:
+            return method(**request)
+        except ClientError as exc:
+            raise _refused(profile, what, exc) from None
+
+
+def _refused(profile: RoleProfile, what: str, exc: Any) -> CredentialsError | AwsError:
+    error = exc.response.get("Error", {})
+    code, message = error.get("Code", ""), error.get("Message", "")
+    if "MultiFactorAuthentication" in message or ("MFA" in message and code == "AccessDenied"):
+        return CredentialsError(
+            f"profile {profile.name!r}: AWS did not accept the MFA code ({message})",
+            "wait for the next code and run it again; check mfa_serial names your device",
+        )
+    target = f" on {profile.role_arn}" if what == "AssumeRole" else ""
+    return AwsError(
+        f"profile {profile.name!r}: AWS refused {what}{target}: {code}: {message}",
+        "check that the role trusts the hub and that one of your groups grants it (rolegate plan shows both)",
+    )
+
+
+def logout(store: Store, profile: RoleProfile | None, profiles: dict[str, RoleProfile]) -> list[str]:
+    """Forget cached credentials: every entry, or a profile's role credentials and the MFA session they
+    came from (the next call asks for a code again). Returns the names removed."""
+    if profile is None:
+        names = store.names()
+    else:
+        names = [role_entry(profile)[0]] if profile.is_role else []
+        source = profiles.get(profile.source_profile or "") if profile.is_role else profile
+        if source is not None:
+            names.append(session_entry(source.name, profile.mfa_serial)[0])
+    return [n for n in names if store.delete(n)]

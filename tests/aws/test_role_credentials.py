@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from tests.conftest import Org, seed_config
 from tests.helpers import rolegate
+from tests.terminal import TAKE_TERMINAL, drain, read_until
 
 pytestmark = pytest.mark.aws
 
@@ -286,13 +287,13 @@ def test_the_prompt_goes_to_the_terminal_and_stdout_holds_only_the_json(cobus: O
     )  # fmt: skip
     os.close(slave)
     try:
-        screen = _read_until(master, b"MFA code for ")
+        screen = read_until(master, b"MFA code for ")
     except AssertionError:
         child.kill()
         raise AssertionError(child.communicate()) from None
     os.write(master, b"123456\n")
     out, err = child.communicate(timeout=60)
-    screen += _drain(master)
+    screen += drain(master)
     os.close(master)
 
     assert child.returncode == 0, err
@@ -301,45 +302,6 @@ def test_the_prompt_goes_to_the_terminal_and_stdout_holds_only_the_json(cobus: O
     for secret in (answer["SecretAccessKey"], answer["SessionToken"], cobus.extra["keys"]["SecretAccessKey"]):
         assert secret not in screen.decode() and secret not in err
     assert not secrets_in_files(Path(cobus.env["HOME"]) / ".cache", answer)
-
-
-# In its own session, the child makes the pty on its stdin its controlling terminal (/dev/tty), then becomes
-# rolegate, as a terminal emulator does for a shell. Stdout and stderr stay pipes the test reads.
-TAKE_TERMINAL = (
-    "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
-    "os.execv(sys.argv[1], sys.argv[1:])"
-)
-
-
-def _read_until(fd: int, wanted: bytes, limit: float = 60) -> bytes:
-    import select
-    import time
-
-    seen, deadline = b"", time.monotonic() + limit
-    while wanted not in seen and time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if ready:
-            try:
-                seen += os.read(fd, 1024)
-            except OSError:  # the other side closed: the child is gone
-                break
-    assert wanted in seen, seen
-    return seen
-
-
-def _drain(fd: int) -> bytes:
-    import select
-
-    seen = b""
-    while select.select([fd], [], [], 0.2)[0]:
-        try:
-            chunk = os.read(fd, 1024)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    return seen
 
 
 def secrets_in_files(directory: Path, answer: dict[str, str]) -> list[Path]:

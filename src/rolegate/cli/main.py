@@ -61,7 +61,7 @@ def cli(ctx: click.Context, config_path: Path, profile: str | None, verbose: int
 
 
 def _register() -> None:
-    from rolegate.cli.commands import accounts, config, creds, demo, local, plan
+    from rolegate.cli.commands import accounts, config, creds, demo, local, mfa, plan
 
     cli.add_command(config.init)
     cli.add_command(config.validate)
@@ -76,6 +76,7 @@ def _register() -> None:
     cli.add_command(creds.console)
     cli.add_command(creds.logout)
     cli.add_command(creds.doctor)
+    cli.add_command(mfa.mfa)
     cli.add_command(demo.demo)
 
 

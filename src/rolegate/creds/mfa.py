@@ -21,7 +21,7 @@ def mfa_code(serial: str, command: str | None = None) -> str:
     command = command or os.environ.get(COMMAND_ENV)
     if command:
         return _from_command(serial, command)
-    return _from_terminal(serial)
+    return ask_terminal(f"MFA code for {serial}: ", f"an MFA code for {serial}")
 
 
 def _from_command(serial: str, command: str) -> str:
@@ -44,19 +44,20 @@ def _from_command(serial: str, command: str) -> str:
     return str(codes[-1])
 
 
-def _from_terminal(serial: str) -> str:
+def ask_terminal(prompt: str, what: str) -> str:
+    """Six digits typed at the terminal (/dev/tty, whatever stdin and stdout are)."""
     try:  # two streams: a terminal cannot seek, so one read-write text stream is refused
         ask = open("/dev/tty", "w", encoding="utf-8")  # noqa: SIM115 - closed below
         answers = open("/dev/tty", encoding="utf-8")  # noqa: SIM115 - closed below
     except OSError:
         raise CredentialsError(
-            f"an MFA code for {serial} is needed, and there is no terminal to ask on",
+            f"{what} is needed, and there is no terminal to ask on",
             f"set mfa_process in the profile, pass --mfa-command, or set {COMMAND_ENV} to a command that "
             "prints the code (e.g. `ykman oath accounts code -s aws`)",
         ) from None
     with ask, answers:
         for _ in range(3):
-            ask.write(f"MFA code for {serial}: ")
+            ask.write(prompt)
             ask.flush()
             answer = answers.readline()
             if not answer:
@@ -65,4 +66,4 @@ def _from_terminal(serial: str) -> str:
             if re.fullmatch(r"\d{6}", code):
                 return code
             ask.write("  six digits, please\n")
-    raise CredentialsError(f"no MFA code for {serial} was entered")
+    raise CredentialsError(f"{what} was not entered")

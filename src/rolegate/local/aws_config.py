@@ -179,3 +179,24 @@ def write_profiles(
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True)
     return result, write_atomic(path, result.text, mode=0o600)
+
+
+def set_mfa_serial(text: str, user: str, serial: str) -> tuple[str, list[str]]:
+    """`mfa_serial` of the profiles rolegate wrote for `user` that ask for MFA, set to `serial`; pure.
+
+    Only rolegate's own sections change, and only that one line in each; the names of the profiles changed
+    are returned."""
+    from configupdater import ConfigUpdater, Section
+
+    updater = ConfigUpdater(allow_no_value=True, strict=False)
+    updater.read_string(text)
+    changed: list[str] = []
+    for block in updater.iter_blocks():
+        if not isinstance(block, Section):
+            continue
+        owner = _owner(block)
+        option = block.get("mfa_serial")
+        if owner and f", user {user};" in owner and option is not None and option.value != serial:
+            option.value = serial
+            changed.append(block.name.removeprefix("profile "))
+    return str(updater), changed

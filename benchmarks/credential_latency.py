@@ -222,7 +222,7 @@ def import_breakdown(env: dict[str, str]) -> dict[str, float]:
             group = "rolegate"
         elif top in ("cryptography", "_cffi_backend"):
             group = "cryptography"
-        elif top in sys.stdlib_module_names:
+        elif top in sys.stdlib_module_names or top == "org":  # copy probes for Jython's org.python.core
             group = "standard library"
         else:
             group = top  # anything else is named: boto3 or click here would be a regression
@@ -261,7 +261,10 @@ def awsume_command(
     if awsumepy is None or not awsumepy.exists():
         notes.append(f"awsume: skipped, {why or f'no {awsumepy}'}.")
         return None
-    version = package_version(awsumepy.parent / "python", "awsume")
+    python = awsumepy.parent / "python"
+    version = (
+        f"{package_version(python, 'awsume')} (own virtualenv, boto3 {package_version(python, 'boto3')})"
+    )
     awsume = Command(f"awsumepy {PROFILE}", [str(awsumepy), PROFILE], is_awsume_output)
     warm_up = Command("awsume's first call", [*awsume.argv, "--mfa-token", "123456"], is_awsume_output)
     try:
@@ -271,7 +274,7 @@ def awsume_command(
         notes.append(f"awsume {version}: skipped, it does not work against the local endpoint: {e}")
         return None
     notes.append(
-        f"awsume {version} (its own virtualenv, same boto3): `awsumepy {PROFILE}`, the program its shell "
+        f"awsume {version}: `awsumepy {PROFILE}`, the program its shell "
         "wrapper runs, on the same profile with mfa_serial. Its MFA session was cached by one call with "
         "--mfa-token before timing, so each timed call reads that cache and makes one AssumeRole to moto "
         "on 127.0.0.1: awsume caches MFA sessions, not role credentials."
@@ -330,7 +333,8 @@ def benchmark(args: argparse.Namespace) -> int:
 
     print(
         f"machine: {os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
-        f"Python {platform.python_version()} ({sys.executable})"
+        f"Python {platform.python_version()} ({sys.executable}), "
+        f"boto3 {package_version(Path(sys.executable), 'boto3')}"
     )
     print(
         f"{args.runs} runs each, interleaved; wall time of each subprocess from start to exit; "

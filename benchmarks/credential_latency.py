@@ -54,9 +54,12 @@ class Command:
 
     def run(self, env: dict[str, str]) -> float:
         start = time.perf_counter()
-        done = subprocess.run(
-            self.argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
-        )
+        try:
+            done = subprocess.run(
+                self.argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120
+            )
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise BenchmarkError(f"{self.label}: {e}") from None
         elapsed = time.perf_counter() - start
         if done.returncode != 0 or not self.check(done.stdout):
             # stderr only: stdout may hold keys
@@ -169,12 +172,15 @@ def install_awsume(tmp: Path) -> tuple[Path | None, str]:
 
 
 def package_version(python: Path, name: str) -> str:
-    done = subprocess.run(
-        [str(python), "-c", f"from importlib.metadata import version; print(version({name!r}))"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        done = subprocess.run(
+            [str(python), "-c", f"from importlib.metadata import version; print(version({name!r}))"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return "?"
     return done.stdout.strip() or "?"
 
 

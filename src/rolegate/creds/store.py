@@ -22,6 +22,7 @@ import importlib
 import json
 import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -175,11 +176,13 @@ class KeyringStore:
         return f"the OS keyring ({cls.__module__}.{cls.__qualname__})"
 
     def get(self, name: str) -> str | None:
-        value = self.backend.get_password(SERVICE, name)
+        with _keyring_errors(self):
+            value = self.backend.get_password(SERVICE, name)
         return value if isinstance(value, str) else None
 
     def put(self, name: str, secret: str) -> None:
-        self.backend.set_password(SERVICE, name, secret)
+        with _keyring_errors(self):
+            self.backend.set_password(SERVICE, name, secret)
         self._index(add=name)
 
     def delete(self, name: str) -> bool:
@@ -204,6 +207,20 @@ class KeyringStore:
         if add:
             names.append(add)
         _write_private(_private_dir(self.index.parent) / self.index.name, json.dumps(sorted(names)).encode())
+
+
+@contextlib.contextmanager
+def _keyring_errors(store: KeyringStore) -> Iterator[None]:
+    """A locked or unreachable keyring is the person's to fix: say so, without a traceback."""
+    from keyring.errors import KeyringError
+
+    try:
+        yield
+    except KeyringError as exc:
+        raise CredentialsError(
+            f"{store.describe()} refused: {exc}",
+            "unlock the keyring (log in to the desktop session), or set ROLEGATE_STORE=file",
+        ) from None
 
 
 def _choice_file() -> Path:

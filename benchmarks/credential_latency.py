@@ -56,7 +56,13 @@ class Command:
         start = time.perf_counter()
         try:
             done = subprocess.run(
-                self.argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120
+                self.argv,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
             )
         except (OSError, subprocess.TimeoutExpired) as e:
             raise BenchmarkError(f"{self.label}: {e}") from None
@@ -303,6 +309,10 @@ def benchmark(args: argparse.Namespace) -> int:
         aws = start_local_aws()
         try:
             env = child_environment(home, aws.url, mfa_script)
+            # This process's own boto3 (the seeding) reads no AWS_PROFILE or config of the person running it.
+            for name in [k for k in os.environ if k.startswith("AWS_")]:
+                del os.environ[name]
+            os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
             try:
                 seed(aws.url, home)
             except Exception as e:

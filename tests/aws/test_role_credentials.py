@@ -17,7 +17,6 @@ import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -222,7 +221,7 @@ def expire_everything_cached() -> None:
     for name in names:
         entry = CacheEntry.loads(store.get(name) or "")
         past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-        store.put(name, CacheEntry(replace(entry.credentials, expiration=past), entry.fingerprint).dumps())
+        store.put(name, CacheEntry(entry.credentials._replace(expiration=past), entry.fingerprint).dumps())
 
 
 def test_role_sessions_last_one_hour_and_are_refreshed_from_the_cached_mfa_session(cobus: Org) -> None:
@@ -239,7 +238,7 @@ def test_role_sessions_last_one_hour_and_are_refreshed_from_the_cached_mfa_sessi
     role = "role:demo-development-cobus-read_only"
     entry = CacheEntry.loads(store.get(role) or "")
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)  # inside the refresh margin
-    store.put(role, CacheEntry(replace(entry.credentials, expiration=soon), entry.fingerprint).dumps())
+    store.put(role, CacheEntry(entry.credentials._replace(expiration=soon), entry.fingerprint).dumps())
     again = json.loads(run(cobus, "credential-process", "demo-development-cobus-read_only").stdout)
 
     assert again["AccessKeyId"] != read_only["AccessKeyId"]  # a new role session…

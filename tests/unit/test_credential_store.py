@@ -59,7 +59,7 @@ def test_an_entry_tampered_with_or_moved_under_another_name_is_refused(home: Pat
     store = FileStore()
     store.put("role:a", entry())
     store.put("role:b", entry())
-    path_a, path_b = store._path("role:a"), store._path("role:b")
+    path_a, path_b = Path(store.path("role:a")), Path(store.path("role:b"))
 
     path_b.write_bytes(path_a.read_bytes())  # a's sealed credentials under b's name
     assert store.get("role:b") is None

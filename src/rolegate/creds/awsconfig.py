@@ -10,21 +10,19 @@ keys show.
 from __future__ import annotations
 
 import configparser
-import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from typing import NamedTuple
 
 ROLE_ARN_KEY = "rolegate_role_arn"
 
 
-def aws_config_path() -> Path:
-    return Path(os.environ.get("AWS_CONFIG_FILE") or Path.home() / ".aws" / "config").expanduser()
+def aws_config_path() -> str:
+    # os.path, not pathlib: this is read on the warm path, where every import counts
+    return os.path.expanduser(os.environ.get("AWS_CONFIG_FILE") or os.path.join("~", ".aws", "config"))
 
 
-@dataclass(frozen=True)
-class RoleProfile:
+class RoleProfile(NamedTuple):
     name: str
     role_arn: str | None = None
     source_profile: str | None = None
@@ -41,11 +39,12 @@ class RoleProfile:
         return self.role_arn is not None
 
     def fingerprint(self) -> str:
-        """What cached role credentials were made for; a different value means they no longer fit."""
-        data = asdict(self)
+        """What cached role credentials were made for; a different value means they no longer fit. The
+        settings themselves, not a hash of them: none is secret, and hashlib would slow the warm path."""
+        data = self._asdict()
         for key in ("name", "region", "mfa_process"):
             data.pop(key)
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:20]
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
 def _profile(name: str, section: configparser.SectionProxy) -> RoleProfile:
@@ -68,11 +67,12 @@ def _profile(name: str, section: configparser.SectionProxy) -> RoleProfile:
     )
 
 
-def read_profiles(path: Path | None = None) -> dict[str, RoleProfile]:
+def read_profiles(path: str | os.PathLike[str] | None = None) -> dict[str, RoleProfile]:
     """Every profile of the AWS config file by name; an unreadable or missing file has none."""
     parser = configparser.RawConfigParser(strict=False, default_section="\x00rolegate-no-defaults")
     try:
-        parser.read_string((path or aws_config_path()).read_text(encoding="utf-8"))
+        with open(path or aws_config_path(), encoding="utf-8") as handle:
+            parser.read_string(handle.read())
     except (OSError, UnicodeDecodeError, configparser.Error):
         return {}
     profiles: dict[str, RoleProfile] = {}

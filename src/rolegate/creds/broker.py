@@ -14,15 +14,18 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolegate.creds.awsconfig import RoleProfile, aws_config_path, read_profiles
 from rolegate.creds.credentials import CacheEntry, Credentials
 from rolegate.creds.fast import cached, role_entry, session_entry
 from rolegate.creds.lock import refresh_lock
 from rolegate.creds.mfa import mfa_code
-from rolegate.creds.store import Store, choose_store
+from rolegate.creds.store import choose_store
 from rolegate.errors import AwsError, CredentialsError
+
+if TYPE_CHECKING:
+    from rolegate.creds.store import Store
 
 DEFAULT_SESSION_SECONDS = 12 * 3600
 CHAINED_MAX_SECONDS = 3600  # AWS: a role session assumed with temporary credentials lasts at most 1 hour
@@ -47,7 +50,7 @@ class Broker:
         self.options = options or Options()
         self.store = store or choose_store()
         self.note = note or (lambda _: None)
-        self.config_file = self.options.config_file or aws_config_path()
+        self.config_file = str(self.options.config_file or aws_config_path())
         self.profiles = read_profiles(self.config_file)
 
     # -- profiles ---------------------------------------------------------------------------------------

@@ -1,14 +1,15 @@
 """Temporary AWS credentials as plain data: what the store keeps and what credential_process prints.
 
-The secret fields never appear in a repr, so a traceback or a log line cannot carry them.
+The secret fields never appear in a repr, so a traceback or a log line cannot carry them. Named tuples,
+not dataclasses: these are read on the warm path, where importing `dataclasses` (and `inspect` behind it)
+would cost more than the whole cache lookup.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 # botocore starts refreshing credential_process credentials 15 minutes before they expire (its advisory
 # window); handing out credentials with less left would make every SDK call come straight back for more.
@@ -23,12 +24,14 @@ def iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(NamedTuple):
     access_key_id: str
-    secret_access_key: str = field(repr=False)
-    session_token: str | None = field(default=None, repr=False)
+    secret_access_key: str
+    session_token: str | None = None
     expiration: dt.datetime | None = None  # None: long-term keys
+
+    def __repr__(self) -> str:
+        return f"Credentials(access_key_id={self.access_key_id!r}, expiration={self.expiration!r})"
 
     @classmethod
     def from_sts(cls, data: dict[str, Any]) -> Credentials:
@@ -70,8 +73,7 @@ class Credentials:
         return tuple(s for s in (self.secret_access_key, self.session_token) if s)
 
 
-@dataclass(frozen=True)
-class CacheEntry:
+class CacheEntry(NamedTuple):
     """Credentials in the store, with the fingerprint of what they were made for: a changed profile (another
     role, another duration) no longer matches, and is refreshed instead of served."""
 

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from rolegate.creds.awsconfig import RoleProfile, read_profiles
 from rolegate.creds.credentials import CacheEntry, Credentials
-from rolegate.creds.store import Store, recorded_store
+from rolegate.creds.store import recorded_store
+
+if TYPE_CHECKING:
+    from rolegate.creds.store import Store
 
 
 def role_entry(profile: RoleProfile) -> tuple[str, str]:

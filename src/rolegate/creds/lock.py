@@ -10,13 +10,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rolegate.creds.store import _private_dir, cache_dir
+from rolegate.creds.store import cache_dir, private_dir
 
 
 @contextmanager
 def refresh_lock(name: str) -> Iterator[None]:
-    directory = _private_dir(cache_dir() / "locks")
-    path = directory / (hashlib.sha256(name.encode()).hexdigest()[:32] + ".lock")
+    directory = private_dir(os.path.join(cache_dir(), "locks"))
+    path = os.path.join(directory, hashlib.sha256(name.encode()).hexdigest()[:32] + ".lock")
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         if sys.platform == "win32":  # pragma: no cover - Windows

@@ -3,10 +3,13 @@
 The choice is made once, automatically (a real keyring backend if the `keyring` library finds one,
 otherwise the file), recorded in the cache directory, and reported by `rolegate doctor`; ROLEGATE_STORE=
 keyring|file forces it. Recording it keeps the warm path fast: keyring's own backend discovery scans
-entry points on every import, while a recorded class is loaded directly.
+entry points on every import, while a recorded class is loaded directly. For the same reason this module
+works on `os.path` strings and hashes nothing: pathlib and hashlib would cost the warm path more than the
+lookup itself.
 
-The file store keeps one AES-GCM encrypted file per entry (mode 0600, directory 0700), with the entry's
-name as associated data so one entry cannot be swapped for another. Its 256-bit key lives apart from the
+The file store keeps one AES-GCM encrypted file per entry (mode 0600, directory 0700), named by the entry's
+name in URL-safe base64 and sealed with that name as associated data, so one entry cannot be swapped for
+another. Its 256-bit key lives apart from the
 data, in the config directory (0600), or comes from ROLEGATE_STORE_KEY (base64) on machines where a secret
 manager injects it. A copy of the cache without the key — a backup, a synced folder — is unreadable; a
 process running as the same user can read both, exactly as it could talk to an unlocked keyring.
@@ -17,41 +20,53 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import hashlib
 import importlib
 import json
 import os
-import secrets
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from rolegate.errors import CredentialsError
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    from rolegate.errors import CredentialsError
+
+    class Store(Protocol):
+        kind: str
+
+        def get(self, name: str) -> str | None: ...
+        def put(self, name: str, secret: str) -> None: ...
+        def delete(self, name: str) -> bool: ...
+        def names(self) -> list[str]: ...
+        def describe(self) -> str: ...
+
 
 SERVICE = "rolegate"
-MAGIC = b"RGS1\n"
+MAGIC = b"RGS2\n"
 KEY_ENV = "ROLEGATE_STORE_KEY"
 CHOICE_ENV = "ROLEGATE_STORE"
+SUFFIX = ".sealed"
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rolegate"
+def cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "rolegate")
 
 
-def config_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "rolegate"
+def config_dir() -> str:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "rolegate")
 
 
-def _private_dir(path: Path) -> Path:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+def private_dir(path: str) -> str:
+    os.makedirs(path, mode=0o700, exist_ok=True)
     return path
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def _write_private(path: str, data: bytes) -> None:
     """Atomically, created 0600 from the first byte: a secret is never briefly readable by others."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    private_dir(os.path.dirname(path))
+    tmp = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -61,33 +76,39 @@ def _write_private(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            tmp.unlink()
+            os.unlink(tmp)
         raise
 
 
-class Store(Protocol):
-    kind: str
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
 
-    def get(self, name: str) -> str | None: ...
-    def put(self, name: str, secret: str) -> None: ...
-    def delete(self, name: str) -> bool: ...
-    def names(self) -> list[str]: ...
-    def describe(self) -> str: ...
+
+def _credentials_error(message: str, hint: str | None = None) -> CredentialsError:
+    # Imported when needed: rolegate.errors brings `dataclasses`, which the warm path cannot afford.
+    from rolegate.errors import CredentialsError
+
+    return CredentialsError(message, hint)
 
 
 class FileStore:
     kind = "file"
 
-    def __init__(self, directory: Path | None = None, key_file: Path | None = None) -> None:
-        self.directory = directory or cache_dir() / "store"
-        self.key_file = key_file or config_dir() / "store.key"
+    def __init__(self, directory: str | None = None, key_file: str | None = None) -> None:
+        self.directory = directory or os.path.join(cache_dir(), "store")
+        self.key_file = key_file or os.path.join(config_dir(), "store.key")
 
     def describe(self) -> str:
-        source = f"${KEY_ENV}" if os.environ.get(KEY_ENV) else str(self.key_file)
+        source = f"${KEY_ENV}" if os.environ.get(KEY_ENV) else self.key_file
         return f"encrypted files in {self.directory} (AES-256-GCM, key in {source})"
 
-    def _path(self, name: str) -> Path:
-        return self.directory / (hashlib.sha256(name.encode()).hexdigest()[:32] + ".bin")
+    def path(self, name: str) -> str:
+        """The file of an entry: its name, URL-safe, so listing the directory lists the entries."""
+        return os.path.join(self.directory, base64.urlsafe_b64encode(name.encode()).decode() + SUFFIX)
 
     def _key(self, create: bool) -> bytes | None:
         if value := os.environ.get(KEY_ENV):
@@ -96,39 +117,35 @@ class FileStore:
             except binascii.Error:
                 key = b""
             if len(key) != 32:
-                raise CredentialsError(
-                    f"{KEY_ENV} is not a base64 256-bit key",
-                    "make one with: openssl rand -base64 32",
+                raise _credentials_error(
+                    f"{KEY_ENV} is not a base64 256-bit key", "make one with: openssl rand -base64 32"
                 )
             return key
-        try:
-            return base64.b64decode(self.key_file.read_bytes())
-        except FileNotFoundError:
-            if not create:
-                return None
-        _private_dir(self.key_file.parent)
+        stored = _read(self.key_file)
+        if stored is not None or not create:
+            return None if stored is None else base64.b64decode(stored)
+        private_dir(os.path.dirname(self.key_file))
         try:  # O_EXCL: two first runs at once agree on one key
             fd = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            return base64.b64decode(self.key_file.read_bytes())
+            return base64.b64decode(_read(self.key_file) or b"")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(base64.b64encode(secrets.token_bytes(32)) + b"\n")
-        return base64.b64decode(self.key_file.read_bytes())
+            handle.write(base64.b64encode(os.urandom(32)) + b"\n")
+        return base64.b64decode(_read(self.key_file) or b"")
 
     def get(self, name: str) -> str | None:
-        try:
-            blob = self._path(name).read_bytes()
-        except FileNotFoundError:
+        blob = _read(self.path(name))
+        if blob is None or not blob.startswith(MAGIC):
             return None
         key = self._key(create=False)
-        if key is None or not blob.startswith(MAGIC):
+        if key is None:
             return None
-        _, _, rest = blob[len(MAGIC) :].partition(b"\n")
         from cryptography.exceptions import InvalidTag
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+        nonce, sealed = blob[len(MAGIC) : len(MAGIC) + 12], blob[len(MAGIC) + 12 :]
         try:
-            return AESGCM(key).decrypt(rest[:12], rest[12:], name.encode()).decode()
+            return AESGCM(key).decrypt(nonce, sealed, name.encode()).decode()
         except (InvalidTag, ValueError):
             return None  # another key, or tampered with: as good as absent, and refreshed over
 
@@ -137,26 +154,28 @@ class FileStore:
 
         key = self._key(create=True)
         assert key is not None
-        nonce = secrets.token_bytes(12)
-        sealed = AESGCM(key).encrypt(nonce, secret.encode(), name.encode())
-        # The name is kept in clear beside the sealed data: it is a profile name, and lets `logout` list.
-        header = MAGIC + base64.b64encode(name.encode()) + b"\n"
-        _write_private(_private_dir(self.directory) / self._path(name).name, header + nonce + sealed)
+        nonce = os.urandom(12)
+        _write_private(
+            self.path(name), MAGIC + nonce + AESGCM(key).encrypt(nonce, secret.encode(), name.encode())
+        )
 
     def delete(self, name: str) -> bool:
         try:
-            self._path(name).unlink()
+            os.unlink(self.path(name))
         except FileNotFoundError:
             return False
         return True
 
     def names(self) -> list[str]:
+        try:
+            files = sorted(os.listdir(self.directory))
+        except FileNotFoundError:
+            return []
         found = []
-        for path in sorted(self.directory.glob("*.bin")):
-            with contextlib.suppress(OSError, binascii.Error, UnicodeDecodeError):
-                head = path.read_bytes()[:4096]
-                if head.startswith(MAGIC):
-                    found.append(base64.b64decode(head[len(MAGIC) :].partition(b"\n")[0]).decode())
+        for file in files:
+            if file.endswith(SUFFIX):
+                with contextlib.suppress(binascii.Error, UnicodeDecodeError):
+                    found.append(base64.urlsafe_b64decode(file.removesuffix(SUFFIX)).decode())
         return found
 
 
@@ -167,9 +186,9 @@ class KeyringStore:
 
     kind = "keyring"
 
-    def __init__(self, backend: Any, index: Path | None = None) -> None:
+    def __init__(self, backend: Any, index: str | None = None) -> None:
         self.backend = backend
-        self.index = index or cache_dir() / "keyring-index.json"
+        self.index = index or os.path.join(cache_dir(), "keyring-index.json")
 
     def describe(self) -> str:
         cls = type(self.backend)
@@ -197,8 +216,8 @@ class KeyringStore:
 
     def names(self) -> list[str]:
         try:
-            data = json.loads(self.index.read_text())
-        except (OSError, ValueError):
+            data = json.loads(_read(self.index) or b"[]")
+        except ValueError:
             return []
         return [n for n in data if isinstance(n, str)] if isinstance(data, list) else []
 
@@ -206,7 +225,7 @@ class KeyringStore:
         names = [n for n in self.names() if n not in (add, remove)]
         if add:
             names.append(add)
-        _write_private(_private_dir(self.index.parent) / self.index.name, json.dumps(sorted(names)).encode())
+        _write_private(self.index, json.dumps(sorted(names)).encode())
 
 
 @contextlib.contextmanager
@@ -217,14 +236,14 @@ def _keyring_errors(store: KeyringStore) -> Iterator[None]:
     try:
         yield
     except KeyringError as exc:
-        raise CredentialsError(
+        raise _credentials_error(
             f"{store.describe()} refused: {exc}",
             "unlock the keyring (log in to the desktop session), or set ROLEGATE_STORE=file",
         ) from None
 
 
-def _choice_file() -> Path:
-    return cache_dir() / "store-choice"
+def _choice_file() -> str:
+    return os.path.join(cache_dir(), "store-choice")
 
 
 def usable_keyring() -> Any | None:
@@ -256,7 +275,7 @@ def choose_store() -> Store:
     """The store to use, deciding and recording it on first use."""
     forced = os.environ.get(CHOICE_ENV, "").strip().lower()
     if forced not in ("", "keyring", "file"):
-        raise CredentialsError(f"{CHOICE_ENV}={forced!r}: use keyring or file")
+        raise _credentials_error(f"{CHOICE_ENV}={forced!r}: use keyring or file")
     if forced == "file":
         return FileStore()
     recorded = recorded_store()
@@ -264,7 +283,7 @@ def choose_store() -> Store:
         return recorded
     backend = usable_keyring()
     if backend is None and forced == "keyring":
-        raise CredentialsError(
+        raise _credentials_error(
             f"{CHOICE_ENV}=keyring, but the keyring library finds no usable backend here",
             "install and unlock one (Secret Service, KWallet, the macOS Keychain), or unset it",
         )
@@ -272,7 +291,7 @@ def choose_store() -> Store:
     if not forced:
         cls = type(backend)
         choice = "file" if backend is None else f"keyring {cls.__module__}.{cls.__qualname__}"
-        _write_private(_private_dir(cache_dir()) / _choice_file().name, choice.encode())
+        _write_private(_choice_file(), choice.encode())
     return store
 
 
@@ -281,10 +300,7 @@ def recorded_store() -> Store | None:
     forced = os.environ.get(CHOICE_ENV, "").strip().lower()
     if forced == "file":
         return FileStore()
-    try:
-        choice = _choice_file().read_text().split()
-    except OSError:
-        return None
+    choice = (_read(_choice_file()) or b"").decode().split()
     if choice == ["file"] and forced != "keyring":
         return FileStore()
     if len(choice) == 2 and choice[0] == "keyring":
@@ -297,4 +313,4 @@ def recorded_store() -> Store | None:
 
 def forget_choice() -> None:
     with contextlib.suppress(FileNotFoundError):
-        _choice_file().unlink()
+        os.unlink(_choice_file())

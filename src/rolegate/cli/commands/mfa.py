@@ -101,7 +101,7 @@ def _update_profiles(env: Env, config_file: Path | None, user: str, serial: str)
     from rolegate.local.atomic import write_atomic
     from rolegate.local.aws_config import set_mfa_serial
 
-    path = config_file or aws_config_path()
+    path = config_file or Path(aws_config_path())
     if not path.exists():
         env.print(f"`rolegate profiles --user {escape(user)} --write` writes profiles that use it.")
         return

@@ -178,11 +178,18 @@ class Broker:
         import boto3
         from botocore.exceptions import BotoCoreError
 
-        os.environ[DEPTH_ENV] = str(int(os.environ.get(DEPTH_ENV, "0") or 0) + 1)
+        # A credential_process that botocore starts here may be rolegate again: it learns how deep it is.
+        outer = os.environ.get(DEPTH_ENV)
+        os.environ[DEPTH_ENV] = str(int(outer or 0) + 1)
         try:
             found = boto3.Session(profile_name=source.name).get_credentials()
         except BotoCoreError as exc:
             raise CredentialsError(f"profile {source.name!r}: {exc}") from None
+        finally:
+            if outer is None:
+                del os.environ[DEPTH_ENV]
+            else:
+                os.environ[DEPTH_ENV] = outer
         if found is None:
             raise CredentialsError(
                 f"profile {source.name!r} has no credentials to start from",

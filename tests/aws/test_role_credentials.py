@@ -370,3 +370,32 @@ def test_console_signs_in_through_the_federation_endpoint_as_the_role(cobus: Org
     (session,) = _Federation.sessions[-1:]
     assert set(session) == {"sessionId", "sessionKey", "sessionToken"}
     assert session["sessionKey"] not in done.stdout + done.stderr
+
+
+def test_logout_of_one_profile_forgets_its_role_and_its_mfa_session_only(cobus: Org) -> None:
+    assert run(cobus, "credential-process", "demo-production-cobus").returncode == 0
+    assert run(cobus, "credential-process", "demo-staging-cobus").returncode == 0
+
+    done = run(cobus, "-v", "logout", "demo-production-cobus")
+
+    assert done.returncode == 0, done.stderr
+    assert "forgot 2 cached sessions" in done.stdout and "role:demo-production-cobus" in done.stdout
+    doctor = json.loads(run(cobus, "doctor", "--json").stdout)
+    assert [e["name"] for e in doctor["cached"]] == ["role:demo-staging-cobus"]
+    assert run(cobus, "credential-process", "demo-staging-cobus").returncode == 0
+    assert asked(cobus) == 1  # staging's role session was still cached: no new code
+
+
+def test_a_profile_whose_source_calls_rolegate_for_itself_is_a_clear_error_not_a_fork_bomb(
+    cobus: Org,
+) -> None:
+    config = Path(cobus.env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text()
+        + f"\n[profile loop]\ncredential_process = {ROLEGATE} credential-process loop-role\n"
+        + "\n[profile loop-role]\nrole_arn = arn:aws:iam::111111111111:role/x\nsource_profile = loop\n"
+    )
+
+    done = run(cobus, "credential-process", "loop-role")
+
+    assert done.returncode != 0 and "goes round in a circle" in done.stderr

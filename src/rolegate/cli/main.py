@@ -17,13 +17,48 @@ from rich.markup import escape
 
 from rolegate import __version__
 from rolegate.cli.env import Env
-from rolegate.cli.render import diagnostics
 from rolegate.errors import ConfigError, RolegateError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# Each command's module is imported only when that command runs (click's lazy-group pattern): `rolegate
+# exec` is typed before every command of the day and must not load the config model, the planner and moto.
+COMMANDS = {
+    "init": "config:init",
+    "validate": "config:validate",
+    "plan": "plan:plan",
+    "apply": "plan:apply",
+    "accounts": "accounts:accounts",
+    "profiles": "local:profiles",
+    "links": "local:links",
+    "exec": "creds:exec_",
+    "env": "creds:env_",
+    "credential-process": "creds:credential_process",
+    "console": "creds:console",
+    "logout": "creds:logout",
+    "doctor": "creds:doctor",
+    "mfa": "mfa:mfa",
+    "demo": "demo:demo",
+}
 
-@click.group(context_settings=CONTEXT)
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        import importlib
+
+        module, attribute = target.split(":")
+        command = getattr(importlib.import_module(f"rolegate.cli.commands.{module}"), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT)
 @click.option(
     "-c",
     "--config",
@@ -60,29 +95,6 @@ def cli(ctx: click.Context, config_path: Path, profile: str | None, verbose: int
     ctx.obj = Env(config_path=config_path, profile=profile, verbose=verbose, no_color=no_color)
 
 
-def _register() -> None:
-    from rolegate.cli.commands import accounts, config, creds, demo, local, mfa, plan
-
-    cli.add_command(config.init)
-    cli.add_command(config.validate)
-    cli.add_command(plan.plan)
-    cli.add_command(plan.apply)
-    cli.add_command(accounts.accounts)
-    cli.add_command(local.profiles)
-    cli.add_command(local.links)
-    cli.add_command(creds.exec_)
-    cli.add_command(creds.env_)
-    cli.add_command(creds.credential_process)
-    cli.add_command(creds.console)
-    cli.add_command(creds.logout)
-    cli.add_command(creds.doctor)
-    cli.add_command(mfa.mfa)
-    cli.add_command(demo.demo)
-
-
-_register()
-
-
 def _verbose(argv: list[str]) -> bool:
     return any(
         a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in argv
@@ -91,6 +103,8 @@ def _verbose(argv: list[str]) -> bool:
 
 def report(err: Console, exc: RolegateError) -> None:
     if isinstance(exc, ConfigError):
+        from rolegate.cli.render import diagnostics
+
         for line in diagnostics(exc.diagnostics):
             err.print(line)
         n = len(exc.diagnostics)

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 
 DEFAULT_SESSION_SECONDS = 12 * 3600
 CHAINED_MAX_SECONDS = 3600  # AWS: a role session assumed with temporary credentials lasts at most 1 hour
-MAX_DEPTH = 5
-DEPTH_ENV = "ROLEGATE_CREDENTIAL_DEPTH"  # a credential_process that calls rolegate that calls itself…
+# The profiles being resolved, passed down to a credential_process that may be rolegate again: a profile met
+# twice is a loop, reported at once (waiting would deadlock on the refresh lock its first visit holds).
+CHAIN_ENV = "ROLEGATE_RESOLVING"
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Broker:
         self.note = note or (lambda _: None)
         self.config_file = str(self.options.config_file or aws_config_path())
         self.profiles = read_profiles(self.config_file)
+        self._chain: list[str] = [p for p in os.environ.get(CHAIN_ENV, "").split("\n") if p]
 
     # -- profiles ---------------------------------------------------------------------------------------
     def profile(self, name: str) -> RoleProfile:
@@ -68,14 +70,21 @@ class Broker:
         )
 
     # -- what callers want ------------------------------------------------------------------------------
-    def credentials(self, name: str, depth: int = 0) -> Credentials:
+    def credentials(self, name: str) -> Credentials:
         """Fresh credentials for the profile: its role's, or the MFA session of a non-role profile."""
-        if depth > MAX_DEPTH or int(os.environ.get(DEPTH_ENV, "0") or 0) > MAX_DEPTH:
+        if name in self._chain:
             raise CredentialsError(
-                f"profile {name!r}: source_profile or credential_process goes round in a circle",
+                f"profile {name!r}: source_profile or credential_process goes round in a circle "
+                f"({' -> '.join([*self._chain[self._chain.index(name) :], name])})",
                 "follow source_profile from this profile in the AWS config file; it must end at keys",
             )
-        profile = self.profile(name)
+        self._chain.append(name)
+        try:
+            return self._credentials(self.profile(name))
+        finally:
+            self._chain.pop()
+
+    def _credentials(self, profile: RoleProfile) -> Credentials:
         if not profile.is_role:
             return self._session(profile, profile.mfa_serial)
         entry, fingerprint = role_entry(profile)
@@ -86,12 +95,12 @@ class Broker:
             found = cached(self.store, entry, fingerprint)  # another process may have refreshed meanwhile
             if found is not None:
                 return found
-            credentials = self._assume(profile, depth)
+            credentials = self._assume(profile)
             self.store.put(entry, CacheEntry(credentials, fingerprint).dumps())
             return credentials
 
     # -- the AWS side -----------------------------------------------------------------------------------
-    def _assume(self, profile: RoleProfile, depth: int) -> Credentials:
+    def _assume(self, profile: RoleProfile) -> Credentials:
         source_name = profile.source_profile
         if source_name is None:
             raise CredentialsError(
@@ -102,7 +111,7 @@ class Broker:
         source = self.profile(source_name)
         token_code: str | None = None
         if source.is_role:
-            base = self.credentials(source_name, depth + 1)
+            base = self.credentials(source_name)
         elif profile.mfa_serial:
             base = self._session(source, profile.mfa_serial, profile.mfa_process)
         else:
@@ -178,18 +187,18 @@ class Broker:
         import boto3
         from botocore.exceptions import BotoCoreError
 
-        # A credential_process that botocore starts here may be rolegate again: it learns how deep it is.
-        outer = os.environ.get(DEPTH_ENV)
-        os.environ[DEPTH_ENV] = str(int(outer or 0) + 1)
+        # A credential_process that botocore starts here may be rolegate again: it learns the chain so far.
+        outer = os.environ.get(CHAIN_ENV)
+        os.environ[CHAIN_ENV] = "\n".join(self._chain)
         try:
             found = boto3.Session(profile_name=source.name).get_credentials()
         except BotoCoreError as exc:
             raise CredentialsError(f"profile {source.name!r}: {exc}") from None
         finally:
             if outer is None:
-                del os.environ[DEPTH_ENV]
+                del os.environ[CHAIN_ENV]
             else:
-                os.environ[DEPTH_ENV] = outer
+                os.environ[CHAIN_ENV] = outer
         if found is None:
             raise CredentialsError(
                 f"profile {source.name!r} has no credentials to start from",

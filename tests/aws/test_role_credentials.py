@@ -152,7 +152,7 @@ def test_exec_runs_the_command_as_the_role_and_returns_its_exit_code(cobus: Org)
     assert shown.stdout.strip() == f"arn:aws:sts::{cobus.ids['staging']}:assumed-role/administrator/cobus"
     assert environment.stdout.split() == ["None", "demo-staging-cobus", "us-west-2"]
     assert failed.returncode == 7
-    assert missing.returncode == 1 and "command not found: no-such-command-here" in missing.stderr
+    assert missing.returncode == 127 and "command not found: no-such-command-here" in missing.stderr
 
 
 def test_env_prints_lines_a_shell_evaluates_into_the_role(cobus: Org) -> None:

@@ -64,20 +64,13 @@ def private_dir(path: str) -> str:
 
 
 def _write_private(path: str, data: bytes) -> None:
-    """Atomically, created 0600 from the first byte: a secret is never briefly readable by others."""
+    """Atomically, 0600 from the first byte (a secret is never briefly readable by others), no backup."""
+    from pathlib import Path
+
+    from rolegate.local.atomic import write_atomic  # not on the warm path: only a refresh writes
+
     private_dir(os.path.dirname(path))
-    tmp = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(Path(path), data, mode=0o600, backup=False)
 
 
 def _read(path: str) -> bytes | None:

@@ -118,7 +118,9 @@ def exec_(
     try:
         done = subprocess.run(argv, env=child, check=False)
     except FileNotFoundError:
-        raise RolegateError(f"command not found: {argv[0]}", "check the name and your PATH") from None
+        missing = RolegateError(f"command not found: {argv[0]}", "check the name and your PATH")
+        missing.exit_code = 127  # as shells report it
+        raise missing from None
     except PermissionError:
         raise RolegateError(f"cannot run {argv[0]}: permission denied") from None
     # A command killed by a signal exits as shells report it: 128 + the signal's number.
@@ -278,11 +280,11 @@ def logout(env: Env, profile_name: str | None, config_file: Path | None) -> int:
       rolegate logout demo-production-cobus
       rolegate logout                          # every cached session; the next call asks for MFA
     """
-    from rolegate.creds.broker import Broker
+    from rolegate.creds.broker import Broker, Options
     from rolegate.creds.broker import logout as forget
     from rolegate.creds.store import forget_choice
 
-    broker = Broker(None if config_file is None else _options(config_file))
+    broker = Broker(Options(config_file=config_file))
     role = broker.profile(profile_name) if profile_name else None
     removed = forget(broker.store, role, broker.profiles)
     if profile_name is None:
@@ -293,12 +295,6 @@ def logout(env: Env, profile_name: str | None, config_file: Path | None) -> int:
         + "."
     )
     return 0
-
-
-def _options(config_file: Path) -> Any:
-    from rolegate.creds.broker import Options
-
-    return Options(config_file=config_file)
 
 
 @click.command("doctor")

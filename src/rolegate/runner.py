@@ -43,3 +43,32 @@ def read_and_plan(
     sessions.caller()  # credentials trouble is one message up front, not one per account thread
     snapshot = collect(read_plans(config, desired), sessions.iam, on_done=on_read)
     return snapshot, diff(desired, snapshot)
+
+
+def read_everything(config: Config, sessions: AwsSessions) -> Snapshot:
+    """All that `snapshot`, `access` and `audit` look at: every account in full (roles' session lengths,
+    aliases, the hub's password policy, credential reports and summaries), the organization's id, and the
+    AWS managed policies attached anywhere."""
+    from rolegate.state.collect import aws_managed_documents
+
+    desired = compile_config(config)
+    sessions.caller()
+    plans = [
+        ReadPlan(
+            name=p.name,
+            account_id=p.account_id,
+            role_sessions=True,
+            alias=True,
+            password_policy=desired.accounts[p.name].is_hub,
+            audit=True,
+        )
+        for p in read_plans(config, desired)
+    ]
+    snapshot = collect(plans, sessions.iam)
+    hub = sessions.operator_account()
+    snapshot.aws_managed_policies = aws_managed_documents(sessions.iam(hub), snapshot)
+    try:
+        snapshot.organization_id = sessions.organizations().describe_organization()["Organization"]["Id"]
+    except Exception:  # not in an organization, or not allowed to see it: PrincipalOrgID stays conditional
+        snapshot.organization_id = ""
+    return snapshot

@@ -38,6 +38,8 @@ COMMANDS = {
     "logout": "creds:logout",
     "doctor": "creds:doctor",
     "mfa": "mfa:mfa",
+    "snapshot": "access:snapshot",
+    "access": "access:access",
     "demo": "demo:demo",
 }
 

@@ -21,6 +21,7 @@ from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Sn
 
 GAAD_FILTER = ["User", "Role", "Group", "LocalManagedPolicy"]
 DEFAULT_WORKERS = 8
+AWS_MANAGED = "arn:aws:iam::aws:policy/"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class ReadPlan:
     role_sessions: bool = False  # ListRoles for MaxSessionDuration
     alias: bool = False
     password_policy: bool = False
+    audit: bool = False  # the credential report and account summary, for `snapshot`, `access`, `audit`
 
 
 def _doc(value: Any) -> dict[str, Any]:
@@ -115,7 +117,51 @@ def read_account(iam: Any, plan: ReadPlan) -> AccountState:
         except iam.exceptions.NoSuchEntityException:
             policy = None
         state.password_policy, state.password_policy_read = policy, True
+    if plan.audit:
+        state.summary = {k: int(v) for k, v in iam.get_account_summary()["SummaryMap"].items()}
+        state.credential_report = credential_report(iam)
     return state
+
+
+def credential_report(iam: Any, attempts: int = 20) -> list[dict[str, str]] | None:
+    """IAM's credential report as rows (one per user, plus `<root_account>`); None if it cannot be had.
+    It holds dates and flags about passwords, MFA and keys, never a secret."""
+    import csv
+    import io
+    import time
+
+    for _ in range(attempts):
+        state = iam.generate_credential_report().get("State")
+        if state == "COMPLETE":
+            break
+        time.sleep(0.5)
+    try:
+        content = iam.get_credential_report()["Content"]
+    except Exception:  # not ready or not allowed: the audit says it could not look
+        return None
+    text = content.decode() if isinstance(content, bytes) else str(content)
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def aws_managed_documents(iam: Any, snapshot: Snapshot) -> dict[str, dict[str, Any]]:
+    """The documents of the AWS managed policies attached anywhere in the snapshot (GAAD leaves them out);
+    they are the same in every account, so one account's IAM reads them all."""
+    attached: set[str] = set()
+    for account in snapshot.accounts.values():
+        for holders in (account.users, account.groups, account.roles):
+            for holder in holders.values():
+                attached.update(
+                    a for a in holder.managed_policies if a.startswith("arn:aws:iam::aws:policy/")
+                )
+    documents: dict[str, dict[str, Any]] = {}
+    for arn in sorted(attached):
+        try:
+            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+            answer = iam.get_policy_version(PolicyArn=arn, VersionId=version)
+        except Exception:  # noqa: S112 - unreadable: access falls back to what it knows of the policy
+            continue
+        documents[arn] = _doc(answer["PolicyVersion"]["Document"])
+    return documents
 
 
 def collect(

@@ -76,6 +76,11 @@ class AccountState:
     alias_read: bool = False
     password_policy: dict[str, Any] | None = None
     password_policy_read: bool = False
+    # Read for `snapshot`, `access` and `audit` only (plan does not need them): IAM's credential report
+    # (one row per user and the root account: password, MFA, access keys and their use; no secrets), and the
+    # account summary (AccountMFAEnabled, AccountAccessKeysPresent for root). None: not read.
+    credential_report: list[dict[str, str]] | None = None
+    summary: dict[str, int] | None = None
 
     def members_of(self, group: str) -> list[str]:
         return sorted(u.name for u in self.users.values() if group in u.groups)
@@ -89,6 +94,12 @@ class Snapshot:
     accounts: dict[str, AccountState] = field(default_factory=dict)  # by logical name
     version: int = SNAPSHOT_VERSION
     taken_at: str = ""
+    organization_id: str = ""  # o-…, when Organizations was readable
+    # Documents of the AWS managed policies attached anywhere (GAAD's filter leaves them out), by ARN.
+    aws_managed_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Service control policies per account id: one list of documents per level (root, OUs, account), each
+    # level must allow. Empty: not read, or the organization has none.
+    scps: dict[str, list[list[dict[str, Any]]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -109,7 +120,14 @@ class Snapshot:
             acct.users = {k: User(**v) for k, v in raw.get("users", {}).items()}
             acct.policies = {k: ManagedPolicy(**v) for k, v in raw.get("policies", {}).items()}
             accounts[name] = acct
-        return cls(accounts=accounts, version=data["version"], taken_at=data.get("taken_at", ""))
+        return cls(
+            accounts=accounts,
+            version=data["version"],
+            taken_at=data.get("taken_at", ""),
+            organization_id=data.get("organization_id", ""),
+            aws_managed_policies=data.get("aws_managed_policies", {}),
+            scps=data.get("scps", {}),
+        )
 
 
 # -- ownership: the one place that says what rolegate owns --------------------------------------------------

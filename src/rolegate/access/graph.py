@@ -1,0 +1,327 @@
+"""Who can reach which role in which account, and why: the snapshot as a graph, queried in memory.
+
+An edge principal -> role exists where the principal's identity side (its own and its groups' policies,
+inside its permissions boundary, inside the SCPs of its account when known) allows sts:AssumeRole on the
+role AND the role's trust policy allows the principal; an explicit Deny on either side removes it. Across
+accounts both sides must allow; inside one account a trust policy that names the principal itself is
+enough (IAM's rule for resource-based policies). Each edge is decided twice: with an MFA session and with
+long-term keys alone, so "reachable only with MFA" is an answer, not a guess.
+
+Roles that may assume other roles are followed to a fixed point (role chaining). The MFA context of the
+first hop is taken to carry along the chain: AssumeRole from an MFA session yields a session whose
+aws:MultiFactorAuthPresent is true.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from rolegate.access.policy import (
+    Context,
+    Decision,
+    Evaluation,
+    Statement,
+    action_matches,
+    both,
+    evaluate,
+    names_principal_itself,
+    statements,
+    wildcard_match,
+)
+from rolegate.state.snapshot import AccountState, Role, Snapshot
+
+ASSUME = "sts:AssumeRole"
+
+# AWS managed policies whose documents a snapshot may not hold: the two that grant sts:AssumeRole broadly.
+KNOWN_AWS_MANAGED: dict[str, dict[str, Any]] = {
+    "arn:aws:iam::aws:policy/AdministratorAccess": {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    },
+    "arn:aws:iam::aws:policy/PowerUserAccess": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"], "Resource": "*"}
+        ],
+    },
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    arn: str
+    name: str
+    kind: str  # "user" | "role"
+    account: str  # logical name in the snapshot
+    account_id: str
+
+
+@dataclass
+class Edge:
+    """principal -> role, decided with and without MFA, with the statements that allow it."""
+
+    with_mfa: Decision
+    without_mfa: Decision
+    why_mfa: list[str] = field(default_factory=list)
+    why_plain: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Reach:
+    """One row of the answer: a principal, a role in an account, and whether and how it is reached."""
+
+    principal: str  # ARN
+    principal_name: str
+    principal_kind: str
+    principal_account: str
+    role: str
+    role_arn: str
+    account: str
+    account_id: str
+    reachable: str  # "yes" | "conditional" | "no"
+    mfa_required: bool
+    conditions: list[str] = field(default_factory=list)
+    why: list[str] = field(default_factory=list)
+    via: list[str] = field(default_factory=list)  # role ARNs assumed on the way, first hop first
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "principal": self.principal,
+            "principal_name": self.principal_name,
+            "principal_kind": self.principal_kind,
+            "principal_account": self.principal_account,
+            "account": self.account,
+            "account_id": self.account_id,
+            "role": self.role,
+            "role_arn": self.role_arn,
+            "reachable": self.reachable,
+            "mfa_required": self.mfa_required,
+            "conditions": self.conditions,
+            "why": self.why,
+            "via": self.via,
+        }
+
+
+def _rank(decision: Decision) -> int:
+    return 2 if decision is True else (0 if decision is False else 1)
+
+
+class AccessGraph:
+    """Built once from a snapshot; answers `reach(principal)` for any user or role in it."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.org_id = snapshot.organization_id or None
+        self.account_name = {a.account_id: name for name, a in snapshot.accounts.items()}
+        self.roles: dict[str, tuple[AccountState, Role]] = {}
+        for account in snapshot.accounts.values():
+            for role in account.roles.values():
+                self.roles[role.arn] = (account, role)
+        self._trust: dict[str, list[Statement]] = {
+            arn: statements(role.trust_policy, f"trust policy of role {role.name} in {acct.name}")
+            for arn, (acct, role) in self.roles.items()
+        }
+        # roles whose trust names a principal by its own ARN (not its account): same-account grants
+        self._named: dict[str, set[str]] = {}
+        for arn, stmts in self._trust.items():
+            for stmt in stmts:
+                for p in stmt.principals or ():
+                    if p != "*" and not p.endswith(":root"):
+                        self._named.setdefault(p, set()).add(arn)
+        self._edges: dict[str, dict[str, Edge]] = {}
+        self._account_index = {name: i for i, name in enumerate(snapshot.accounts)}
+
+    # -- principals -----------------------------------------------------------------------------------
+    def users(self) -> list[Principal]:
+        return [
+            Principal(u.arn, u.name, "user", name, acct.account_id)
+            for name, acct in self.snapshot.accounts.items()
+            for u in acct.users.values()
+        ]
+
+    def role_principal(self, arn: str) -> Principal:
+        acct, role = self.roles[arn]
+        return Principal(role.arn, role.name, "role", acct.name, acct.account_id)
+
+    def _document(self, account: AccountState, arn: str) -> dict[str, Any] | None:
+        policy = account.policy_by_arn(arn)
+        if policy is not None:
+            return policy.document
+        return self.snapshot.aws_managed_policies.get(arn) or KNOWN_AWS_MANAGED.get(arn)
+
+    def _policy_name(self, arn: str) -> str:
+        return arn.rsplit("/", 1)[-1]
+
+    def identity_statements(self, principal: Principal) -> tuple[list[Statement], list[Statement] | None]:
+        """The principal's identity policies, and its permissions boundary's (None: no boundary)."""
+        account = self.snapshot.accounts[principal.account]
+        out: list[Statement] = []
+        boundary_arn: str | None
+        if principal.kind == "user":
+            user = account.users[principal.name]
+            what = f"user {user.name}"
+            out += self._attached(account, what, user.managed_policies, user.inline_policies)
+            for group_name in user.groups:
+                group = account.groups.get(group_name)
+                if group is not None:
+                    out += self._attached(
+                        account, f"group {group.name}", group.managed_policies, group.inline_policies
+                    )
+            boundary_arn = user.permissions_boundary
+        else:
+            role = account.roles[principal.name]
+            out += self._attached(account, f"role {role.name}", role.managed_policies, role.inline_policies)
+            boundary_arn = role.permissions_boundary
+        boundary = None
+        if boundary_arn:
+            boundary = statements(
+                self._document(account, boundary_arn), f"boundary {self._policy_name(boundary_arn)}"
+            )
+        return out, boundary
+
+    def _attached(
+        self, account: AccountState, what: str, managed: list[str], inline: dict[str, dict[str, Any]]
+    ) -> list[Statement]:
+        out: list[Statement] = []
+        for arn in managed:
+            out += statements(
+                self._document(account, arn), f"{what}: managed policy {self._policy_name(arn)}"
+            )
+        for name, document in inline.items():
+            out += statements(document, f"{what}: inline policy {name}")
+        return out
+
+    # -- edges ----------------------------------------------------------------------------------------
+    def _candidates(self, principal: Principal, identity: list[Statement]) -> list[str]:
+        """Roles an edge could lead to: named by an identity allow, or by a trust naming the principal."""
+        found: set[str] = set(self._named.get(principal.arn, ()))
+        for stmt in identity:
+            if stmt.effect != "Allow" or not _may_allow_assume(stmt):
+                continue
+            if stmt.resources is None:  # NotResource: everything but
+                found.update(self.roles)
+                continue
+            for pattern in stmt.resources:
+                if "*" in pattern or "?" in pattern:
+                    found.update(arn for arn in self.roles if wildcard_match(pattern, arn))
+                elif pattern in self.roles:
+                    found.add(pattern)
+        found.discard(principal.arn)
+        return sorted(found)
+
+    def edges(self, principal: Principal) -> dict[str, Edge]:
+        cached = self._edges.get(principal.arn)
+        if cached is not None:
+            return cached
+        identity, boundary = self.identity_statements(principal)
+        result: dict[str, Edge] = {}
+        for role_arn in self._candidates(principal, identity):
+            decisions: list[tuple[Decision, list[str]]] = []
+            for mfa in (True, False):
+                context = Context.for_principal(principal.arn, principal.account_id, self.org_id, mfa=mfa)
+                decisions.append(self._decide(principal, role_arn, identity, boundary, context))
+            (with_mfa, why_mfa), (without_mfa, why_plain) = decisions
+            if with_mfa is not False or without_mfa is not False:
+                result[role_arn] = Edge(with_mfa, without_mfa, why_mfa, why_plain)
+        self._edges[principal.arn] = result
+        return result
+
+    def _decide(
+        self,
+        principal: Principal,
+        role_arn: str,
+        identity: list[Statement],
+        boundary: list[Statement] | None,
+        context: Context,
+    ) -> tuple[Decision, list[str]]:
+        args = (ASSUME, role_arn, principal.arn, principal.account_id, context)
+        own = evaluate(identity, *args)
+        trust = evaluate(self._trust[role_arn], *args)
+        if own.denied or trust.denied:
+            return False, []
+        target_account = self.roles[role_arn][0].account_id
+        trust_alone = target_account == principal.account_id and any(
+            names_principal_itself(s, principal.arn) for s in trust.allows
+        )
+        identity_side: Decision = True if trust_alone else own.allowed
+        if boundary is not None and not trust_alone:
+            identity_side = both(identity_side, _allowed(evaluate(boundary, *args)))
+        for level in self.snapshot.scps.get(principal.account_id, []):
+            level_statements = [s for doc in level for s in statements(doc, "service control policy")]
+            identity_side = both(identity_side, _allowed(evaluate(level_statements, *args)))
+        decision = both(identity_side, trust.allowed)
+        why = [] if decision is False else [s.label() for s in (own.allows if not trust_alone else [])]
+        why += [s.label() for s in trust.allows] if decision is not False else []
+        return decision, why
+
+    # -- reach ----------------------------------------------------------------------------------------
+    def reach(self, principal: Principal) -> list[Reach]:
+        """Every role the principal reaches, directly or through other roles, best path first found."""
+        best: dict[str, tuple[Decision, Decision, list[str], list[str]]] = {}
+        queue: deque[str] = deque()
+        for role_arn, edge in self.edges(principal).items():
+            best[role_arn] = (edge.with_mfa, edge.without_mfa, edge.why_mfa or edge.why_plain, [])
+            queue.append(role_arn)
+        while queue:
+            hop = queue.popleft()
+            d_mfa, d_plain, _, via = best[hop]
+            for role_arn, edge in self.edges(self.role_principal(hop)).items():
+                if role_arn == principal.arn:
+                    continue
+                new = (both(d_mfa, edge.with_mfa), both(d_plain, edge.without_mfa))
+                old = best.get(role_arn)
+                if old is not None and (_rank(new[0]), _rank(new[1])) <= (_rank(old[0]), _rank(old[1])):
+                    continue
+                if new[0] is False and new[1] is False:
+                    continue
+                best[role_arn] = (*new, edge.why_mfa or edge.why_plain, [*via, hop])
+                queue.append(role_arn)
+        return [self._row(principal, arn, *best[arn]) for arn in sorted(best, key=self._order)]
+
+    def _order(self, role_arn: str) -> tuple[int, str]:
+        """Accounts in the snapshot's (the file's) order, roles by name within each."""
+        account, role = self.roles[role_arn]
+        return self._account_index[account.name], role.name
+
+    def _row(
+        self,
+        principal: Principal,
+        role_arn: str,
+        d_mfa: Decision,
+        d_plain: Decision,
+        why: list[str],
+        via: list[str],
+    ) -> Reach:
+        account, role = self.roles[role_arn]
+        shown = d_plain if d_plain is not False else d_mfa
+        reachable = "yes" if shown is True else ("no" if shown is False else "conditional")
+        conditions = [str(c) for c in shown] if isinstance(shown, tuple) else []
+        return Reach(
+            principal=principal.arn,
+            principal_name=principal.name,
+            principal_kind=principal.kind,
+            principal_account=principal.account,
+            role=role.name,
+            role_arn=role_arn,
+            account=account.name,
+            account_id=account.account_id,
+            reachable=reachable,
+            mfa_required=d_plain is False and d_mfa is not False,
+            conditions=conditions,
+            why=why,
+            via=via,
+        )
+
+    def matrix(self) -> list[Reach]:
+        """Every user's reach, in snapshot order."""
+        return [row for user in self.users() for row in self.reach(user)]
+
+
+def _allowed(evaluation: Evaluation) -> Decision:
+    return False if evaluation.denied else evaluation.allowed
+
+
+def _may_allow_assume(stmt: Statement) -> bool:
+    return action_matches(stmt, ASSUME)

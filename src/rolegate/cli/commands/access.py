@@ -1,0 +1,230 @@
+"""`rolegate snapshot` and `rolegate access`: read everything once, then answer who reaches what, and why."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+
+from rolegate.cli.common import load_config
+from rolegate.cli.env import Env
+from rolegate.cli.options import global_options
+from rolegate.errors import RolegateError
+
+ACCESS_FORMAT_VERSION = 1
+COLUMNS = ("principal_name", "principal_account", "account", "role", "reachable", "mfa_required", "via")
+
+snapshot_option = click.option(
+    "--snapshot",
+    "snapshot_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read this snapshot (rolegate snapshot -o FILE) instead of the accounts: no AWS call.",
+)
+
+
+def load_snapshot(path: Path) -> Any:
+    from rolegate.state.snapshot import Snapshot
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RolegateError(
+            f"{path}: no such snapshot", "make one with `rolegate snapshot -o FILE`"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise RolegateError(f"{path}: not a rolegate snapshot ({exc})") from None
+    try:
+        return Snapshot.from_json(data)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise RolegateError(f"{path}: {exc}", "take a new one with `rolegate snapshot -o FILE`") from None
+
+
+def read_snapshot(env: Env, snapshot_file: Path | None) -> Any:
+    """From the file when given (offline), else from every account of rolegate.yaml."""
+    if snapshot_file is not None:
+        return load_snapshot(snapshot_file)
+    from rolegate.runner import read_everything, sessions_for
+
+    config = load_config(env).config
+    env.note("[dim]reading every account…[/]")
+    return read_everything(config, sessions_for(config, env.profile))
+
+
+@click.command("snapshot")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True, help="File.")
+@global_options
+@click.pass_obj
+def snapshot(env: Env, output: Path) -> int:
+    """Save everything rolegate reads from every account, as one JSON file (versioned; no secrets).
+
+    `access`, `audit` and `plan` take it with --snapshot FILE and then make no AWS call: gather once, ask
+    offline, share it with a reviewer.
+
+    \b
+    Examples:
+      rolegate snapshot -o org.json
+      rolegate access --snapshot org.json --user cobus
+    """
+    from rolegate.local.atomic import write_atomic
+
+    taken = read_snapshot(env, None)
+    write_atomic(output, json.dumps(taken.to_json(), indent=1, sort_keys=True) + "\n", mode=0o600)
+    counts = [f"{len(a.users)} users, {len(a.roles)} roles in {name}" for name, a in taken.accounts.items()]
+    env.note(f"wrote {escape(str(output))}: " + escape("; ".join(counts)))
+    return 0
+
+
+@click.command("access")
+@click.option("--user", "-u", "users", multiple=True, help="Only these principals (user or role names).")
+@click.option("--role", "-r", "roles", multiple=True, help="Only these roles (who can reach them).")
+@click.option("--account", "-a", "accounts", multiple=True, help="Only roles in these accounts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "html"]),
+    default="table",
+    show_default=True,
+    help="table for people, json (documented, stable) or csv for tools, html for a page.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--explain", nargs=2, metavar="PRINCIPAL ROLE@ACCOUNT", help="The whole chain for one answer.")
+@snapshot_option
+@global_options
+@click.pass_obj
+def access(
+    env: Env,
+    users: tuple[str, ...],
+    roles: tuple[str, ...],
+    accounts: tuple[str, ...],
+    fmt: str,
+    as_json: bool,
+    explain: tuple[str, str] | None,
+    snapshot_file: Path | None,
+) -> int:
+    """Who can reach which role in which account, and why — the hub's policies and every trust policy
+    together, with and without MFA, roles that assume roles followed to the end.
+
+    \b
+    Each answer: reachable (yes, conditional, no), whether MFA is required, the conditions it depends on
+    (source IP, ExternalId, … are never guessed), why (policy and Sid on each side), and the roles passed
+    through on the way.
+
+    \b
+    Examples:
+      rolegate access --user cobus
+      rolegate access --role administrator --account production
+      rolegate access --explain cobus administrator@production
+      rolegate access --format html > access.html
+      rolegate snapshot -o org.json && rolegate access --snapshot org.json --json
+    """
+    from rolegate.access.graph import AccessGraph
+
+    taken = read_snapshot(env, snapshot_file)
+    graph = AccessGraph(taken)
+    if explain:
+        return _explain(env, graph, *explain)
+    rows = [r for r in graph.matrix() if _wanted(r, users, roles, accounts)]
+    if users and not any(r.principal_name in users for r in rows):
+        known = sorted({u.name for u in graph.users()})
+        missing = [u for u in users if u not in known]
+        if missing:
+            raise RolegateError(f"no user {missing[0]!r} in the snapshot", f"users: {', '.join(known)}")
+    if as_json or fmt == "json":
+        sys.stdout.write(json.dumps(access_json(taken, rows), indent=2) + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(access_csv(rows))
+    elif fmt == "html":
+        from rolegate.access.page import render_access_html
+
+        sys.stdout.write(render_access_html(taken, rows))
+    else:
+        _table(env, rows)
+    return 0
+
+
+def _wanted(row: Any, users: tuple[str, ...], roles: tuple[str, ...], accounts: tuple[str, ...]) -> bool:
+    return (
+        (not users or row.principal_name in users)
+        and (not roles or row.role in roles)
+        and (not accounts or row.account in accounts or row.account_id in accounts)
+    )
+
+
+def access_json(taken: Any, rows: list[Any]) -> dict[str, Any]:
+    """The documented shape (format_version 1): see README, "Who can reach what"."""
+    return {
+        "format_version": ACCESS_FORMAT_VERSION,
+        "snapshot_taken_at": taken.taken_at,
+        "accounts": {name: a.account_id for name, a in taken.accounts.items()},
+        "access": [r.to_json() for r in rows],
+    }
+
+
+def access_csv(rows: list[Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["principal", "principal_account", "account", "account_id", "role", "reachable", "mfa_required",
+         "conditions", "via", "why"]
+    )  # fmt: skip
+    for r in rows:
+        writer.writerow(
+            [r.principal_name, r.principal_account, r.account, r.account_id, r.role, r.reachable,
+             str(r.mfa_required).lower(), "; ".join(r.conditions), " > ".join(r.via), "; ".join(r.why)]
+        )  # fmt: skip
+    return out.getvalue()
+
+
+def _table(env: Env, rows: list[Any]) -> None:
+    from rich.table import Table
+
+    if not rows:
+        env.print("nobody reaches any role here.")
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for title in ("principal", "account", "role", "reachable", "MFA", "via / conditions"):
+        table.add_column(title)
+    colour = {"yes": "green", "conditional": "yellow", "no": "dim"}
+    for r in rows:
+        via = " > ".join(v.rsplit("/", 1)[-1] for v in r.via)
+        extra = "; ".join(filter(None, [f"via {via}" if via else "", *r.conditions]))
+        table.add_row(
+            escape(f"{r.principal_name} ({r.principal_account})"),
+            escape(f"{r.account} {r.account_id}"),
+            escape(r.role),
+            f"[{colour[r.reachable]}]{r.reachable}[/]",
+            "required" if r.mfa_required else "[red]not required[/]",
+            escape(extra),
+        )
+    env.print(table)
+
+
+def _explain(env: Env, graph: Any, principal_name: str, target: str) -> int:
+    role_name, _, account = target.partition("@")
+    principal = next((u for u in graph.users() if u.name == principal_name), None)
+    if principal is None:
+        raise RolegateError(f"no user {principal_name!r} in the snapshot")
+    row = next(
+        (r for r in graph.reach(principal) if r.role == role_name and account in (r.account, r.account_id)),
+        None,
+    )
+    if row is None:
+        env.print(f"{escape(principal_name)} cannot reach {escape(target)}: no identity policy allows "
+                  "sts:AssumeRole on it together with a trust policy that lets them in.")  # fmt: skip
+        return 0
+    env.print(f"[bold]{escape(principal_name)}[/] → [bold]{escape(row.role)}[/] in "
+              f"{escape(row.account)} {row.account_id}: [bold]{row.reachable}[/]"
+              + (", MFA required" if row.mfa_required else ", [red]no MFA needed[/]"))  # fmt: skip
+    for hop in row.via:
+        env.print(f"  via role {escape(hop)}")
+    for reason in row.why:
+        env.print(f"  allowed by {escape(reason)}")
+    for condition in row.conditions:
+        env.print(f"  [yellow]only if[/] {escape(condition)}")
+    return 0

@@ -40,6 +40,7 @@ COMMANDS = {
     "mfa": "mfa:mfa",
     "snapshot": "access:snapshot",
     "access": "access:access",
+    "audit": "access:audit",
     "demo": "demo:demo",
 }
 

@@ -228,3 +228,113 @@ def _explain(env: Env, graph: Any, principal_name: str, target: str) -> int:
     for condition in row.conditions:
         env.print(f"  [yellow]only if[/] {escape(condition)}")
     return 0
+
+
+@click.command("audit")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "sarif"]),
+    default="table",
+    show_default=True,
+    help="table for people, json for tools, sarif for code-scanning dashboards.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["LOW", "MEDIUM", "HIGH", "CRITICAL"], case_sensitive=False),
+    help="Exit 2 when a finding is at this severity or above (for CI).",
+)
+@click.option(
+    "--aws-config-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The local AWS config to check too (default: $AWS_CONFIG_FILE or ~/.aws/config).",
+)
+@snapshot_option
+@global_options
+@click.pass_obj
+def audit(
+    env: Env,
+    fmt: str,
+    as_json: bool,
+    fail_on: str | None,
+    aws_config_file: Path | None,
+    snapshot_file: Path | None,
+) -> int:
+    """Security findings across every account: root keys and MFA, users without MFA, roles reachable without
+    MFA, open or foreign trust, broad grants, old keys, unusable grants, unreachable roles, users outside the
+    hub, a weak password policy, a [default] profile.
+
+    \b
+    Each finding has a stable id (rule + account + resource), a severity, and the fix. Exit codes: 0, or 2
+    when --fail-on finds something at or above its level; 1 on error.
+
+    \b
+    Examples:
+      rolegate audit
+      rolegate audit --fail-on HIGH                       # in CI
+      rolegate audit --format sarif > rolegate.sarif      # for a code-scanning dashboard
+      rolegate audit --snapshot org.json --json
+    """
+    from rolegate.access.audit import at_or_above
+    from rolegate.access.audit import audit as run_audit
+
+    taken = read_snapshot(env, snapshot_file)
+    extra = _audit_input(env, aws_config_file)
+    findings = run_audit(taken, extra)
+    if as_json or fmt == "json":
+        data = {
+            "format_version": 1,
+            "snapshot_taken_at": taken.taken_at,
+            "findings": [f.to_json() for f in findings],
+        }
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    elif fmt == "sarif":
+        from rolegate.access.sarif import to_sarif
+
+        uri = env.config_path.name if env.config_path.exists() else None
+        sys.stdout.write(json.dumps(to_sarif(findings, uri), indent=2) + "\n")
+    else:
+        _findings_table(env, findings)
+    if fail_on and at_or_above(findings, fail_on):
+        env.note(f"{len(at_or_above(findings, fail_on))} finding(s) at {fail_on.upper()} or above")
+        return 2
+    return 0
+
+
+def _audit_input(env: Env, aws_config_file: Path | None) -> Any:
+    from rolegate.access.audit import AuditInput
+    from rolegate.creds.awsconfig import aws_config_path
+
+    extra = AuditInput()
+    if env.config_path.exists():
+        config = load_config(env, quiet=True).config
+        extra.hub = config.organization.hub
+        if config.organization.password_policy is not None:
+            from rolegate.plan.compile import password_policy_params
+
+            wanted = password_policy_params(config.organization.password_policy)
+            extra.wanted_password_policy = {
+                k: v for k, v in wanted.items() if k != "AllowUsersToChangePassword"
+            }
+    path = aws_config_file or Path(aws_config_path())
+    extra.aws_config_path = str(path)
+    try:
+        extra.aws_config_text = path.read_text(encoding="utf-8")
+    except OSError:
+        extra.aws_config_text = None
+    return extra
+
+
+def _findings_table(env: Env, findings: list[Any]) -> None:
+    if not findings:
+        env.print("[green]no findings.[/]")
+        return
+    colour = {"CRITICAL": "red bold", "HIGH": "red", "MEDIUM": "yellow", "LOW": "dim"}
+    for f in findings:
+        env.print(
+            f"[{colour[f.severity]}]{f.severity:<8}[/] {f.id}  {escape(f.account)} {f.account_id}\n"
+            f"         {escape(f.message)}\n         [dim]fix: {escape(f.fix)}[/]"
+        )
+    counts = {s: sum(f.severity == s for f in findings) for s in ("CRITICAL", "HIGH", "MEDIUM", "LOW")}
+    env.print(", ".join(f"{n} {s.lower()}" for s, n in counts.items() if n) + ".")

@@ -50,9 +50,15 @@ def show_plan(env: Env, plan: Plan) -> None:
     is_flag=True,
     help="Exit 0 when nothing would change, 2 when something would, 1 on error.",
 )
+@click.option(
+    "--snapshot",
+    "snapshot_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Plan against this snapshot (rolegate snapshot -o FILE) instead of the accounts: no AWS call.",
+)
 @global_options
 @click.pass_obj
-def plan(env: Env, as_json: bool, detailed_exitcode: bool) -> int:
+def plan(env: Env, as_json: bool, detailed_exitcode: bool, snapshot_file: Path | None) -> int:
     """Read every account and show what apply would change; changes nothing.
 
     \b
@@ -64,8 +70,16 @@ def plan(env: Env, as_json: bool, detailed_exitcode: bool) -> int:
       rolegate plan
       rolegate plan --detailed-exitcode   # in CI: 2 means drift or pending changes
       rolegate plan --json | jq '.changes[] | .account + " " + .action + " " + .kind + " " + .name'
+      rolegate plan --snapshot org.json   # offline, against what `rolegate snapshot` saved
     """
-    result, _ = _compute(env)
+    if snapshot_file is not None:
+        from rolegate.cli.commands.access import load_snapshot
+        from rolegate.plan.compile import compile_config
+        from rolegate.plan.diff import diff
+
+        result = diff(compile_config(load_config(env).config), load_snapshot(snapshot_file))
+    else:
+        result, _ = _compute(env)
     if as_json:
         print_json(result.to_json())
     else:

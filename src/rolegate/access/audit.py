@@ -1,0 +1,445 @@
+"""Security findings for the whole organization, from one snapshot: pure checks, stable ids, a fix for each.
+
+Each check names the account and resource, says what is wrong in one line, and what to do. Finding ids are
+stable across runs (rule id + account id + resource), so CI can track them and SARIF viewers can match them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from rolegate.access.graph import AccessGraph, Reach
+from rolegate.access.policy import Statement, action_matches, statements, wildcard_match
+from rolegate.state.snapshot import AccountState, Role, Snapshot
+
+SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+KEY_MAX_AGE_DAYS = 90
+ADMIN_POLICIES = frozenset(
+    {"arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/IAMFullAccess"}
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    severity: str
+    fix: str
+
+
+RULES = {
+    rule.id: rule
+    for rule in (
+        Rule("RG001", "root account has access keys", "CRITICAL",
+             "delete the root user's access keys; use IAM users or roles"),
+        Rule("RG002", "root account has no MFA", "CRITICAL", "enable MFA on the root user"),
+        Rule("RG003", "console user without MFA", "HIGH", "`rolegate mfa enroll --user USER`"),
+        Rule("RG004", "administrator-equivalent role reachable without MFA", "HIGH",
+             "require MFA in the role's trust policy (require_mfa: true), or narrow who reaches it"),
+        Rule("RG005", "trust policy open to anyone", "CRITICAL",
+             "name the hub account in Principal, or add an aws:PrincipalOrgID condition"),
+        Rule("RG006", "trust to an account outside the organization without ExternalId", "HIGH",
+             "add a sts:ExternalId condition, or remove the foreign account"),
+        Rule("RG007", "hub trust without MFA for an administrator-equivalent role", "HIGH",
+             "add Condition Bool aws:MultiFactorAuthPresent true (require_mfa: true)"),
+        Rule("RG008", "Allow with NotPrincipal or NotAction", "MEDIUM",
+             "list what is allowed instead of what is not"),
+        Rule("RG009", "sts:AssumeRole allowed on every role", "MEDIUM",
+             "grant exactly the role ARNs (rolegate groups' assume: does)"),
+        Rule("RG010", "policy attached to a user directly", "LOW",
+             "attach it to a group and put the user in it"),
+        Rule("RG011", "inline policy", "LOW", "use a managed policy, reviewed and reusable"),
+        Rule("RG012", "access key older than 90 days", "MEDIUM",
+             "rotate it: create a new key, switch to it, delete the old one"),
+        Rule("RG013", "access key never used", "MEDIUM", "delete it"),
+        Rule("RG014", "grant to a role that does not exist", "LOW",
+             "create the role (rolegate apply) or remove the grant"),
+        Rule("RG015", "grant needs MFA the user does not have", "MEDIUM",
+             "`rolegate mfa enroll --user USER`"),
+        Rule("RG016", "role nobody can reach", "LOW", "delete it, or grant it to whoever needs it"),
+        Rule("RG017", "IAM user in an environment account", "MEDIUM",
+             "people sign in to the hub and switch role; remove the user or move it to the hub"),
+        Rule("RG018", "password policy weaker than rolegate.yaml", "MEDIUM", "`rolegate apply`"),
+        Rule("RG019", "[default] profile in the local AWS config", "LOW",
+             "remove it, so no command runs against an account by accident (the seed's advice)"),
+    )
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    account: str  # logical name, or "local"
+    account_id: str
+    resource: str  # ARN, or a file path for local findings
+    message: str
+    fix: str
+
+    @property
+    def id(self) -> str:
+        digest = hashlib.sha256(f"{self.rule}|{self.account_id}|{self.resource}".encode()).hexdigest()[:10]
+        return f"{self.rule}-{digest}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "rule": self.rule,
+            "title": RULES[self.rule].title,
+            "severity": self.severity,
+            "account": self.account,
+            "account_id": self.account_id,
+            "resource": self.resource,
+            "message": self.message,
+            "fix": self.fix,
+        }
+
+
+@dataclass
+class AuditInput:
+    """What the checks look at beyond the snapshot, each optional."""
+
+    hub: str | None = None  # logical name of the hub account (rolegate.yaml's organization.hub)
+    wanted_password_policy: dict[str, Any] | None = None  # IAM's PasswordPolicy keys
+    aws_config_text: str | None = None
+    aws_config_path: str = "~/.aws/config"
+    now: dt.datetime | None = None
+
+
+def _finding(rule: str, account: AccountState, resource: str, message: str) -> Finding:
+    r = RULES[rule]
+    return Finding(rule, r.severity, account.name, account.account_id, resource, message, r.fix)
+
+
+# -- helpers --------------------------------------------------------------------------------------------
+
+
+def _role_statements(snapshot: Snapshot, account: AccountState, role: Role) -> list[Statement]:
+    out: list[Statement] = []
+    for arn in role.managed_policies:
+        policy = account.policy_by_arn(arn)
+        document = policy.document if policy else snapshot.aws_managed_policies.get(arn)
+        out += statements(document, arn)
+    for name, document in role.inline_policies.items():
+        out += statements(document, name)
+    return out
+
+
+def admin_equivalent(snapshot: Snapshot, account: AccountState, role: Role) -> bool:
+    """Full access, or full IAM (which grants itself the rest)."""
+    if ADMIN_POLICIES & set(role.managed_policies):
+        return True
+    return any(
+        s.effect == "Allow"
+        and s.resources is not None
+        and "*" in s.resources
+        and (action_matches(s, "iam:PutRolePolicy") and action_matches(s, "iam:AttachRolePolicy"))
+        for s in _role_statements(snapshot, account, role)
+    )
+
+
+def _trust_requires_mfa(stmt: Statement) -> bool:
+    return any(
+        key.lower() in ("aws:multifactorauthpresent", "aws:multifactorauthage")
+        and not operator.endswith("IfExists")
+        for operator, key, _ in stmt.conditions
+    )
+
+
+def _has_condition(stmt: Statement, *keys: str) -> bool:
+    return any(key.lower() in keys for _, key, _ in stmt.conditions)
+
+
+def _identity_holders(account: AccountState) -> Iterator[tuple[str, str, list[str], dict[str, Any]]]:
+    for u in account.users.values():
+        yield "user", u.arn, u.managed_policies, u.inline_policies
+    for g in account.groups.values():
+        yield "group", g.arn, g.managed_policies, g.inline_policies
+    for r in account.roles.values():
+        yield "role", r.arn, r.managed_policies, r.inline_policies
+
+
+def _identity_statements(
+    snapshot: Snapshot, account: AccountState, managed: list[str], inline: dict[str, Any]
+) -> list[Statement]:
+    out: list[Statement] = []
+    for arn in managed:
+        policy = account.policy_by_arn(arn)
+        if policy is not None:  # AWS managed policies are AWS's to fix
+            out += statements(policy.document, policy.name)
+    for name, document in inline.items():
+        out += statements(document, name)
+    return out
+
+
+def _report_rows(account: AccountState) -> list[dict[str, str]]:
+    return account.credential_report or []
+
+
+def _date(value: str | None) -> dt.datetime | None:
+    if not value or value in ("N/A", "not_supported", "no_information"):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+# -- the checks -----------------------------------------------------------------------------------------
+
+
+def _root(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
+    for account in snapshot.accounts.values():
+        root = next((r for r in _report_rows(account) if r.get("user") == "<root_account>"), None)
+        summary = account.summary or {}
+        arn = f"arn:aws:iam::{account.account_id}:root"
+        keys = summary.get("AccountAccessKeysPresent") or (
+            root is not None and "true" in (root.get("access_key_1_active"), root.get("access_key_2_active"))
+        )
+        if keys:
+            yield _finding("RG001", account, arn, f"the root user of {account.name} has access keys")
+        mfa = summary.get("AccountMFAEnabled")
+        if mfa is None and root is not None:
+            mfa = root.get("mfa_active") == "true"
+        if mfa is not None and not mfa and (account.summary is not None or root is not None):
+            yield _finding("RG002", account, arn, f"the root user of {account.name} has no MFA device")
+
+
+def _users(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
+    now = extra.now or dt.datetime.now(dt.UTC)
+    for account in snapshot.accounts.values():
+        for row in _report_rows(account):
+            name = row.get("user", "")
+            if name == "<root_account>":
+                continue
+            arn = row.get("arn", "")
+            if row.get("password_enabled") == "true" and row.get("mfa_active") != "true":
+                yield _finding("RG003", account, arn, f"{name} signs in to the console without MFA")
+            for n in ("1", "2"):
+                if row.get(f"access_key_{n}_active") != "true":
+                    continue
+                rotated = _date(row.get(f"access_key_{n}_last_rotated"))
+                used = _date(row.get(f"access_key_{n}_last_used_date"))
+                if rotated and (now - rotated).days > KEY_MAX_AGE_DAYS:
+                    yield _finding(
+                        "RG012", account, f"{arn}#key{n}",
+                        f"{name}'s access key {n} is {(now - rotated).days} days old",
+                    )  # fmt: skip
+                if used is None and rotated and (now - rotated).days >= 1:
+                    yield _finding(
+                        "RG013", account, f"{arn}#key{n}", f"{name}'s access key {n} was never used"
+                    )
+
+
+def _trusts(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
+    ours = {a.account_id for a in snapshot.accounts.values()}
+    hub_id = snapshot.accounts[extra.hub].account_id if extra.hub in snapshot.accounts else None
+    for account in snapshot.accounts.values():
+        for role in account.roles.values():
+            admin = admin_equivalent(snapshot, account, role)
+            for stmt in statements(role.trust_policy, "trust"):
+                if stmt.effect != "Allow":
+                    continue
+                if stmt.not_principals is not None:
+                    yield _finding(
+                        "RG008", account, role.arn, f"trust policy of {role.name} allows NotPrincipal"
+                    )
+                principals = stmt.principals or ()
+                limited = _has_condition(
+                    stmt, "aws:principalorgid", "aws:principalaccount", "aws:principalarn", "sts:externalid"
+                )
+                if "*" in principals and not limited:
+                    yield _finding("RG005", account, role.arn, f"{role.name} trusts every AWS principal")
+                for p in principals:
+                    other = p.split(":")[4] if p.startswith("arn:aws:iam::") else None
+                    if other and other not in ours and not _has_condition(stmt, "sts:externalid"):
+                        yield _finding(
+                            "RG006", account, role.arn,
+                            f"{role.name} trusts account {other} (not in the organization), no ExternalId",
+                        )  # fmt: skip
+                    if admin and hub_id and other == hub_id and not _trust_requires_mfa(stmt):
+                        yield _finding(
+                            "RG007", account, role.arn,
+                            f"{role.name} is administrator-equivalent and trusts the hub without MFA",
+                        )  # fmt: skip
+
+
+def _identity(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
+    for account in snapshot.accounts.values():
+        for kind, arn, managed, inline in _identity_holders(account):
+            name = arn.rsplit("/", 1)[-1]
+            if kind == "user" and managed:
+                yield _finding(
+                    "RG010", account, arn, f"user {name} has {len(managed)} policies attached directly"
+                )
+            for policy in inline:
+                yield _finding(
+                    "RG011", account, f"{arn}#{policy}", f"{kind} {name} has inline policy {policy}"
+                )
+            for stmt in _identity_statements(snapshot, account, managed, inline):
+                if stmt.effect != "Allow":
+                    continue
+                if stmt.not_actions is not None:
+                    yield _finding("RG008", account, arn, f"{kind} {name}: {stmt.label()} allows NotAction")
+                if (
+                    stmt.actions is not None
+                    and action_matches(stmt, "sts:AssumeRole")
+                    and stmt.resources is not None
+                    and "*" in stmt.resources
+                ):
+                    yield _finding(
+                        "RG009", account, arn, f"{kind} {name}: {stmt.label()} allows sts:AssumeRole on *"
+                    )
+
+
+def _reach(snapshot: Snapshot, extra: AuditInput, rows: list[Reach]) -> Iterator[Finding]:
+    graph_roles = {
+        (a.account_id, r.arn): (a, r) for a in snapshot.accounts.values() for r in a.roles.values()
+    }
+    mfa_users = {
+        row.get("arn")
+        for account in snapshot.accounts.values()
+        for row in _report_rows(account)
+        if row.get("mfa_active") == "true"
+    }
+    reports_read = all(a.credential_report is not None for a in snapshot.accounts.values())
+    reached: set[str] = set()
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        if row.reachable == "no":
+            continue
+        reached.add(row.role_arn)
+        account, role = graph_roles[(row.account_id, row.role_arn)]
+        if not row.mfa_required and admin_equivalent(snapshot, account, role):
+            key = (row.principal, row.role_arn)
+            if key not in seen:
+                seen.add(key)
+                yield _finding(
+                    "RG004", account, row.role_arn,
+                    f"{row.principal_name} ({row.principal_account}) reaches {row.role} in {row.account} "
+                    "without MFA",
+                )  # fmt: skip
+        if row.mfa_required and reports_read and row.principal not in mfa_users and not row.via:
+            yield _finding(
+                "RG015", account, row.role_arn,
+                f"{row.principal_name} may assume {row.role} in {row.account} only with MFA; has no device",
+            )  # fmt: skip
+    for account in snapshot.accounts.values():
+        for role in account.roles.values():
+            service_only = all(
+                not (s.principals or s.not_principals) for s in statements(role.trust_policy, "trust")
+            )
+            if (
+                role.arn not in reached
+                and not service_only
+                and not role.path.startswith("/aws-service-role/")
+            ):
+                yield _finding(
+                    "RG016", account, role.arn, f"no principal in the snapshot reaches {role.name}"
+                )
+
+
+def _grants(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
+    ours = {a.account_id: a for a in snapshot.accounts.values()}
+    for account in snapshot.accounts.values():
+        for kind, arn, managed, inline in _identity_holders(account):
+            if kind == "role":
+                continue
+            for stmt in _identity_statements(snapshot, account, managed, inline):
+                if (
+                    stmt.effect != "Allow"
+                    or stmt.actions is None
+                    or not action_matches(stmt, "sts:AssumeRole")
+                ):
+                    continue
+                for pattern in stmt.resources or ():
+                    parts = pattern.split(":")
+                    if len(parts) < 6 or parts[4] not in ours or "*" in pattern or "?" in pattern:
+                        continue
+                    target = ours[parts[4]]
+                    if not any(wildcard_match(pattern, r.arn) for r in target.roles.values()):
+                        yield _finding(
+                            "RG014", account, f"{arn}#{pattern}",
+                            f"{arn.rsplit('/', 1)[-1]} may assume {pattern}, which does not exist",
+                        )  # fmt: skip
+
+
+def _environment_users(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
+    if extra.hub is None:
+        return
+    for account in snapshot.accounts.values():
+        if account.name == extra.hub:
+            continue
+        for user in account.users.values():
+            yield _finding(
+                "RG017", account, user.arn, f"user {user.name} lives in {account.name}, not the hub"
+            )
+
+
+def _password_policy(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
+    wanted = extra.wanted_password_policy
+    if not wanted or extra.hub not in snapshot.accounts:
+        return
+    hub = snapshot.accounts[extra.hub]
+    if not hub.password_policy_read:
+        return
+    have = hub.password_policy or {}
+    weaker = []
+    for key, value in wanted.items():
+        current = have.get(key)
+        if isinstance(value, bool):
+            if value and not current:
+                weaker.append(key)
+        elif key in ("MinimumPasswordLength", "PasswordReusePrevention"):
+            if not current or current < value:
+                weaker.append(key)
+        elif key == "MaxPasswordAge" and (not current or current > value):
+            weaker.append(key)
+    if weaker:
+        yield _finding(
+            "RG018", hub, f"arn:aws:iam::{hub.account_id}:account-password-policy",
+            f"the hub's password policy is weaker than rolegate.yaml in {', '.join(weaker)}",
+        )  # fmt: skip
+
+
+def _local(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
+    import re
+
+    if extra.aws_config_text and re.search(r"^\s*\[default\]", extra.aws_config_text, re.MULTILINE):
+        r = RULES["RG019"]
+        yield Finding("RG019", r.severity, "local", "", extra.aws_config_path,
+                      f"{extra.aws_config_path} has a [default] profile", r.fix)  # fmt: skip
+
+
+CHECKS: tuple[Callable[[Snapshot, AuditInput], Iterator[Finding]], ...] = (
+    _root, _users, _trusts, _identity, _grants, _environment_users, _password_policy, _local,
+)  # fmt: skip
+
+
+def audit(
+    snapshot: Snapshot, extra: AuditInput | None = None, rows: list[Reach] | None = None
+) -> list[Finding]:
+    """Every finding, most severe first, then by account and resource; each id once."""
+    extra = extra or AuditInput()
+    if rows is None:
+        rows = AccessGraph(snapshot).matrix()
+    found: dict[str, Finding] = {}
+    for check in CHECKS:
+        for finding in check(snapshot, extra):
+            found.setdefault(finding.id, finding)
+    for finding in _reach(snapshot, extra, rows):
+        found.setdefault(finding.id, finding)
+    order = {name: i for i, name in enumerate(snapshot.accounts)}
+    return sorted(
+        found.values(),
+        key=lambda f: (-SEVERITIES.index(f.severity), order.get(f.account, -1), f.resource, f.rule),
+    )
+
+
+def at_or_above(findings: list[Finding], level: str) -> list[Finding]:
+    floor = SEVERITIES.index(level.upper())
+    return [f for f in findings if SEVERITIES.index(f.severity) >= floor]

@@ -1,0 +1,196 @@
+"""The audit, rule by rule: given a small organization with one thing wrong, the audit names that thing —
+rule, severity, account and resource — with its fix; given the seed done right, it stays quiet about it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+
+from rolegate.access.audit import RULES, AuditInput, Finding, at_or_above, audit
+from rolegate.access.sarif import to_sarif
+from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
+
+HUB, PROD, FOREIGN = "111111111111", "222222222222", "999999999999"
+NOW = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def doc(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def trust(principal: Any, condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    stmt: dict[str, Any] = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+    if condition:
+        stmt["Condition"] = condition
+    return doc(stmt)
+
+
+MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+
+
+def report_row(user: str, arn: str, **values: str) -> dict[str, str]:
+    row = {"user": user, "arn": arn, "password_enabled": "false", "mfa_active": "false"}
+    row |= {f"access_key_{n}_active": "false" for n in "12"}
+    return row | values
+
+
+def org(
+    *,
+    roles: list[Role] | None = None,
+    users: list[User] | None = None,
+    groups: list[Group] | None = None,
+    policies: list[ManagedPolicy] | None = None,
+    hub_report: list[dict[str, str]] | None = None,
+    prod_users: list[User] | None = None,
+    password_policy: dict[str, Any] | None = None,
+) -> Snapshot:
+    hub = AccountState("hub", HUB, password_policy=password_policy, password_policy_read=True)
+    hub.users = {u.name: u for u in users or []}
+    hub.groups = {g.name: g for g in groups or []}
+    hub.policies = {p.name: p for p in policies or []}
+    hub.credential_report = [report_row("<root_account>", f"arn:aws:iam::{HUB}:root", mfa_active="true")]
+    hub.credential_report += hub_report or []
+    hub.summary = {"AccountMFAEnabled": 1, "AccountAccessKeysPresent": 0}
+    prod = AccountState("prod", PROD)
+    prod.roles = {r.name: r for r in roles or []}
+    prod.users = {u.name: u for u in prod_users or []}
+    prod.credential_report = [report_row("<root_account>", f"arn:aws:iam::{PROD}:root", mfa_active="true")]
+    prod.summary = {"AccountMFAEnabled": 1, "AccountAccessKeysPresent": 0}
+    return Snapshot(accounts={"hub": hub, "prod": prod}, aws_managed_policies={ADMIN: doc(
+        {"Effect": "Allow", "Action": "*", "Resource": "*"})})  # fmt: skip
+
+
+def admin_role(trust_policy: dict[str, Any], name: str = "administrator") -> Role:
+    return Role(name, f"arn:aws:iam::{PROD}:role/{name}", "/", trust_policy, managed_policies=[ADMIN])
+
+
+def grant(name: str, *resources: str) -> tuple[Group, ManagedPolicy]:
+    arn = f"arn:aws:iam::{HUB}:policy/rolegate/{name}"
+    policy = ManagedPolicy(name, arn, "/rolegate/", doc(
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": list(resources)}))  # fmt: skip
+    return Group(name, f"arn:aws:iam::{HUB}:group/rolegate/{name}", "/rolegate/", [arn]), policy
+
+
+def cobus(*groups: str, **kwargs: Any) -> User:
+    return User("cobus", f"arn:aws:iam::{HUB}:user/cobus", "/", list(groups), **kwargs)
+
+
+def rules(snapshot: Snapshot, **extra: Any) -> set[str]:
+    return {f.rule for f in audit(snapshot, AuditInput(hub="hub", now=NOW, **extra))}
+
+
+def the_seed_done_right() -> Snapshot:
+    group, policy = grant("prod_admin", f"arn:aws:iam::{PROD}:role/administrator")
+    return org(
+        roles=[admin_role(trust({"AWS": f"arn:aws:iam::{HUB}:root"}, MFA))],
+        users=[cobus("prod_admin")],
+        groups=[group],
+        policies=[policy],
+        hub_report=[
+            report_row("cobus", f"arn:aws:iam::{HUB}:user/cobus", password_enabled="true", mfa_active="true")
+        ],
+    )
+
+
+def test_the_seed_done_right_has_no_finding() -> None:
+    assert audit(the_seed_done_right(), AuditInput(hub="hub", now=NOW)) == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "snapshot", "extra"),
+    [
+        pytest.param("RG004", org(roles=[admin_role(trust({"AWS": HUB}))], users=[cobus("g")],
+                     groups=[grant("g", f"arn:aws:iam::{PROD}:role/administrator")[0]],
+                     policies=[grant("g", f"arn:aws:iam::{PROD}:role/administrator")[1]]), {},
+                     id="admin role reachable without MFA"),
+        pytest.param("RG005", org(roles=[admin_role(trust("*"))]), {}, id="trust open to anyone"),
+        pytest.param("RG006", org(roles=[admin_role(trust({"AWS": f"arn:aws:iam::{FOREIGN}:root"}))]), {},
+                     id="foreign account without ExternalId"),
+        pytest.param("RG007", org(roles=[admin_role(trust({"AWS": f"arn:aws:iam::{HUB}:root"}))]), {},
+                     id="hub trust without MFA on an admin role"),
+        pytest.param("RG008", org(roles=[admin_role(doc({"Effect": "Allow", "NotPrincipal": {"AWS": FOREIGN},
+                                                         "Action": "sts:AssumeRole"}))]), {},
+                     id="NotPrincipal allow"),
+        pytest.param("RG009", org(users=[cobus(inline_policies={"any": doc(
+                     {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})})]), {},
+                     id="AssumeRole on every role"),
+        pytest.param("RG010", org(users=[cobus(managed_policies=[ADMIN])]), {}, id="policy on a user"),
+        pytest.param("RG011", org(users=[cobus(inline_policies={"x": doc()})]), {}, id="inline policy"),
+        pytest.param("RG012", org(users=[cobus()], hub_report=[report_row(
+                     "cobus", f"arn:aws:iam::{HUB}:user/cobus", access_key_1_active="true",
+                     access_key_1_last_rotated="2026-01-01T00:00:00+00:00",
+                     access_key_1_last_used_date="2026-11-24T00:00:00+00:00")]), {}, id="old key"),
+        pytest.param("RG013", org(users=[cobus()], hub_report=[report_row(
+                     "cobus", f"arn:aws:iam::{HUB}:user/cobus", access_key_2_active="true",
+                     access_key_2_last_rotated="2026-11-01T00:00:00+00:00",
+                     access_key_2_last_used_date="N/A")]), {}, id="unused key"),
+        pytest.param("RG014", org(users=[cobus("g")], groups=[grant("g", f"arn:aws:iam::{PROD}:role/x")[0]],
+                     policies=[grant("g", f"arn:aws:iam::{PROD}:role/x")[1]]), {},
+                     id="grant to a missing role"),
+        pytest.param("RG016", org(roles=[Role("orphan", f"arn:aws:iam::{PROD}:role/orphan", "/",
+                     trust({"AWS": f"arn:aws:iam::{HUB}:root"}, MFA))]), {}, id="role nobody reaches"),
+        pytest.param("RG017", org(prod_users=[User("bob", f"arn:aws:iam::{PROD}:user/bob", "/")]), {},
+                     id="user in an environment account"),
+        pytest.param("RG018", org(password_policy={"MinimumPasswordLength": 8}),
+                     {"wanted_password_policy": {"MinimumPasswordLength": 14}}, id="weaker password policy"),
+        pytest.param("RG019", org(), {"aws_config_text": "# mine\n[default]\nregion = eu-west-1\n"},
+                     id="a [default] profile"),
+    ],
+)  # fmt: skip
+def test_each_rule_names_what_is_wrong_and_how_to_fix_it(
+    rule: str, snapshot: Snapshot, extra: dict[str, Any]
+) -> None:
+    found = [f for f in audit(snapshot, AuditInput(hub="hub", now=NOW, **extra)) if f.rule == rule]
+
+    assert found, f"{rule} ({RULES[rule].title}) not found"
+    assert all(f.severity == RULES[rule].severity and f.fix and f.message for f in found)
+
+
+def test_root_keys_and_missing_root_mfa_are_critical() -> None:
+    snapshot = org()
+    snapshot.accounts["prod"].summary = {"AccountMFAEnabled": 0, "AccountAccessKeysPresent": 1}
+
+    found = audit(snapshot, AuditInput(hub="hub", now=NOW))
+
+    assert {(f.rule, f.account, f.severity) for f in found} >= {
+        ("RG001", "prod", "CRITICAL"),
+        ("RG002", "prod", "CRITICAL"),
+    }
+
+
+def test_a_console_user_without_mfa_and_a_grant_they_cannot_use() -> None:
+    snapshot = the_seed_done_right()
+    snapshot.accounts["hub"].credential_report[1]["mfa_active"] = "false"  # type: ignore[index]
+
+    found = rules(snapshot)
+
+    assert found == {"RG003", "RG015"}
+
+
+def test_ids_are_stable_and_severity_gates_ci() -> None:
+    first = audit(org(roles=[admin_role(trust("*"))]), AuditInput(hub="hub", now=NOW))
+    again = audit(org(roles=[admin_role(trust("*"))]), AuditInput(hub="hub", now=NOW))
+
+    assert [f.id for f in first] == [f.id for f in again] and len({f.id for f in first}) == len(first)
+    assert first[0].severity == "CRITICAL"  # most severe first
+    assert at_or_above(first, "critical") and not at_or_above(
+        [f for f in first if f.severity == "LOW"], "HIGH"
+    )
+
+
+def test_sarif_has_a_rule_per_check_and_a_fingerprinted_result_per_finding() -> None:
+    findings: list[Finding] = audit(org(roles=[admin_role(trust("*"))]), AuditInput(hub="hub", now=NOW))
+
+    sarif = json.loads(json.dumps(to_sarif(findings)))
+
+    assert sarif["version"] == "2.1.0"
+    run = sarif["runs"][0]
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} == set(RULES)
+    assert [r["partialFingerprints"]["rolegateFindingId/v1"] for r in run["results"]] == [
+        f.id for f in findings
+    ]
+    assert {r["level"] for r in run["results"]} <= {"error", "warning", "note"}

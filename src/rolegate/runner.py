@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rolegate.aws.session import AwsSessions
 from rolegate.model.config import Config
@@ -68,7 +69,52 @@ def read_everything(config: Config, sessions: AwsSessions) -> Snapshot:
     hub = sessions.operator_account()
     snapshot.aws_managed_policies = aws_managed_documents(sessions.iam(hub), snapshot)
     try:
-        snapshot.organization_id = sessions.organizations().describe_organization()["Organization"]["Id"]
+        organization = sessions.organizations().describe_organization()["Organization"]
     except Exception:  # not in an organization, or not allowed to see it: PrincipalOrgID stays conditional
-        snapshot.organization_id = ""
+        return snapshot
+    snapshot.organization_id = organization["Id"]
+    members = [
+        a.account_id for a in snapshot.accounts.values() if a.account_id != organization["MasterAccountId"]
+    ]
+    snapshot.scps = read_scps(sessions.organizations(), members)
     return snapshot
+
+
+def read_scps(organizations: Any, account_ids: list[str]) -> dict[str, list[list[dict[str, Any]]]]:
+    """The service control policies over each member account: one level per node from the root down to
+    the account, each a list of documents (every level must allow). The management account is never
+    limited by SCPs, so it is not asked for; an organization without SCPs enabled yields nothing."""
+    import json
+
+    documents: dict[str, dict[str, Any]] = {}
+    levels_of: dict[str, list[dict[str, Any]]] = {}
+
+    def policies_on(target: str) -> list[dict[str, Any]]:
+        if target not in levels_of:
+            found = []
+            pages = organizations.get_paginator("list_policies_for_target").paginate(
+                TargetId=target, Filter="SERVICE_CONTROL_POLICY"
+            )
+            for page in pages:
+                for summary in page.get("Policies", []):
+                    pid = summary["Id"]
+                    if pid not in documents:
+                        content = organizations.describe_policy(PolicyId=pid)["Policy"]["Content"]
+                        documents[pid] = json.loads(content)
+                    found.append(documents[pid])
+            levels_of[target] = found
+        return levels_of[target]
+
+    result: dict[str, list[list[dict[str, Any]]]] = {}
+    try:
+        for account_id in account_ids:
+            path = [account_id]
+            while True:
+                parent = organizations.list_parents(ChildId=path[-1])["Parents"][0]
+                path.append(parent["Id"])
+                if parent["Type"] == "ROOT":
+                    break
+            result[account_id] = [policies_on(node) for node in reversed(path)]
+    except Exception:  # SCPs not enabled or not readable: access is computed without them, and says so
+        return {}
+    return result

@@ -249,6 +249,8 @@ class AccessGraph:
         if boundary is not None and not trust_alone:
             identity_side = both(identity_side, _allowed(evaluate(boundary, *args)))
         for level in self.snapshot.scps.get(principal.account_id, []):
+            if not level:  # AWS keeps at least one SCP on every node: an empty level was not read
+                continue
             level_statements = [s for doc in level for s in statements(doc, "service control policy")]
             identity_side = both(identity_side, _allowed(evaluate(level_statements, *args)))
         decision = both(identity_side, trust.allowed)

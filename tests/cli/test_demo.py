@@ -54,6 +54,11 @@ def test_demo_walks_through_the_seed_and_leaves_the_users_aws_config_alone(tmp_p
     assert any("displayName=Production" in link and "color=f2b0a9" in link for link in links)
     assert any("displayName=Development" in link and "color=b7ca9d" in link for link in links)
     assert "demo-development-cobus" in out and "Try next" in out
+    reach = re.findall(
+        r"^  (development|staging|production) +administrator +MFA required$", out, re.MULTILINE
+    )
+    assert sorted(reach) == ["development", "production", "staging"]  # who reaches what, from the snapshot
+    assert "Audit: " in out
     assert (home / ".aws" / "config").read_text() == "[profile mine]\nregion = eu-west-1\n"
     demo_dir = tmp_path / "rolegate-demo"
     assert (demo_dir / "rolegate.yaml").read_text().count('id: "') == 4

@@ -8,6 +8,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -182,11 +183,42 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
     write_atomic(aws_config, render_profiles(profiles), mode=0o600, backup=False)
     env.print(f"[bold]CLI profiles[/] written to {aws_config} (your ~/.aws is untouched):")
     env.print("  " + ", ".join(p.name for p in profiles))
+    snapshot_file = _who_reaches_what(env, config, sessions, directory)
     env.print(f"\nDone in {time.monotonic() - started:.1f} s.")
     env.print(
-        f"[bold]Try next:[/]  rolegate demo --serve  (keeps this AWS running)   ·   "
-        f"rolegate -c {config_path} validate   ·   cat {aws_config}"
+        f"[bold]Try next:[/]  rolegate access --snapshot {snapshot_file} --format html > access.html   ·   "
+        f"rolegate audit --snapshot {snapshot_file}   ·   rolegate demo --serve  (keeps this AWS running)"
     )
+
+
+def _who_reaches_what(env: Env, config: Any, sessions: Any, directory: Path) -> Path:
+    """The seed's promise, "a single location to look at": every account read into a snapshot, the demo
+    user's reach across them, and what the audit finds."""
+    import json
+
+    from rolegate.access.audit import AuditInput, audit
+    from rolegate.access.graph import AccessGraph
+    from rolegate.runner import read_everything
+
+    with env.err.status("Reading everything for access and audit…"):
+        snapshot = read_everything(config, sessions)
+    target = directory / "snapshot.json"
+    write_atomic(
+        target, json.dumps(snapshot.to_json(), indent=1, sort_keys=True) + "\n", mode=0o600, backup=False
+    )
+    env.print(f"\n[bold]Who reaches what[/] ({DEMO_USER}; rolegate access --snapshot {target}):")
+    for row in AccessGraph(snapshot).matrix():
+        if row.principal_name == DEMO_USER:
+            mfa = "MFA required" if row.mfa_required else "[red]no MFA needed[/]"
+            env.print(f"  {row.account:<12} {row.role:<30} {mfa}")
+    findings = audit(snapshot, AuditInput(hub=config.organization.hub))
+    counts = {s: sum(f.severity == s for f in findings) for s in ("CRITICAL", "HIGH", "MEDIUM", "LOW")}
+    env.print(
+        "[bold]Audit:[/] "
+        + (", ".join(f"{n} {s.lower()}" for s, n in counts.items() if n) or "no findings")
+        + f" (rolegate audit --snapshot {target})"
+    )
+    return target
 
 
 def _serve(env: Env, directory: Path, url: str) -> None:

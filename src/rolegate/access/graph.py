@@ -4,12 +4,13 @@ An edge principal -> role exists where the principal's identity side (its own an
 inside its permissions boundary, inside the SCPs of its account when known) allows sts:AssumeRole on the
 role AND the role's trust policy allows the principal; an explicit Deny on either side removes it. Across
 accounts both sides must allow; inside one account a trust policy that names the principal itself is
-enough (IAM's rule for resource-based policies). Each edge is decided twice: with an MFA session and with
-long-term keys alone, so "reachable only with MFA" is an answer, not a guess.
+enough without an identity allow (IAM's rule for resource-based policies; the permissions boundary, the SCPs
+and any Deny still apply). Each edge is decided twice: with an MFA session and with long-term keys alone,
+so "reachable only with MFA" is an answer, not a guess.
 
-Roles that may assume other roles are followed to a fixed point (role chaining). The MFA context of the
-first hop is taken to carry along the chain: AssumeRole from an MFA session yields a session whose
-aws:MultiFactorAuthPresent is true.
+Roles that may assume other roles are followed to a fixed point (role chaining), with MFA and without
+apart. The MFA context of the first hop is taken to carry along the chain: AssumeRole from an MFA session
+yields a session whose aws:MultiFactorAuthPresent is true.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from rolegate.access.policy import (
     Statement,
     action_matches,
     both,
+    either,
     evaluate,
     names_principal_itself,
     statements,
@@ -66,6 +68,12 @@ class Edge:
     without_mfa: Decision
     why_mfa: list[str] = field(default_factory=list)
     why_plain: list[str] = field(default_factory=list)
+
+    def decided(self, *, mfa: bool) -> tuple[Decision, list[str]]:
+        return (self.with_mfa, self.why_mfa) if mfa else (self.without_mfa, self.why_plain)
+
+
+_Path = tuple[Decision, list[str], list[str]]  # decision, why (last hop), roles passed through
 
 
 @dataclass
@@ -238,49 +246,72 @@ class AccessGraph:
     ) -> tuple[Decision, list[str]]:
         args = (ASSUME, role_arn, principal.arn, principal.account_id, context)
         own = evaluate(identity, *args)
-        trust = evaluate(self._trust[role_arn], *args)
+        trust_statements = self._trust[role_arn]
+        trust = evaluate(trust_statements, *args)
         if own.denied or trust.denied:
             return False, []
-        target_account = self.roles[role_arn][0].account_id
-        trust_alone = target_account == principal.account_id and any(
-            names_principal_itself(s, principal.arn) for s in trust.allows
-        )
-        identity_side: Decision = True if trust_alone else own.allowed
-        if boundary is not None and not trust_alone:
-            identity_side = both(identity_side, _allowed(evaluate(boundary, *args)))
+        # On every path: the boundary ("if a permissions boundary is set for the user, then it must allow the
+        # sts:AssumeRole action", even for a user named in the trust policy) and the SCPs of its account.
+        limits: Decision = True
+        if boundary is not None:
+            limits = both(limits, _allowed(evaluate(boundary, *args)))
         for level in self.snapshot.scps.get(principal.account_id, []):
             if not level:  # AWS keeps at least one SCP on every node: an empty level was not read
                 continue
             level_statements = [s for doc in level for s in statements(doc, "service control policy")]
-            identity_side = both(identity_side, _allowed(evaluate(level_statements, *args)))
-        decision = both(identity_side, trust.allowed)
-        why = [] if decision is False else [s.label() for s in (own.allows if not trust_alone else [])]
-        why += [s.label() for s in trust.allows] if decision is not False else []
-        return decision, why
+            limits = both(limits, _allowed(evaluate(level_statements, *args)))
+        # Any account: an identity policy allows, and the trust policy allows.
+        by_identity = both(both(own.allowed, limits), trust.allowed)
+        # Same account only: trust statements naming the principal itself suffice without an identity allow;
+        # identity Denies (conditional ones too) still count.
+        by_name: Decision = False
+        target_account = self.roles[role_arn][0].account_id
+        named = [s for s in trust.allows if names_principal_itself(s, principal.arn)]
+        if named and target_account == principal.account_id:
+            naming_it = [
+                s for s in trust_statements if s.effect == "Deny" or names_principal_itself(s, principal.arn)
+            ]
+            by_name = both(both(own.unless_denied(), limits), _allowed(evaluate(naming_it, *args)))
+        decision = either(by_name, by_identity)
+        if decision is False:
+            return False, []
+        if by_name is True or (by_name is not False and by_identity is False):
+            return decision, [s.label() for s in named]
+        return decision, [s.label() for s in own.allows] + [s.label() for s in trust.allows]
 
     # -- reach ----------------------------------------------------------------------------------------
     def reach(self, principal: Principal) -> list[Reach]:
-        """Every role the principal reaches, directly or through other roles, best path first found."""
-        best: dict[str, tuple[Decision, Decision, list[str], list[str]]] = {}
-        queue: deque[str] = deque()
-        for role_arn, edge in self.edges(principal).items():
-            best[role_arn] = (edge.with_mfa, edge.without_mfa, edge.why_mfa or edge.why_plain, [])
-            queue.append(role_arn)
-        while queue:
-            hop = queue.popleft()
-            d_mfa, d_plain, _, via = best[hop]
-            for role_arn, edge in self.edges(self.role_principal(hop)).items():
-                if role_arn == principal.arn:
-                    continue
-                new = (both(d_mfa, edge.with_mfa), both(d_plain, edge.without_mfa))
-                old = best.get(role_arn)
-                if old is not None and (_rank(new[0]), _rank(new[1])) <= (_rank(old[0]), _rank(old[1])):
-                    continue
-                if new[0] is False and new[1] is False:
-                    continue
-                best[role_arn] = (*new, edge.why_mfa or edge.why_plain, [*via, hop])
-                queue.append(role_arn)
-        return [self._row(principal, arn, *best[arn]) for arn in sorted(best, key=self._order)]
+        """Every role the principal reaches, directly or through other roles, best path first found. With MFA
+        and without are followed apart: a session keeps the MFA context of its first hop."""
+        best: tuple[dict[str, _Path], dict[str, _Path]] = ({}, {})  # with MFA, without
+        for mfa, found in zip((True, False), best, strict=True):
+            queue: deque[str] = deque()
+            for role_arn, edge in self.edges(principal).items():
+                decision, why = edge.decided(mfa=mfa)
+                if decision is not False:
+                    found[role_arn] = (decision, why, [])
+                    queue.append(role_arn)
+            while queue:
+                hop = queue.popleft()
+                so_far, _, via = found[hop]
+                for role_arn, edge in self.edges(self.role_principal(hop)).items():
+                    if role_arn == principal.arn:
+                        continue
+                    decision, why = edge.decided(mfa=mfa)
+                    new = both(so_far, decision)
+                    old = found.get(role_arn)
+                    if new is False or (old is not None and _rank(new) <= _rank(old[0])):
+                        continue
+                    found[role_arn] = (new, why, [*via, hop])
+                    queue.append(role_arn)
+        with_mfa, without = best
+        rows = []
+        for arn in sorted(with_mfa.keys() | without.keys(), key=self._order):
+            d_mfa, why_mfa, via_mfa = with_mfa.get(arn, (False, [], []))
+            d_plain, why_plain, via_plain = without.get(arn, (False, [], []))
+            shown_why, shown_via = (why_plain, via_plain) if d_plain is not False else (why_mfa, via_mfa)
+            rows.append(self._row(principal, arn, d_mfa, d_plain, shown_why, shown_via))
+        return rows
 
     def _order(self, role_arn: str) -> tuple[int, str]:
         """Accounts in the snapshot's (the file's) order, roles by name within each."""

@@ -56,7 +56,7 @@ class Context:
     @staticmethod
     def for_principal(arn: str, account: str, org_id: str | None, *, mfa: bool) -> Context:
         keys: dict[str, tuple[str, ...]] = {"aws:principalarn": (arn,), "aws:principalaccount": (account,)}
-        absent = {"sts:externalid"}  # rolegate's own profiles pass none
+        absent: set[str] = set()  # sts:ExternalId stays unknown: any caller may pass one (external_id)
         if org_id:
             keys["aws:principalorgid"] = (org_id,)
         if mfa:
@@ -180,20 +180,26 @@ def _principal_match(pattern: str, arn: str, account: str) -> bool:
         return True
     if pattern == f"arn:aws:iam::{account}:root":
         return True  # the account: any principal in it, whose own policies then decide
+    # IAM matches principal ARNs exactly: a `*` inside one is not a wildcard (only "*" alone is)
     if ":assumed-role/" in arn:  # a role session matches its role's ARN
         role_account = arn.split(":")[4]
         role_name = arn.split("/")[1]
-        return wildcard_match(pattern, f"arn:aws:iam::{role_account}:role/{role_name}") or wildcard_match(
-            pattern, arn
-        )
-    return wildcard_match(pattern, arn)
+        return pattern in (f"arn:aws:iam::{role_account}:role/{role_name}", arn)
+    return pattern == arn
 
 
 def principal_matches(stmt: Statement, arn: str, account: str) -> bool:
     if stmt.principals is not None:
         return any(_principal_match(p, arn, account) for p in stmt.principals)
     if stmt.not_principals is not None:
-        return not any(_principal_match(p, arn, account) for p in stmt.not_principals)
+        # IAM checks the account, then the user or role, against NotPrincipal: a principal is left out only
+        # when both are listed ("you must also specify the account ARN of the principal that should not be
+        # denied"); the account alone does not leave out its users.
+        listed = stmt.not_principals
+        root = f"arn:aws:iam::{account}:root"
+        if "*" in listed:
+            return False
+        return not (root in listed and any(p != root and _principal_match(p, arn, account) for p in listed))
     return True  # identity policies have no Principal: the holder is it
 
 
@@ -201,7 +207,7 @@ def names_principal_itself(stmt: Statement, arn: str) -> bool:
     """A trust statement naming this very principal (not its account): same-account calls need no
     identity-policy allow then."""
     return stmt.principals is not None and any(
-        p != "*" and not p.endswith(":root") and wildcard_match(p, arn) for p in stmt.principals
+        p != "*" and not p.endswith(":root") and p == arn for p in stmt.principals
     )
 
 
@@ -250,6 +256,7 @@ _NEGATION = {
 def condition_holds(operator: str, key: str, wanted: tuple[str, ...], context: Context) -> bool | None:
     """True, False, or None when it cannot be decided before the call."""
     op = operator
+    for_all_values = op.startswith("ForAllValues:")
     for prefix in ("ForAnyValue:", "ForAllValues:"):
         op = op.removeprefix(prefix)  # the keys modelled here are single-valued
     if_exists = op.endswith("IfExists")
@@ -258,6 +265,8 @@ def condition_holds(operator: str, key: str, wanted: tuple[str, ...], context: C
     if lowered not in context.keys and lowered not in context.absent:
         return None
     present = lowered in context.keys
+    if for_all_values and not present:
+        return True  # IAM: ForAllValues over a missing (empty) key is true
     if op == "Null":
         return (not present) == (wanted[0].lower() == "true") if wanted else None
     if not present:
@@ -296,6 +305,16 @@ class Evaluation:
     @property
     def denied(self) -> bool:
         return bool(self.denies)
+
+    def unless_denied(self) -> Decision:
+        """What the Deny statements alone leave: False when one certainly applies, else True or the
+        conditions under which none of them applies."""
+        if self.denies:
+            return False
+        extra = tuple(
+            Condition(f"not ({c.operator})", c.key, c.values) for _, cs in self.conditional_denies for c in cs
+        )
+        return extra or True
 
 
 def evaluate(
@@ -336,14 +355,17 @@ def evaluate(
         return result
     if result.allowed is not True and residual:
         result.allowed = residual[0]  # any one conditional allow suffices: the first is the one shown
-    if result.allowed is not False and result.conditional_denies:
-        extra = tuple(
-            Condition(f"not ({c.operator})", c.key, c.values)
-            for _, cs in result.conditional_denies
-            for c in cs
-        )
-        result.allowed = (result.allowed if isinstance(result.allowed, tuple) else ()) + extra
+    result.allowed = both(result.allowed, result.unless_denied())
     return result
+
+
+def either(first: Decision, second: Decision) -> Decision:
+    """Logical OR of two three-valued decisions; of two conditional ones the first is the one shown."""
+    if first is True or second is True:
+        return True
+    if first is False:
+        return second
+    return first
 
 
 def both(first: Decision, second: Decision) -> Decision:

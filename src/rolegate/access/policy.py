@@ -317,18 +317,31 @@ class Evaluation:
         return extra or True
 
 
-def evaluate(
+@dataclass(frozen=True)
+class Scan:
+    """What one run of statements found for a request, before it is finished into an Evaluation. Kept apart
+    so a group's or a trust policy's scan can be computed once and shared by every principal it concerns."""
+
+    certain: bool  # an Allow matched with every condition known to hold
+    residuals: tuple[tuple[Condition, ...], ...]  # conditional Allows, in statement order
+    allows: tuple[Statement, ...]
+    denies: tuple[Statement, ...]
+    conditional_denies: tuple[tuple[Statement, tuple[Condition, ...]], ...]
+
+
+def scan(
     stmts: list[Statement],
     action: str,
     resource: str,
     principal_arn: str,
     principal_account: str,
     context: Context,
-) -> Evaluation:
-    """Allow unless denied; with the statements that decided it. Conditional allows keep their conditions;
-    a conditional Deny makes the allow conditional on it *not* holding."""
-    result = Evaluation()
-    residual: list[tuple[Condition, ...]] = []
+) -> Scan:
+    certain = False
+    residuals: list[tuple[Condition, ...]] = []
+    allows: list[Statement] = []
+    denies: list[Statement] = []
+    conditional_denies: list[tuple[Statement, tuple[Condition, ...]]] = []
     for stmt in stmts:
         if not (
             action_matches(stmt, action)
@@ -341,22 +354,50 @@ def evaluate(
             continue
         if stmt.effect == "Deny":
             if held is True:
-                result.denies.append(stmt)
+                denies.append(stmt)
             else:
-                result.conditional_denies.append((stmt, held))
+                conditional_denies.append((stmt, held))
             continue
-        result.allows.append(stmt)
+        allows.append(stmt)
         if held is True:
+            certain = True
+        else:
+            residuals.append(held)
+    return Scan(certain, tuple(residuals), tuple(allows), tuple(denies), tuple(conditional_denies))
+
+
+def finish(scans: list[Scan]) -> Evaluation:
+    """Allow unless denied, over the statements of every scan together, as if scanned in one run."""
+    result = Evaluation()
+    residual: tuple[Condition, ...] | None = None
+    for part in scans:
+        result.allows += part.allows
+        result.denies += part.denies
+        result.conditional_denies += part.conditional_denies
+        if part.certain:
             result.allowed = True
-        elif result.allowed is not True:
-            residual.append(held)
+        elif residual is None and part.residuals:
+            residual = part.residuals[0]
     if result.denies:
         result.allowed = False
         return result
-    if result.allowed is not True and residual:
-        result.allowed = residual[0]  # any one conditional allow suffices: the first is the one shown
+    if result.allowed is not True and residual is not None:
+        result.allowed = residual  # any one conditional allow suffices: the first is the one shown
     result.allowed = both(result.allowed, result.unless_denied())
     return result
+
+
+def evaluate(
+    stmts: list[Statement],
+    action: str,
+    resource: str,
+    principal_arn: str,
+    principal_account: str,
+    context: Context,
+) -> Evaluation:
+    """Allow unless denied; with the statements that decided it. Conditional allows keep their conditions;
+    a conditional Deny makes the allow conditional on it *not* holding."""
+    return finish([scan(stmts, action, resource, principal_arn, principal_account, context)])
 
 
 def either(first: Decision, second: Decision) -> Decision:

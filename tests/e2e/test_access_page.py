@@ -10,28 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.e2e.chromium import ARGS, CHROMIUM, MARKS
 
 from rolegate.access.graph import AccessGraph
 from rolegate.access.page import render_access_html
 from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
 
-CHROMIUM = "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (scripts/test installs it)"
-    ),
-]
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+pytestmark = MARKS
 HUB = "111111111111"
 SPOKES = {"development": "222222222222", "staging": "333333333333", "production": "444444444444"}
 MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}

@@ -7,29 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests.e2e.chromium import ARGS, CHROMIUM, MARKS
 
 from rolegate.cli.commands.config import example_text
 from rolegate.local.launchpage import render_html
 from rolegate.local.links import user_links
 from rolegate.model.load import parse
 
-CHROMIUM = "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (scripts/test installs it)"
-    ),
-]
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+pytestmark = MARKS
 TEXT = example_text().replace(
     "    email: you+staging@example.com", '    id: "444444444444"\n    email: you+staging@example.com'
 )

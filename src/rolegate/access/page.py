@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from html import escape
 
 from rolegate.access.graph import Reach
+from rolegate.local.htmlpage import document
 from rolegate.state.snapshot import Snapshot
 
 _STYLE = """
@@ -70,8 +71,6 @@ svg .faded, svg.focus .edge:not(.lit) { opacity: .08; }
 """
 
 # The page may fetch nothing at all: inline style and script only, enforced by the browser itself.
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
-
 _SCRIPT = """
 const box = document.getElementById('search');
 box.addEventListener('input', () => {
@@ -157,29 +156,10 @@ def render_access_html(snapshot: Snapshot, rows: list[Reach]) -> str:
     else:
         body = '<p class="empty">Nobody reaches any role here.</p><p id="none" hidden></p>'
     title = "rolegate — who can reach what"
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{_CSP}">
-<title>{escape(title)}</title>
-<style>{_STYLE}</style>
-</head>
-<body>
-<header>
-<h1>{escape(title)}</h1>
-<p id="taken">{_taken(snapshot.taken_at)}{org}</p>
+    header = f"""<p id="taken">{_taken(snapshot.taken_at)}{org}</p>
 <p>{summary}</p>
-<input id="search" type="search" placeholder="Filter principals" aria-label="Filter principals" autofocus>
-</header>
-<main>
-{body}
-</main>
-<script>{_SCRIPT}</script>
-</body>
-</html>
-"""
+<input id="search" type="search" placeholder="Filter principals" aria-label="Filter principals" autofocus>"""
+    return document(title, _STYLE, header, body, _SCRIPT)
 
 
 _LEGEND_CELLS = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
+from rolegate.local.htmlpage import document
 from rolegate.local.links import SwitchRoleLink, signin_url, user_links
 from rolegate.model import naming
 from rolegate.model.config import Config
@@ -33,8 +34,6 @@ main { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr
 """
 
 # The page may fetch nothing at all: inline style and script only, enforced by the browser itself.
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
-
 _SCRIPT = """
 const box = document.getElementById('search');
 box.addEventListener('input', () => {
@@ -74,26 +73,11 @@ def render_html(config: Config, user: str) -> str:
     tiles = "\n".join(_tile(account, links) for account, links in by_account.items())
     signin = signin_url(config)
     title = f"{org} — switch role ({user})"
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{_CSP}">
-<title>{escape(title)}</title>
-<style>{_STYLE}</style>
-</head>
-<body>
-<header>
-<h1>{escape(title)}</h1>
-<p>Sign in first: <a id="signin" href="{escape(signin)}">{escape(signin)}</a>, then one click switches.</p>
-<input id="search" type="search" placeholder="Filter accounts and roles" aria-label="Filter" autofocus>
-</header>
-<main>
-{tiles}
-</main>
-<p id="none" class="empty" hidden>No account or role matches.</p>
-<script>{_SCRIPT}</script>
-</body>
-</html>
-"""
+    anchor = f'<a id="signin" href="{escape(signin)}">{escape(signin)}</a>'
+    header = (
+        f"<p>Sign in first: {anchor}, then one click switches.</p>\n"
+        '<input id="search" type="search" placeholder="Filter accounts and roles" '
+        'aria-label="Filter" autofocus>'
+    )
+    after = '<p id="none" class="empty" hidden>No account or role matches.</p>\n'
+    return document(title, _STYLE, header, tiles, _SCRIPT, after)

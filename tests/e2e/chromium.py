@@ -1,0 +1,25 @@
+"""Debian's headless Chromium for the page tests: no browser can be downloaded here, so playwright drives
+/usr/bin/chromium (scripts/test installs it), with everything that would phone home switched off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (scripts/test installs it)"
+    ),
+]

@@ -6,10 +6,12 @@ policies an organization really has (hub trust with MFA, break-glass without, se
 across accounts, a third party with ExternalId, a source-IP condition, an org-wide `*` trust with
 aws:PrincipalOrgID), and service control policies. Each size runs in its own subprocess, once for access and
 once for audit, so every peak RSS is that phase's alone; tracemalloc's peak comes from a second, traced run
-of the same phase in the same process (tracemalloc slows Python down, so it is never the timed run).
+of the same phase in the same process (tracemalloc slows Python ~5x, so it is never the timed run, and is
+skipped where the timed run took over --traced-budget seconds).
 
     .venv/bin/python benchmarks/access_scale.py                      # 50, 100, 250, 500 accounts
     .venv/bin/python benchmarks/access_scale.py --sizes 50,100 --json
+    .venv/bin/python benchmarks/access_scale.py --no-gc              # cyclic GC off while timed: its share
     .venv/bin/python benchmarks/access_scale.py --profile 500        # cProfile of access at 500 accounts
 """
 
@@ -464,6 +466,7 @@ def run_phase(
     scps: bool,
     traced: bool,
     traced_budget: float,
+    collector: bool = True,
 ) -> dict[str, Any]:
     start = time.perf_counter()
     snap = build_snapshot(accounts, users_per_account, seed, scps=scps)
@@ -479,10 +482,14 @@ def run_phase(
     gc.collect()
     out["rss_before_mb"] = _maxrss_mb()
     out["load_before"] = os.getloadavg()[0]
+    out["gc"] = collector
+    if not collector:
+        gc.disable()
     start, cpu = time.perf_counter(), time.process_time()
     result = work(snap)
     out["seconds"] = time.perf_counter() - start
     out["cpu_s"] = time.process_time() - cpu
+    gc.enable()
     out["rss_peak_mb"] = _maxrss_mb()
     out["load_after"] = os.getloadavg()[0]
     out.update(result)
@@ -496,7 +503,9 @@ def run_phase(
     return out
 
 
-def profile_access(accounts: int, users_per_account: int, seed: int, *, scps: bool, top: int) -> None:
+def profile_access(
+    accounts: int, users_per_account: int, seed: int, *, scps: bool, top: int, collector: bool = True
+) -> None:
     import cProfile
     import pstats
 
@@ -506,9 +515,12 @@ def profile_access(accounts: int, users_per_account: int, seed: int, *, scps: bo
     gc.collect()
     profiler = cProfile.Profile()
     start = time.perf_counter()
+    if not collector:
+        gc.disable()
     profiler.enable()
     rows = AccessGraph(snap).matrix()
     profiler.disable()
+    gc.enable()
     print(f"access at {accounts} accounts: {len(rows):,} rows, {time.perf_counter() - start:.1f} s profiled")
     stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
     stats.sort_stats("cumulative").print_stats(top)
@@ -524,6 +536,7 @@ def _child(phase: str, size: int, args: argparse.Namespace) -> dict[str, Any]:
     command += [] if args.scps else ["--no-scps"]
     command += [] if args.tracemalloc else ["--no-tracemalloc"]
     command += ["--traced-budget", str(args.traced_budget)]
+    command += [] if args.gc else ["--no-gc"]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout, check=False)
     except subprocess.TimeoutExpired:
@@ -570,6 +583,8 @@ def report(results: list[dict[str, Any]], *, has_audit: bool) -> None:
     )
     if not has_audit:
         print("audit: not available yet")
+    if any(r["access"].get("gc") is False for r in results):
+        print("The cyclic garbage collector was off during the timed phases (--no-gc).")
     if len(results) > 1:
         first, last = results[0], results[-1]
         fa, la = first["access"], last["access"]
@@ -620,6 +635,12 @@ def main() -> None:
     parser.add_argument("--no-scps", dest="scps", action="store_false", help="leave SCPs out")
     parser.add_argument("--no-tracemalloc", dest="tracemalloc", action="store_false")
     parser.add_argument(
+        "--no-gc",
+        dest="gc",
+        action="store_false",
+        help="disable the cyclic garbage collector during the timed phase, to see its share",
+    )
+    parser.add_argument(
         "--traced-budget",
         type=float,
         default=60.0,
@@ -644,11 +665,14 @@ def main() -> None:
             scps=args.scps,
             traced=args.tracemalloc,
             traced_budget=args.traced_budget,
+            collector=args.gc,
         )
         print(json.dumps(result))
         return
     if args.profile:
-        profile_access(args.profile, args.users_per_account, args.seed, scps=args.scps, top=args.top)
+        profile_access(
+            args.profile, args.users_per_account, args.seed, scps=args.scps, top=args.top, collector=args.gc
+        )
         return
     if args.load:
         saved = json.loads(args.load.read_text(encoding="utf-8"))

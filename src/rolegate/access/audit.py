@@ -440,6 +440,12 @@ def audit(
     )
 
 
+def severity_counts(findings: list[Finding]) -> str:
+    """ "4 critical, 1 high, 6 medium"; empty when there is nothing."""
+    counts = {s: sum(f.severity == s for f in findings) for s in reversed(SEVERITIES)}
+    return ", ".join(f"{n} {s.lower()}" for s, n in counts.items() if n)
+
+
 def at_or_above(findings: list[Finding], level: str) -> list[Finding]:
     floor = SEVERITIES.index(level.upper())
     return [f for f in findings if SEVERITIES.index(f.severity) >= floor]

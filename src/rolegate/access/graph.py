@@ -132,16 +132,21 @@ PRINCIPAL_KEYS = frozenset(
 )
 
 
+def _on_principal(stmt: Statement) -> bool:
+    """A condition on who the caller is (its ARN, name, type, tags), beyond its account."""
+    return any(
+        k.lower() in PRINCIPAL_KEYS or k.lower().startswith("aws:principaltag/")
+        for _, k, _ in stmt.conditions
+    )
+
+
 def _sensitive(stmts: list[Statement]) -> bool:
     for stmt in stmts:
         if stmt.not_principals is not None:
             return True
         if any(p != "*" and not p.endswith(":root") for p in stmt.principals or ()):
             return True
-        if any(
-            k.lower() in PRINCIPAL_KEYS or k.lower().startswith("aws:principaltag/")
-            for _, k, _ in stmt.conditions
-        ):
+        if _on_principal(stmt):
             return True
     return False
 
@@ -193,12 +198,7 @@ class AccessGraph:
         self._chunk_candidates: dict[str, frozenset[str]] = {}
         self._scp_cache: dict[str, list[Chunk]] = {}
         self._paths: dict[tuple[Any, ...], tuple[dict[str, _Path], dict[str, _Path]]] = {}
-        self._trust_on_principal = any(
-            k.lower() in PRINCIPAL_KEYS or k.lower().startswith("aws:principaltag/")
-            for stmts in self._trust.values()
-            for st in stmts
-            for _, k, _ in st.conditions
-        )
+        self._trust_on_principal = any(_on_principal(st) for stmts in self._trust.values() for st in stmts)
         self._decisions: dict[tuple[Any, ...], tuple[Decision, list[str]]] = {}
         self._account_index = {name: i for i, name in enumerate(snapshot.accounts)}
 

@@ -104,6 +104,12 @@ class Snapshot:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def dumps(self) -> str:
+        """The file `rolegate snapshot -o` writes: stable key order, so two snapshots diff cleanly."""
+        import json
+
+        return json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n"
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Snapshot:
         if data.get("version") != SNAPSHOT_VERSION:

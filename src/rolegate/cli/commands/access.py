@@ -74,7 +74,7 @@ def snapshot(env: Env, output: Path) -> int:
     from rolegate.local.atomic import write_atomic
 
     taken = read_snapshot(env, None)
-    write_atomic(output, json.dumps(taken.to_json(), indent=1, sort_keys=True) + "\n", mode=0o600)
+    write_atomic(output, taken.dumps(), mode=0o600)
     counts = [f"{len(a.users)} users, {len(a.roles)} roles in {name}" for name, a in taken.accounts.items()]
     env.note(f"wrote {escape(str(output))}: " + escape("; ".join(counts)))
     return 0
@@ -336,5 +336,6 @@ def _findings_table(env: Env, findings: list[Any]) -> None:
             f"[{colour[f.severity]}]{f.severity:<8}[/] {f.id}  {escape(f.account)} {f.account_id}\n"
             f"         {escape(f.message)}\n         [dim]fix: {escape(f.fix)}[/]"
         )
-    counts = {s: sum(f.severity == s for f in findings) for s in ("CRITICAL", "HIGH", "MEDIUM", "LOW")}
-    env.print(", ".join(f"{n} {s.lower()}" for s, n in counts.items() if n) + ".")
+    from rolegate.access.audit import severity_counts
+
+    env.print(severity_counts(findings) + ".")

@@ -194,28 +194,25 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
 def _who_reaches_what(env: Env, config: Any, sessions: Any, directory: Path) -> Path:
     """The seed's promise, "a single location to look at": every account read into a snapshot, the demo
     user's reach across them, and what the audit finds."""
-    import json
 
-    from rolegate.access.audit import AuditInput, audit
+    from rolegate.access.audit import AuditInput, audit, severity_counts
     from rolegate.access.graph import AccessGraph
     from rolegate.runner import read_everything
 
     with env.err.status("Reading everything for access and audit…"):
         snapshot = read_everything(config, sessions)
     target = directory / "snapshot.json"
-    write_atomic(
-        target, json.dumps(snapshot.to_json(), indent=1, sort_keys=True) + "\n", mode=0o600, backup=False
-    )
+    write_atomic(target, snapshot.dumps(), mode=0o600, backup=False)
     env.print(f"\n[bold]Who reaches what[/] ({DEMO_USER}; rolegate access --snapshot {target}):")
-    for row in AccessGraph(snapshot).matrix():
+    rows = AccessGraph(snapshot).matrix()
+    for row in rows:
         if row.principal_name == DEMO_USER:
             mfa = "MFA required" if row.mfa_required else "[red]no MFA needed[/]"
             env.print(f"  {row.account:<12} {row.role:<30} {mfa}")
-    findings = audit(snapshot, AuditInput(hub=config.organization.hub))
-    counts = {s: sum(f.severity == s for f in findings) for s in ("CRITICAL", "HIGH", "MEDIUM", "LOW")}
+    findings = audit(snapshot, AuditInput(hub=config.organization.hub), rows)  # the matrix just computed
     env.print(
         "[bold]Audit:[/] "
-        + (", ".join(f"{n} {s.lower()}" for s, n in counts.items() if n) or "no findings")
+        + (severity_counts(findings) or "no findings")
         + f" (rolegate audit --snapshot {target})"
     )
     return target

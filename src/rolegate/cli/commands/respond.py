@@ -1,0 +1,416 @@
+"""`rolegate lockdown` and `rolegate restore`: isolate an environment (or a person) in a breach, and undo it
+losing nothing. Deciding is in respond/ (pure); this module reads, shows, asks, journals, runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+
+from rolegate.cli.common import load_config
+from rolegate.cli.env import Env
+from rolegate.cli.options import global_options
+from rolegate.cli.render import change_line, plural
+from rolegate.errors import ApplyError, RolegateError, UserAbort
+from rolegate.model.config import Config
+from rolegate.plan.apply import ApplyResult
+from rolegate.plan.changes import Change
+from rolegate.respond.journal import Journal, Lock, journal_path, read_local
+from rolegate.respond.lockdown import Decided, Difference
+from rolegate.runner import sessions_for
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _account(config: Config, wanted: str) -> tuple[str, str]:
+    """A logical name or an id -> (name, id); the hub is refused (lock people out of it with --user)."""
+    for name, acct in config.accounts.items():
+        if wanted in (name, acct.id):
+            if acct.id is None:
+                raise RolegateError(f"account {name} has no id yet", "`rolegate accounts create` first")
+            if name == config.organization.hub:
+                raise RolegateError(
+                    f"{name} is the hub: locking it down would lock everyone out, rolegate included",
+                    "lock people out of it one by one: `rolegate lockdown --user NAME`",
+                )
+            return name, acct.id
+    known = ", ".join(n for n in config.accounts if n != config.organization.hub)
+    raise RolegateError(
+        f"no account {wanted!r} in {config.organization.name}'s rolegate.yaml", f"known: {known}"
+    )
+
+
+def _detail(line: str) -> str:
+    body = escape(line)
+    stripped = line.lstrip()
+    if stripped.startswith("+ "):
+        return f"[green]{body}[/]"
+    if stripped.startswith("- "):
+        return f"[red]{body}[/]"
+    return body
+
+
+def _show(env: Env, title: str, decided: Decided) -> None:
+    env.print(title)
+    for change in decided.changes:
+        env.print("  " + change_line(change))
+        for line in change.details:
+            env.print("      " + _detail(line))
+    for role in decided.unchanged:
+        env.print(f"  [dim]= {escape(role)} (already so)[/]")
+    for note in decided.notes:
+        env.print(f"  [yellow]note:[/] {escape(note)}")
+
+
+def _differences(env: Env, where: str, journal: Journal, found: list[Difference]) -> None:
+    env.print(f"[bold]{escape(where)} changed since the lockdown[/] ({escape(journal.lock.describe())}):")
+    for diff in found:
+        env.print(f"  [yellow]! {escape(diff.principal)}[/]: {escape(diff.what)}")
+        for line in diff.details:
+            env.print("      " + _detail(line))
+
+
+def _confirm(env: Env, yes: bool, question: str, what: str) -> None:
+    if yes:
+        return
+    if not env.interactive:
+        raise UserAbort(
+            f"{what} changes your accounts and there is no terminal to ask on", "run it with --yes"
+        )
+    env.print()
+    answer = click.prompt(f"{question} Only 'yes' will be accepted", default="", show_default=False)
+    if answer.strip() != "yes":
+        raise UserAbort(f"{what} cancelled; nothing was changed")
+
+
+def _write_journal(path: Path, journal: Journal) -> None:
+    from rolegate.local.atomic import write_atomic
+
+    text = journal.dumps()
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except FileNotFoundError:
+        pass
+    os.makedirs(path.parent, mode=0o700, exist_ok=True)
+    write_atomic(path, text, mode=0o600)
+
+
+def _retire_journal(env: Env, path: Path) -> None:
+    """A restored journal is kept beside, renamed, for the incident's record; never read again."""
+    if path.exists():
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        done = path.with_name(f"{path.stem}.restored-{stamp}.json")
+        os.replace(path, done)
+        env.note(f"[dim]journal kept as {escape(str(done))}[/]")
+
+
+def _run(env: Env, sessions: Any, decided: Decided, what: str, again: str) -> ApplyResult:
+    from rolegate.respond.act import run_in_order
+
+    def done(change: Change) -> None:
+        env.print("  [green]✓[/] " + change_line(change, with_account=True))
+
+    result = run_in_order(decided.changes, sessions.iam, on_done=done)
+    if not result.ok:
+        env.print(f"[red bold]{what} stopped[/] at {escape(result.error or '')}")
+        raise ApplyError(
+            f"{len(result.done)} of {len(decided.changes)} steps done before the failure; "
+            "the journal is kept",
+            f"fix the cause and run `{again}` again: it starts from what is there now",
+        )
+    return result
+
+
+# -- lockdown -----------------------------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("account", required=False)
+@click.option("--user", "user_name", metavar="NAME", help="Lock this person out everywhere instead.")
+@click.option("--reason", default="", help="Why: kept in the journal and shown by plan and audit.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask; lock down as shown.")
+@global_options
+@click.pass_obj
+def lockdown(env: Env, account: str | None, user_name: str | None, reason: str, yes: bool) -> int:
+    """Isolate an environment account in a breach: no new role sessions, the open ones end.
+
+    Every role in ACCOUNT that trusts another account (the hub) or anyone gets a Deny statement in its
+    trust policy and an inline policy ending the sessions issued before now (AWS's "revoke active
+    sessions"). The exact prior documents go first into a journal, a local file and a copy in the roles'
+    own tags, so `rolegate restore` puts back exactly what was there, even from another laptop. The
+    bootstrap role stays assumable by the management account's root and by you, nobody else.
+
+    --user NAME locks a person out instead: access keys deactivated, console password removed, an inline
+    deny-all that ends their sessions.
+
+    \b
+    Examples:
+      rolegate lockdown production --reason "keys leaked in CI logs, INC-42"
+      rolegate lockdown --user cobus --yes
+      rolegate restore production
+    """
+    config = load_config(env).config
+    if (account is None) == (user_name is None):
+        raise RolegateError(
+            "name an ACCOUNT or --user NAME (one of them)", "e.g. `rolegate lockdown production`"
+        )
+    sessions = sessions_for(config, env.profile)
+    caller = sessions.caller()
+    if user_name is not None:
+        return _lock_user(env, config, sessions, caller, user_name, reason, yes)
+    assert account is not None
+    return _lock_account(env, config, sessions, caller, account, reason, yes)
+
+
+def _lock_account(
+    env: Env, config: Config, sessions: Any, caller: dict[str, str], wanted: str, reason: str, yes: bool
+) -> int:
+    from rolegate.respond.act import read_one
+    from rolegate.respond.lockdown import operator_keep, plan_lockdown
+
+    name, account_id = _account(config, wanted)
+    bootstrap = config.organization.bootstrap_role
+    state = read_one(sessions.iam(account_id), name, account_id)
+    path = journal_path("account", account_id)
+    previous = _read_journal(path)
+    keep = operator_keep(caller["arn"], caller["account"])
+
+    def decide(since: str) -> Decided:
+        lock = Lock(since=since, by=caller["arn"], reason=reason)
+        return plan_lockdown(state, lock=lock, keep=keep, bootstrap_role=bootstrap, previous=previous)
+
+    decided = decide(_now())
+    _show(env, f"[bold]Lockdown of {escape(name)}[/] [dim]{account_id}[/]", decided)
+    if decided.empty:
+        _write_journal(path, decided.journal)
+        env.print(
+            f"[green]{escape(name)} is locked down[/] "
+            f"({escape(decided.journal.lock.describe())}); nothing to do."
+        )
+        return 0
+    env.print(f"Journal: {escape(str(path))} and the roles' tags, written before any change.")
+    _confirm(env, yes, f"Lock down {name}?", "lockdown")
+    decided = decide(_now())  # sessions issued until the moment you said yes end too
+    _write_journal(path, decided.journal)
+    _run(env, sessions, decided, "Lockdown", f"rolegate lockdown {name}")
+    env.print(
+        f"[bold red]{escape(name)} is locked down[/] since {decided.journal.lock.since}: "
+        f"{plural(len(decided.journal.roles), 'role')} deny new sessions, older sessions end."
+    )
+    env.print(f"Undo with [bold]rolegate restore {escape(name)}[/].")
+    return 0
+
+
+def _read_journal(path: Path) -> Journal | None:
+    try:
+        return read_local(path)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RolegateError(
+            f"{path}: the lockdown journal cannot be read ({exc})",
+            "do not delete it: it may hold the only copy; move it aside to restore from the account's tags",
+        ) from None
+
+
+def _hub(config: Config) -> tuple[str, str]:
+    name = config.organization.hub
+    return name, config.hub_id()
+
+
+def _lock_user(
+    env: Env, config: Config, sessions: Any, caller: dict[str, str], user_name: str, reason: str, yes: bool
+) -> int:
+    from rolegate.respond.act import read_one, user_credentials
+    from rolegate.respond.people import plan_user_lockdown
+
+    hub_name, hub_id = _hub(config)
+    iam = sessions.iam(hub_id)
+    state = read_one(iam, hub_name, hub_id)
+    user = state.users.get(user_name)
+    if user is None:
+        raise RolegateError(
+            f"no user {user_name!r} in the hub ({hub_name} {hub_id})",
+            "check the name: IAM's is case-sensitive",
+        )
+    keys, login_profile = user_credentials(iam, user_name)
+    path = journal_path("user", hub_id, user_name)
+    previous = _read_journal(path)
+
+    def decide(since: str) -> Decided:
+        lock = Lock(since=since, by=caller["arn"], reason=reason)
+        return plan_user_lockdown(
+            state, user, access_keys=keys, login_profile=login_profile, lock=lock, previous=previous
+        )
+
+    decided = decide(_now())
+    _show(env, f"[bold]Lockout of {escape(user_name)}[/] [dim]in {escape(hub_name)} {hub_id}[/]", decided)
+    if decided.empty:
+        _write_journal(path, decided.journal)
+        env.print(
+            f"[green]{escape(user_name)} is locked out[/] "
+            f"({escape(decided.journal.lock.describe())}); nothing to do."
+        )
+        return 0
+    _confirm(env, yes, f"Lock {user_name} out?", "lockdown")
+    decided = decide(_now())
+    _write_journal(path, decided.journal)
+    _run(env, sessions, decided, "Lockout", f"rolegate lockdown --user {user_name}")
+    env.print(
+        f"[bold red]{escape(user_name)} is locked out[/]. "
+        f"Undo with [bold]rolegate restore --user {escape(user_name)}[/]."
+    )
+    env.print(
+        "[dim]Role sessions they assumed before now are role sessions: "
+        "`rolegate lockdown ACCOUNT` ends those.[/]"
+    )
+    return 0
+
+
+# -- restore ------------------------------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("account", required=False)
+@click.option("--user", "user_name", metavar="NAME", help="Let this person back in instead.")
+@click.option("--force", is_flag=True, help="Restore even though the account changed since the lockdown.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask; restore as shown.")
+@click.option(
+    "--password-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="With --user: write the new one-time console password to this file (0600) instead of the terminal.",
+)
+@global_options
+@click.pass_obj
+def restore(
+    env: Env, account: str | None, user_name: str | None, force: bool, yes: bool, password_out: Path | None
+) -> int:
+    """Undo a lockdown: put back exactly the documents the journal holds, remove the deny policies.
+
+    Reads the local journal, or, when it is gone, the copy in the roles' (the user's) tags. Before changing
+    anything it compares the account with the journal: a role deleted, a trust policy edited, a policy
+    attached, a new role open to the outside since the lockdown stops it, with the difference shown.
+    --force restores anyway (trust policies as journaled; the other changes are left as found).
+
+    A console password cannot be put back (IAM never returns it): --user sets a new one-time password,
+    to be changed at first sign-in, shown once or written to --password-out.
+
+    \b
+    Examples:
+      rolegate restore production
+      rolegate restore --user cobus --password-out ~/cobus-password.txt
+    """
+    config = load_config(env).config
+    if (account is None) == (user_name is None):
+        raise RolegateError(
+            "name an ACCOUNT or --user NAME (one of them)", "e.g. `rolegate restore production`"
+        )
+    sessions = sessions_for(config, env.profile)
+    sessions.caller()
+    if user_name is not None:
+        return _restore_user(env, config, sessions, user_name, force, yes, password_out)
+    assert account is not None
+    return _restore_account(env, config, sessions, account, force, yes)
+
+
+def _stop_on_differences(
+    env: Env, where: str, journal: Journal, found: list[Difference], force: bool, again: str
+) -> None:
+    if not found:
+        return
+    _differences(env, where, journal, found)
+    if not force:
+        raise RolegateError(
+            f"restore stopped: {where} changed since the lockdown ({plural(len(found), 'difference')}); "
+            "nothing was changed",
+            f"look at the difference above; `{again} --force` restores anyway (trust policies as journaled, "
+            "the other changes left as found)",
+        )
+    env.print("[yellow]--force: restoring anyway.[/]")
+
+
+def _restore_account(env: Env, config: Config, sessions: Any, wanted: str, force: bool, yes: bool) -> int:
+    from rolegate.respond.act import read_one
+    from rolegate.respond.lockdown import compare_account, journal_in_account, plan_restore
+
+    name, account_id = _account(config, wanted)
+    state = read_one(sessions.iam(account_id), name, account_id)
+    path = journal_path("account", account_id)
+    journal = _read_journal(path)
+    source = str(path)
+    if journal is None:
+        journal = journal_in_account(state)
+        source = "the roles' tags in the account (no local journal)"
+    if journal is None:
+        env.print(
+            f"{escape(name)} is not locked down: no journal here ({escape(str(path))}) nor in the account."
+        )
+        return 0
+    env.note(f"[dim]journal: {escape(source)}[/]")
+    _stop_on_differences(
+        env, name, journal, compare_account(journal, state), force, f"rolegate restore {name}"
+    )
+    decided = plan_restore(journal, state, config.organization.bootstrap_role)
+    _show(
+        env,
+        f"[bold]Restore of {escape(name)}[/] [dim]{account_id}[/] ({escape(journal.lock.describe())})",
+        decided,
+    )
+    if not decided.empty:
+        _confirm(env, yes, f"Restore {name}?", "restore")
+        _run(env, sessions, decided, "Restore", f"rolegate restore {name}")
+    _retire_journal(env, path)
+    env.print(f"[green bold]{escape(name)} is restored[/]: every role as before the lockdown.")
+    return 0
+
+
+def _restore_user(
+    env: Env, config: Config, sessions: Any, user_name: str, force: bool, yes: bool, password_out: Path | None
+) -> int:
+    from rolegate.cli.commands.plan import _hand_out_passwords
+    from rolegate.respond.act import read_one, user_credentials
+    from rolegate.respond.people import compare_user, journal_of_user, plan_user_restore
+
+    hub_name, hub_id = _hub(config)
+    iam = sessions.iam(hub_id)
+    state = read_one(iam, hub_name, hub_id)
+    user = state.users.get(user_name)
+    path = journal_path("user", hub_id, user_name)
+    journal = _read_journal(path) or (journal_of_user(state, user) if user is not None else None)
+    if journal is None:
+        env.print(
+            f"{escape(user_name)} is not locked out: no journal here ({escape(str(path))}) nor in their tags."
+        )
+        return 0
+    keys, login_profile = user_credentials(iam, user_name) if user is not None else ({}, False)
+    _stop_on_differences(
+        env,
+        user_name,
+        journal,
+        compare_user(journal, user, keys),
+        force,
+        f"rolegate restore --user {user_name}",
+    )
+    if user is None:
+        raise RolegateError(f"user {user_name} no longer exists in the hub: nothing to restore")
+    decided = plan_user_restore(journal, user, access_keys=keys, login_profile=login_profile)
+    _show(env, f"[bold]Restore of {escape(user_name)}[/] ({escape(journal.lock.describe())})", decided)
+    needs_password = any(c.operation == "CreateLoginProfile" for ch in decided.changes for c in ch.calls)
+    if needs_password and password_out is None and not env.stdout_is_tty:
+        raise RolegateError(
+            f"{user_name} gets a new one-time console password, shown once on a terminal, "
+            "and stdout is not one",
+            "pass --password-out FILE (written with mode 0600); nothing was changed",
+        )
+    if not decided.empty:
+        _confirm(env, yes, f"Let {user_name} back in?", "restore")
+        result = _run(env, sessions, decided, "Restore", f"rolegate restore --user {user_name}")
+        _hand_out_passwords(env, result, password_out)
+    _retire_journal(env, path)
+    env.print(f"[green bold]{escape(user_name)} is let back in[/].")
+    return 0

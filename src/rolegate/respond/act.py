@@ -1,0 +1,58 @@
+"""The thin layer that talks to AWS for lockdown and restore: read one account, read a user's keys and
+login profile (GetAccountAuthorizationDetails shows neither), and run decided changes in the given order.
+
+Running reuses apply's executor one change at a time, so lockdown and restore get the same retries, waits for
+IAM's eventual consistency and tolerance of "already so" as apply, but keep their own order (the journal
+first, the bootstrap role last) instead of apply's phases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rolegate.plan.apply import ApplyResult, apply_plan
+from rolegate.plan.changes import Change, Plan
+from rolegate.state.collect import ReadPlan, read_account
+from rolegate.state.snapshot import AccountState
+
+
+def read_one(iam: Any, name: str, account_id: str) -> AccountState:
+    """One account through GetAccountAuthorizationDetails: roles and users with documents and tags."""
+    return read_account(iam, ReadPlan(name=name, account_id=account_id))
+
+
+def user_credentials(iam: Any, user: str) -> tuple[dict[str, str], bool]:
+    """A user's access keys (id -> status; ids are not secrets) and whether a login profile exists."""
+    keys: dict[str, str] = {}
+    for page in iam.get_paginator("list_access_keys").paginate(UserName=user):
+        for key in page.get("AccessKeyMetadata", []):
+            keys[key["AccessKeyId"]] = key["Status"]
+    try:
+        iam.get_login_profile(UserName=user)
+        login_profile = True
+    except iam.exceptions.NoSuchEntityException:
+        login_profile = False
+    return keys, login_profile
+
+
+def run_in_order(
+    changes: list[Change],
+    iam_for: Callable[[str], Any],
+    *,
+    on_done: Callable[[Change], None] | None = None,
+) -> ApplyResult:
+    """Each change through apply's executor, in exactly this order; stops at the first failure."""
+    total = ApplyResult()
+    for index, change in enumerate(changes):
+        one = apply_plan(Plan(changes=[change], accounts={change.account: change.account_id}), iam_for)
+        total.calls += one.calls
+        total.passwords.update(one.passwords)
+        if not one.ok:
+            total.failed, total.error = one.failed, one.error
+            total.not_done = changes[index + 1 :]
+            return total
+        total.done.append(change)
+        if on_done:
+            on_done(change)
+    return total

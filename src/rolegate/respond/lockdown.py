@@ -1,0 +1,399 @@
+"""Lock an environment account down, and put it back: what to change, decided from a snapshot. Pure.
+
+Lockdown, for every role reachable from outside the account (an Allow in its trust policy for an AWS
+principal of another account, or `*`; managed by rolegate or not):
+- a Deny statement `RolegateLockdown` at the end of its trust policy: no new AssumeRole, from anyone;
+- an inline policy `RolegateLockdown` denying every action to sessions issued before the lockdown
+  (`DateLessThan aws:TokenIssueTime`, as AWS's "revoke active sessions"): the sessions already handed out end.
+
+rolegate's own way back in stays open: the bootstrap role's Deny carries
+`ArnNotLike aws:PrincipalArn [<management account>:root, <the operator who ran lockdown>]`, so only the
+management account's root user and the operator (a user, or a role at any path) can still assume it. Those
+are principals of the management account alone; a hub user, even an administrator there, is denied. Its
+revoke policy ends every older session, the attacker's and the operator's own, and is written last.
+
+Restore puts back the journal's trust policies exactly, removes the inline policy and the journal tags, and
+first compares: a role deleted, a trust policy edited, a policy attached or an inline policy changed during
+the lockdown, or a new role open to the outside, stops it with the difference shown (`force` goes on:
+trust policies are put back as journaled; the other changes were not lockdown's and are left as found).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from rolegate.access.policy import statements
+from rolegate.model import naming
+from rolegate.plan import policydoc
+from rolegate.plan.changes import Call, Change
+from rolegate.respond.journal import (
+    Journal,
+    Lock,
+    RoleRecord,
+    encode_tags,
+    fingerprint,
+    journal_tags,
+    role_record_from_tags,
+    room_for_tags,
+)
+from rolegate.respond.marks import (
+    POLICY_NAME,
+    SID,
+    has_lockdown,
+    role_lock,
+    with_statements,
+    without_lockdown,
+)
+from rolegate.state.snapshot import AccountState, Role
+
+SERVICE_ROLE_PATH = "/aws-service-role/"
+JOURNAL_CHANGE = "lockdown journal"
+
+
+def _json(document: dict[str, Any]) -> str:
+    return json.dumps(document, separators=(",", ":"))
+
+
+def deny_statement(keep: list[str] | None = None) -> dict[str, Any]:
+    """The trust policy's lockdown statement; `keep`: principal ARN patterns it does not apply to."""
+    statement: dict[str, Any] = {
+        "Sid": SID,
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "sts:AssumeRole",
+    }
+    if keep:
+        statement["Condition"] = {"ArnNotLike": {"aws:PrincipalArn": sorted(keep)}}
+    return statement
+
+
+def revoke_document(since: str) -> dict[str, Any]:
+    """AWS's "revoke active sessions" policy: deny everything to sessions issued before `since`."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": SID,
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"DateLessThan": {"aws:TokenIssueTime": since}},
+            }
+        ],
+    }
+
+
+def operator_keep(operator_arn: str, management_id: str) -> list[str]:
+    """The principals the bootstrap role stays open to: the management account's root and the operator.
+
+    aws:PrincipalArn is the role's ARN (with its path) for a role session, so an assumed-role operator is
+    matched by name at any path; a user's ARN from GetCallerIdentity is already its IAM ARN.
+    """
+    keep = {naming.root_arn(management_id)}
+    parts = operator_arn.split(":", 5)
+    if len(parts) == 6:
+        account, resource = parts[4], parts[5]
+        if resource.startswith("assumed-role/"):
+            role = resource.split("/")[1]
+            keep |= {naming.role_arn(account, role), f"arn:{naming.PARTITION}:iam::{account}:role/*/{role}"}
+        elif resource.startswith("user/"):
+            keep.add(f"arn:{naming.PARTITION}:iam::{account}:{resource}")
+    return sorted(keep)
+
+
+def open_to_outside(role: Role, account_id: str) -> bool:
+    """Whether the trust policy (lockdown aside) allows an AWS principal of another account, or anyone."""
+    if role.path.startswith(SERVICE_ROLE_PATH):
+        return False  # service-linked: IAM refuses changes, and no person assumes it
+    for stmt in statements(without_lockdown(role.trust_policy), role.arn):
+        if stmt.effect != "Allow":
+            continue
+        if stmt.not_principals is not None:
+            return True
+        for principal in stmt.principals or ():
+            if principal == "*" or naming.account_from_arn(principal) not in ("", account_id):
+                return True
+    return False
+
+
+def is_locked(role: Role) -> bool:
+    return role_lock(role.tags, role.trust_policy, role.inline_policies) is not None
+
+
+def record_of(role: Role) -> RoleRecord:
+    """The role as it is now, before the lockdown (its own marks, if any, taken out)."""
+    inline = {k: v for k, v in role.inline_policies.items() if k != POLICY_NAME}
+    return RoleRecord(
+        name=role.name,
+        arn=role.arn,
+        trust_policy=without_lockdown(role.trust_policy),
+        managed_policies=sorted(role.managed_policies),
+        inline_policies={k: fingerprint(v) for k, v in sorted(inline.items())},
+        inline_documents=dict(sorted(inline.items())),
+        derived=has_lockdown(role.trust_policy),
+    )
+
+
+def journal_in_account(state: AccountState) -> Journal | None:
+    """The journal as the account's tags (and marks) tell it: restore when the local file is gone."""
+    roles: dict[str, RoleRecord] = {}
+    lock: Lock | None = None
+    keep: list[str] = []
+    for role in state.roles.values():
+        found = role_record_from_tags(role.tags)
+        if found is not None:
+            lock = lock or found[0]
+            keep = keep or found[2]
+            roles[role.name] = found[1]
+        elif is_locked(role):
+            roles[role.name] = record_of(role)  # no copy: the lockdown statement is taken out, flagged
+            roles[role.name].derived = True
+            roles[role.name].inline_documents = {}
+    if not roles:
+        return None
+    lock = lock or Lock(since="(unknown)", by="(unknown: no journal in the account)")
+    return Journal("account", state.name, state.account_id, lock, keep, roles)
+
+
+@dataclass
+class Decided:
+    """A lockdown or restore, decided: the journal to keep, and the changes in the order to run them."""
+
+    journal: Journal
+    changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # warnings for the operator, shown with the plan
+    unchanged: list[str] = field(default_factory=list)  # already as wanted
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+
+def _ordered_roles(state: AccountState, bootstrap_role: str) -> list[Role]:
+    # The bootstrap role last: its revoke policy ends the operator's own session too.
+    return sorted(state.roles.values(), key=lambda r: (r.name == bootstrap_role, r.name))
+
+
+def plan_lockdown(
+    state: AccountState,
+    *,
+    lock: Lock,
+    keep: list[str],
+    bootstrap_role: str,
+    previous: Journal | None = None,
+) -> Decided:
+    """What locks `state`'s account down. A rerun (after an interruption, or to catch a role that appeared)
+    keeps the first lockdown's journal, time and reason, and changes only what is not locked yet."""
+    found = previous or journal_in_account(state)
+    if found is not None:
+        lock, keep = found.lock, found.keep or keep
+    journal = Journal("account", state.name, state.account_id, lock, keep, dict(found.roles) if found else {})
+    decided = Decided(journal)
+    tag_calls: list[Call] = []
+    for role in _ordered_roles(state, bootstrap_role):
+        if not (open_to_outside(role, state.account_id) or is_locked(role)):
+            continue
+        bootstrap = role.name == bootstrap_role
+        record = journal.roles.get(role.name) or record_of(role)
+        if record.derived and role.name not in journal.roles:
+            decided.notes.append(
+                f"role {role.name} has the lockdown statement but no journal: restore will only remove it"
+            )
+        journal.roles[role.name] = record
+        wanted_tags = encode_tags(lock, record, keep if bootstrap else None)
+        if journal_tags(role.tags) != wanted_tags:
+            if room_for_tags(role.tags, wanted_tags):
+                tags = [{"Key": k, "Value": v} for k, v in wanted_tags.items()]
+                tag_calls.append(Call("TagRole", {"RoleName": role.name, "Tags": tags}))
+            else:
+                record.in_account = False
+                decided.notes.append(
+                    f"role {role.name} has no room for {len(wanted_tags)} journal tags (IAM allows 50): "
+                    "its prior documents are in the local journal only"
+                )
+        calls: list[Call] = []
+        details: list[str] = []
+        trust = with_statements(role.trust_policy, [deny_statement(keep if bootstrap else None)])
+        if not policydoc.equivalent(trust, role.trust_policy):
+            calls.append(
+                Call("UpdateAssumeRolePolicy", {"RoleName": role.name, "PolicyDocument": _json(trust)})
+            )
+            details.append(
+                "+ trust: Deny sts:AssumeRole to everyone"
+                + (" but the management account's root and the operator" if bootstrap else "")
+            )
+        if POLICY_NAME not in role.inline_policies:
+            document = revoke_document(lock.since)
+            calls.append(
+                Call(
+                    "PutRolePolicy",
+                    {"RoleName": role.name, "PolicyName": POLICY_NAME, "PolicyDocument": _json(document)},
+                )
+            )
+            details.append(f"+ inline {POLICY_NAME}: deny all to sessions issued before {lock.since}")
+        if calls:
+            summary = "stays open to " + ", ".join(keep) if bootstrap else "no new sessions; older ones end"
+            decided.changes.append(
+                Change(
+                    state.name,
+                    state.account_id,
+                    "update",
+                    "role",
+                    role.name,
+                    summary,
+                    tuple(details),
+                    tuple(calls),
+                )
+            )
+        else:
+            decided.unchanged.append(role.name)
+    if tag_calls:
+        n = len(tag_calls)
+        journal_change = Change(
+            state.name,
+            state.account_id,
+            "update",
+            "account",
+            JOURNAL_CHANGE,
+            f"prior documents of {n} role{'s' if n != 1 else ''}, in their tags (written before any change)",
+            (),
+            tuple(tag_calls),
+        )
+        decided.changes.insert(0, journal_change)
+    return decided
+
+
+# -- restore ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way the account changed since the lockdown."""
+
+    principal: str
+    what: str
+    details: tuple[str, ...] = ()
+
+
+def policy_changes(
+    managed_then: list[str],
+    managed_now: list[str],
+    inline_then: dict[str, str],
+    inline_now: dict[str, Any],
+    documents_then: dict[str, dict[str, Any]],
+) -> list[str]:
+    lines = [
+        f"+ policy {naming.policy_display_name(a)} attached"
+        for a in sorted(set(managed_now) - set(managed_then))
+    ]
+    lines += [
+        f"- policy {naming.policy_display_name(a)} detached"
+        for a in sorted(set(managed_then) - set(managed_now))
+    ]
+    now = {k: v for k, v in inline_now.items() if k != POLICY_NAME}
+    for name in sorted(set(now) - set(inline_then)):
+        lines.append(f"+ inline policy {name} added")
+    for name in sorted(set(inline_then) - set(now)):
+        lines.append(f"- inline policy {name} removed")
+    for name in sorted(set(now) & set(inline_then)):
+        if fingerprint(now[name]) != inline_then[name]:
+            lines.append(f"~ inline policy {name} changed")
+            if name in documents_then:
+                lines += ["  " + line for line in policydoc.diff_lines(documents_then[name], now[name])]
+    return lines
+
+
+def compare_account(journal: Journal, state: AccountState) -> list[Difference]:
+    """What changed since the lockdown that restoring would carry back into service."""
+    found: list[Difference] = []
+    for name, record in sorted(journal.roles.items()):
+        role = state.roles.get(name)
+        if role is None:
+            found.append(Difference(name, "deleted during the lockdown"))
+            continue
+        current = without_lockdown(role.trust_policy)
+        if not record.derived and not policydoc.equivalent(current, record.trust_policy):
+            found.append(
+                Difference(
+                    name,
+                    "trust policy edited during the lockdown (restore would put back the journal's)",
+                    tuple(policydoc.diff_lines(record.trust_policy, current)),
+                )
+            )
+        lines = policy_changes(
+            record.managed_policies,
+            role.managed_policies,
+            record.inline_policies,
+            role.inline_policies,
+            record.inline_documents,
+        )
+        if lines and not record.derived:
+            found.append(Difference(name, "permissions changed during the lockdown", tuple(lines)))
+    for role in sorted(state.roles.values(), key=lambda r: r.name):
+        if role.name not in journal.roles and open_to_outside(role, state.account_id):
+            found.append(Difference(role.name, "new since the lockdown and open to the outside (not locked)"))
+    return found
+
+
+def plan_restore(journal: Journal, state: AccountState, bootstrap_role: str) -> Decided:
+    """The calls that put every journaled role back, then the journal tags away (last: an interrupted
+    restore can run again from them)."""
+    decided = Decided(journal)
+    untag: list[Call] = []
+    for role in _ordered_roles(state, bootstrap_role):
+        record = journal.roles.get(role.name)
+        if record is None:
+            continue
+        calls: list[Call] = []
+        details: list[str] = []
+        if has_lockdown(role.trust_policy) or not policydoc.equivalent(
+            role.trust_policy, record.trust_policy
+        ):
+            document = record.trust_policy
+            calls.append(
+                Call("UpdateAssumeRolePolicy", {"RoleName": role.name, "PolicyDocument": _json(document)})
+            )
+            details.append(
+                "trust policy: as before the lockdown"
+                + (" (lockdown statement removed)" if record.derived else "")
+            )
+        if POLICY_NAME in role.inline_policies:
+            calls.append(Call("DeleteRolePolicy", {"RoleName": role.name, "PolicyName": POLICY_NAME}))
+            details.append(f"- inline {POLICY_NAME}")
+        if calls:
+            decided.changes.append(
+                Change(
+                    state.name,
+                    state.account_id,
+                    "update",
+                    "role",
+                    role.name,
+                    "open again",
+                    tuple(details),
+                    tuple(calls),
+                )
+            )
+        else:
+            decided.unchanged.append(role.name)
+        keys = sorted(journal_tags(role.tags))
+        if keys:
+            untag.append(Call("UntagRole", {"RoleName": role.name, "TagKeys": keys}))
+    missing = sorted(set(journal.roles) - set(state.roles))
+    if missing:
+        decided.notes.append(f"not in the account any more, nothing to restore: {', '.join(missing)}")
+    if untag:
+        decided.changes.append(
+            Change(
+                state.name,
+                state.account_id,
+                "update",
+                "account",
+                JOURNAL_CHANGE,
+                "journal tags removed, last",
+                (),
+                tuple(untag),
+            )
+        )
+    return decided

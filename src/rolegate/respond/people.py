@@ -1,0 +1,209 @@
+"""Lock one person out everywhere, and let them back in: what to change, decided from the hub's state. Pure.
+
+A person's way in is their hub user: access keys, a console password, and the sessions made from those.
+Lockout deactivates the keys (not deleted: restore reactivates the very same ones), removes the login
+profile, and puts an inline `RolegateLockdown` policy denying every action, which ends their sessions too:
+IAM evaluates a user's policies on every call made with the user's session tokens and console sessions.
+Role sessions they assumed earlier are role sessions; `lockdown ACCOUNT` ends those (see lockdown.py).
+
+A password cannot be journaled (IAM never returns it): restore gives the person a new one-time password
+that must be changed at first sign-in, shown once like apply's.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rolegate.plan.changes import GENERATED_PASSWORD, Call, Change
+from rolegate.respond.journal import (
+    Journal,
+    Lock,
+    UserRecord,
+    encode_tags,
+    fingerprint,
+    journal_tags,
+    room_for_tags,
+    user_record_from_tags,
+)
+from rolegate.respond.lockdown import JOURNAL_CHANGE, Decided, Difference, policy_changes
+from rolegate.respond.marks import POLICY_NAME, SID
+from rolegate.state.snapshot import AccountState, User
+
+DENY_ALL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": SID, "Effect": "Deny", "Action": "*", "Resource": "*"}],
+}
+
+
+def _json(document: dict[str, Any]) -> str:
+    return json.dumps(document, separators=(",", ":"))
+
+
+def short_key(key_id: str) -> str:
+    """Key ids are not secret, but people know them by their end: AKIA…WXYZ."""
+    return f"{key_id[:4]}…{key_id[-4:]}"
+
+
+def user_record(user: User, access_keys: dict[str, str], login_profile: bool) -> UserRecord:
+    inline = {k: v for k, v in user.inline_policies.items() if k != POLICY_NAME}
+    return UserRecord(
+        name=user.name,
+        arn=user.arn,
+        access_keys=dict(sorted(access_keys.items())),
+        login_profile=login_profile,
+        groups=sorted(user.groups),
+        managed_policies=sorted(user.managed_policies),
+        inline_policies={k: fingerprint(v) for k, v in sorted(inline.items())},
+    )
+
+
+def journal_of_user(hub: AccountState, user: User) -> Journal | None:
+    found = user_record_from_tags(user.tags)
+    if found is None:
+        return None
+    return Journal("user", hub.name, hub.account_id, found[0], [], {}, found[1])
+
+
+def plan_user_lockdown(
+    hub: AccountState,
+    user: User,
+    *,
+    access_keys: dict[str, str],
+    login_profile: bool,
+    lock: Lock,
+    previous: Journal | None = None,
+) -> Decided:
+    """Keys off, password gone, deny all. A rerun keeps the first journal (the keys that were active then)."""
+    found = previous or journal_of_user(hub, user)
+    record = found.user if found is not None and found.user is not None else None
+    if found is not None:
+        lock = found.lock
+    if record is None:
+        record = user_record(user, access_keys, login_profile)
+    journal = Journal("user", hub.name, hub.account_id, lock, [], {}, record)
+    decided = Decided(journal)
+    wanted_tags = encode_tags(lock, record)
+    if journal_tags(user.tags) != wanted_tags:
+        if room_for_tags(user.tags, wanted_tags):
+            tags = [{"Key": k, "Value": v} for k, v in wanted_tags.items()]
+            call = Call("TagUser", {"UserName": user.name, "Tags": tags})
+            decided.changes.append(
+                Change(hub.name, hub.account_id, "update", "account", JOURNAL_CHANGE,
+                       f"{user.name}'s keys and sign-in, in the user's tags (written before any change)",
+                       (), (call,))
+            )  # fmt: skip
+        else:
+            record.in_account = False
+            decided.notes.append(f"user {user.name} has no room for the journal tags: local journal only")
+    calls: list[Call] = []
+    details: list[str] = []
+    for key_id, status in sorted(access_keys.items()):
+        if status == "Active":
+            calls.append(
+                Call("UpdateAccessKey", {"UserName": user.name, "AccessKeyId": key_id, "Status": "Inactive"})
+            )
+            details.append(f"- access key {short_key(key_id)} deactivated (kept, restore reactivates it)")
+    if login_profile:
+        calls.append(Call("DeleteLoginProfile", {"UserName": user.name}))
+        details.append("- console password removed (restore sets a new one-time password)")
+    if POLICY_NAME not in user.inline_policies:
+        calls.append(
+            Call(
+                "PutUserPolicy",
+                {"UserName": user.name, "PolicyName": POLICY_NAME, "PolicyDocument": _json(DENY_ALL)},
+            )
+        )
+        details.append(f"+ inline {POLICY_NAME}: deny all (their open sessions end with it)")
+    if calls:
+        decided.changes.append(
+            Change(
+                hub.name,
+                hub.account_id,
+                "update",
+                "user",
+                user.name,
+                "locked out",
+                tuple(details),
+                tuple(calls),
+            )
+        )
+    return decided
+
+
+def compare_user(journal: Journal, user: User | None, access_keys: dict[str, str]) -> list[Difference]:
+    record = journal.user
+    assert record is not None
+    if user is None:
+        return [Difference(record.name, "deleted during the lockout")]
+    found: list[Difference] = []
+    new_keys = sorted(set(access_keys) - set(record.access_keys))
+    if new_keys:
+        found.append(
+            Difference(
+                record.name,
+                "access keys created during the lockout",
+                tuple(f"+ access key {short_key(k)} ({access_keys[k]})" for k in new_keys),
+            )
+        )
+    lines = [f"+ in group {g}" for g in sorted(set(user.groups) - set(record.groups))]
+    lines += [f"- from group {g}" for g in sorted(set(record.groups) - set(user.groups))]
+    lines += policy_changes(
+        record.managed_policies, user.managed_policies, record.inline_policies, user.inline_policies, {}
+    )
+    if lines:
+        found.append(Difference(record.name, "permissions changed during the lockout", tuple(lines)))
+    return found
+
+
+def plan_user_restore(
+    journal: Journal, user: User, *, access_keys: dict[str, str], login_profile: bool
+) -> Decided:
+    record = journal.user
+    assert record is not None
+    decided = Decided(journal)
+    calls: list[Call] = []
+    details: list[str] = []
+    for key_id, status in sorted(record.access_keys.items()):
+        if status == "Active" and access_keys.get(key_id) == "Inactive":
+            calls.append(
+                Call("UpdateAccessKey", {"UserName": user.name, "AccessKeyId": key_id, "Status": "Active"})
+            )
+            details.append(f"+ access key {short_key(key_id)} active again")
+        elif status == "Active" and key_id not in access_keys:
+            decided.notes.append(
+                f"access key {short_key(key_id)} was deleted during the lockout: not restored"
+            )
+    if record.login_profile and not login_profile:
+        calls.append(
+            Call(
+                "CreateLoginProfile",
+                {"UserName": user.name, "Password": GENERATED_PASSWORD, "PasswordResetRequired": True},
+                tolerate=("EntityAlreadyExists",),
+            )
+        )
+        details.append("+ console sign-in with a new one-time password (IAM never returns the old one)")
+    if POLICY_NAME in user.inline_policies:
+        calls.append(Call("DeleteUserPolicy", {"UserName": user.name, "PolicyName": POLICY_NAME}))
+        details.append(f"- inline {POLICY_NAME}")
+    if calls:
+        decided.changes.append(
+            Change(
+                journal.account,
+                journal.account_id,
+                "update",
+                "user",
+                user.name,
+                "let back in",
+                tuple(details),
+                tuple(calls),
+            )
+        )
+    keys = sorted(journal_tags(user.tags))
+    if keys:
+        call = Call("UntagUser", {"UserName": user.name, "TagKeys": keys})
+        decided.changes.append(
+            Change(journal.account, journal.account_id, "update", "account", JOURNAL_CHANGE,
+                   "journal tags removed, last", (), (call,))
+        )  # fmt: skip
+    return decided

@@ -14,6 +14,7 @@ from typing import Any
 
 from rolegate.access.graph import AccessGraph, Reach
 from rolegate.access.policy import Statement, action_matches, statements, wildcard_match
+from rolegate.respond import marks
 from rolegate.state.snapshot import AccountState, Role, Snapshot
 
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
@@ -66,6 +67,10 @@ RULES = {
         Rule("RG018", "password policy weaker than rolegate.yaml", "MEDIUM", "`rolegate apply`"),
         Rule("RG019", "[default] profile in the local AWS config", "LOW",
              "remove it, so no command runs against an account by accident (the seed's advice)"),
+        Rule("RG020", "account locked down", "MEDIUM",
+             "when the incident is over: `rolegate restore ACCOUNT` puts back exactly what was there"),
+        Rule("RG021", "user locked out", "MEDIUM",
+             "when the incident is over: `rolegate restore --user USER` lets them back in"),
     )
 }  # fmt: skip
 
@@ -277,6 +282,8 @@ def _identity(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
                     "RG010", account, arn, f"user {name} has {len(managed)} policies attached directly"
                 )
             for policy in inline:
+                if policy == marks.POLICY_NAME:
+                    continue  # the lockdown's own: RG020 / RG021 say so
                 yield _finding(
                     "RG011", account, f"{arn}#{policy}", f"{kind} {name} has inline policy {policy}"
                 )
@@ -336,6 +343,7 @@ def _reach(snapshot: Snapshot, extra: AuditInput, rows: list[Reach]) -> Iterator
             if (
                 role.arn not in reached
                 and not service_only
+                and marks.role_lock(role.tags, role.trust_policy, role.inline_policies) is None
                 and not role.path.startswith("/aws-service-role/")
             ):
                 yield _finding(
@@ -406,6 +414,24 @@ def _password_policy(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]
         )  # fmt: skip
 
 
+def _lockdowns(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
+    for account in snapshot.accounts.values():
+        locked = [
+            (role, lock)
+            for role in account.roles.values()
+            if (lock := marks.role_lock(role.tags, role.trust_policy, role.inline_policies)) is not None
+        ]
+        if locked:
+            yield _finding(
+                "RG020", account, f"arn:aws:iam::{account.account_id}:root",
+                f"{account.name} is {locked[0][1].describe()}; {len(locked)} roles deny new sessions",
+            )  # fmt: skip
+        for user in account.users.values():
+            lock = marks.user_lock(user.tags, user.inline_policies)
+            if lock is not None:
+                yield _finding("RG021", account, user.arn, f"user {user.name} is {lock.describe()}")
+
+
 def _local(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
     import re
 
@@ -416,7 +442,7 @@ def _local(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
 
 
 CHECKS: tuple[Callable[[Snapshot, AuditInput], Iterator[Finding]], ...] = (
-    _root, _users, _trusts, _identity, _grants, _environment_users, _password_policy, _local,
+    _root, _users, _trusts, _identity, _grants, _environment_users, _password_policy, _lockdowns, _local,
 )  # fmt: skip
 
 

@@ -65,10 +65,12 @@ def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:
         changes = by_account.get(account, [])
         conflicts = [c for c in plan.conflicts if c.account == account]
         unmanaged = plan.unmanaged.get(account, {})
-        if not (changes or conflicts or (unmanaged and verbose)):
+        locked = plan.locked.get(account, [])
+        if not (changes or conflicts or locked or (unmanaged and verbose)):
             quiet_unmanaged.append(unmanaged)  # counted once at the end: a no-op plan stays short
             continue
         lines.append(f"[bold]{escape(account)}[/] [dim]{account_id}[/]")
+        lines.extend(f"  [red bold]⚠ {escape(lock)}[/]" for lock in locked)
         for change in changes:
             lines.append("  " + change_line(change))
             lines.extend("      " + _detail(d) for d in change.details)

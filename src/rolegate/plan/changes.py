@@ -109,6 +109,7 @@ class Plan:
     conflicts: list[Conflict] = field(default_factory=list)
     unmanaged: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # account -> kind -> names
     accounts: dict[str, str] = field(default_factory=dict)  # logical name -> id, in file order
+    locked: dict[str, list[str]] = field(default_factory=dict)  # account -> lockdowns in force there
 
     def ordered(self) -> list[Change]:
         order = {name: i for i, name in enumerate(self.accounts)}
@@ -132,4 +133,5 @@ class Plan:
             "changes": [c.to_json() for c in self.ordered()],
             "conflicts": [c.to_json() for c in self.conflicts],
             "unmanaged": self.unmanaged,
+            "locked": self.locked,
         }

@@ -32,6 +32,7 @@ from rolegate.plan.compile import (
     DesiredRole,
     DesiredUser,
 )
+from rolegate.respond import marks
 from rolegate.state.snapshot import (
     AccountState,
     Group,
@@ -157,6 +158,7 @@ class _Differ:
             partial(self.delete_user, acct),
         )
         self.unmanaged(acct, state)
+        self.locks(acct, state)
 
     # -- the one rule for every kind ----------------------------------------------------------------------
     def reconcile(
@@ -244,16 +246,16 @@ class _Differ:
     def update_role(self, acct: DesiredAccount, want: DesiredRole, have: Role) -> None:
         calls: list[Call] = []
         details: list[str] = []
-        if not policydoc.equivalent(want.trust_policy, have.trust_policy):
+        # A lockdown's Deny is not the file's to remove: compare without it, and keep it in any update.
+        have_trust = marks.without_lockdown(have.trust_policy)
+        if not policydoc.equivalent(want.trust_policy, have_trust):
+            trust = marks.with_statements(want.trust_policy, marks.lockdown_statements(have.trust_policy))
             calls.append(
-                Call(
-                    "UpdateAssumeRolePolicy",
-                    {"RoleName": want.name, "PolicyDocument": _json(want.trust_policy)},
-                )
+                Call("UpdateAssumeRolePolicy", {"RoleName": want.name, "PolicyDocument": _json(trust)})
             )
             details += [
                 "trust policy:",
-                *("  " + line for line in policydoc.diff_lines(have.trust_policy, want.trust_policy)),
+                *("  " + line for line in policydoc.diff_lines(have_trust, want.trust_policy)),
             ]
         if have.max_session is not None and have.max_session != want.max_session:
             calls.append(Call("UpdateRole", {"RoleName": want.name, "MaxSessionDuration": want.max_session}))
@@ -463,6 +465,23 @@ class _Differ:
             calls,
             "no longer in rolegate.yaml; its keys and MFA devices go too",
         )
+
+    # -- lockdowns: shown, never undone by apply (rolegate restore does that) ---
+    def locks(self, acct: DesiredAccount, state: AccountState) -> None:
+        found: list[str] = []
+        role_locks = [
+            lock
+            for r in state.roles.values()
+            if (lock := marks.role_lock(r.tags, r.trust_policy, r.inline_policies)) is not None
+        ]
+        if role_locks:
+            found.append(f"{role_locks[0].describe()} (rolegate restore {acct.name})")
+        for user in sorted(state.users.values(), key=lambda u: u.name):
+            lock = marks.user_lock(user.tags, user.inline_policies)
+            if lock is not None:
+                found.append(f"user {user.name} {lock.describe()} (rolegate restore --user {user.name})")
+        if found:
+            self.plan.locked[acct.name] = found
 
     # -- unmanaged ------------------------------------------------------------------------------------------
     def unmanaged(self, acct: DesiredAccount, state: AccountState) -> None:

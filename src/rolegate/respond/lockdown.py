@@ -14,8 +14,9 @@ revoke policy ends every older session, the attacker's and the operator's own, a
 
 Restore puts back the journal's trust policies exactly, removes the inline policy and the journal tags, and
 first compares: a role deleted, a trust policy edited, a policy attached or an inline policy changed during
-the lockdown, or a new role open to the outside, stops it with the difference shown (`force` goes on:
-trust policies are put back as journaled; the other changes were not lockdown's and are left as found).
+the lockdown stops it with the difference shown (`force` goes on: trust policies are put back as journaled;
+the other changes were not lockdown's and are left as found). A role open to the outside that the journal
+does not know is noted, not refused: restoring changes nothing about it.
 """
 
 from __future__ import annotations
@@ -257,7 +258,7 @@ def plan_lockdown(
             "update",
             "account",
             JOURNAL_CHANGE,
-            f"prior documents of {n} role{'s' if n != 1 else ''}, in their tags (written before any change)",
+            f"prior documents of {n} role{'s' if n != 1 else ''} into their tags, before any change",
             (),
             tuple(tag_calls),
         )
@@ -331,9 +332,6 @@ def compare_account(journal: Journal, state: AccountState) -> list[Difference]:
         )
         if lines and not record.derived:
             found.append(Difference(name, "permissions changed during the lockdown", tuple(lines)))
-    for role in sorted(state.roles.values(), key=lambda r: r.name):
-        if role.name not in journal.roles and open_to_outside(role, state.account_id):
-            found.append(Difference(role.name, "new since the lockdown and open to the outside (not locked)"))
     return found
 
 
@@ -380,6 +378,13 @@ def plan_restore(journal: Journal, state: AccountState, bootstrap_role: str) -> 
         keys = sorted(journal_tags(role.tags))
         if keys:
             untag.append(Call("UntagRole", {"RoleName": role.name, "TagKeys": keys}))
+    # Not restore's to judge (restoring changes nothing about them), but worth a look after a breach.
+    for role in sorted(state.roles.values(), key=lambda r: r.name):
+        if role.name not in journal.roles and open_to_outside(role, state.account_id) and not is_locked(role):
+            decided.notes.append(
+                f"role {role.name} is open to the outside and was not locked (new since the lockdown, or the "
+                "lockdown stopped before it): look at it"
+            )
     missing = sorted(set(journal.roles) - set(state.roles))
     if missing:
         decided.notes.append(f"not in the account any more, nothing to restore: {', '.join(missing)}")

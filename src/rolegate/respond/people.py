@@ -90,7 +90,7 @@ def plan_user_lockdown(
             call = Call("TagUser", {"UserName": user.name, "Tags": tags})
             decided.changes.append(
                 Change(hub.name, hub.account_id, "update", "account", JOURNAL_CHANGE,
-                       f"{user.name}'s keys and sign-in, in the user's tags (written before any change)",
+                       f"{user.name}'s keys and sign-in into the user's tags, before any change",
                        (), (call,))
             )  # fmt: skip
         else:

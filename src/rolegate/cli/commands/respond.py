@@ -294,7 +294,7 @@ def restore(
 
     Reads the local journal, or, when it is gone, the copy in the roles' (the user's) tags. Before changing
     anything it compares the account with the journal: a role deleted, a trust policy edited, a policy
-    attached, a new role open to the outside since the lockdown stops it, with the difference shown.
+    attached or changed since the lockdown stops it, with the difference shown.
     --force restores anyway (trust policies as journaled; the other changes are left as found).
 
     A console password cannot be put back (IAM never returns it): --user sets a new one-time password,

@@ -23,7 +23,7 @@ from rolegate.access.graph import AccessGraph
 from rolegate.access.policy import Context, evaluate, statements
 from rolegate.aws.session import AwsSessions
 from rolegate.respond.journal import state_dir
-from rolegate.runner import read_everything
+from rolegate.runner import read_everything, sessions_for
 from rolegate.state.collect import ReadPlan, read_account
 from rolegate.state.snapshot import Snapshot
 
@@ -50,7 +50,12 @@ def _plain(state: Any) -> dict[str, Any]:
     from dataclasses import asdict
 
     data = asdict(state)
-    return {"roles": data["roles"], "users": data["users"], "policies": data["policies"], "groups": data["groups"]}
+    return {
+        "roles": data["roles"],
+        "users": data["users"],
+        "policies": data["policies"],
+        "groups": data["groups"],
+    }
 
 
 def snapshot(org: Org, config: str) -> Snapshot:
@@ -83,7 +88,9 @@ def test_lockdown_then_restore_leaves_production_exactly_as_before_and_developme
         "administrator": "yes",
     }
 
-    locked = rolegate(capsys, "-c", config, "lockdown", "production", "--yes", "--reason", "INC-42 leaked key")
+    locked = rolegate(
+        capsys, "-c", config, "lockdown", "production", "--yes", "--reason", "INC-42 leaked key"
+    )
 
     assert locked.code == 0, locked.all
     assert "production is locked down" in locked.out
@@ -112,3 +119,248 @@ def test_lockdown_then_restore_leaves_production_exactly_as_before_and_developme
     assert reach(snapshot(org, config), "cobus", "production") == reach(taken, "cobus", "production")
     assert not journal.exists()  # kept aside, renamed, for the incident's record
     assert list(journal.parent.glob(f"{org.ids['production']}.restored-*.json"))
+
+
+def test_while_locked_plan_shows_the_lock_and_apply_keeps_it_and_audit_reports_it(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = applied(org, capsys)
+    assert rolegate(capsys, "-c", config, "lockdown", "production", "--yes", "--reason", "INC-7").code == 0
+
+    plan = rolegate(capsys, "-c", config, "plan", "--detailed-exitcode")
+    audit = rolegate(capsys, "-c", config, "audit", "--json")
+
+    assert plan.code == 0, plan.all  # nothing to "fix": the lockdown is not drift
+    assert "No changes." in plan.out
+    assert "locked since " in plan.out and "INC-7" in plan.out and "rolegate restore production" in plan.out
+    findings = json.loads(audit.out)["findings"]
+    rules = {(f["rule"], f["account"]) for f in findings}
+    assert ("RG020", "production") in rules
+    assert not any(f["rule"] == "RG011" and "RolegateLockdown" in f["resource"] for f in findings)
+    assert not any(f["rule"] == "RG016" and f["account"] == "production" for f in findings)
+
+    # The file changes while production is locked: apply updates the role and keeps the lockdown in it.
+    Path(config).write_text(Path(config).read_text().replace("require_mfa: true", "require_mfa: false"))
+    changed = rolegate(capsys, "-c", config, "apply", "--yes")
+
+    assert changed.code == 0, changed.all
+    trust = org.client("iam", "production").get_role(RoleName="administrator")["Role"][
+        "AssumeRolePolicyDocument"
+    ]
+    assert [s.get("Sid") for s in trust["Statement"]] == ["AssumeFromHub", "RolegateLockdown"]
+    assert "Condition" not in trust["Statement"][0]
+    assert reaches_nothing(snapshot(org, config), "cobus", "production")
+
+
+def test_the_bootstrap_role_stays_open_to_the_management_account_operator_only(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """moto lets anyone assume any role, so the trust policy is put to rolegate's evaluator: the operator
+    (moto's `user/moto` in the management account) and the management account's root are allowed, cobus
+    (an administrator in the same management account) and any other principal are denied. Then the
+    operator really restores through the bootstrap role."""
+    config = applied(org, capsys)
+    assert rolegate(capsys, "-c", config, "lockdown", "production", "--yes").code == 0
+    trust = org.client("iam", "production").get_role(RoleName="OrganizationAccountAccessRole")["Role"][
+        "AssumeRolePolicyDocument"
+    ]
+    role_arn = f"arn:aws:iam::{org.ids['production']}:role/OrganizationAccountAccessRole"
+
+    def allowed(principal: str) -> object:
+        context = Context.for_principal(principal, principal.split(":")[4], None, mfa=True)
+        found = evaluate(
+            statements(trust, "trust"),
+            "sts:AssumeRole",
+            role_arn,
+            principal,
+            principal.split(":")[4],
+            context,
+        )
+        return found.allowed
+
+    assert allowed(OPERATOR) is True
+    assert allowed(f"arn:aws:iam::{org.hub_id}:root") is True
+    assert allowed(f"arn:aws:iam::{org.hub_id}:user/cobus") is False
+    assert allowed(f"arn:aws:iam::{org.hub_id}:role/SomeAdmin") is False
+    assert allowed(f"arn:aws:iam::{org.ids['development']}:role/OrganizationAccountAccessRole") is False
+    assert reaches_nothing(snapshot(org, config), "cobus", "production")
+
+    restored = rolegate(capsys, "-c", config, "restore", "production", "--yes")
+
+    assert restored.code == 0, restored.all
+
+
+class FailAfterWrites:
+    """Lets the first `n` IAM writes through, then fails every write: a laptop dying mid-lockdown."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.writes = n, 0
+
+    def __call__(self, client: Any) -> None:
+        client.meta.events.register("before-send.iam.*", self._send)
+
+    def _send(self, request: Any = None, **_: Any) -> Any:
+        from tests.helpers import error_response
+
+        body = request.body if request is not None else b""
+        text = body.decode() if isinstance(body, bytes) else str(body or "")
+        action = text.split("Action=", 1)[-1].split("&", 1)[0]
+        if action.startswith(("Get", "List")):
+            return None
+        self.writes += 1
+        if self.writes > self.n:
+            return error_response("ServiceFailure", "the operator's laptop died")
+        return None
+
+
+def _inject(monkeypatch: pytest.MonkeyPatch, fault: Any | None) -> None:
+    """Every AwsSessions the lockdown and restore commands make gets `fault`; None takes it away."""
+    from rolegate.cli.commands import respond
+
+    real = sessions_for
+
+    def with_fault(config: Any, profile: str | None) -> AwsSessions:
+        sessions = real(config, profile)
+        sessions.hooks.append(fault)
+        return sessions
+
+    monkeypatch.setattr(respond, "sessions_for", with_fault if fault is not None else real)
+
+
+@pytest.mark.parametrize("local_journal", [True, False], ids=["local journal", "in-account copy only"])
+def test_a_lockdown_interrupted_after_its_first_write_is_restored_exactly(
+    org: Org, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, local_journal: bool
+) -> None:
+    config = applied(org, capsys)
+    before = account_state(org, "production")
+    fault = FailAfterWrites(1)
+    _inject(monkeypatch, fault)
+
+    interrupted = rolegate(capsys, "-c", config, "lockdown", "production", "--yes")
+
+    assert interrupted.code != 0 and "Lockdown stopped" in interrupted.out, interrupted.all
+    assert "the journal is kept" in interrupted.err
+    assert fault.writes >= 2  # one write went through, the next failed
+    assert account_state(org, "production") != before  # the first write (a journal tag) is there
+    _inject(monkeypatch, None)
+    journal = state_dir() / f"{org.ids['production']}.json"
+    assert journal.exists()  # written in full before the first AWS write
+    if not local_journal:
+        journal.unlink()
+
+    restored = rolegate(capsys, "-c", config, "restore", "production", "--yes")
+
+    assert restored.code == 0, restored.all
+    assert account_state(org, "production") == before
+
+
+def test_a_complete_lockdown_restores_from_the_account_alone_when_the_laptop_died(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = applied(org, capsys)
+    before = account_state(org, "production")
+    assert rolegate(capsys, "-c", config, "lockdown", "production", "--yes").code == 0
+    (state_dir() / f"{org.ids['production']}.json").unlink()
+
+    restored = rolegate(capsys, "-c", config, "restore", "production", "--yes")
+
+    assert restored.code == 0, restored.all
+    assert "the roles' tags in the account" in restored.err
+    assert account_state(org, "production") == before
+
+
+def test_lockdown_twice_writes_nothing_the_second_time_and_keeps_the_first_journal(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = applied(org, capsys)
+    assert rolegate(capsys, "-c", config, "lockdown", "production", "--yes", "--reason", "first").code == 0
+    journal = state_dir() / f"{org.ids['production']}.json"
+    first, locked = journal.read_text(), account_state(org, "production")
+
+    again = rolegate(capsys, "-c", config, "lockdown", "production", "--yes", "--reason", "second")
+
+    assert again.code == 0, again.all
+    assert "nothing to do" in again.out
+    assert journal.read_text() == first and account_state(org, "production") == locked
+
+
+def test_restore_after_someone_edited_a_role_stops_with_the_difference_and_force_goes_on(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = applied(org, capsys)
+    before = account_state(org, "production")
+    assert rolegate(capsys, "-c", config, "lockdown", "production", "--yes").code == 0
+    iam = org.client("iam", "production")
+    document = iam.get_role(RoleName="administrator")["Role"]["AssumeRolePolicyDocument"]
+    document["Statement"][0]["Principal"] = {"AWS": "arn:aws:iam::999999999999:root"}
+    iam.update_assume_role_policy(RoleName="administrator", PolicyDocument=json.dumps(document))
+    iam.attach_role_policy(RoleName="administrator", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    edited = account_state(org, "production")
+
+    stopped = rolegate(capsys, "-c", config, "restore", "production", "--yes")
+
+    assert stopped.code == 1
+    assert "restore stopped: production changed since the lockdown" in stopped.err
+    assert "trust policy edited during the lockdown" in stopped.out
+    assert "-   Principal: { AWS: arn:aws:iam::123456789012:root }" in stopped.out
+    assert "+   Principal: { AWS: arn:aws:iam::999999999999:root }" in stopped.out
+    assert "+ policy ReadOnlyAccess attached" in stopped.out
+    assert "--force" in stopped.err
+    assert account_state(org, "production") == edited  # nothing was changed
+
+    forced = rolegate(capsys, "-c", config, "restore", "production", "--yes", "--force")
+
+    assert forced.code == 0, forced.all
+    after = account_state(org, "production")
+    assert after["roles"]["administrator"]["trust_policy"] == before["roles"]["administrator"]["trust_policy"]
+    assert "RolegateLockdown" not in after["roles"]["administrator"]["inline_policies"]
+    # What someone else attached is theirs, not lockdown's: left as found, and plan shows it.
+    assert "arn:aws:iam::aws:policy/ReadOnlyAccess" in after["roles"]["administrator"]["managed_policies"]
+
+
+def test_cobus_is_locked_out_everywhere_and_let_back_in(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
+    config = applied(org, capsys)
+    hub = org.client("iam")
+    secret = hub.create_access_key(UserName="cobus")["AccessKey"]
+    key_id = secret["AccessKeyId"]
+    before = account_state(org, "master")["users"]["cobus"]
+    taken = snapshot(org, config)
+    assert reach(taken, "cobus", "production")["administrator"] == "yes"
+
+    locked = rolegate(capsys, "-c", config, "lockdown", "--user", "cobus", "--yes", "--reason", "phished")
+
+    assert locked.code == 0, locked.all
+    assert hub.list_access_keys(UserName="cobus")["AccessKeyMetadata"][0]["Status"] == "Inactive"
+    with pytest.raises(hub.exceptions.NoSuchEntityException):
+        hub.get_login_profile(UserName="cobus")
+    assert "RolegateLockdown" in hub.list_user_policies(UserName="cobus")["PolicyNames"]
+    during = snapshot(org, config)
+    for account in ("development", "staging", "production"):
+        assert reaches_nothing(during, "cobus", account)
+    plan = rolegate(capsys, "-c", config, "plan", "--detailed-exitcode")
+    assert plan.code == 0 and "user cobus locked since" in plan.out, plan.all
+    journal = state_dir() / f"user-{org.hub_id}-cobus.json"
+    assert oct(journal.stat().st_mode & 0o777) == "0o600"
+
+    password_file = org.workdir / "cobus-password"
+    restored = rolegate(
+        capsys, "-c", config, "restore", "--user", "cobus", "--yes", "--password-out", str(password_file)
+    )
+
+    assert restored.code == 0, restored.all
+    assert hub.list_access_keys(UserName="cobus")["AccessKeyMetadata"][0]["Status"] == "Active"
+    assert hub.get_login_profile(UserName="cobus")["LoginProfile"]["UserName"] == "cobus"
+    assert account_state(org, "master")["users"]["cobus"] == before
+    assert reach(snapshot(org, config), "cobus", "production") == reach(taken, "cobus", "production")
+    password = password_file.read_text().split("\t")[-1].strip()
+    assert oct(password_file.stat().st_mode & 0o777) == "0o600"
+    for text in (
+        locked.all,
+        restored.all,
+        plan.all,
+        journal.with_name(journal.name)
+        .parent.joinpath(next(p.name for p in journal.parent.glob("user-*.restored-*.json")))
+        .read_text(),
+    ):
+        assert secret["SecretAccessKey"] not in text and password not in text
+    assert key_id not in locked.all  # shown as AKIA…WXYZ

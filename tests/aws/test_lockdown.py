@@ -11,13 +11,13 @@ whatever the trust policy says. So what moto shows here is what rolegate *writes
 from __future__ import annotations
 
 import json
-import os
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.conftest import Org, seed_config
-from tests.helpers import FaultInjector, rolegate
+from tests.helpers import rolegate
 
 from rolegate.access.graph import AccessGraph
 from rolegate.access.policy import Context, evaluate, statements
@@ -43,12 +43,6 @@ def account_state(org: Org, name: str) -> dict[str, Any]:
     """Everything IAM says about one account's principals: documents, attachments, inline policies, tags."""
     sessions = AwsSessions(None, "us-east-1")
     state = read_account(sessions.iam(org.ids[name]), ReadPlan(name, org.ids[name], role_sessions=True))
-    return _plain(state)
-
-
-def _plain(state: Any) -> dict[str, Any]:
-    from dataclasses import asdict
-
     data = asdict(state)
     return {
         "roles": data["roles"],
@@ -354,13 +348,7 @@ def test_cobus_is_locked_out_everywhere_and_let_back_in(org: Org, capsys: pytest
     assert reach(snapshot(org, config), "cobus", "production") == reach(taken, "cobus", "production")
     password = password_file.read_text().split("\t")[-1].strip()
     assert oct(password_file.stat().st_mode & 0o777) == "0o600"
-    for text in (
-        locked.all,
-        restored.all,
-        plan.all,
-        journal.with_name(journal.name)
-        .parent.joinpath(next(p.name for p in journal.parent.glob("user-*.restored-*.json")))
-        .read_text(),
-    ):
+    kept = next(journal.parent.glob("user-*.restored-*.json")).read_text()
+    for text in (locked.all, restored.all, plan.all, kept):
         assert secret["SecretAccessKey"] not in text and password not in text
     assert key_id not in locked.all  # shown as AKIA…WXYZ

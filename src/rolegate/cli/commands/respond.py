@@ -161,21 +161,28 @@ def lockdown(env: Env, account: str | None, user_name: str | None, reason: str, 
         raise RolegateError(
             "name an ACCOUNT or --user NAME (one of them)", "e.g. `rolegate lockdown production`"
         )
+    target = _account(config, account) if account is not None else None  # a typo fails before any AWS call
     sessions = sessions_for(config, env.profile)
     caller = sessions.caller()
-    if user_name is not None:
+    if target is None:
+        assert user_name is not None
         return _lock_user(env, config, sessions, caller, user_name, reason, yes)
-    assert account is not None
-    return _lock_account(env, config, sessions, caller, account, reason, yes)
+    return _lock_account(env, config, sessions, caller, target, reason, yes)
 
 
 def _lock_account(
-    env: Env, config: Config, sessions: Any, caller: dict[str, str], wanted: str, reason: str, yes: bool
+    env: Env,
+    config: Config,
+    sessions: Any,
+    caller: dict[str, str],
+    target: tuple[str, str],
+    reason: str,
+    yes: bool,
 ) -> int:
     from rolegate.respond.act import read_one
     from rolegate.respond.lockdown import operator_keep, plan_lockdown
 
-    name, account_id = _account(config, wanted)
+    name, account_id = target
     bootstrap = config.organization.bootstrap_role
     state = read_one(sessions.iam(account_id), name, account_id)
     path = journal_path("account", account_id)
@@ -310,12 +317,13 @@ def restore(
         raise RolegateError(
             "name an ACCOUNT or --user NAME (one of them)", "e.g. `rolegate restore production`"
         )
+    target = _account(config, account) if account is not None else None
     sessions = sessions_for(config, env.profile)
     sessions.caller()
-    if user_name is not None:
+    if target is None:
+        assert user_name is not None
         return _restore_user(env, config, sessions, user_name, force, yes, password_out)
-    assert account is not None
-    return _restore_account(env, config, sessions, account, force, yes)
+    return _restore_account(env, config, sessions, target, force, yes)
 
 
 def _stop_on_differences(
@@ -334,11 +342,13 @@ def _stop_on_differences(
     env.print("[yellow]--force: restoring anyway.[/]")
 
 
-def _restore_account(env: Env, config: Config, sessions: Any, wanted: str, force: bool, yes: bool) -> int:
+def _restore_account(
+    env: Env, config: Config, sessions: Any, target: tuple[str, str], force: bool, yes: bool
+) -> int:
     from rolegate.respond.act import read_one
     from rolegate.respond.lockdown import compare_account, journal_in_account, plan_restore
 
-    name, account_id = _account(config, wanted)
+    name, account_id = target
     state = read_one(sessions.iam(account_id), name, account_id)
     path = journal_path("account", account_id)
     journal = _read_journal(path)

@@ -317,7 +317,7 @@ def test_cobus_is_locked_out_everywhere_and_let_back_in(org: Org, capsys: pytest
     hub = org.client("iam")
     secret = hub.create_access_key(UserName="cobus")["AccessKey"]
     key_id = secret["AccessKeyId"]
-    before = account_state(org, "master")["users"]["cobus"]
+    before = {name: account_state(org, name) for name in org.ids}
     taken = snapshot(org, config)
     assert reach(taken, "cobus", "production")["administrator"] == "yes"
 
@@ -328,6 +328,10 @@ def test_cobus_is_locked_out_everywhere_and_let_back_in(org: Org, capsys: pytest
     with pytest.raises(hub.exceptions.NoSuchEntityException):
         hub.get_login_profile(UserName="cobus")
     assert "RolegateLockdown" in hub.list_user_policies(UserName="cobus")["PolicyNames"]
+    # The role sessions cobus may hold end: older sessions on every role cobus reached are denied.
+    for account in ("development", "staging", "production"):
+        policies = org.client("iam", account).list_role_policies(RoleName="administrator")["PolicyNames"]
+        assert policies == ["RolegateLockdown-cobus"]
     during = snapshot(org, config)
     for account in ("development", "staging", "production"):
         assert reaches_nothing(during, "cobus", account)
@@ -344,7 +348,7 @@ def test_cobus_is_locked_out_everywhere_and_let_back_in(org: Org, capsys: pytest
     assert restored.code == 0, restored.all
     assert hub.list_access_keys(UserName="cobus")["AccessKeyMetadata"][0]["Status"] == "Active"
     assert hub.get_login_profile(UserName="cobus")["LoginProfile"]["UserName"] == "cobus"
-    assert account_state(org, "master")["users"]["cobus"] == before
+    assert {name: account_state(org, name) for name in org.ids} == before
     assert reach(snapshot(org, config), "cobus", "production") == reach(taken, "cobus", "production")
     password = password_file.read_text().split("\t")[-1].strip()
     assert oct(password_file.stat().st_mode & 0o777) == "0o600"

@@ -322,3 +322,48 @@ def test_audit_reports_the_lockdown_once_and_not_its_marks_as_other_findings() -
     assert [f.rule for f in findings if f.account == "production"] == ["RG020"]
     assert "INC-42" in next(f.message for f in findings if f.rule == "RG020")
     assert all(r.reachable == "no" for r in AccessGraph(snap).matrix() if r.account == "production")
+
+
+def test_a_person_is_locked_out_with_their_keys_kept_and_let_back_in_with_a_new_password() -> None:
+    from rolegate.plan.changes import GENERATED_PASSWORD
+    from rolegate.respond.people import plan_user_lockdown, plan_user_restore
+
+    hub = AccountState("master", HUB)
+    cobus = User("cobus", f"arn:aws:iam::{HUB}:user/cobus", "/", ["admins"])
+    hub.users["cobus"] = cobus
+    prod = production()
+    keys = {"AKIAAAAAAAAAAAAAWXYZ": "Active", "AKIABBBBBBBBBBBBOLD1": "Inactive"}
+    reached = [("production", PROD, prod.roles["administrator"])]
+
+    decided = plan_user_lockdown(hub, cobus, access_keys=keys, login_profile=True, lock=LOCK, reached=reached)
+
+    calls = [(c.operation, c.params.get("AccessKeyId")) for ch in decided.changes for c in ch.calls]
+    assert calls == [
+        ("TagUser", None),  # the journal first
+        ("UpdateAccessKey", "AKIAAAAAAAAAAAAAWXYZ"),  # only the active key; the inactive one stays so
+        ("DeleteLoginProfile", None),
+        ("PutUserPolicy", None),
+        ("PutRolePolicy", None),  # older role sessions end on what cobus reached
+    ]
+    assert "AKIAAAAAAAAAAAAAWXYZ" not in "".join(d for ch in decided.changes for d in ch.details)
+    assert decided.journal.user is not None
+    assert decided.journal.user.revoked_roles == [["production", PROD, "administrator"]]
+
+    tagged = copy.deepcopy(cobus)
+    tagged.tags = jr.encode_tags(LOCK, decided.journal.user)
+    tagged.inline_policies[POLICY_NAME] = {}
+    after = {"AKIAAAAAAAAAAAAAWXYZ": "Inactive", "AKIABBBBBBBBBBBBOLD1": "Inactive"}
+    again = plan_user_lockdown(hub, tagged, access_keys=after, login_profile=False, lock=LOCK)
+    assert again.empty  # a rerun finds it done, and keeps the first journal
+
+    back = plan_user_restore(decided.journal, tagged, access_keys=after, login_profile=False)
+    calls = [(c.operation, c.params.get("AccessKeyId")) for ch in back.changes for c in ch.calls]
+    assert calls == [
+        ("UpdateAccessKey", "AKIAAAAAAAAAAAAAWXYZ"),
+        ("CreateLoginProfile", None),
+        ("DeleteUserPolicy", None),
+        ("DeleteRolePolicy", None),
+        ("UntagUser", None),  # last
+    ]
+    login = next(c for ch in back.changes for c in ch.calls if c.operation == "CreateLoginProfile")
+    assert login.params["Password"] == GENERATED_PASSWORD and login.params["PasswordResetRequired"] is True

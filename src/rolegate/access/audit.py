@@ -282,7 +282,7 @@ def _identity(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
                     "RG010", account, arn, f"user {name} has {len(managed)} policies attached directly"
                 )
             for policy in inline:
-                if policy == marks.POLICY_NAME:
+                if marks.is_lockdown_policy(policy):
                     continue  # the lockdown's own: RG020 / RG021 say so
                 yield _finding(
                     "RG011", account, f"{arn}#{policy}", f"{kind} {name} has inline policy {policy}"

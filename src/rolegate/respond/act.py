@@ -14,12 +14,26 @@ from typing import Any
 from rolegate.plan.apply import ApplyResult, apply_plan
 from rolegate.plan.changes import Change, Plan
 from rolegate.state.collect import ReadPlan, read_account
-from rolegate.state.snapshot import AccountState
+from rolegate.state.snapshot import AccountState, Role, Snapshot
 
 
 def read_one(iam: Any, name: str, account_id: str) -> AccountState:
     """One account through GetAccountAuthorizationDetails: roles and users with documents and tags."""
     return read_account(iam, ReadPlan(name=name, account_id=account_id))
+
+
+def roles_reached(snapshot: Snapshot, principal_arn: str) -> list[tuple[str, str, Role]]:
+    """(account, account id, role) of every role the principal reaches, or may under conditions."""
+    from rolegate.access.graph import AccessGraph
+
+    graph = AccessGraph(snapshot)
+    principal = next(p for p in graph.users() if p.arn == principal_arn)
+    found = []
+    for row in graph.reach(principal):
+        if row.reachable != "no":
+            role = snapshot.accounts[row.account].roles[row.role]
+            found.append((row.account, row.account_id, role))
+    return found
 
 
 def user_credentials(iam: Any, user: str) -> tuple[dict[str, str], bool]:

@@ -78,6 +78,8 @@ class UserRecord:
     groups: list[str] = field(default_factory=list)
     managed_policies: list[str] = field(default_factory=list)
     inline_policies: dict[str, str] = field(default_factory=dict)  # name -> fingerprint
+    # [account, account id, role name] of each role they reached, given a revoke of older sessions
+    revoked_roles: list[list[str]] = field(default_factory=list)
     in_account: bool = True
 
 

@@ -17,6 +17,12 @@ SID = "RolegateLockdown"
 POLICY_NAME = "RolegateLockdown"
 
 
+def is_lockdown_policy(name: str) -> bool:
+    """The lockdown's own inline policies: `RolegateLockdown`, and `RolegateLockdown-<user>` on the roles a
+    locked-out person reached."""
+    return name == POLICY_NAME or name.startswith(POLICY_NAME + "-")
+
+
 def _statements(document: dict[str, Any]) -> list[Any]:
     found = document.get("Statement", [])
     return list(found) if isinstance(found, list) else [found]

@@ -4,7 +4,11 @@ A person's way in is their hub user: access keys, a console password, and the se
 Lockout deactivates the keys (not deleted: restore reactivates the very same ones), removes the login
 profile, and puts an inline `RolegateLockdown` policy denying every action, which ends their sessions too:
 IAM evaluates a user's policies on every call made with the user's session tokens and console sessions.
-Role sessions they assumed earlier are role sessions; `lockdown ACCOUNT` ends those (see lockdown.py).
+Role sessions they assumed earlier carry the role's permissions, not the user's: each role they reached (the
+access graph's answer, before the lockout) gets an inline `RolegateLockdown-<user>` denying everything to
+sessions issued before the lockout. IAM cannot tell whose session is whose (the session name is the
+caller's choice), so everyone's older sessions on those roles end: they assume the role again, the person
+locked out cannot.
 
 A password cannot be journaled (IAM never returns it): restore gives the person a new one-time password
 that must be changed at first sign-in, shown once like apply's.
@@ -13,6 +17,7 @@ that must be changed at first sign-in, shown once like apply's.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from rolegate.plan.changes import GENERATED_PASSWORD, Call, Change
@@ -26,9 +31,9 @@ from rolegate.respond.journal import (
     room_for_tags,
     user_record_from_tags,
 )
-from rolegate.respond.lockdown import JOURNAL_CHANGE, Decided, Difference, policy_changes
+from rolegate.respond.lockdown import JOURNAL_CHANGE, Decided, Difference, policy_changes, revoke_document
 from rolegate.respond.marks import POLICY_NAME, SID
-from rolegate.state.snapshot import AccountState, User
+from rolegate.state.snapshot import AccountState, Role, User
 
 DENY_ALL = {
     "Version": "2012-10-17",
@@ -38,6 +43,10 @@ DENY_ALL = {
 
 def _json(document: dict[str, Any]) -> str:
     return json.dumps(document, separators=(",", ":"))
+
+
+def revoke_policy_name(user: str) -> str:
+    return f"{POLICY_NAME}-{user}"
 
 
 def short_key(key_id: str) -> str:
@@ -72,15 +81,18 @@ def plan_user_lockdown(
     access_keys: dict[str, str],
     login_profile: bool,
     lock: Lock,
+    reached: Sequence[tuple[str, str, Role]] = (),
     previous: Journal | None = None,
 ) -> Decided:
-    """Keys off, password gone, deny all. A rerun keeps the first journal (the keys that were active then)."""
+    """Keys off, password gone, deny all, older sessions on the roles they `reached` (account, id, role)
+    ended. A rerun keeps the first journal (the keys that were active then, the roles they reached)."""
     found = previous or journal_of_user(hub, user)
     record = found.user if found is not None and found.user is not None else None
     if found is not None:
         lock = found.lock
     if record is None:
         record = user_record(user, access_keys, login_profile)
+        record.revoked_roles = sorted([name, account_id, role.name] for name, account_id, role in reached)
     journal = Journal("user", hub.name, hub.account_id, lock, [], {}, record)
     decided = Decided(journal)
     wanted_tags = encode_tags(lock, record)
@@ -127,6 +139,19 @@ def plan_user_lockdown(
                 tuple(details),
                 tuple(calls),
             )
+        )
+    name = revoke_policy_name(user.name)
+    document = _json(revoke_document(lock.since))
+    for account, account_id, role in sorted(reached, key=lambda r: (r[0], r[2].name)):
+        if name in role.inline_policies:
+            continue
+        call = Call("PutRolePolicy", {"RoleName": role.name, "PolicyName": name, "PolicyDocument": document})
+        detail = (
+            f"+ inline {name}: deny all to sessions issued before {lock.since} (everyone's: IAM cannot tell)"
+        )
+        summary = f"{user.name}'s sessions end"
+        decided.changes.append(
+            Change(account, account_id, "update", "role", role.name, summary, (detail,), (call,))
         )
     return decided
 
@@ -198,6 +223,13 @@ def plan_user_restore(
                 tuple(details),
                 tuple(calls),
             )
+        )
+    name = revoke_policy_name(user.name)
+    for account, account_id, role in record.revoked_roles:
+        # Deleting what is gone already is tolerated: a role deleted meanwhile, or a rerun.
+        call = Call("DeleteRolePolicy", {"RoleName": role, "PolicyName": name})
+        decided.changes.append(
+            Change(account, account_id, "update", "role", role, "open again", (f"- inline {name}",), (call,))
         )
     keys = sorted(journal_tags(user.tags))
     if keys:

@@ -233,18 +233,22 @@ def _hub(config: Config) -> tuple[str, str]:
 def _lock_user(
     env: Env, config: Config, sessions: Any, caller: dict[str, str], user_name: str, reason: str, yes: bool
 ) -> int:
-    from rolegate.respond.act import read_one, user_credentials
+    from rolegate.respond.act import roles_reached, user_credentials
     from rolegate.respond.people import plan_user_lockdown
+    from rolegate.runner import read_everything
 
     hub_name, hub_id = _hub(config)
     iam = sessions.iam(hub_id)
-    state = read_one(iam, hub_name, hub_id)
+    env.note("[dim]reading every account: which roles the person reaches…[/]")
+    taken = read_everything(config, sessions)
+    state = taken.accounts[hub_name]
     user = state.users.get(user_name)
     if user is None:
         raise RolegateError(
             f"no user {user_name!r} in the hub ({hub_name} {hub_id})",
             "check the name: IAM's is case-sensitive",
         )
+    reached = roles_reached(taken, user.arn)
     keys, login_profile = user_credentials(iam, user_name)
     path = journal_path("user", hub_id, user_name)
     previous = _read_journal(path)
@@ -252,7 +256,13 @@ def _lock_user(
     def decide(since: str) -> Decided:
         lock = Lock(since=since, by=caller["arn"], reason=reason)
         return plan_user_lockdown(
-            state, user, access_keys=keys, login_profile=login_profile, lock=lock, previous=previous
+            state,
+            user,
+            access_keys=keys,
+            login_profile=login_profile,
+            lock=lock,
+            reached=reached,
+            previous=previous,
         )
 
     decided = decide(_now())
@@ -271,10 +281,6 @@ def _lock_user(
     env.print(
         f"[bold red]{escape(user_name)} is locked out[/]. "
         f"Undo with [bold]rolegate restore --user {escape(user_name)}[/]."
-    )
-    env.print(
-        "[dim]Role sessions they assumed before now are role sessions: "
-        "`rolegate lockdown ACCOUNT` ends those.[/]"
     )
     return 0
 

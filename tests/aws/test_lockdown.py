@@ -150,11 +150,17 @@ def test_the_bootstrap_role_stays_open_to_the_management_account_operator_only(
     org: Org, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """moto lets anyone assume any role, so the trust policy is put to rolegate's evaluator: the operator
-    (moto's `user/moto` in the management account) and the management account's root are allowed, cobus
+    (moto's `user/moto` in the management account), the management account's root and a principal kept
+    open with --keep-open are allowed, cobus
     (an administrator in the same management account) and any other principal are denied. Then the
     operator really restores through the bootstrap role."""
     config = applied(org, capsys)
-    assert rolegate(capsys, "-c", config, "lockdown", "production", "--yes").code == 0
+    outsider = f"arn:aws:iam::{org.ids['development']}:role/IncidentResponse"
+    refused = rolegate(capsys, "-c", config, "lockdown", "production", "--yes", "--keep-open", outsider)
+    assert refused.code == 1 and "not a role or user ARN of the management account" in refused.err
+    responder = f"arn:aws:iam::{org.hub_id}:role/IncidentResponse"
+    locked = rolegate(capsys, "-c", config, "lockdown", "production", "--yes", "--keep-open", responder)
+    assert locked.code == 0, locked.all
     trust = org.client("iam", "production").get_role(RoleName="OrganizationAccountAccessRole")["Role"][
         "AssumeRolePolicyDocument"
     ]
@@ -174,6 +180,7 @@ def test_the_bootstrap_role_stays_open_to_the_management_account_operator_only(
 
     assert allowed(OPERATOR) is True
     assert allowed(f"arn:aws:iam::{org.hub_id}:root") is True
+    assert allowed(responder) is True
     assert allowed(f"arn:aws:iam::{org.hub_id}:user/cobus") is False
     assert allowed(f"arn:aws:iam::{org.hub_id}:role/SomeAdmin") is False
     assert allowed(f"arn:aws:iam::{org.ids['development']}:role/OrganizationAccountAccessRole") is False

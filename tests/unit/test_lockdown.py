@@ -367,3 +367,12 @@ def test_a_person_is_locked_out_with_their_keys_kept_and_let_back_in_with_a_new_
     ]
     login = next(c for ch in back.changes for c in ch.calls if c.operation == "CreateLoginProfile")
     assert login.params["Password"] == GENERATED_PASSWORD and login.params["PasswordResetRequired"] is True
+
+
+def test_a_long_trust_policy_is_flagged_before_iam_refuses_it() -> None:
+    state = production()
+    state.roles["vendor"].trust_policy["Statement"] *= 40
+
+    decided = plan_lockdown(state, lock=LOCK, keep=KEEP, bootstrap_role="OrganizationAccountAccessRole")
+
+    assert any("vendor: its trust policy with the lockdown statement has" in n for n in decided.notes)

@@ -22,6 +22,7 @@ does not know is noted, not refused: restoring changes nothing about it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,7 @@ from rolegate.respond.marks import (
 from rolegate.state.snapshot import AccountState, Role
 
 SERVICE_ROLE_PATH = "/aws-service-role/"
+TRUST_POLICY_QUOTA = 2048  # IAM's default limit for a role trust policy, whitespace not counted
 JOURNAL_CHANGE = "lockdown journal"
 
 
@@ -188,8 +190,8 @@ def plan_lockdown(
     """What locks `state`'s account down. A rerun (after an interruption, or to catch a role that appeared)
     keeps the first lockdown's journal, time and reason, and changes only what is not locked yet."""
     found = previous or journal_in_account(state)
-    if found is not None:
-        lock, keep = found.lock, found.keep or keep
+    if found is not None:  # the first lockdown's time and reason; the bootstrap role open to both runs' keep
+        lock, keep = found.lock, sorted(set(found.keep) | set(keep))
     journal = Journal("account", state.name, state.account_id, lock, keep, dict(found.roles) if found else {})
     decided = Decided(journal)
     tag_calls: list[Call] = []
@@ -217,6 +219,12 @@ def plan_lockdown(
         calls: list[Call] = []
         details: list[str] = []
         trust = with_statements(role.trust_policy, [deny_statement(keep if bootstrap else None)])
+        size = len(re.sub(r"\s", "", _json(trust)))
+        if size > TRUST_POLICY_QUOTA:
+            decided.notes.append(
+                f"role {role.name}: its trust policy with the lockdown statement has {size} characters; "
+                f"IAM's default quota is {TRUST_POLICY_QUOTA} (raise it in Service Quotas if IAM refuses)"
+            )
         if not policydoc.equivalent(trust, role.trust_policy):
             calls.append(
                 Call("UpdateAssumeRolePolicy", {"RoleName": role.name, "PolicyDocument": _json(trust)})

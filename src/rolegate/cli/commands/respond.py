@@ -135,10 +135,20 @@ def _run(env: Env, sessions: Any, decided: Decided, what: str, again: str) -> Ap
 @click.argument("account", required=False)
 @click.option("--user", "user_name", metavar="NAME", help="Lock this person out everywhere instead.")
 @click.option("--reason", default="", help="Why: kept in the journal and shown by plan and audit.")
+@click.option(
+    "--keep-open",
+    "keep_open",
+    multiple=True,
+    metavar="ARN",
+    help="Another principal of the management account the bootstrap role stays open to (e.g. an "
+    "incident-response role); repeatable. Its root and you always are.",
+)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask; lock down as shown.")
 @global_options
 @click.pass_obj
-def lockdown(env: Env, account: str | None, user_name: str | None, reason: str, yes: bool) -> int:
+def lockdown(
+    env: Env, account: str | None, user_name: str | None, reason: str, keep_open: tuple[str, ...], yes: bool
+) -> int:
     """Isolate an environment account in a breach: no new role sessions, the open ones end.
 
     Every role in ACCOUNT that trusts another account (the hub) or anyone gets a Deny statement in its
@@ -167,7 +177,26 @@ def lockdown(env: Env, account: str | None, user_name: str | None, reason: str, 
     if target is None:
         assert user_name is not None
         return _lock_user(env, config, sessions, caller, user_name, reason, yes)
-    return _lock_account(env, config, sessions, caller, target, reason, yes)
+    keep = _keep(caller, keep_open)
+    return _lock_account(env, config, sessions, caller, target, reason, keep, yes)
+
+
+def _keep(caller: dict[str, str], extra: tuple[str, ...]) -> list[str]:
+    """The management account's root, the operator, and --keep-open: principals of the management account
+    only, so the way back in never opens to the environments or the outside."""
+    import re
+
+    from rolegate.respond.lockdown import operator_keep
+
+    management = caller["account"]
+    for arn in extra:
+        if not re.fullmatch(rf"arn:aws:iam::{management}:(role|user)/[\w+=,.@/*-]+", arn):
+            raise RolegateError(
+                f"--keep-open {arn}: not a role or user ARN of the management account ({management})",
+                f"e.g. arn:aws:iam::{management}:role/IncidentResponse; the bootstrap role stays open to "
+                "the management account alone",
+            )
+    return sorted(set(operator_keep(caller["arn"], management)) | set(extra))
 
 
 def _lock_account(
@@ -177,17 +206,17 @@ def _lock_account(
     caller: dict[str, str],
     target: tuple[str, str],
     reason: str,
+    keep: list[str],
     yes: bool,
 ) -> int:
     from rolegate.respond.act import read_one
-    from rolegate.respond.lockdown import operator_keep, plan_lockdown
+    from rolegate.respond.lockdown import plan_lockdown
 
     name, account_id = target
     bootstrap = config.organization.bootstrap_role
     state = read_one(sessions.iam(account_id), name, account_id)
     path = journal_path("account", account_id)
     previous = _read_journal(path)
-    keep = operator_keep(caller["arn"], caller["account"])
 
     def decide(since: str) -> Decided:
         lock = Lock(since=since, by=caller["arn"], reason=reason)

@@ -53,6 +53,7 @@ from rolegate.state.snapshot import AccountState, Role
 SERVICE_ROLE_PATH = "/aws-service-role/"
 TRUST_POLICY_QUOTA = 2048  # IAM's default limit for a role trust policy, whitespace not counted
 JOURNAL_CHANGE = "lockdown journal"
+UNTAG_SUMMARY = "journal tags removed, last"
 
 
 def _json(document: dict[str, Any]) -> str:
@@ -173,6 +174,14 @@ class Decided:
     def empty(self) -> bool:
         return not self.changes
 
+    def update(
+        self, account: str, account_id: str, kind: str, name: str, summary: str, details: Any, calls: Any
+    ) -> None:
+        """One more change, run after those before it."""
+        self.changes.append(
+            Change(account, account_id, "update", kind, name, summary, tuple(details), tuple(calls))
+        )
+
 
 def _ordered_roles(state: AccountState, bootstrap_role: str) -> list[Role]:
     # The bootstrap role last: its revoke policy ends the operator's own session too.
@@ -244,33 +253,14 @@ def plan_lockdown(
             details.append(f"+ inline {POLICY_NAME}: deny all to sessions issued before {lock.since}")
         if calls:
             summary = "stays open to " + ", ".join(keep) if bootstrap else "no new sessions; older ones end"
-            decided.changes.append(
-                Change(
-                    state.name,
-                    state.account_id,
-                    "update",
-                    "role",
-                    role.name,
-                    summary,
-                    tuple(details),
-                    tuple(calls),
-                )
-            )
+            decided.update(state.name, state.account_id, "role", role.name, summary, details, calls)
         else:
             decided.unchanged.append(role.name)
     if tag_calls:
         n = len(tag_calls)
-        journal_change = Change(
-            state.name,
-            state.account_id,
-            "update",
-            "account",
-            JOURNAL_CHANGE,
-            f"prior documents of {n} role{'s' if n != 1 else ''} into their tags, before any change",
-            (),
-            tuple(tag_calls),
-        )
-        decided.changes.insert(0, journal_change)
+        summary = f"prior documents of {n} role{'s' if n != 1 else ''} into their tags, before any change"
+        decided.update(state.name, state.account_id, "account", JOURNAL_CHANGE, summary, (), tag_calls)
+        decided.changes.insert(0, decided.changes.pop())  # the copy in the account before any change
     return decided
 
 
@@ -369,18 +359,7 @@ def plan_restore(journal: Journal, state: AccountState, bootstrap_role: str) -> 
             calls.append(Call("DeleteRolePolicy", {"RoleName": role.name, "PolicyName": POLICY_NAME}))
             details.append(f"- inline {POLICY_NAME}")
         if calls:
-            decided.changes.append(
-                Change(
-                    state.name,
-                    state.account_id,
-                    "update",
-                    "role",
-                    role.name,
-                    "open again",
-                    tuple(details),
-                    tuple(calls),
-                )
-            )
+            decided.update(state.name, state.account_id, "role", role.name, "open again", details, calls)
         else:
             decided.unchanged.append(role.name)
         keys = sorted(journal_tags(role.tags))
@@ -397,16 +376,5 @@ def plan_restore(journal: Journal, state: AccountState, bootstrap_role: str) -> 
     if missing:
         decided.notes.append(f"not in the account any more, nothing to restore: {', '.join(missing)}")
     if untag:
-        decided.changes.append(
-            Change(
-                state.name,
-                state.account_id,
-                "update",
-                "account",
-                JOURNAL_CHANGE,
-                "journal tags removed, last",
-                (),
-                tuple(untag),
-            )
-        )
+        decided.update(state.name, state.account_id, "account", JOURNAL_CHANGE, UNTAG_SUMMARY, (), untag)
     return decided

@@ -20,7 +20,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from rolegate.plan.changes import GENERATED_PASSWORD, Call, Change
+from rolegate.plan.changes import GENERATED_PASSWORD, Call
 from rolegate.respond.journal import (
     Journal,
     Lock,
@@ -31,7 +31,14 @@ from rolegate.respond.journal import (
     room_for_tags,
     user_record_from_tags,
 )
-from rolegate.respond.lockdown import JOURNAL_CHANGE, Decided, Difference, policy_changes, revoke_document
+from rolegate.respond.lockdown import (
+    JOURNAL_CHANGE,
+    UNTAG_SUMMARY,
+    Decided,
+    Difference,
+    policy_changes,
+    revoke_document,
+)
 from rolegate.respond.marks import POLICY_NAME, SID
 from rolegate.state.snapshot import AccountState, Role, User
 
@@ -100,11 +107,8 @@ def plan_user_lockdown(
         if room_for_tags(user.tags, wanted_tags):
             tags = [{"Key": k, "Value": v} for k, v in wanted_tags.items()]
             call = Call("TagUser", {"UserName": user.name, "Tags": tags})
-            decided.changes.append(
-                Change(hub.name, hub.account_id, "update", "account", JOURNAL_CHANGE,
-                       f"{user.name}'s keys and sign-in into the user's tags, before any change",
-                       (), (call,))
-            )  # fmt: skip
+            summary = f"{user.name}'s keys and sign-in into the user's tags, before any change"
+            decided.update(hub.name, hub.account_id, "account", JOURNAL_CHANGE, summary, (), [call])
         else:
             record.in_account = False
             decided.notes.append(f"user {user.name} has no room for the journal tags: local journal only")
@@ -128,18 +132,7 @@ def plan_user_lockdown(
         )
         details.append(f"+ inline {POLICY_NAME}: deny all (their open sessions end with it)")
     if calls:
-        decided.changes.append(
-            Change(
-                hub.name,
-                hub.account_id,
-                "update",
-                "user",
-                user.name,
-                "locked out",
-                tuple(details),
-                tuple(calls),
-            )
-        )
+        decided.update(hub.name, hub.account_id, "user", user.name, "locked out", details, calls)
     name = revoke_policy_name(user.name)
     document = _json(revoke_document(lock.since))
     for account, account_id, role in sorted(reached, key=lambda r: (r[0], r[2].name)):
@@ -149,9 +142,8 @@ def plan_user_lockdown(
         detail = (
             f"+ inline {name}: deny all to sessions issued before {lock.since} (everyone's: IAM cannot tell)"
         )
-        summary = f"{user.name}'s sessions end"
-        decided.changes.append(
-            Change(account, account_id, "update", "role", role.name, summary, (detail,), (call,))
+        decided.update(
+            account, account_id, "role", role.name, f"{user.name}'s sessions end", [detail], [call]
         )
     return decided
 
@@ -212,30 +204,16 @@ def plan_user_restore(
         calls.append(Call("DeleteUserPolicy", {"UserName": user.name, "PolicyName": POLICY_NAME}))
         details.append(f"- inline {POLICY_NAME}")
     if calls:
-        decided.changes.append(
-            Change(
-                journal.account,
-                journal.account_id,
-                "update",
-                "user",
-                user.name,
-                "let back in",
-                tuple(details),
-                tuple(calls),
-            )
-        )
+        decided.update(journal.account, journal.account_id, "user", user.name, "let back in", details, calls)
     name = revoke_policy_name(user.name)
     for account, account_id, role in record.revoked_roles:
         # Deleting what is gone already is tolerated: a role deleted meanwhile, or a rerun.
         call = Call("DeleteRolePolicy", {"RoleName": role, "PolicyName": name})
-        decided.changes.append(
-            Change(account, account_id, "update", "role", role, "open again", (f"- inline {name}",), (call,))
-        )
+        decided.update(account, account_id, "role", role, "open again", [f"- inline {name}"], [call])
     keys = sorted(journal_tags(user.tags))
     if keys:
         call = Call("UntagUser", {"UserName": user.name, "TagKeys": keys})
-        decided.changes.append(
-            Change(journal.account, journal.account_id, "update", "account", JOURNAL_CHANGE,
-                   "journal tags removed, last", (), (call,))
-        )  # fmt: skip
+        decided.update(
+            journal.account, journal.account_id, "account", JOURNAL_CHANGE, UNTAG_SUMMARY, (), [call]
+        )
     return decided

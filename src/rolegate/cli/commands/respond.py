@@ -222,26 +222,43 @@ def _lock_account(
         lock = Lock(since=since, by=caller["arn"], reason=reason)
         return plan_lockdown(state, lock=lock, keep=keep, bootstrap_role=bootstrap, previous=previous)
 
-    decided = decide(_now())
-    _show(env, f"[bold]Lockdown of {escape(name)}[/] [dim]{account_id}[/]", decided)
-    if decided.empty:
-        _write_journal(path, decided.journal)
-        env.print(
-            f"[green]{escape(name)} is locked down[/] "
-            f"({escape(decided.journal.lock.describe())}); nothing to do."
-        )
+    title = f"[bold]Lockdown of {escape(name)}[/] [dim]{account_id}[/]"
+    command, question = f"rolegate lockdown {name}", f"Lock down {name}?"
+    decided = _lock(env, sessions, title, path, decide, f"{name} is locked down", command, yes, question)
+    if decided is None:
         return 0
-    env.print(f"Journal: {escape(str(path))} and the roles' tags, written before any change.")
-    _confirm(env, yes, f"Lock down {name}?", "lockdown")
-    decided = decide(_now())  # sessions issued until the moment you said yes end too
-    _write_journal(path, decided.journal)
-    _run(env, sessions, decided, "Lockdown", f"rolegate lockdown {name}")
     env.print(
         f"[bold red]{escape(name)} is locked down[/] since {decided.journal.lock.since}: "
         f"{plural(len(decided.journal.roles), 'role')} deny new sessions, older sessions end."
     )
     env.print(f"Undo with [bold]rolegate restore {escape(name)}[/].")
     return 0
+
+
+def _lock(
+    env: Env,
+    sessions: Any,
+    title: str,
+    path: Path,
+    decide: Any,
+    state: str,
+    command: str,
+    yes: bool,
+    question: str,
+) -> Decided | None:
+    """Show, ask, journal locally, then run; None when it is all done already (a rerun)."""
+    decided: Decided = decide(_now())
+    _show(env, title, decided)
+    if decided.empty:
+        _write_journal(path, decided.journal)
+        env.print(f"[green]{escape(state)}[/] ({escape(decided.journal.lock.describe())}); nothing to do.")
+        return None
+    env.print(f"Journal: {escape(str(path))} and a copy in the account, written before any change.")
+    _confirm(env, yes, question, "lockdown")
+    decided = decide(_now())  # sessions issued until the moment you said yes end too
+    _write_journal(path, decided.journal)
+    _run(env, sessions, decided, "Lockdown", command)
+    return decided
 
 
 def _read_journal(path: Path) -> Journal | None:
@@ -294,19 +311,11 @@ def _lock_user(
             previous=previous,
         )
 
-    decided = decide(_now())
-    _show(env, f"[bold]Lockout of {escape(user_name)}[/] [dim]in {escape(hub_name)} {hub_id}[/]", decided)
-    if decided.empty:
-        _write_journal(path, decided.journal)
-        env.print(
-            f"[green]{escape(user_name)} is locked out[/] "
-            f"({escape(decided.journal.lock.describe())}); nothing to do."
-        )
+    title = f"[bold]Lockout of {escape(user_name)}[/] [dim]in {escape(hub_name)} {hub_id}[/]"
+    command = f"rolegate lockdown --user {user_name}"
+    locked = f"{user_name} is locked out"
+    if _lock(env, sessions, title, path, decide, locked, command, yes, f"Lock {user_name} out?") is None:
         return 0
-    _confirm(env, yes, f"Lock {user_name} out?", "lockdown")
-    decided = decide(_now())
-    _write_journal(path, decided.journal)
-    _run(env, sessions, decided, "Lockout", f"rolegate lockdown --user {user_name}")
     env.print(
         f"[bold red]{escape(user_name)} is locked out[/]. "
         f"Undo with [bold]rolegate restore --user {escape(user_name)}[/]."

@@ -11,6 +11,7 @@ whatever the trust policy says. So what moto shows here is what rolegate *writes
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -363,3 +364,45 @@ def test_cobus_is_locked_out_everywhere_and_let_back_in(org: Org, capsys: pytest
     for text in (locked.all, restored.all, plan.all, kept):
         assert secret["SecretAccessKey"] not in text and password not in text
     assert key_id not in locked.all  # shown as AKIA…WXYZ
+
+
+def _on_a_terminal(args: list[str], answer: bytes) -> tuple[int, bytes]:
+    """`rolegate ARGS` with a terminal on stdin and stdout, answering its one question with `answer`."""
+    import pty
+    import subprocess
+    import sys
+
+    from tests.terminal import drain, read_until
+
+    leader, follower = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "rolegate", *args], stdin=follower, stdout=follower, stderr=follower
+    )
+    os.close(follower)
+    try:
+        seen = read_until(leader, b"Only 'yes' will be accepted", limit=120)
+        os.write(leader, answer + b"\n")
+        code = child.wait(timeout=120)
+        return code, seen + drain(leader)
+    finally:
+        os.close(leader)
+
+
+def test_the_plan_is_shown_and_only_yes_locks_down(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
+    config = applied(org, capsys)
+    before = account_state(org, "production")
+
+    no_terminal = rolegate(capsys, "-c", config, "lockdown", "production")
+    code, shown = _on_a_terminal(["-c", config, "lockdown", "production"], b"no")
+
+    assert no_terminal.code == 1 and "there is no terminal to ask on" in no_terminal.err
+    assert code == 1, shown
+    assert b"Lockdown of production" in shown and b"+ trust: Deny sts:AssumeRole" in shown
+    assert b"lockdown cancelled; nothing was changed" in shown
+    assert account_state(org, "production") == before
+
+    code, shown = _on_a_terminal(["-c", config, "lockdown", "production"], b"yes")
+
+    assert code == 0, shown
+    assert b"production is locked down" in shown
+    assert account_state(org, "production") != before

@@ -376,3 +376,18 @@ def test_a_long_trust_policy_is_flagged_before_iam_refuses_it() -> None:
     decided = plan_lockdown(state, lock=LOCK, keep=KEEP, bootstrap_role="OrganizationAccountAccessRole")
 
     assert any("vendor: its trust policy with the lockdown statement has" in n for n in decided.notes)
+
+
+def test_restore_knows_the_roles_a_rerun_from_another_machine_locked() -> None:
+    from rolegate.respond.lockdown import completed
+
+    state = production()
+    journal, locked = lock(state)
+    local = copy.deepcopy(journal)
+    del local.roles["vendor"]  # this laptop's journal predates the rerun that locked vendor
+
+    both = completed(local, journal_in_account(locked))
+
+    assert both is not None and sorted(both.roles) == sorted(journal.roles)
+    assert both.roles["administrator"].inline_documents == journal.roles["administrator"].inline_documents
+    assert run(locked, plan_restore(both, locked, "OrganizationAccountAccessRole").changes) == state

@@ -161,6 +161,16 @@ def journal_in_account(state: AccountState) -> Journal | None:
     return Journal("account", state.name, state.account_id, lock, keep, roles)
 
 
+def completed(local: Journal | None, in_account: Journal | None) -> Journal | None:
+    """The local journal (it has every document in full), completed by the roles only the account knows
+    of: a rerun of the lockdown from another machine, or marks whose journal was lost."""
+    if local is None or in_account is None:
+        return local or in_account
+    for name, record in in_account.roles.items():
+        local.roles.setdefault(name, record)
+    return local
+
+
 @dataclass
 class Decided:
     """A lockdown or restore, decided: the journal to keep, and the changes in the order to run them."""

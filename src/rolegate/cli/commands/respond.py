@@ -390,16 +390,14 @@ def _restore_account(
     env: Env, config: Config, sessions: Any, target: tuple[str, str], force: bool, yes: bool
 ) -> int:
     from rolegate.respond.act import read_one
-    from rolegate.respond.lockdown import compare_account, journal_in_account, plan_restore
+    from rolegate.respond.lockdown import compare_account, completed, journal_in_account, plan_restore
 
     name, account_id = target
     state = read_one(sessions.iam(account_id), name, account_id)
     path = journal_path("account", account_id)
-    journal = _read_journal(path)
-    source = str(path)
-    if journal is None:
-        journal = journal_in_account(state)
-        source = "the roles' tags in the account (no local journal)"
+    local = _read_journal(path)
+    journal = completed(local, journal_in_account(state))
+    source = str(path) if local is not None else "the roles' tags in the account (no local journal)"
     if journal is None:
         env.print(
             f"{escape(name)} is not locked down: no journal here ({escape(str(path))}) nor in the account."

@@ -391,3 +391,14 @@ def test_restore_knows_the_roles_a_rerun_from_another_machine_locked() -> None:
     assert both is not None and sorted(both.roles) == sorted(journal.roles)
     assert both.roles["administrator"].inline_documents == journal.roles["administrator"].inline_documents
     assert run(locked, plan_restore(both, locked, "OrganizationAccountAccessRole").changes) == state
+
+
+def test_a_person_let_back_in_meanwhile_is_no_difference_to_the_account_lockdown() -> None:
+    state = production()
+    revoke = {"Version": "2012-10-17", "Statement": []}
+    state.roles["administrator"].inline_policies["RolegateLockdown-cobus"] = revoke  # cobus locked out
+    journal, locked = lock(state)
+    del locked.roles["administrator"].inline_policies["RolegateLockdown-cobus"]  # cobus let back in
+
+    assert "RolegateLockdown-cobus" not in journal.roles["administrator"].inline_policies
+    assert compare_account(journal, locked) == []

@@ -44,6 +44,7 @@ from rolegate.respond.marks import (
     POLICY_NAME,
     SID,
     has_lockdown,
+    is_lockdown_policy,
     role_lock,
     with_statements,
     without_lockdown,
@@ -128,7 +129,8 @@ def is_locked(role: Role) -> bool:
 
 def record_of(role: Role) -> RoleRecord:
     """The role as it is now, before the lockdown (its own marks, if any, taken out)."""
-    inline = {k: v for k, v in role.inline_policies.items() if k != POLICY_NAME}
+    # The lockdowns' own policies (this one's, a locked-out person's) are not the role's to journal.
+    inline = {k: v for k, v in role.inline_policies.items() if not is_lockdown_policy(k)}
     return RoleRecord(
         name=role.name,
         arn=role.arn,
@@ -301,7 +303,7 @@ def policy_changes(
         f"- policy {naming.policy_display_name(a)} detached"
         for a in sorted(set(managed_then) - set(managed_now))
     ]
-    now = {k: v for k, v in inline_now.items() if k != POLICY_NAME}
+    now = {k: v for k, v in inline_now.items() if not is_lockdown_policy(k)}
     for name in sorted(set(now) - set(inline_then)):
         lines.append(f"+ inline policy {name} added")
     for name in sorted(set(inline_then) - set(now)):

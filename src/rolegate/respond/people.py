@@ -39,7 +39,7 @@ from rolegate.respond.lockdown import (
     policy_changes,
     revoke_document,
 )
-from rolegate.respond.marks import POLICY_NAME, SID
+from rolegate.respond.marks import POLICY_NAME, SID, is_lockdown_policy
 from rolegate.state.snapshot import AccountState, Role, User
 
 DENY_ALL = {
@@ -62,7 +62,7 @@ def short_key(key_id: str) -> str:
 
 
 def user_record(user: User, access_keys: dict[str, str], login_profile: bool) -> UserRecord:
-    inline = {k: v for k, v in user.inline_policies.items() if k != POLICY_NAME}
+    inline = {k: v for k, v in user.inline_policies.items() if not is_lockdown_policy(k)}
     return UserRecord(
         name=user.name,
         arn=user.arn,

@@ -21,6 +21,7 @@ does not know is noted, not refused: restoring changes nothing about it.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -210,7 +211,7 @@ def plan_lockdown(
 ) -> Decided:
     """What locks `state`'s account down. A rerun (after an interruption, or to catch a role that appeared)
     keeps the first lockdown's journal, time and reason, and changes only what is not locked yet."""
-    found = previous or journal_in_account(state)
+    found = completed(copy.deepcopy(previous), journal_in_account(state))
     if found is not None:  # the first lockdown's time and reason; the bootstrap role open to both runs' keep
         lock, keep = found.lock, sorted(set(found.keep) | set(keep))
     journal = Journal("account", state.name, state.account_id, lock, keep, dict(found.roles) if found else {})

@@ -269,7 +269,6 @@ class AccessGraph:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.org_id = snapshot.organization_id or None
-        self.account_name = {a.account_id: name for name, a in snapshot.accounts.items()}
         self.roles: dict[str, tuple[AccountState, Role]] = {}
         self._roles_in_account: dict[str, list[str]] = {}
         self._roles_named: dict[str, list[str]] = {}
@@ -668,43 +667,33 @@ class AccessGraph:
         found = self._outs.get(key)
         if found is None:
             chunks, boundary = self.identity_chunks(principal)
-            scps = self._scp_chunks(principal.account_id)
+            limits = self._limits(principal, boundary)
             if shared is None:
-                found = self._out_one(principal, chunks, boundary, scps, mfa)
+                found = self._out_one(principal, chunks, limits, mfa)
             else:
-                found = self._out_alike(principal, chunks, boundary, scps, mfa)
+                found = self._out_alike(principal, chunks, limits, mfa)
             self._outs[key] = found
         if principal.arn in found:  # a role never reaches itself
             found = {arn: path for arn, path in found.items() if arn != principal.arn}
         return found
 
-    def _out_one(
-        self, principal: Principal, chunks: list[Chunk], boundary: Chunk | None, scps: list[Chunk], mfa: bool
-    ) -> _Out:
-        """Edges of a principal some policy names: every candidate decided for it alone."""
+    def _out_one(self, principal: Principal, chunks: list[Chunk], limits: list[Chunk], mfa: bool) -> _Out:
+        """Edges of a principal some trust names: every candidate decided for it alone."""
         named = self._named.get(principal.arn, set())
         allowed: set[str] = set()
         for chunk in chunks:
             allowed |= self._chunk_targets(chunk)[0]
-        candidates = (
-            allowed & (self._trusting.get(principal.account_id, set()) | self._open | named)
-        ) | named
+        reachable = self._trusting.get(principal.account_id, set()) | self._open | named
         found: _Out = {}
-        for role_arn in candidates:
-            relevant = [c for c in chunks if role_arn in self._chunk_targets(c)[1]]
-            path = self._decision(principal, role_arn, relevant, self._limits(principal, boundary), mfa)
-            if path is not None:
-                found[role_arn] = path
+        self._decide_each(principal, (allowed & reachable) | named, chunks, limits, mfa, found)
         return found
 
-    def _out_alike(
-        self, principal: Principal, chunks: list[Chunk], boundary: Chunk | None, scps: list[Chunk], mfa: bool
-    ) -> _Out:
+    def _out_alike(self, principal: Principal, chunks: list[Chunk], limits: list[Chunk], mfa: bool) -> _Out:
         """Edges shared by all principals alike: each chunk's edges as if it were the only one, merged; the
         roles two chunks both concern are decided again on both."""
         if not chunks:
             return {}
-        solos = [self._solo(c, principal, boundary, scps, mfa) for c in chunks]
+        solos = [self._solo(c, principal, limits, mfa) for c in chunks]
         if len(chunks) == 1:
             return solos[0]
         seen: set[str] = set()
@@ -717,14 +706,26 @@ class AccessGraph:
         for solo in solos:
             merged.update(solo)
         overlap &= self._trusting.get(principal.account_id, set()) | self._open
-        for role_arn in overlap:
-            relevant = [c for c in chunks if role_arn in self._chunk_targets(c)[1]]
-            path = self._decision(principal, role_arn, relevant, self._limits(principal, boundary), mfa)
-            if path is None:
-                merged.pop(role_arn, None)
-            else:
-                merged[role_arn] = path
+        self._decide_each(principal, overlap, chunks, limits, mfa, merged)
         return merged
+
+    def _decide_each(
+        self,
+        principal: Principal,
+        role_arns: set[str],
+        chunks: list[Chunk],
+        limits: list[Chunk],
+        mfa: bool,
+        into: _Out,
+    ) -> None:
+        """Decide each role on the chunks that concern it, and set (or take out) its edge."""
+        for role_arn in role_arns:
+            relevant = [c for c in chunks if role_arn in self._chunk_targets(c)[1]]
+            path = self._decision(principal, role_arn, relevant, limits, mfa)
+            if path is None:
+                into.pop(role_arn, None)
+            else:
+                into[role_arn] = path
 
     def _account_specific(self, account_id: str) -> set[str]:
         """Roles whose trust tells this account apart: it trusts the account, or names it, or conditions on
@@ -739,11 +740,8 @@ class AccessGraph:
             self._specific[account_id] = found
         return found
 
-    def _solo(
-        self, chunk: Chunk, principal: Principal, boundary: Chunk | None, scps: list[Chunk], mfa: bool
-    ) -> _Out:
+    def _solo(self, chunk: Chunk, principal: Principal, limits: list[Chunk], mfa: bool) -> _Out:
         """The edges one chunk gives the principals of this class, as if it were their only one."""
-        limits = [boundary, *scps] if boundary is not None else scps
         probes = self._probes_of([chunk], limits)
         answers = _answers(probes, principal.arn, principal.kind)
         ids = (chunk.id, tuple(c.id for c in limits), principal.kind, answers, mfa)
@@ -763,11 +761,11 @@ class AccessGraph:
             or _answers(probes, nobody.arn, nobody.kind) != answers
         ):
             reachable = allowed & (self._trusting.get(principal.account_id, set()) | self._open)
-            found = self._decide_all(principal, reachable, chunk, boundary, scps, mfa)
+            found = self._decide_all(principal, reachable, chunk, limits, mfa)
         else:
             neutral = self._solos.get((*ids, NEUTRAL))
             if neutral is None:
-                neutral = self._decide_all(nobody, allowed & self._open, chunk, boundary, scps, mfa)
+                neutral = self._decide_all(nobody, allowed & self._open, chunk, limits, mfa)
                 self._solos[(*ids, NEUTRAL)] = neutral
             specific = allowed & self._account_specific(principal.account_id)
             found = neutral
@@ -775,20 +773,14 @@ class AccessGraph:
                 found = dict(neutral)
                 for arn in specific:
                     found.pop(arn, None)
-                found.update(self._decide_all(principal, specific, chunk, boundary, scps, mfa))
+                found.update(self._decide_all(principal, specific, chunk, limits, mfa))
         self._solos[(*ids, principal.account_id)] = found
         return found
 
     def _decide_all(
-        self,
-        principal: Principal,
-        role_arns: set[str] | frozenset[str],
-        chunk: Chunk,
-        boundary: Chunk | None,
-        scps: list[Chunk],
-        mfa: bool,
+        self, principal: Principal, role_arns: frozenset[str], chunk: Chunk, limits: list[Chunk], mfa: bool
     ) -> _Out:
-        limits = [boundary, *scps] if boundary is not None else scps
+        """The edges of one chunk to these roles (all of which it concerns)."""
         base = self._base(principal, [chunk], limits, mfa)
         found: _Out = {}
         for arn in role_arns:

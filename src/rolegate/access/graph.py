@@ -66,6 +66,10 @@ KNOWN_AWS_MANAGED: dict[str, dict[str, Any]] = {
     },
 }
 
+# Trust policies are labelled without their account, so that the same trust in 500 accounts is one chunk
+# decided once; each row's `why` names its own account in the slot.
+ACCOUNT_SLOT = "{account}"
+
 # An account id no policy can name (it is not 12 digits): decisions that cannot depend on the caller's
 # account are made once, for a caller from here, and shared by callers from every account.
 NEUTRAL = "any-account"
@@ -279,16 +283,12 @@ class AccessGraph:
                 self._roles_named.setdefault(role.name, []).append(role.arn)
         account_index = {name: i for i, name in enumerate(snapshot.accounts)}
         # Rows are in the snapshot's (the file's) account order, roles by name within each account.
-        self._position = {
-            arn: i
-            for i, arn in enumerate(
-                sorted(
-                    self.roles, key=lambda a: (account_index[self.roles[a][0].name], self.roles[a][1].name)
-                )
-            )
-        }
+        self._order = sorted(
+            self.roles, key=lambda a: (account_index[self.roles[a][0].name], self.roles[a][1].name)
+        )
+        self._position = {arn: i for i, arn in enumerate(self._order)}
         self._trust: dict[str, list[Statement]] = {
-            arn: statements(role.trust_policy, f"trust policy of role {role.name} in {acct.name}")
+            arn: statements(role.trust_policy, f"trust policy of role {role.name} in {ACCOUNT_SLOT}")
             for arn, (acct, role) in self.roles.items()
         }
         # Which roles' trust could let a principal in at all, by what it names: the principal's account
@@ -325,6 +325,7 @@ class AccessGraph:
         self._by_content: dict[tuple[Statement, ...], Chunk] = {}
         self._targets: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
         self._stmt_targets: dict[int, list[frozenset[str]]] = {}
+        self._shapes: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = {}
         self._all_roles = frozenset(self.roles)
         self._pattern_roles: dict[str, list[str]] = {}
         self._scp_cache: dict[str, list[Chunk]] = {}
@@ -332,6 +333,7 @@ class AccessGraph:
         self._contexts: dict[tuple[str, bool], Context] = {}
         self._decisions: dict[tuple[Any, ...], _Path | None] = {}
         self._specific: dict[str, set[str]] = {}
+        self._admitted: dict[str, frozenset[str]] = {}
         self._solos: dict[tuple[Any, ...], _Out] = {}
         self._outs: dict[Any, _Out] = {}
         self._direct: dict[tuple[str, bool], _Out] = {}
@@ -339,7 +341,7 @@ class AccessGraph:
         self._closures: dict[tuple[str, bool], _Out] = {}
         self._paths: dict[tuple[Any, bool], _Out] = {}
         self._cells: dict[Any, list[Cell]] = {}
-        self._cell_cache: dict[tuple[str, int, int], tuple[Cell, _Path | None, _Path | None]] = {}
+        self._cell_cache: dict[tuple[str, int, int], tuple[Cell, tuple[_Path | None, _Path | None]]] = {}
         self._deep: tuple[set[str], set[str]] = (set(), set())  # roles with an onward reach, without/with MFA
         self._shallow: tuple[set[str], set[str]] = (set(), set())  # and roles without one
 
@@ -509,6 +511,25 @@ class AccessGraph:
             found = self._targets[chunk.id] = (frozenset(allow), frozenset(every))
         return found
 
+    def _shape(
+        self, base: tuple[Any, ...], chunks: list[Chunk], limits: list[Chunk], role_arn: str, account_id: str
+    ) -> Any:
+        """What of the role a decision depends on: which statements of each policy name it, its trust policy
+        (content, not owner: the read_only roles of 500 accounts trust alike), and whether it is in the
+        principal's own account. Roles of one shape are decided once."""
+        key = (base[0], base[1], role_arn)  # the ids of the chunks and of the limits
+        found = self._shapes.get(key)
+        if found is None:
+            trust = self._trust_chunk(role_arn)
+            hits = (
+                tuple(self._hits(c, role_arn) for c in chunks),
+                tuple(self._hits(c, role_arn) for c in limits),
+                trust.id,
+                self._hits(trust, role_arn),
+            )
+            found = self._shapes[key] = (hits, self.roles[role_arn][0].account_id)
+        return found[0], found[1] == account_id
+
     def _hits(self, chunk: Chunk, role_arn: str) -> tuple[int, ...]:
         """Which statements name the role: roles named by the same statements scan alike (the conditions and
         the principal do not depend on the role), so `role/read_only` in 500 accounts is scanned once."""
@@ -572,7 +593,9 @@ class AccessGraph:
         Principals for whom every part scans alike share the answer."""
         if base is None:
             base = self._base(principal, chunks, limits, mfa)
-        key = (base, role_arn, self._who(self._trust_chunk(role_arn), principal))
+        trust = self._trust_chunk(role_arn)
+        shape = self._shape(base, chunks, limits, role_arn, principal.account_id)
+        key = (base, shape, self._who(trust, principal))
         if key in self._decisions:
             return self._decisions[key]
         decision, why = self._decide(principal, role_arn, chunks, limits, mfa)
@@ -683,7 +706,7 @@ class AccessGraph:
         allowed: set[str] = set()
         for chunk in chunks:
             allowed |= self._chunk_targets(chunk)[0]
-        reachable = self._trusting.get(principal.account_id, set()) | self._open | named
+        reachable = self._admitting(principal.account_id) | named
         found: _Out = {}
         self._decide_each(principal, (allowed & reachable) | named, chunks, limits, mfa, found)
         return found
@@ -705,7 +728,7 @@ class AccessGraph:
         merged: _Out = {}
         for solo in solos:
             merged.update(solo)
-        overlap &= self._trusting.get(principal.account_id, set()) | self._open
+        overlap &= self._admitting(principal.account_id)
         self._decide_each(principal, overlap, chunks, limits, mfa, merged)
         return merged
 
@@ -726,6 +749,13 @@ class AccessGraph:
                 into.pop(role_arn, None)
             else:
                 into[role_arn] = path
+
+    def _admitting(self, account_id: str) -> frozenset[str]:
+        """Roles whose trust could let in a principal of this account that no trust names."""
+        found = self._admitted.get(account_id)
+        if found is None:
+            found = self._admitted[account_id] = frozenset(self._trusting.get(account_id, set()) | self._open)
+        return found
 
     def _account_specific(self, account_id: str) -> set[str]:
         """Roles whose trust tells this account apart: it trusts the account, or names it, or conditions on
@@ -760,7 +790,7 @@ class AccessGraph:
             or any(c.on_account for c in limits)
             or _answers(probes, nobody.arn, nobody.kind) != answers
         ):
-            reachable = allowed & (self._trusting.get(principal.account_id, set()) | self._open)
+            reachable = allowed & self._admitting(principal.account_id)
             found = self._decide_all(principal, reachable, chunk, limits, mfa)
         else:
             neutral = self._solos.get((*ids, NEUTRAL))
@@ -782,11 +812,14 @@ class AccessGraph:
     ) -> _Out:
         """The edges of one chunk to these roles (all of which it concerns)."""
         base = self._base(principal, [chunk], limits, mfa)
-        found: _Out = {}
+        alike: dict[Any, list[str]] = {}
         for arn in role_arns:
-            path = self._decision(principal, arn, [chunk], limits, mfa, base)
+            alike.setdefault(self._shape(base, [chunk], limits, arn, principal.account_id), []).append(arn)
+        found: _Out = {}
+        for arns in alike.values():  # roles of one shape share one decision, and its path
+            path = self._decision(principal, arns[0], [chunk], limits, mfa, base)
             if path is not None:
-                found[arn] = path
+                found.update(dict.fromkeys(arns, path))
         return found
 
     # -- reach ----------------------------------------------------------------------------------------
@@ -862,21 +895,23 @@ class AccessGraph:
         found = self._cells.get(key)
         if found is None:
             with_mfa, without = self._reached(principal, True), self._reached(principal, False)
-            found = self._cells[key] = [
-                self._cell(arn, with_mfa.get(arn), without.get(arn))
-                for arn in sorted(with_mfa.keys() | without.keys(), key=self._position.__getitem__)
-            ]
+            found = self._cells[key] = self._new_cells(with_mfa, without)
         return found
 
-    def _cell(self, role_arn: str, with_mfa: _Path | None, without: _Path | None) -> Cell:
-        """Most cells recur across principals with the very same paths (one decided edge): made once."""
-        key = (role_arn, id(with_mfa), id(without))
-        cached = self._cell_cache.get(key)
-        if cached is not None:
-            return cached[0]
-        cell = _new_cell(role_arn, with_mfa, without)
-        self._cell_cache[key] = (cell, with_mfa, without)  # the paths kept alive: their ids stay theirs
-        return cell
+    def _new_cells(self, with_mfa: _Out, without: _Out) -> list[Cell]:
+        """The cells in row order. Most recur across principals with the very same paths (one decided
+        edge), so a cell is made once per role and pair of paths (the paths are kept alive with it, so their
+        ids stay theirs)."""
+        cache, position, order = self._cell_cache, self._position, self._order
+        cells = []
+        for arn in [order[i] for i in sorted(map(position.__getitem__, with_mfa.keys() | without.keys()))]:
+            paths = with_mfa.get(arn), without.get(arn)
+            key = (arn, id(paths[0]), id(paths[1]))
+            cached = cache.get(key)
+            if cached is None:
+                cached = cache[key] = (_new_cell(arn, self.roles[arn][0].name, *paths), paths)
+            cells.append(cached[0])
+        return cells
 
     def reach(self, principal: Principal) -> list[Reach]:
         """Every role the principal reaches, directly or through other roles. With MFA and without are
@@ -904,7 +939,7 @@ class AccessGraph:
             return [row for user in self.users() for row in self._rows(user, self._cells_of(user))]
 
 
-def _new_cell(role_arn: str, with_mfa: _Path | None, without: _Path | None) -> Cell:
+def _new_cell(role_arn: str, account: str, with_mfa: _Path | None, without: _Path | None) -> Cell:
     d_mfa = with_mfa[0] if with_mfa is not None else False
     d_plain = without[0] if without is not None else False
     shown_path = without if without is not None else with_mfa
@@ -915,7 +950,7 @@ def _new_cell(role_arn: str, with_mfa: _Path | None, without: _Path | None) -> C
         "yes" if shown is True else ("no" if shown is False else "conditional"),
         d_plain is False and d_mfa is not False,
         tuple(str(c) for c in shown) if isinstance(shown, tuple) else (),
-        why,
+        tuple(w.replace(ACCOUNT_SLOT, account) for w in why),
         via,
     )
 

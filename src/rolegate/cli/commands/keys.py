@@ -20,7 +20,8 @@ from rolegate.cli.options import global_options
 from rolegate.errors import CredentialsError, LocalFileError, RolegateError, UserAbort
 
 if TYPE_CHECKING:
-    from rolegate.creds.keys import KeyClients, StoredKey
+    from rolegate.creds.credentials import Credentials
+    from rolegate.creds.keys import StoredKey
     from rolegate.creds.store import Store
 
 config_file_option = click.option(
@@ -92,11 +93,13 @@ def _wire(env: Env, config_file: Path | None, profile: str) -> None:
         text, profile, f"{rolegate_command()} keys credential-process {profile}", str(path)
     )
     if wired == text:
-        env.print(f"  {escape(str(path))}: [{escape(profile)}] already gets it through credential_process")
+        env.print(
+            f"  {escape(str(path))}: {escape(f'[{profile}]')} already gets it through credential_process"
+        )
         return
     backup = _write(path, wired)
     env.print(
-        f"  {escape(str(path))}: [{escape(profile)}] gets it through credential_process"
+        f"  {escape(str(path))}: {escape(f'[{profile}]')} gets it through credential_process"
         + (f" (backup: {escape(backup.name)})" if backup else "")
     )
 
@@ -277,11 +280,11 @@ def add(
             "a deactivated or deleted key cannot be moved; `rolegate keys create` makes a new one",
         ) from None
     store = _store()
-    where = "" if source is None else f" and remove its lines from {source}"
+    where = "" if source is None else f" and take its lines out of {source}"
     if not yes:
         if not env.interactive:
             raise UserAbort(
-                f"this moves {key.access_key_id} ({user}) into {store.describe()}{where}; "
+                f"this would move {key.access_key_id} ({user}) into {store.describe()}{where}; "
                 "nothing was changed",
                 f"run `rolegate keys add {profile_name} --yes` to do it without asking",
             )
@@ -303,7 +306,7 @@ def add(
             source, remove_key(text, profile_name, config_file=source == conf_path, where=str(source))
         )
         env.print(
-            f"  {escape(str(source))}: the key's lines under [{escape(profile_name)}] removed, "
+            f"  {escape(str(source))}: the key's lines under {escape(f'[{profile_name}]')} removed, "
             "the rest untouched"
         )
         if backup is not None:
@@ -358,13 +361,19 @@ def rotate(env: Env, user: str | None, keep_old: bool) -> int:
     return 0
 
 
-def _list_clients(env: Env, store: Store) -> tuple[KeyClients, Any]:
-    """IAM with the hub profile's stored key when there is one, else the SDK's usual credentials."""
-    from rolegate.creds.keys import KeyClients, stored_credentials
+def _list_credentials(env: Env, store: Store, kept: list[StoredKey]) -> Credentials | None:
+    """The hub profile's stored key; else None, for the SDK's usual credentials, unless it has none and the
+    store holds exactly one key: then that one (the store first, as for every credentials command)."""
+    if env.profile:
+        from rolegate.creds.keys import stored_credentials
 
-    stored = stored_credentials(store, env.profile) if env.profile else None
-    clients = KeyClients(profile=None if stored else env.profile)
-    return clients, clients.client("iam", stored)
+        return stored_credentials(store, env.profile)
+    if len(kept) == 1:
+        import boto3
+
+        if boto3.Session().get_credentials() is None:
+            return kept[0].key.credentials()
+    return None
 
 
 @keys.command("list")
@@ -386,12 +395,14 @@ def list_(env: Env, all_users: bool, users: tuple[str, ...], as_json: bool) -> i
       rolegate keys list --json
     """
     from rolegate.creds.credentials import iso, utcnow
+    from rolegate.creds.keys import KeyClients, caller_user, key_level, key_rows, stored_keys
     from rolegate.creds.keys import all_users as every_user
-    from rolegate.creds.keys import caller_user, key_level, key_rows, stored_keys
 
     store = _store()
     kept = stored_keys(store)
-    clients, iam = _list_clients(env, store)
+    credentials = _list_credentials(env, store, kept)
+    clients = KeyClients(profile=None if credentials else env.profile)
+    iam = clients.client("iam", credentials)
     if all_users:
         names = every_user(iam)
     elif users:
@@ -399,10 +410,7 @@ def list_(env: Env, all_users: bool, users: tuple[str, ...], as_json: bool) -> i
     else:
         names = list(dict.fromkeys(k.user for k in kept))
         if not names:
-            from rolegate.creds.keys import stored_credentials
-
-            sts = clients.client("sts", stored_credentials(store, env.profile) if env.profile else None)
-            names = [caller_user(sts)[0]]
+            names = [caller_user(clients.client("sts", credentials))[0]]
     rows = key_rows(iam, names, {k.key.access_key_id: k.profile for k in kept})
     now = utcnow()
     if as_json:
@@ -426,8 +434,8 @@ def list_(env: Env, all_users: bool, users: tuple[str, ...], as_json: bool) -> i
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for title in ("user", "access key", "status", "age", "last used", "in rolegate's store", ""):
-        table.add_column(title)
+    for title in ("user", "access key", "status", "age", "last used", "stored as", ""):
+        table.add_column(title, no_wrap=title != "")
     for r in rows:
         level = key_level(r, now)
         style = LEVEL_STYLE[level]
@@ -446,6 +454,8 @@ def list_(env: Env, all_users: bool, users: tuple[str, ...], as_json: bool) -> i
             f"[{style}]{LEVEL_WORDS[level]}[/]",
         )
     if rows:
+        if not env.stdout_is_tty:
+            env.out.width = 200  # a pipe or a file gets whole lines, not 80 columns with ellipses
         env.print(table)
     else:
         env.print(f"no access keys for {escape(', '.join(names))}")

@@ -1,8 +1,8 @@
 """The hub user's access key, from a plaintext file to the secure store and through rotations.
 
 Given the seed applied on moto with cobus's key pasted into ~/.aws/credentials (as the seed has it), when
-cobus runs `rolegate keys add`, then the key lives in rolegate's store only, the `aws` CLI and rolegate's
-role credentials still work through it, and when a new hub user dana gets hers with `rolegate keys create`
+cobus runs `rolegate keys add`, then the key lives in rolegate's store only, and the `aws` CLI and rolegate's
+role credentials still work through it. When a new hub user, dana, gets hers with `rolegate keys create`
 and rotates it, the old key is gone in IAM, the new one works and the store holds only the new one — also
 when a rotation is cut off half way and run again.
 
@@ -14,8 +14,10 @@ propagation is shown with an injected InvalidClientTokenId, and whether a hub us
 from __future__ import annotations
 
 import json
+import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from tests.aws.test_role_credentials import cobus, run  # noqa: F401 - the seed,
 from tests.conftest import Org
 from tests.helpers import FaultInjector, Result, rolegate
 
+from rolegate.aws.moto_local import MANAGEMENT_ACCOUNT, LocalAws
 from rolegate.creds.keys import KeyClients, StoredKey, key_entry
 from rolegate.creds.store import FileStore
 from rolegate.local.atomic import BACKUP_MARK
@@ -87,13 +90,33 @@ def iam_keys(org: Org, user: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def dana(cobus: Org, capsys: pytest.CaptureFixture[str], seen: Seen) -> Org:  # noqa: F811
-    """A second hub user, just made, with no key yet; her key created by the operator into the store."""
-    cobus.client("iam").create_user(UserName="dana")
+def dana(
+    aws_env: dict[str, str],
+    local_aws: LocalAws,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    seen: Seen,
+) -> Org:
+    """A new hub user with no key yet, her key made by the operator (the SDK's usual credentials) straight
+    into the store. Only the hub account: keys need no organization around them."""
+    home = Path(aws_env["HOME"])
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ROLEGATE_", "XDG_"))},
+        **{k: v for k, v in aws_env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")},
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "ROLEGATE_STORE": "file",
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    org = Org(local_aws.url, {"master": MANAGEMENT_ACCOUNT}, tmp_path, aws_env, {"env": env})
+    org.client("iam").create_user(UserName="dana")
     done = seen.add(rolegate(capsys, "keys", "create", "--user", "dana", "--profile", DANA))
     assert done.code == 0, done.err
     seen.secrets.add(stored(DANA).key.secret_access_key)
-    return cobus
+    return org
 
 
 def test_keys_add_moves_the_seeds_plaintext_key_into_the_store_and_everything_still_works(
@@ -127,6 +150,18 @@ def test_keys_add_moves_the_seeds_plaintext_key_into_the_store_and_everything_st
     assert json.loads(role.stdout)["AccessKeyId"] != cobus.extra["keys"]["AccessKeyId"]
     assert seen.add(run(cobus, "logout")).returncode == 0  # sessions forgotten, the key kept
     assert stored("demo-master-cobus").key.secret_access_key == secret
+
+    rewritten = seen.add(
+        rolegate(capsys, "-c", str(cobus.extra["config"]), "profiles", "-u", "cobus", "--write")
+    )
+    assert (
+        rewritten.code == 0 and Path(cobus.env["AWS_CONFIG_FILE"]).read_text() == config
+    )  # the wiring stays
+    unwired = config.replace("credential_process", "# credential_process")
+    Path(cobus.env["AWS_CONFIG_FILE"]).write_text(unwired)
+    direct = run(cobus, "credential-process", "demo-staging-cobus")  # the broker reads the store itself
+    assert direct.returncode == 0, direct.stderr
+    seen.add(subprocess.CompletedProcess([], 0, "", direct.stderr))
     doctor = seen.add(run(cobus, "doctor"))
     assert "access key" in doctor.stdout and "of cobus" in doctor.stdout
     seen.assert_clean(Path(cobus.env["HOME"]).parent, allowed=backups)
@@ -138,7 +173,7 @@ def test_create_then_rotate_the_old_key_is_gone_the_new_one_works_and_only_it_is
     first = stored(DANA).key.access_key_id
     assert caller(dana, DANA, seen).endswith(":user/dana")
     assert iam_keys(dana, "dana") == {first: "Active"}
-    assert "[" + DANA + "]" not in Path(dana.env["AWS_SHARED_CREDENTIALS_FILE"]).read_text()
+    assert not Path(dana.env["AWS_SHARED_CREDENTIALS_FILE"]).exists()  # nothing in plain text, ever
 
     done = seen.add(rolegate(capsys, "keys", "rotate", "--profile", DANA))
 
@@ -236,7 +271,6 @@ def test_keys_list_shows_age_last_use_status_and_which_key_rolegate_keeps(
     rows = {r["user"]: r for r in json.loads(data.out)}
     assert rows["dana"]["stored_as"] == DANA and rows["dana"]["status"] == "Active"
     assert rows["dana"]["age_days"] == 0 and rows["dana"]["level"] in ("ok", "unused")
-    assert rows["cobus"]["stored_as"] is None
     assert "dana" in table.out and DANA in table.out and "days" in table.out
 
 

@@ -285,3 +285,18 @@ def test_the_encrypted_store_file_is_private_and_unreadable_without_its_key(
     FileStore(directory=str(tmp_path / "x"), key_file=stranger.key_file).put("warm-up", "makes the other key")
     assert stranger.get(key_entry(DANA)) is None
     seen.assert_clean(Path(dana.env["HOME"]).parent)
+
+
+def test_keys_add_takes_the_consoles_csv_download_on_stdin(dana: Org, seen: Seen) -> None:
+    dana.client("iam").create_user(UserName="erin")
+    made = dana.client("iam").create_access_key(UserName="erin")["AccessKey"]
+    seen.secrets.add(made["SecretAccessKey"])
+    csv = f"Access key ID,Secret access key\n{made['AccessKeyId']},{made['SecretAccessKey']}\n"
+
+    done = seen.add(run(dana, "keys", "add", "demo-master-erin", "--stdin", "--yes", input=csv))
+
+    assert done.returncode == 0, done.stderr
+    assert stored("demo-master-erin").key.access_key_id == made["AccessKeyId"]
+    assert caller(dana, "demo-master-erin", seen).endswith(":user/erin")
+    assert not Path(dana.env["AWS_SHARED_CREDENTIALS_FILE"]).exists()
+    seen.assert_clean(Path(dana.env["HOME"]).parent)

@@ -362,7 +362,12 @@ def rotate(store: Store, clients: KeyClients, entry: StoredKey, keep_old: bool, 
     try:
         keys = list_keys(iam, entry.user)
     except Exception as exc:
-        raise _step(0, "list the user's keys", exc, in_use) from None
+        raise StepError(
+            f"nothing was changed: the stored key {entry.key.access_key_id} cannot list {entry.user}'s keys "
+            f"({_cause(exc)})",
+            "a deactivated or deleted key cannot rotate itself: `rolegate keys list --all-users` with other "
+            "credentials shows what IAM has; `rolegate keys create` stores a new one",
+        ) from None
     present = {k.access_key_id for k in keys}
     entry = entry._replace(
         pending=entry.pending if entry.pending and entry.pending.access_key_id in present else None,

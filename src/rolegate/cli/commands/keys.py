@@ -344,12 +344,15 @@ def rotate(env: Env, user: str | None, keep_old: bool) -> int:
       rolegate keys rotate
       rolegate keys rotate --profile demo-master-cobus --keep-old
     """
-    from rolegate.creds.keys import KeyClients, choose
+    from rolegate.creds.keys import KeyClients, choose, key_entry
     from rolegate.creds.keys import rotate as rotate_key
+    from rolegate.creds.lock import refresh_lock
 
     store = _store()
-    entry = choose(store, env.profile, user)
-    done = rotate_key(store, KeyClients(), entry, keep_old, _note(env))
+    profile = choose(store, env.profile, user).profile
+    with refresh_lock(key_entry(profile)):  # two rotations at once would make two keys: one waits
+        entry = choose(store, profile, None)
+        done = rotate_key(store, KeyClients(), entry, keep_old, _note(env))
     env.print(
         f"[green]✓[/] {escape(entry.profile)} now uses {escape(done.new)}"
         + (f" ({escape(done.arn)})" if done.arn else "")

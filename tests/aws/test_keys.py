@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.aws.test_role_credentials import cobus, run  # noqa: F401 - the seed, cobus's keys, his profiles
+from tests.aws.test_role_credentials import ROLEGATE, cobus, run  # noqa: F401 - the seed, cobus's keys, his profiles
 from tests.conftest import Org
 from tests.helpers import FaultInjector, Result, rolegate
+from tests.terminal import drain, read_until
 
 from rolegate.aws.moto_local import MANAGEMENT_ACCOUNT, LocalAws
 from rolegate.creds.keys import KeyClients, StoredKey, key_entry
@@ -300,3 +301,54 @@ def test_keys_add_takes_the_consoles_csv_download_on_stdin(dana: Org, seen: Seen
     assert caller(dana, "demo-master-erin", seen).endswith(":user/erin")
     assert not Path(dana.env["AWS_SHARED_CREDENTIALS_FILE"]).exists()
     seen.assert_clean(Path(dana.env["HOME"]).parent)
+
+
+def on_a_terminal(
+    org: Org, *args: str, answer: bytes | None = None, operator: bool = False
+) -> tuple[str, int]:
+    """`rolegate ARGS` on a terminal (stdin and stdout), as a person runs it: what they saw, and the exit."""
+    import pty
+
+    env = dict(org.extra["env"])
+    if operator:  # the SDK's usual credentials: here, the hub account's operator
+        env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    master, slave = pty.openpty()
+    child = subprocess.Popen([ROLEGATE, *args], stdin=slave, stdout=slave, stderr=subprocess.STDOUT, env=env)
+    os.close(slave)
+    screen = b""
+    if answer is not None:
+        screen += read_until(master, b"[y/N]")
+        os.write(master, answer)
+    code = child.wait(timeout=120)
+    screen += drain(master)
+    os.close(master)
+    return screen.decode(), code
+
+
+def test_on_a_terminal_keys_add_asks_first_and_create_shows_the_secret_only_with_show(
+    dana: Org, seen: Seen
+) -> None:
+    iam = dana.client("iam")
+    iam.create_user(UserName="erin")
+    made = iam.create_access_key(UserName="erin")["AccessKey"]
+    credentials = Path(dana.env["AWS_SHARED_CREDENTIALS_FILE"])
+    text = f"[erin]\naws_access_key_id = {made['AccessKeyId']}\n"
+    text += f"aws_secret_access_key = {made['SecretAccessKey']}\n"
+    credentials.write_text(text)
+
+    declined, no = on_a_terminal(dana, "keys", "add", "erin", answer=b"n\n")
+    assert no == 1 and "nothing was changed" in declined and credentials.read_text() == text
+    accepted, yes = on_a_terminal(dana, "keys", "add", "erin", answer=b"y\n")
+    assert yes == 0 and "backup" in accepted and credentials.read_text() == ""
+    assert made["SecretAccessKey"] not in declined + accepted
+
+    iam.create_user(UserName="fay")
+    quiet, made_it = on_a_terminal(dana, "keys", "create", "--user", "fay", "--profile", "fay", operator=True)
+    assert made_it == 0, quiet
+    secret = stored("fay").key.secret_access_key
+    assert secret not in quiet
+    iam.create_user(UserName="gus")
+    shown, code = on_a_terminal(
+        dana, "keys", "create", "-u", "gus", "--profile", "gus", "--show", operator=True
+    )
+    assert code == 0 and stored("gus").key.secret_access_key in shown

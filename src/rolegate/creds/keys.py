@@ -316,10 +316,14 @@ def create(store: Store, clients: KeyClients, profile: str, user: str | None, no
     entry = StoredKey(profile, user, new, account)
     try:
         _put(store, entry)
-    except Exception:
+    except Exception as exc:
         # A key whose secret could not be kept is useless, and takes one of the user's two slots.
         iam.delete_access_key(UserName=user, AccessKeyId=new.access_key_id)
-        raise
+        cause = exc.message if isinstance(exc, RolegateError) else f"{type(exc).__name__}: {exc}"
+        raise StepError(
+            f"{new.access_key_id} could not be stored ({cause}); it was deleted again, nothing else changed",
+            "`rolegate doctor` shows the store; ROLEGATE_STORE=file uses the encrypted-file store",
+        ) from None
     return entry
 
 

@@ -44,7 +44,8 @@ class MergeResult:
         return bool(self.added or self.updated or self.removed or self.adopted)
 
 
-def _newline(text: str) -> str:
+def newline_of(text: str) -> str:
+    """The file's own line ending: CRLF when most of its lines end so, else LF."""
     crlf = text.count("\r\n")
     return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 
@@ -112,7 +113,7 @@ def merge_profiles(text: str, profiles: list[Profile], org: str, user: str) -> M
             f"the AWS config file cannot be parsed: {exc}",
             "fix it by hand (`aws configure list` shows the trouble too); nothing was written",
         ) from None
-    nl = _newline(text)
+    nl = newline_of(text)
     mine = marker(org, user)
     wanted = {section_name(p.name): p for p in profiles}
     hub = section_name(profiles[0].name) if profiles else None

@@ -15,6 +15,7 @@ import os
 from typing import Any, NamedTuple
 
 from rolegate.errors import LocalFileError
+from rolegate.local.aws_config import newline_of
 
 KEY_OPTIONS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token")
 PROCESS_OPTION = "credential_process"
@@ -40,11 +41,6 @@ def credentials_path() -> str:
 def section_name(profile: str, *, config_file: bool) -> str:
     """`[name]` in the credentials file; `[profile name]` in the config file, but for `[default]`."""
     return f"profile {profile}" if config_file and profile != "default" else profile
-
-
-def _newline(text: str) -> str:
-    crlf = text.count("\r\n")
-    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 
 
 def _parse(text: str, where: str) -> Any:
@@ -150,7 +146,7 @@ def set_credential_process(text: str, profile: str, command: str, where: str = "
     refused: it is not the plain key profile this wiring is for."""
     section = section_name(profile, config_file=True)
     spans = _spans(text, section, where)
-    nl = _newline(text)
+    nl = newline_of(text)
     line = f"{PROCESS_OPTION} = {command}{nl}"
     if spans is None:
         if text and not text.endswith(("\n", "\r")):

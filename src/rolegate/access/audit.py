@@ -309,6 +309,7 @@ def _reach(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> Iterato
     reports_read = all(a.credential_report is not None for a in snapshot.accounts.values())
     admin: dict[str, bool] = {}
     reached: set[str] = set()
+    verdicts: dict[str, tuple[list[Cell], list[Cell]]] = {}  # principal ARN -> its group's
     for principals, cells in graph.groups():
         without_mfa: list[Cell] = []  # admin-equivalent roles reached without MFA
         needs_device: list[Cell] = []  # roles a user may assume only with MFA, first hop
@@ -324,20 +325,25 @@ def _reach(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> Iterato
             elif reports_read and not cell.via:
                 needs_device.append(cell)
         for who in principals:
-            for cell in without_mfa:
-                account, role = graph_roles[cell.role_arn]
-                yield _finding(
-                    "RG004", account, cell.role_arn,
-                    f"{who.name} ({who.account}) reaches {role.name} in {account.name} without MFA",
-                )  # fmt: skip
-            if who.arn in mfa_users:
-                continue
-            for cell in needs_device:
-                account, role = graph_roles[cell.role_arn]
-                yield _finding(
-                    "RG015", account, cell.role_arn,
-                    f"{who.name} may assume {role.name} in {account.name} only with MFA; has no device",
-                )  # fmt: skip
+            verdicts[who.arn] = (without_mfa, needs_device)
+    for (
+        who
+    ) in graph.users():  # in the snapshot's order: of findings on one resource, the first user's is kept
+        without_mfa, needs_device = verdicts[who.arn]
+        for cell in without_mfa:
+            account, role = graph_roles[cell.role_arn]
+            yield _finding(
+                "RG004", account, cell.role_arn,
+                f"{who.name} ({who.account}) reaches {role.name} in {account.name} without MFA",
+            )  # fmt: skip
+        if who.arn in mfa_users:
+            continue
+        for cell in needs_device:
+            account, role = graph_roles[cell.role_arn]
+            yield _finding(
+                "RG015", account, cell.role_arn,
+                f"{who.name} may assume {role.name} in {account.name} only with MFA; has no device",
+            )  # fmt: skip
     for account in snapshot.accounts.values():
         for role in account.roles.values():
             service_only = all(

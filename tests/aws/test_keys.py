@@ -132,6 +132,9 @@ def test_keys_add_moves_the_seeds_plaintext_key_into_the_store_and_everything_st
     credentials.write_text(neighbour + "\n" + credentials.read_text())
     before = credentials.read_text()
 
+    config_file = str(cobus.extra["config"])  # rolegate.yaml names the hub profile: demo-master-cobus
+    beside = seen.add(rolegate(capsys, "-c", config_file, "keys", "create", "--user", "cobus"))
+    assert beside.code == 1 and "`rolegate keys add demo-master-cobus`" in beside.err  # not a second key
     asked = seen.add(rolegate(capsys, "keys", "add", "demo-master-cobus"))
     assert asked.code == 1 and "--yes" in asked.err and credentials.read_text() == before
 

@@ -355,3 +355,20 @@ def test_on_a_terminal_keys_add_asks_first_and_create_shows_the_secret_only_with
         dana, "keys", "create", "-u", "gus", "--profile", "gus", "--show", operator=True
     )
     assert code == 0 and stored("gus").key.secret_access_key in shown
+
+
+def test_keys_add_refuses_a_key_aws_does_not_accept_and_changes_nothing(
+    dana: Org, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, seen: Seen
+) -> None:
+    """moto answers GetCallerIdentity for any key, even one it never issued (as user `moto`): AWS's refusal
+    of a deleted key is injected here."""
+    import io
+
+    monkeypatch.setattr(KeyClients, "hooks", [FaultInjector("GetCallerIdentity", "InvalidClientTokenId", 9)])
+    monkeypatch.setattr("sys.stdin", io.StringIO("AKIANOSUCHKEY0000000 not-a-secret"))
+
+    refused = seen.add(rolegate(capsys, "keys", "add", "erin", "--stdin", "--yes"))
+
+    assert refused.code == 1 and "does not accept the key AKIANOSUCHKEY0000000" in refused.err
+    assert "nothing was changed" in refused.err and key_entry("erin") not in FileStore().names()
+    assert "not-a-secret" not in refused.all

@@ -220,6 +220,19 @@ def caller_user(sts: Any) -> tuple[str, str]:
     return arn.rsplit("/", 1)[-1], str(identity["Account"])
 
 
+def identify(clients: KeyClients, key: AccessKey) -> tuple[str, str]:
+    """(user, account) of a key someone hands over, proven by AWS before rolegate keeps it."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return caller_user(clients.client("sts", key.credentials()))
+    except ClientError as exc:
+        raise CredentialsError(
+            f"AWS does not accept the key {key.access_key_id} ({_cause(exc)}); nothing was changed",
+            "a deactivated or deleted key cannot be moved; `rolegate keys create` makes a new one",
+        ) from None
+
+
 def _code(exc: Exception) -> str:
     return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 

@@ -242,7 +242,7 @@ def add(
       rolegate keys add demo-master-cobus
       rolegate keys add demo-master-cobus --stdin --yes < cobus_accessKeys.csv
     """
-    from rolegate.creds.keys import AccessKey, KeyClients, caller_user
+    from rolegate.creds.keys import AccessKey, KeyClients, identify
     from rolegate.creds.keys import add as add_key
     from rolegate.local.aws_credentials import credentials_path, find_key, remove_key, sections_with_key
 
@@ -268,17 +268,7 @@ def add(
             "only an IAM user's long-term key is kept by rolegate",
         )
     key = AccessKey(found.access_key_id, found.secret_access_key)
-    try:
-        user, account = caller_user(KeyClients().client("sts", key.credentials()))
-    except RolegateError:
-        raise
-    except Exception as exc:
-        from rolegate.creds.keys import _cause
-
-        raise CredentialsError(
-            f"AWS does not accept the key {key.access_key_id} ({_cause(exc)}); nothing was changed",
-            "a deactivated or deleted key cannot be moved; `rolegate keys create` makes a new one",
-        ) from None
+    user, account = identify(KeyClients(), key)
     store = _store()
     where = "" if source is None else f" and take its lines out of {source}"
     if not yes:

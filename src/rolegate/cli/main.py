@@ -38,6 +38,7 @@ COMMANDS = {
     "logout": "creds:logout",
     "doctor": "creds:doctor",
     "mfa": "mfa:mfa",
+    "keys": "keys:keys",
     "snapshot": "access:snapshot",
     "access": "access:access",
     "audit": "access:audit",

@@ -372,3 +372,18 @@ def test_keys_add_refuses_a_key_aws_does_not_accept_and_changes_nothing(
     assert refused.code == 1 and "does not accept the key AKIANOSUCHKEY0000000" in refused.err
     assert "nothing was changed" in refused.err and key_entry("erin") not in FileStore().names()
     assert "not-a-secret" not in refused.all
+
+
+def test_the_hub_key_is_handed_to_the_sdk_without_loading_the_sdk_or_the_command_line(dana: Org) -> None:
+    """Given dana's key in the store, when the AWS CLI asks for the hub profile's credentials (before every
+    first request), then rolegate answers from the store alone: no boto3, click or rich imported."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c",
+         f"import sys; sys.argv = ['rolegate', 'keys', 'credential-process', {DANA!r}]; "
+         "from rolegate.entry import main; main()"],
+        env=dana.extra["env"], capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0 and json.loads(done.stdout)["AccessKeyId"] == stored(DANA).key.access_key_id
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines()}
+    assert not imported & {"boto3", "botocore", "click", "rich", "pydantic"}

@@ -24,12 +24,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from rolegate.creds.credentials import Credentials, iso, utcnow
+from rolegate.creds.fast import KEY_PREFIX
 from rolegate.errors import AwsError, CredentialsError, RolegateError
 
 if TYPE_CHECKING:
     from rolegate.creds.store import Store
 
-KEY_PREFIX = "key:"
 IAM_MAX_KEYS = 2  # IAM's limit of access keys per user
 # IAM takes seconds to make a new key usable everywhere; AWS documents no bound: ~30 s covers it in practice.
 PROPAGATION_DELAYS = (1.0, 2.0, 3.0, 4.0, 5.0, 5.0, 5.0, 5.0)

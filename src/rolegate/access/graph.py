@@ -255,7 +255,7 @@ def _rank(decision: Decision) -> int:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """The cyclic GC re-scans the graph's millions of cached tuples again and again while they are built,
     which costs a third of the time at scale; none of them form cycles worth collecting mid-way."""
     was_enabled = gc.isenabled()
@@ -916,7 +916,7 @@ class AccessGraph:
     def reach(self, principal: Principal) -> list[Reach]:
         """Every role the principal reaches, directly or through other roles. With MFA and without are
         followed apart: a session keeps the MFA context of its first hop."""
-        with _collector_paused():
+        with collector_paused():
             return self._rows(principal, self._cells_of(principal))
 
     def _rows(self, principal: Principal, cells: list[Cell]) -> list[Reach]:
@@ -926,7 +926,7 @@ class AccessGraph:
     def groups(self) -> list[tuple[list[Principal], list[Cell]]]:
         """Every user's reach, with the users whose answers are alike together (their cells are one list):
         the matrix without its repetition, for whoever reads it whole (the audit)."""
-        with _collector_paused():
+        with collector_paused():
             grouped: dict[int, tuple[list[Principal], list[Cell]]] = {}
             for user in self.users():
                 cells = self._cells_of(user)
@@ -935,7 +935,7 @@ class AccessGraph:
 
     def matrix(self) -> list[Reach]:
         """Every user's reach, in snapshot order."""
-        with _collector_paused():
+        with collector_paused():
             return [row for user in self.users() for row in self._rows(user, self._cells_of(user))]
 
 

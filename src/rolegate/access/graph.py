@@ -418,11 +418,6 @@ class AccessGraph:
                 self._document(account, boundary_arn), label))  # fmt: skip
         return [c for c in chunks if c.statements], boundary
 
-    def identity_statements(self, principal: Principal) -> tuple[list[Statement], list[Statement] | None]:
-        """The principal's identity policies, and its permissions boundary's (None: no boundary)."""
-        chunks, boundary = self.identity_chunks(principal)
-        return [st for c in chunks for st in c.statements], (boundary.statements if boundary else None)
-
     def _trust_chunk(self, role_arn: str) -> Chunk:
         found = self._trust_chunks.get(role_arn)
         if found is None:

@@ -106,9 +106,7 @@ def plan_summary(plan: Plan) -> str:
     if plan.empty:
         return "[green]No changes.[/] The accounts match rolegate.yaml."
     adopt = f"{n['adopt']} to adopt, " if n.get("adopt") else ""
-    return (
-        f"[bold]Plan:[/] {n['create']} to create, {adopt}{n['update']} to change, {n['delete']} to delete."
-    )
+    return f"[bold]Plan:[/] {n['create']} to create, {adopt}{n['update']} to change, {n['delete']} to delete."
 
 
 def apply_result_lines(result: ApplyResult, seconds: float) -> list[str]:

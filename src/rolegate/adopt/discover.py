@@ -58,7 +58,9 @@ def find_accounts(
     taken: list[str] = []
     if listed is not None:
         by_id = {a["Id"]: a for a in listed}
-        others = sorted((i for i in by_id if i != hub_id), key=lambda i: str(by_id[i].get("Name") or i).lower())
+        others = sorted(
+            (i for i in by_id if i != hub_id), key=lambda i: str(by_id[i].get("Name") or i).lower()
+        )
         chosen = wanted if account_ids else [hub_id, *others]
         for account_id in chosen:
             found = by_id.get(account_id, {})

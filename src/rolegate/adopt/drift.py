@@ -17,6 +17,7 @@ from fnmatch import fnmatchcase
 from rolegate.plan.changes import Change, Plan
 
 WHAT = {"create": "missing", "update": "changed", "delete": "extra", "adopt": "adoptable"}
+KINDS = ("changed", "missing", "extra", "adoptable", "conflict", "unmanaged")  # the order they are listed in
 
 # What an edit by hand changed, told from the calls that would undo it.
 _ASPECTS = (
@@ -95,7 +96,7 @@ def drift_items(plan: Plan, *, bootstrap_role: str, ignore: tuple[str, ...] = ()
                 )
     order = {name: i for i, name in enumerate(plan.accounts)}
     kept = [i for i in items if not any(fnmatchcase(i.address, pattern) for pattern in ignore)]
-    return sorted(kept, key=lambda i: order.get(i.account, 0))
+    return sorted(kept, key=lambda i: (order.get(i.account, 0), KINDS.index(i.what)))
 
 
 def drift_lines(items: list[DriftItem]) -> list[str]:
@@ -107,7 +108,6 @@ def drift_lines(items: list[DriftItem]) -> list[str]:
 def drift_summary(items: list[DriftItem]) -> str:
     if not items:
         return "No drift: the accounts match rolegate.yaml."
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item.what] = counts.get(item.what, 0) + 1
-    return f"Drift: {len(items)} (" + ", ".join(f"{n} {what}" for what, n in counts.items()) + ")."
+    counts = {what: sum(1 for i in items if i.what == what) for what in KINDS}
+    listed = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+    return f"Drift: {len(items)} ({listed})."

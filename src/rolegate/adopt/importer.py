@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -368,9 +369,12 @@ class _Importer:
             if not isinstance(parent, CommentedMap) or name not in parent:
                 self.notes.extend(f"{section}.{name}: {t}" for t in texts)
                 continue
-            parent.yaml_set_comment_before_after_key(
-                name, before="\n".join(f"rolegate import: {t}" for t in texts), indent=2
-            )
+            lines = [
+                wrapped
+                for t in texts
+                for wrapped in textwrap.wrap(f"rolegate import: {t}", 104, subsequent_indent="  ")
+            ]
+            parent.yaml_set_comment_before_after_key(name, before="\n".join(lines), indent=2)
 
 
 def _flow(items: list[str]) -> CommentedSeq:
@@ -402,6 +406,17 @@ def _password_policy(policy: dict[str, Any]) -> CommentedMap:
     return out
 
 
+def _spaced(text: str) -> str:
+    """A blank line before each top-level section after the first, as in `rolegate init`'s file."""
+    lines = text.splitlines()
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if i and line[:1].isalpha():
+            out.append("")
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
 def import_config(source: Source) -> Imported:
     importer = _Importer(source)
     doc = importer.build()
@@ -425,8 +440,9 @@ def import_config(source: Source) -> Imported:
             "",
             "# Not imported: rolegate cannot express these; they stay as they are, never touched.",
         ]
-        tail += [f"#   - {n}" for n in importer.notes]
-    text = "\n".join(head) + "\n" + buffer.getvalue() + ("\n".join(tail) + "\n" if tail else "")
+        for note in importer.notes:
+            tail += textwrap.wrap(note, 106, initial_indent="#   - ", subsequent_indent="#     ")
+    text = "\n".join(head) + "\n" + _spaced(buffer.getvalue()) + ("\n".join(tail) + "\n" if tail else "")
     counts = {
         "accounts": n_accounts,
         "roles": len(doc.get("roles", {})),

@@ -16,8 +16,11 @@ from typing import Any
 
 import pytest
 from tests.conftest import Org
-from tests.helpers import rolegate
+from tests.helpers import FaultInjector, rolegate
 
+from rolegate.adopt.discover import read_source
+from rolegate.adopt.importer import import_config
+from rolegate.aws.session import AwsSessions
 from rolegate.model.load import parse
 
 pytestmark = pytest.mark.aws
@@ -318,3 +321,27 @@ def test_import_refuses_to_overwrite_a_file_without_force_and_keeps_a_backup_wit
     backups = list(org.workdir.glob("rolegate.yaml.rolegate-backup-*"))
     assert [b.read_text() for b in backups] == ["# mine\n"]
     assert path.read_text().startswith("# rolegate.yaml, written by `rolegate import`")
+
+
+def test_without_organizations_the_given_accounts_are_read_and_named_after_their_alias(org: Org) -> None:
+    """Organizations refused (a member account's operator, or no organization): the ids given are read
+    through the bootstrap role all the same, and named after their aliases."""
+    click_the_seed_together(org)
+    org.client("iam", "development").create_account_alias(AccountAlias="demo-development")
+    sessions = AwsSessions(None, "us-east-1")
+    sessions.hooks.append(FaultInjector("ListAccounts", "AccessDeniedException", times=10))
+
+    source, from_org = read_source(sessions, hub=None, account_ids=[org.ids["development"]], org_name=None)
+    config = parse(import_config(source).text).config
+
+    assert not from_org
+    assert [(name, a.id) for name, a in config.accounts.items()] == [
+        ("master", org.hub_id),
+        ("development", org.ids["development"]),
+    ]
+    assert config.organization.name == "demo"
+    assert config.roles["administrator"].accounts == ["development"]
+    # production's role is not in the file, so the grant that reaches it stays a policy, not a lost grant
+    assert config.groups["production_administrator"].policies == [
+        f"arn:aws:iam::{org.hub_id}:policy/production_administrator"
+    ]

@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rolegate.access.graph import AccessGraph, Edge, Principal
+from rolegate.access.graph import AccessGraph, Principal
 from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
 
 HUB, PROD, STAGE = "111111111111", "222222222222", "333333333333"
@@ -241,12 +241,8 @@ class OneMode(AccessGraph):
         super().__init__(snapshot)
         self.mfa = mfa
 
-    def edges(self, principal: Principal) -> dict[str, Edge]:
-        out = {}
-        for arn, edge in super().edges(principal).items():
-            decision, why = edge.decided(mfa=self.mfa)
-            out[arn] = Edge(decision, decision, why, why)
-        return out
+    def _out(self, principal: Principal, mfa: bool) -> dict[str, Any]:
+        return super()._out(principal, self.mfa)
 
 
 def ranks(snapshot: Snapshot) -> dict[tuple[str, str], tuple[int, int]]:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from rolegate.access.graph import AccessGraph, Reach
+from rolegate.access.graph import AccessGraph, Cell
 from rolegate.access.policy import Statement, action_matches, statements, wildcard_match
 from rolegate.state.snapshot import AccountState, Role, Snapshot
 
@@ -296,10 +296,10 @@ def _identity(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
                     )
 
 
-def _reach(snapshot: Snapshot, extra: AuditInput, rows: list[Reach]) -> Iterator[Finding]:
-    graph_roles = {
-        (a.account_id, r.arn): (a, r) for a in snapshot.accounts.values() for r in a.roles.values()
-    }
+def _reach(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> Iterator[Finding]:
+    """Findings on who reaches what, read from the matrix in its grouped form: each group's cells are judged
+    once, then named for each of its principals."""
+    graph_roles = {r.arn: (a, r) for a in snapshot.accounts.values() for r in a.roles.values()}
     mfa_users = {
         row.get("arn")
         for account in snapshot.accounts.values()
@@ -307,26 +307,42 @@ def _reach(snapshot: Snapshot, extra: AuditInput, rows: list[Reach]) -> Iterator
         if row.get("mfa_active") == "true"
     }
     reports_read = all(a.credential_report is not None for a in snapshot.accounts.values())
+    admin: dict[str, bool] = {}
     reached: set[str] = set()
-    seen: set[tuple[str, str]] = set()
-    for row in rows:
-        if row.reachable == "no":
-            continue
-        reached.add(row.role_arn)
-        account, role = graph_roles[(row.account_id, row.role_arn)]
-        if not row.mfa_required and admin_equivalent(snapshot, account, role):
-            key = (row.principal, row.role_arn)
-            if key not in seen:
-                seen.add(key)
-                yield _finding(
-                    "RG004", account, row.role_arn,
-                    f"{row.principal_name} ({row.principal_account}) reaches {row.role} in {row.account} "
-                    "without MFA",
-                )  # fmt: skip
-        if row.mfa_required and reports_read and row.principal not in mfa_users and not row.via:
+    verdicts: dict[str, tuple[list[Cell], list[Cell]]] = {}  # principal ARN -> its group's
+    for principals, cells in graph.groups():
+        without_mfa: list[Cell] = []  # admin-equivalent roles reached without MFA
+        needs_device: list[Cell] = []  # roles a user may assume only with MFA, first hop
+        for cell in cells:
+            if cell.reachable == "no":
+                continue
+            reached.add(cell.role_arn)
+            if not cell.mfa_required:
+                if cell.role_arn not in admin:
+                    admin[cell.role_arn] = admin_equivalent(snapshot, *graph_roles[cell.role_arn])
+                if admin[cell.role_arn]:
+                    without_mfa.append(cell)
+            elif reports_read and not cell.via:
+                needs_device.append(cell)
+        for who in principals:
+            verdicts[who.arn] = (without_mfa, needs_device)
+    for (
+        who
+    ) in graph.users():  # in the snapshot's order: of findings on one resource, the first user's is kept
+        without_mfa, needs_device = verdicts[who.arn]
+        for cell in without_mfa:
+            account, role = graph_roles[cell.role_arn]
             yield _finding(
-                "RG015", account, row.role_arn,
-                f"{row.principal_name} may assume {row.role} in {row.account} only with MFA; has no device",
+                "RG004", account, cell.role_arn,
+                f"{who.name} ({who.account}) reaches {role.name} in {account.name} without MFA",
+            )  # fmt: skip
+        if who.arn in mfa_users:
+            continue
+        for cell in needs_device:
+            account, role = graph_roles[cell.role_arn]
+            yield _finding(
+                "RG015", account, cell.role_arn,
+                f"{who.name} may assume {role.name} in {account.name} only with MFA; has no device",
             )  # fmt: skip
     for account in snapshot.accounts.values():
         for role in account.roles.values():
@@ -421,17 +437,17 @@ CHECKS: tuple[Callable[[Snapshot, AuditInput], Iterator[Finding]], ...] = (
 
 
 def audit(
-    snapshot: Snapshot, extra: AuditInput | None = None, rows: list[Reach] | None = None
+    snapshot: Snapshot, extra: AuditInput | None = None, graph: AccessGraph | None = None
 ) -> list[Finding]:
-    """Every finding, most severe first, then by account and resource; each id once."""
+    """Every finding, most severe first, then by account and resource; each id once. Pass the graph when
+    its matrix was computed already: it is read again at no cost."""
     extra = extra or AuditInput()
-    if rows is None:
-        rows = AccessGraph(snapshot).matrix()
+    graph = graph or AccessGraph(snapshot)
     found: dict[str, Finding] = {}
     for check in CHECKS:
         for finding in check(snapshot, extra):
             found.setdefault(finding.id, finding)
-    for finding in _reach(snapshot, extra, rows):
+    for finding in _reach(snapshot, extra, graph):
         found.setdefault(finding.id, finding)
     order = {name: i for i, name in enumerate(snapshot.accounts)}
     return sorted(

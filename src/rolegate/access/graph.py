@@ -11,13 +11,26 @@ so "reachable only with MFA" is an answer, not a guess.
 Roles that may assume other roles are followed to a fixed point (role chaining), with MFA and without
 apart. The MFA context of the first hop is taken to carry along the chain: AssumeRole from an MFA session
 yields a session whose aws:MultiFactorAuthPresent is true.
+
+How it stays fast on an organization of hundreds of accounts (benchmarks/README.md has the figures):
+- policies are parsed once into chunks, and chunks are known by their content, so the AdministratorAccess
+  of 500 `administrator` roles, or one SCP over 500 accounts, is one chunk, scanned once per role;
+- a decision depends only on the chunks that name the role (by their Resource), the boundary, the SCPs,
+  the role's trust, and the principal's account only where a policy can tell accounts apart;
+- principals alike (same chunks, boundary, SCPs and account, named by no policy) share their edges and
+  their answers: the users of one group set are answered once;
+- a role's onward reach (role chaining) is computed once, and a principal's answer is its own edges merged
+  with the onward reach of each role it enters, the best path kept.
 """
 
 from __future__ import annotations
 
+import gc
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from rolegate.access.policy import (
     Context,
@@ -53,6 +66,10 @@ KNOWN_AWS_MANAGED: dict[str, dict[str, Any]] = {
     },
 }
 
+# An account id no policy can name (it is not 12 digits): decisions that cannot depend on the caller's
+# account are made once, for a caller from here, and shared by callers from every account.
+NEUTRAL = "any-account"
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -63,39 +80,83 @@ class Principal:
     account_id: str
 
 
-@dataclass
-class Edge:
-    """principal -> role, decided with and without MFA, with the statements that allow it."""
-
-    with_mfa: Decision
-    without_mfa: Decision
-    why_mfa: list[str] = field(default_factory=list)
-    why_plain: list[str] = field(default_factory=list)
-
-    def decided(self, *, mfa: bool) -> tuple[Decision, list[str]]:
-        return (self.with_mfa, self.why_mfa) if mfa else (self.without_mfa, self.why_plain)
+# decision, why (the statements of the last hop), roles passed through (first hop first)
+_Path = tuple[Decision, tuple[str, ...], tuple[str, ...]]
+_Out = dict[str, _Path]  # role ARN -> path; roles not reached are absent
 
 
-_Path = tuple[Decision, list[str], list[str]]  # decision, why (last hop), roles passed through
+class Cell(NamedTuple):
+    """One role as reached by a principal, shared by every principal alike (see `AccessGraph.groups`)."""
 
-
-@dataclass
-class Reach:
-    """One row of the answer: a principal, a role in an account, and whether and how it is reached."""
-
-    principal: str  # ARN
-    principal_name: str
-    principal_kind: str
-    principal_account: str
-    role: str
     role_arn: str
-    account: str
-    account_id: str
     reachable: str  # "yes" | "conditional" | "no"
     mfa_required: bool
-    conditions: list[str] = field(default_factory=list)
-    why: list[str] = field(default_factory=list)
-    via: list[str] = field(default_factory=list)  # role ARNs assumed on the way, first hop first
+    conditions: tuple[str, ...]
+    why: tuple[str, ...]
+    via: tuple[str, ...]
+
+
+class Reach:
+    """One row of the answer: a principal, a role in an account, and whether and how it is reached. A view
+    over the principal and its cell (which principals alike share), so that a whole organization's matrix
+    (millions of rows) costs one small object a row."""
+
+    __slots__ = ("_account", "_cell", "_principal", "_role")
+
+    def __init__(self, principal: Principal, cell: Cell, account: AccountState, role: Role) -> None:
+        self._principal, self._cell, self._account, self._role = principal, cell, account, role
+
+    @property
+    def principal(self) -> str:  # ARN
+        return self._principal.arn
+
+    @property
+    def principal_name(self) -> str:
+        return self._principal.name
+
+    @property
+    def principal_kind(self) -> str:
+        return self._principal.kind
+
+    @property
+    def principal_account(self) -> str:
+        return self._principal.account
+
+    @property
+    def role(self) -> str:
+        return self._role.name
+
+    @property
+    def role_arn(self) -> str:
+        return self._cell.role_arn
+
+    @property
+    def account(self) -> str:
+        return self._account.name
+
+    @property
+    def account_id(self) -> str:
+        return self._account.account_id
+
+    @property
+    def reachable(self) -> str:  # "yes" | "conditional" | "no"
+        return self._cell.reachable
+
+    @property
+    def mfa_required(self) -> bool:
+        return self._cell.mfa_required
+
+    @property
+    def conditions(self) -> list[str]:
+        return list(self._cell.conditions)
+
+    @property
+    def why(self) -> list[str]:
+        return list(self._cell.why)
+
+    @property
+    def via(self) -> list[str]:  # role ARNs assumed on the way, first hop first
+        return list(self._cell.via)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,45 +175,92 @@ class Reach:
             "via": self.via,
         }
 
+    def __repr__(self) -> str:
+        return f"Reach({self.to_json()!r})"
 
-@dataclass(frozen=True)
+
+_Probe = tuple[str, str]  # ("principal", ARN) | ("arn", aws:PrincipalArn value) | ("type", "")
+
+
+@dataclass(frozen=True, eq=False)
 class Chunk:
-    """Statements parsed once and scanned once per role and context, shared by every principal they
-    concern: a group's policies by all its members, a trust policy by every caller from one account.
-    `sensitive` chunks depend on the very principal (its ARN named, or conditions on who it is) and are
-    scanned per principal."""
+    """Statements parsed once, known by their content (`id`), and scanned once per role and context, shared
+    by every principal they concern. What of the principal a scan depends on is known ahead: `probes`, the
+    questions its statements ask of the principal itself (is it this ARN, does its ARN match this pattern,
+    what type is it), and its account where `accounts` names it or `on_account` conditions on it. Principals
+    that answer alike scan alike (a SCP that spares `role/OrganizationAccountAccessRole` sorts every other
+    principal into one class)."""
 
-    key: str
+    id: int
     statements: list[Statement]
-    sensitive: bool
+    probes: tuple[_Probe, ...]
+    accounts: frozenset[str]  # account ids named as `<account>:root`, in Principal or NotPrincipal
+    on_account: bool  # a condition on aws:PrincipalAccount
+
+    @property
+    def sensitive(self) -> bool:
+        return bool(self.probes)
 
 
-PRINCIPAL_KEYS = frozenset(
-    {"aws:principalarn", "aws:username", "aws:userid", "aws:principaltype", "aws:sourceidentity"}
-)
-
-
-def _on_principal(stmt: Statement) -> bool:
-    """A condition on who the caller is (its ARN, name, type, tags), beyond its account."""
-    return any(
-        k.lower() in PRINCIPAL_KEYS or k.lower().startswith("aws:principaltag/")
-        for _, k, _ in stmt.conditions
-    )
-
-
-def _sensitive(stmts: list[Statement]) -> bool:
+def _probes(stmts: list[Statement]) -> tuple[_Probe, ...]:
+    """What the statements ask of the principal itself. Of the keys about the caller, the evaluator knows
+    only its ARN, account and type (others stay unknown, the same for everyone)."""
+    found: list[_Probe] = []
     for stmt in stmts:
-        if stmt.not_principals is not None:
-            return True
-        if any(p != "*" and not p.endswith(":root") for p in stmt.principals or ()):
-            return True
-        if _on_principal(stmt):
-            return True
-    return False
+        for p in (stmt.principals or ()) + (stmt.not_principals or ()):
+            if p != "*" and not p.endswith(":root"):
+                found.append(("principal", p))
+        for _, key, values in stmt.conditions:
+            if key.lower() == "aws:principalarn":
+                found += [("arn", v) for v in values]
+            elif key.lower() == "aws:principaltype":
+                found.append(("type", ""))
+    return tuple(dict.fromkeys(found))
+
+
+def _of_alike(probes: Iterable[_Probe]) -> tuple[_Probe, ...]:
+    """The probes that can tell apart principals no trust names: a principal named by ARN is answered on its
+    own (`_mentioned`), so for all others "is it this ARN" is always no."""
+    return tuple(dict.fromkeys(p for p in probes if p[0] != "principal"))
+
+
+def _answers(probes: tuple[_Probe, ...], arn: str, kind: str) -> tuple[Any, ...]:
+    """The principal's answers to the probes: equal answers, equal scans (see `policy.condition_holds`)."""
+    out: list[Any] = []
+    for what, value in probes:
+        if what == "principal":
+            out.append(value == arn)
+        elif what == "arn":
+            out.append((value == arn, value.lower() == arn.lower(), wildcard_match(value, arn)))
+        else:
+            out.append(kind)
+    return tuple(out)
+
+
+def _named_accounts(stmts: list[Statement]) -> frozenset[str]:
+    return frozenset(
+        p.split(":")[4]
+        for stmt in stmts
+        for p in (stmt.principals or ()) + (stmt.not_principals or ())
+        if p.endswith(":root") and p.startswith("arn:aws:iam::")
+    )
 
 
 def _rank(decision: Decision) -> int:
     return 2 if decision is True else (0 if decision is False else 1)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic GC re-scans the graph's millions of cached tuples again and again while they are built,
+    which costs a third of the time at scale; none of them form cycles worth collecting mid-way."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class AccessGraph:
@@ -161,24 +269,40 @@ class AccessGraph:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.org_id = snapshot.organization_id or None
-        self.account_name = {a.account_id: name for name, a in snapshot.accounts.items()}
         self.roles: dict[str, tuple[AccountState, Role]] = {}
+        self._roles_in_account: dict[str, list[str]] = {}
+        self._roles_named: dict[str, list[str]] = {}
         for account in snapshot.accounts.values():
             for role in account.roles.values():
                 self.roles[role.arn] = (account, role)
+                self._roles_in_account.setdefault(account.account_id, []).append(role.arn)
+                self._roles_named.setdefault(role.name, []).append(role.arn)
+        account_index = {name: i for i, name in enumerate(snapshot.accounts)}
+        # Rows are in the snapshot's (the file's) account order, roles by name within each account.
+        self._position = {
+            arn: i
+            for i, arn in enumerate(
+                sorted(
+                    self.roles, key=lambda a: (account_index[self.roles[a][0].name], self.roles[a][1].name)
+                )
+            )
+        }
         self._trust: dict[str, list[Statement]] = {
             arn: statements(role.trust_policy, f"trust policy of role {role.name} in {acct.name}")
             for arn, (acct, role) in self.roles.items()
         }
-        # roles whose trust names a principal by its own ARN (not its account): same-account grants
-        self._named: dict[str, set[str]] = {}
         # Which roles' trust could let a principal in at all, by what it names: the principal's account
         # (`:root`), anyone (`*`, NotPrincipal), or the principal itself. No other role can be assumed by it,
         # whatever its identity policies allow, so no other role is evaluated for it.
-        self._trusting: dict[str, set[str]] = {}
-        self._open: set[str] = set()
+        self._named: dict[str, set[str]] = {}  # principal ARN -> roles whose trust allows it by name
+        self._trusting: dict[str, set[str]] = {}  # account id -> roles whose trust allows its root
+        self._open: set[str] = set()  # roles whose trust allows `*` or uses NotPrincipal
+        self._mentioned: set[str] = set()  # principal ARNs some trust names: answered one by one
         for arn, stmts in self._trust.items():
             for stmt in stmts:
+                for p in (stmt.principals or ()) + (stmt.not_principals or ()):
+                    if p != "*" and not p.endswith(":root"):
+                        self._mentioned.add(p)
                 if stmt.effect != "Allow":
                     continue
                 if stmt.not_principals is not None:
@@ -190,17 +314,34 @@ class AccessGraph:
                         self._trusting.setdefault(p.split(":")[4], set()).add(arn)
                     else:
                         self._named.setdefault(p, set()).add(arn)
-        self._edges: dict[str, dict[str, Edge]] = {}
-        self._chunks: dict[str, Chunk] = {}
+        # What any trust asks of a principal: principals alike must answer alike to share their answers.
+        self._trust_probes = _of_alike(p for stmts in self._trust.values() for p in _probes(stmts))
+        self._whos: dict[tuple[int, str], Any] = {}
+        self._classes: dict[str, tuple[Any, ...] | None] = {}
+        self._chunks: dict[str, Chunk] = {}  # by what they were built from
+        self._trust_chunks: dict[str, Chunk] = {}
+        self._evaluations: dict[tuple[Any, ...], Evaluation] = {}
+        self._limit_decisions: dict[tuple[Any, ...], Decision] = {}
+        self._by_content: dict[tuple[Statement, ...], Chunk] = {}
+        self._targets: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+        self._stmt_targets: dict[int, list[frozenset[str]]] = {}
+        self._all_roles = frozenset(self.roles)
+        self._pattern_roles: dict[str, list[str]] = {}
+        self._scp_cache: dict[str, list[Chunk]] = {}
         self._scans: dict[tuple[Any, ...], Scan] = {}
         self._contexts: dict[tuple[str, bool], Context] = {}
-        self._pattern_roles: dict[str, list[str]] = {}
-        self._chunk_candidates: dict[str, frozenset[str]] = {}
-        self._scp_cache: dict[str, list[Chunk]] = {}
-        self._paths: dict[tuple[Any, ...], tuple[dict[str, _Path], dict[str, _Path]]] = {}
-        self._trust_on_principal = any(_on_principal(st) for stmts in self._trust.values() for st in stmts)
-        self._decisions: dict[tuple[Any, ...], tuple[Decision, list[str]]] = {}
-        self._account_index = {name: i for i, name in enumerate(snapshot.accounts)}
+        self._decisions: dict[tuple[Any, ...], _Path | None] = {}
+        self._specific: dict[str, set[str]] = {}
+        self._solos: dict[tuple[Any, ...], _Out] = {}
+        self._outs: dict[Any, _Out] = {}
+        self._direct: dict[tuple[str, bool], _Out] = {}
+        self._role_principals: dict[str, Principal] = {}
+        self._closures: dict[tuple[str, bool], _Out] = {}
+        self._paths: dict[tuple[Any, bool], _Out] = {}
+        self._cells: dict[Any, list[Cell]] = {}
+        self._cell_cache: dict[tuple[str, int, int], tuple[Cell, _Path | None, _Path | None]] = {}
+        self._deep: tuple[set[str], set[str]] = (set(), set())  # roles with an onward reach, without/with MFA
+        self._shallow: tuple[set[str], set[str]] = (set(), set())  # and roles without one
 
     # -- principals -----------------------------------------------------------------------------------
     def users(self) -> list[Principal]:
@@ -211,9 +352,15 @@ class AccessGraph:
         ]
 
     def role_principal(self, arn: str) -> Principal:
-        acct, role = self.roles[arn]
-        return Principal(role.arn, role.name, "role", acct.name, acct.account_id)
+        found = self._role_principals.get(arn)
+        if found is None:
+            acct, role = self.roles[arn]
+            found = self._role_principals[arn] = Principal(
+                role.arn, role.name, "role", acct.name, acct.account_id
+            )
+        return found
 
+    # -- policies as chunks ---------------------------------------------------------------------------
     def _document(self, account: AccountState, arn: str) -> dict[str, Any] | None:
         policy = account.policy_by_arn(arn)
         if policy is not None:
@@ -224,11 +371,23 @@ class AccessGraph:
         return arn.rsplit("/", 1)[-1]
 
     def _chunk(self, key: str, build: Any) -> Chunk:
-        """Parsed once; only the statements that can bear on sts:AssumeRole are kept (others never match)."""
+        """Parsed once; only the statements that can bear on sts:AssumeRole are kept (others never match).
+        Two chunks of the same statements (labels included, so `why` stays true) are one."""
         found = self._chunks.get(key)
         if found is None:
             stmts = [st for st in build() if _may_allow_assume(st)]
-            found = self._chunks[key] = Chunk(key, stmts, _sensitive(stmts))
+            content = tuple(stmts)
+            found = self._by_content.get(content)
+            if found is None:
+                found = Chunk(
+                    len(self._by_content),
+                    stmts,
+                    _probes(stmts),
+                    _named_accounts(stmts),
+                    any(k.lower() == "aws:principalaccount" for st in stmts for _, k, _ in st.conditions),
+                )
+                self._by_content[content] = found
+            self._chunks[key] = found
         return found
 
     def identity_chunks(self, principal: Principal) -> tuple[list[Chunk], Chunk | None]:
@@ -263,28 +422,113 @@ class AccessGraph:
         return [st for c in chunks for st in c.statements], (boundary.statements if boundary else None)
 
     def _trust_chunk(self, role_arn: str) -> Chunk:
-        return self._chunk(f"trust:{role_arn}", lambda: self._trust[role_arn])
+        found = self._trust_chunks.get(role_arn)
+        if found is None:
+            found = self._trust_chunks[role_arn] = self._chunk(
+                f"trust:{role_arn}", lambda: self._trust[role_arn]
+            )
+        return found
 
     def _scp_chunks(self, account_id: str) -> list[Chunk]:
         found = self._scp_cache.get(account_id)
         if found is None:
-            found = self._scp_cache[account_id] = self._read_scp_chunks(account_id)
+            levels = self.snapshot.scps.get(account_id, [])
+            found = self._scp_cache[account_id] = [
+                self._chunk(
+                    f"scp:{account_id}:{i}",
+                    lambda lv=level: [st for doc in lv for st in statements(doc, "service control policy")],
+                )
+                for i, level in enumerate(levels)
+                if level  # AWS keeps at least one SCP on every node: an empty level was not read
+            ]
         return found
 
-    def _read_scp_chunks(self, account_id: str) -> list[Chunk]:
-        levels = self.snapshot.scps.get(account_id, [])
-        return [
-            self._chunk(
-                f"scp:{account_id}:{i}",
-                lambda lv=level: [st for doc in lv for st in statements(doc, "service control policy")],
+    def _attached(
+        self, account: AccountState, what: str, managed: list[str], inline: dict[str, dict[str, Any]]
+    ) -> list[Statement]:
+        out: list[Statement] = []
+        for arn in managed:
+            out += statements(
+                self._document(account, arn), f"{what}: managed policy {self._policy_name(arn)}"
             )
-            for i, level in enumerate(levels)
-            if level  # AWS keeps at least one SCP on every node: an empty level was not read
-        ]
+        for name, document in inline.items():
+            out += statements(document, f"{what}: inline policy {name}")
+        return out
+
+    def _roles_matching(self, pattern: str) -> list[str]:
+        """Roles whose ARN the Resource pattern matches. A wildcard never spans a colon of a role ARN (the
+        ARN has exactly the pattern's five), so a literal account, or a literal last name segment, narrows
+        the roles to test to that account's or that name's."""
+        found = self._pattern_roles.get(pattern)
+        if found is None:
+            pool: list[str] | None = None
+            parts = pattern.split(":", 5)
+            if len(parts) == 6:
+                account, name = parts[4], parts[5].rsplit("/", 1)[-1]
+                if "*" not in account and "?" not in account:
+                    pool = self._roles_in_account.get(account, [])
+                elif "/" in parts[5] and "*" not in name and "?" not in name:
+                    pool = self._roles_named.get(name, [])
+            candidates = self.roles if pool is None else pool
+            found = self._pattern_roles[pattern] = [arn for arn in candidates if wildcard_match(pattern, arn)]
+        return found
+
+    def _statement_targets(self, chunk: Chunk) -> list[frozenset[str]]:
+        """For each statement, exactly the roles its Resource (or NotResource) names."""
+        found = self._stmt_targets.get(chunk.id)
+        if found is None:
+            found = []
+            for stmt in chunk.statements:
+                named: set[str] = set()
+                for pattern in stmt.resources if stmt.resources is not None else stmt.not_resources or ():
+                    if "*" in pattern or "?" in pattern:
+                        named.update(self._roles_matching(pattern))
+                    elif pattern in self.roles:
+                        named.add(pattern)
+                if stmt.resources is None and stmt.not_resources is None:  # a trust policy's: the role itself
+                    found.append(self._all_roles)
+                elif stmt.resources is None:  # NotResource: everything but
+                    found.append(self._all_roles - named)
+                else:
+                    found.append(frozenset(named))
+            self._stmt_targets[chunk.id] = found
+        return found
+
+    def _chunk_targets(self, chunk: Chunk) -> tuple[frozenset[str], frozenset[str]]:
+        """Roles the chunk's Allows let one assume, and roles any of its statements concern (Allow or Deny),
+        before any trust or condition is looked at. A chunk that does not concern a role scans to nothing
+        for it."""
+        found = self._targets.get(chunk.id)
+        if found is None:
+            allow: set[str] = set()
+            every: set[str] = set()
+            for stmt, named in zip(chunk.statements, self._statement_targets(chunk), strict=True):
+                every |= named
+                if stmt.effect == "Allow":
+                    allow |= named
+            found = self._targets[chunk.id] = (frozenset(allow), frozenset(every))
+        return found
+
+    def _hits(self, chunk: Chunk, role_arn: str) -> tuple[int, ...]:
+        """Which statements name the role: roles named by the same statements scan alike (the conditions and
+        the principal do not depend on the role), so `role/read_only` in 500 accounts is scanned once."""
+        return tuple(i for i, named in enumerate(self._statement_targets(chunk)) if role_arn in named)
+
+    # -- deciding one edge ----------------------------------------------------------------------------
+    def _who(self, chunk: Chunk, principal: Principal) -> Any:
+        """What of the principal a chunk's scan depends on: its account (or nothing), and its answers to the
+        chunk's probes."""
+        account = principal.account_id if chunk.on_account or principal.account_id in chunk.accounts else ""
+        if not chunk.probes:
+            return account
+        key = (chunk.id, principal.arn)
+        found = self._whos.get(key)
+        if found is None:
+            found = self._whos[key] = (account, _answers(chunk.probes, principal.arn, principal.kind))
+        return found
 
     def _scan(self, chunk: Chunk, role_arn: str, principal: Principal, mfa: bool) -> Scan:
-        who: Any = principal.arn if chunk.sensitive else (principal.account_id, principal.kind)
-        key = (chunk.key, role_arn, mfa, who)
+        key = (chunk.id, self._hits(chunk, role_arn), mfa, self._who(chunk, principal))
         found = self._scans.get(key)
         if found is None:
             context = self._context(principal, mfa)
@@ -300,108 +544,70 @@ class AccessGraph:
             self._contexts[key] = found
         return found
 
-    def _attached(
-        self, account: AccountState, what: str, managed: list[str], inline: dict[str, dict[str, Any]]
-    ) -> list[Statement]:
-        out: list[Statement] = []
-        for arn in managed:
-            out += statements(
-                self._document(account, arn), f"{what}: managed policy {self._policy_name(arn)}"
-            )
-        for name, document in inline.items():
-            out += statements(document, f"{what}: inline policy {name}")
-        return out
-
-    # -- edges ----------------------------------------------------------------------------------------
-    def _roles_matching(self, pattern: str) -> list[str]:
-        found = self._pattern_roles.get(pattern)
+    def _evaluation(self, chunk: Chunk, role_arn: str, principal: Principal, mfa: bool) -> Evaluation:
+        """One chunk finished on its own (a trust policy, an SCP level, the only policy naming the role)."""
+        key = (chunk.id, self._hits(chunk, role_arn), mfa, self._who(chunk, principal))
+        found = self._evaluations.get(key)
         if found is None:
-            found = self._pattern_roles[pattern] = [arn for arn in self.roles if wildcard_match(pattern, arn)]
+            found = self._evaluations[key] = finish([self._scan(chunk, role_arn, principal, mfa)])
         return found
 
-    def _chunk_targets(self, chunk: Chunk) -> frozenset[str]:
-        """Roles the chunk's Allows could let one assume (before any trust or condition is looked at)."""
-        found = self._chunk_candidates.get(chunk.key)
-        if found is not None:
-            return found
-        targets: set[str] = set()
-        for stmt in chunk.statements:
-            if stmt.effect != "Allow" or not _may_allow_assume(stmt):
-                continue
-            if stmt.resources is None:  # NotResource: everything but
-                targets.update(self.roles)
-                continue
-            for pattern in stmt.resources:
-                if "*" in pattern or "?" in pattern:
-                    targets.update(self._roles_matching(pattern))
-                elif pattern in self.roles:
-                    targets.add(pattern)
-        found = self._chunk_candidates[chunk.key] = frozenset(targets)
-        return found
+    def _base(
+        self, principal: Principal, chunks: list[Chunk], limits: list[Chunk], mfa: bool
+    ) -> tuple[Any, ...]:
+        """The part of a decision's key that does not depend on the role."""
+        whos = tuple(self._who(c, principal) for c in (*chunks, *limits))
+        return tuple(c.id for c in chunks), tuple(c.id for c in limits), mfa, whos
 
-    def _candidates(self, principal: Principal, chunks: list[Chunk]) -> list[str]:
-        """Roles an edge could lead to: named by an identity allow, or by a trust naming the principal."""
-        named = self._named.get(principal.arn, set())
-        found: set[str] = set()
-        for chunk in chunks:
-            found |= self._chunk_targets(chunk)
-        found &= self._trusting.get(principal.account_id, set()) | self._open | named
-        found |= named
-        found.discard(principal.arn)
-        return sorted(found)
-
-    def edges(self, principal: Principal) -> dict[str, Edge]:
-        cached = self._edges.get(principal.arn)
-        if cached is not None:
-            return cached
-        chunks, boundary = self.identity_chunks(principal)
-        result: dict[str, Edge] = {}
-        for role_arn in self._candidates(principal, chunks):
-            decisions: list[tuple[Decision, list[str]]] = []
-            trust = self._trust_chunk(role_arn)
-            shared = not (
-                trust.sensitive or any(c.sensitive for c in chunks) or (boundary and boundary.sensitive)
-            )
-            for mfa in (True, False):
-                # Principals with the same policies, boundary and account get the same answer: members of one
-                # group set are decided once, unless a statement names or conditions on the principal itself.
-                key = (
-                    tuple(c.key for c in chunks), boundary.key if boundary else None, principal.account_id,
-                    principal.kind, role_arn, mfa,
-                ) if shared else None  # fmt: skip
-                found = self._decisions.get(key) if key else None
-                if found is None:
-                    found = self._decide(principal, role_arn, chunks, boundary, mfa)
-                    if key:
-                        self._decisions[key] = found
-                decisions.append(found)
-            (with_mfa, why_mfa), (without_mfa, why_plain) = decisions
-            if with_mfa is not False or without_mfa is not False:
-                result[role_arn] = Edge(with_mfa, without_mfa, why_mfa, why_plain)
-        self._edges[principal.arn] = result
-        return result
-
-    def _decide(
+    def _decision(
         self,
         principal: Principal,
         role_arn: str,
         chunks: list[Chunk],
-        boundary: Chunk | None,
+        limits: list[Chunk],
         mfa: bool,
+        base: tuple[Any, ...] | None = None,
+    ) -> _Path | None:
+        """The edge principal -> role, decided on the identity chunks that concern the role; None: no edge.
+        Principals for whom every part scans alike share the answer."""
+        if base is None:
+            base = self._base(principal, chunks, limits, mfa)
+        key = (base, role_arn, self._who(self._trust_chunk(role_arn), principal))
+        if key in self._decisions:
+            return self._decisions[key]
+        decision, why = self._decide(principal, role_arn, chunks, limits, mfa)
+        found = None if decision is False else (decision, tuple(why), ())
+        self._decisions[key] = found
+        return found
+
+    def _limited(self, limits: list[Chunk], role_arn: str, principal: Principal, mfa: bool) -> Decision:
+        """What the boundary and the SCPs leave of an allow: on every path, even for a user named in the
+        trust policy ("if a permissions boundary is set for the user, then it must allow sts:AssumeRole")."""
+        if not limits:
+            return True
+        key = (tuple(c.id for c in limits), role_arn, mfa, tuple(self._who(c, principal) for c in limits))
+        found = self._limit_decisions.get(key)
+        if found is None:
+            found = True
+            for limit in limits:
+                found = both(found, _allowed(self._evaluation(limit, role_arn, principal, mfa)))
+            self._limit_decisions[key] = found
+        return found
+
+    def _decide(
+        self, principal: Principal, role_arn: str, chunks: list[Chunk], limits: list[Chunk], mfa: bool
     ) -> tuple[Decision, list[str]]:
-        own = finish([self._scan(c, role_arn, principal, mfa) for c in chunks])
+        if len(chunks) == 1:
+            own = self._evaluation(chunks[0], role_arn, principal, mfa)
+        else:
+            own = finish([self._scan(c, role_arn, principal, mfa) for c in chunks])
         trust_chunk = self._trust_chunk(role_arn)
-        trust_statements = trust_chunk.statements
-        trust = finish([self._scan(trust_chunk, role_arn, principal, mfa)])
+        trust = self._evaluation(trust_chunk, role_arn, principal, mfa)
         if own.denied or trust.denied:
             return False, []
-        # On every path: the boundary ("if a permissions boundary is set for the user, then it must allow the
-        # sts:AssumeRole action", even for a user named in the trust policy) and the SCPs of its account.
-        limits: Decision = True
-        for limit in ([boundary] if boundary is not None else []) + self._scp_chunks(principal.account_id):
-            limits = both(limits, _allowed(finish([self._scan(limit, role_arn, principal, mfa)])))
+        allowed_by_limits = self._limited(limits, role_arn, principal, mfa)
         # Any account: an identity policy allows, and the trust policy allows.
-        by_identity = both(both(own.allowed, limits), trust.allowed)
+        by_identity = both(both(own.allowed, allowed_by_limits), trust.allowed)
         # Same account only: trust statements naming the principal itself suffice without an identity allow;
         # identity Denies (conditional ones too) still count.
         by_name: Decision = False
@@ -409,10 +615,12 @@ class AccessGraph:
         named = [s for s in trust.allows if names_principal_itself(s, principal.arn)]
         if named and target_account == principal.account_id:
             naming_it = [
-                s for s in trust_statements if s.effect == "Deny" or names_principal_itself(s, principal.arn)
+                s
+                for s in trust_chunk.statements
+                if s.effect == "Deny" or names_principal_itself(s, principal.arn)
             ]
             args = (ASSUME, role_arn, principal.arn, principal.account_id, self._context(principal, mfa))
-            by_name = both(both(own.unless_denied(), limits), _allowed(evaluate(naming_it, *args)))
+            by_name = both(both(own.unless_denied(), allowed_by_limits), _allowed(evaluate(naming_it, *args)))
         decision = either(by_name, by_identity)
         if decision is False:
             return False, []
@@ -420,97 +628,296 @@ class AccessGraph:
             return decision, [s.label() for s in named]
         return decision, [s.label() for s in own.allows] + [s.label() for s in trust.allows]
 
-    # -- reach ----------------------------------------------------------------------------------------
-    def _signature(self, principal: Principal) -> tuple[Any, ...] | None:
-        """What a user's answers depend on, when nothing names or conditions on the user itself: the policies
-        it holds (its own and its groups'), its boundary and its account. Users alike are answered once."""
-        if principal.kind != "user" or principal.arn in self._named or self._trust_on_principal:
-            return None
-        chunks, boundary = self.identity_chunks(principal)
-        if any(c.sensitive for c in chunks) or (boundary is not None and boundary.sensitive):
-            return None
-        return tuple(c.key for c in chunks), boundary.key if boundary else None, principal.account_id
+    # -- a principal's own edges ----------------------------------------------------------------------
+    def _shared_class(self, principal: Principal) -> tuple[Any, ...] | None:
+        """What a principal's edges depend on when no trust names it: its chunks, boundary, SCPs, account and
+        kind, and its answers to what any of those policies asks of it. Principals alike (the users of one
+        group set) share their edges."""
+        if principal.arn in self._classes:
+            return self._classes[principal.arn]
+        found: tuple[Any, ...] | None = None
+        if principal.arn not in self._mentioned:
+            chunks, boundary = self.identity_chunks(principal)
+            limits = self._limits(principal, boundary)
+            answers = _answers(self._probes_of(chunks, limits), principal.arn, principal.kind)
+            found = (
+                tuple(c.id for c in chunks), tuple(c.id for c in limits), principal.account_id,
+                principal.kind, answers,
+            )  # fmt: skip
+        self._classes[principal.arn] = found
+        return found
 
-    def reach(self, principal: Principal) -> list[Reach]:
-        """Every role the principal reaches, directly or through other roles, best path first found. With MFA
-        and without are followed apart: a session keeps the MFA context of its first hop."""
-        signature = self._signature(principal)
-        best = self._paths.get(signature) if signature is not None else None
-        if best is None:
-            best = self._follow(principal)
-            if signature is not None:
-                self._paths[signature] = best
-        with_mfa, without = best
-        rows = []
-        for arn in sorted(with_mfa.keys() | without.keys(), key=self._order):
-            d_mfa, why_mfa, via_mfa = with_mfa.get(arn, (False, [], []))
-            d_plain, why_plain, via_plain = without.get(arn, (False, [], []))
-            shown_why, shown_via = (why_plain, via_plain) if d_plain is not False else (why_mfa, via_mfa)
-            rows.append(self._row(principal, arn, d_mfa, d_plain, shown_why, shown_via))
-        return rows
+    def _limits(self, principal: Principal, boundary: Chunk | None) -> list[Chunk]:
+        scps = self._scp_chunks(principal.account_id)
+        return [boundary, *scps] if boundary is not None else scps
 
-    def _follow(self, principal: Principal) -> tuple[dict[str, _Path], dict[str, _Path]]:
-        """Paths from the principal to every role, with MFA and without, to a fixed point."""
-        best: tuple[dict[str, _Path], dict[str, _Path]] = ({}, {})  # with MFA, without
-        for mfa, found in zip((True, False), best, strict=True):
-            queue: deque[str] = deque()
-            for role_arn, edge in self.edges(principal).items():
-                decision, why = edge.decided(mfa=mfa)
-                if decision is not False:
-                    found[role_arn] = (decision, why, [])
-                    queue.append(role_arn)
-            while queue:
-                hop = queue.popleft()
-                so_far, _, via = found[hop]
-                for role_arn, edge in self.edges(self.role_principal(hop)).items():
-                    if role_arn == principal.arn:
-                        continue
-                    decision, why = edge.decided(mfa=mfa)
-                    new = both(so_far, decision)
-                    old = found.get(role_arn)
-                    if new is False or (old is not None and _rank(new) <= _rank(old[0])):
-                        continue
-                    found[role_arn] = (new, why, [*via, hop])
-                    queue.append(role_arn)
-        return best
+    def _probes_of(self, chunks: list[Chunk], limits: list[Chunk]) -> tuple[_Probe, ...]:
+        return _of_alike(p for c in [*chunks, *limits] for p in c.probes) + self._trust_probes
 
-    def _order(self, role_arn: str) -> tuple[int, str]:
-        """Accounts in the snapshot's (the file's) order, roles by name within each."""
-        account, role = self.roles[role_arn]
-        return self._account_index[account.name], role.name
+    def _out(self, principal: Principal, mfa: bool) -> _Out:
+        """The roles the principal may assume directly, with MFA or without."""
+        found = self._direct.get((principal.arn, mfa))
+        if found is None:
+            found = self._direct[(principal.arn, mfa)] = self._out_of(principal, mfa)
+        return found
 
-    def _row(
+    def _out_of(self, principal: Principal, mfa: bool) -> _Out:
+        shared = self._shared_class(principal)
+        key: Any = (shared, mfa) if shared is not None else (principal.arn, mfa)
+        found = self._outs.get(key)
+        if found is None:
+            chunks, boundary = self.identity_chunks(principal)
+            limits = self._limits(principal, boundary)
+            if shared is None:
+                found = self._out_one(principal, chunks, limits, mfa)
+            else:
+                found = self._out_alike(principal, chunks, limits, mfa)
+            self._outs[key] = found
+        if principal.arn in found:  # a role never reaches itself
+            found = {arn: path for arn, path in found.items() if arn != principal.arn}
+        return found
+
+    def _out_one(self, principal: Principal, chunks: list[Chunk], limits: list[Chunk], mfa: bool) -> _Out:
+        """Edges of a principal some trust names: every candidate decided for it alone."""
+        named = self._named.get(principal.arn, set())
+        allowed: set[str] = set()
+        for chunk in chunks:
+            allowed |= self._chunk_targets(chunk)[0]
+        reachable = self._trusting.get(principal.account_id, set()) | self._open | named
+        found: _Out = {}
+        self._decide_each(principal, (allowed & reachable) | named, chunks, limits, mfa, found)
+        return found
+
+    def _out_alike(self, principal: Principal, chunks: list[Chunk], limits: list[Chunk], mfa: bool) -> _Out:
+        """Edges shared by all principals alike: each chunk's edges as if it were the only one, merged; the
+        roles two chunks both concern are decided again on both."""
+        if not chunks:
+            return {}
+        solos = [self._solo(c, principal, limits, mfa) for c in chunks]
+        if len(chunks) == 1:
+            return solos[0]
+        seen: set[str] = set()
+        overlap: set[str] = set()
+        for chunk in chunks:
+            concerned = self._chunk_targets(chunk)[1]
+            overlap |= seen & concerned
+            seen |= concerned
+        merged: _Out = {}
+        for solo in solos:
+            merged.update(solo)
+        overlap &= self._trusting.get(principal.account_id, set()) | self._open
+        self._decide_each(principal, overlap, chunks, limits, mfa, merged)
+        return merged
+
+    def _decide_each(
         self,
         principal: Principal,
-        role_arn: str,
-        d_mfa: Decision,
-        d_plain: Decision,
-        why: list[str],
-        via: list[str],
-    ) -> Reach:
-        account, role = self.roles[role_arn]
-        shown = d_plain if d_plain is not False else d_mfa
-        reachable = "yes" if shown is True else ("no" if shown is False else "conditional")
-        conditions = [str(c) for c in shown] if isinstance(shown, tuple) else []
-        return Reach(
-            principal=principal.arn,
-            principal_name=principal.name,
-            principal_kind=principal.kind,
-            principal_account=principal.account,
-            role=role.name,
-            role_arn=role_arn,
-            account=account.name,
-            account_id=account.account_id,
-            reachable=reachable,
-            mfa_required=d_plain is False and d_mfa is not False,
-            conditions=conditions,
-            why=why,
-            via=via,
+        role_arns: set[str],
+        chunks: list[Chunk],
+        limits: list[Chunk],
+        mfa: bool,
+        into: _Out,
+    ) -> None:
+        """Decide each role on the chunks that concern it, and set (or take out) its edge."""
+        for role_arn in role_arns:
+            relevant = [c for c in chunks if role_arn in self._chunk_targets(c)[1]]
+            path = self._decision(principal, role_arn, relevant, limits, mfa)
+            if path is None:
+                into.pop(role_arn, None)
+            else:
+                into[role_arn] = path
+
+    def _account_specific(self, account_id: str) -> set[str]:
+        """Roles whose trust tells this account apart: it trusts the account, or names it, or conditions on
+        the caller's account. Every other role decides alike for callers from any account."""
+        found = self._specific.get(account_id)
+        if found is None:
+            found = set(self._trusting.get(account_id, set()))
+            for arn in self._open:
+                trust = self._trust_chunk(arn)
+                if trust.on_account or account_id in trust.accounts:
+                    found.add(arn)
+            self._specific[account_id] = found
+        return found
+
+    def _solo(self, chunk: Chunk, principal: Principal, limits: list[Chunk], mfa: bool) -> _Out:
+        """The edges one chunk gives the principals of this class, as if it were their only one."""
+        probes = self._probes_of([chunk], limits)
+        answers = _answers(probes, principal.arn, principal.kind)
+        ids = (chunk.id, tuple(c.id for c in limits), principal.kind, answers, mfa)
+        found = self._solos.get((*ids, principal.account_id))
+        if found is not None:
+            return found
+        allowed = self._chunk_targets(chunk)[0]
+        # Roles open to anyone decide alike for callers from any account they do not name: decided once for
+        # a caller from no account (when it answers every probe alike), then the few that tell this account
+        # apart are decided again.
+        nobody = Principal(
+            f"arn:aws:iam::{NEUTRAL}:{principal.arn.split(':', 5)[-1]}", "-", principal.kind, "", NEUTRAL
         )
+        if (
+            chunk.on_account
+            or any(c.on_account for c in limits)
+            or _answers(probes, nobody.arn, nobody.kind) != answers
+        ):
+            reachable = allowed & (self._trusting.get(principal.account_id, set()) | self._open)
+            found = self._decide_all(principal, reachable, chunk, limits, mfa)
+        else:
+            neutral = self._solos.get((*ids, NEUTRAL))
+            if neutral is None:
+                neutral = self._decide_all(nobody, allowed & self._open, chunk, limits, mfa)
+                self._solos[(*ids, NEUTRAL)] = neutral
+            specific = allowed & self._account_specific(principal.account_id)
+            found = neutral
+            if specific:
+                found = dict(neutral)
+                for arn in specific:
+                    found.pop(arn, None)
+                found.update(self._decide_all(principal, specific, chunk, limits, mfa))
+        self._solos[(*ids, principal.account_id)] = found
+        return found
+
+    def _decide_all(
+        self, principal: Principal, role_arns: frozenset[str], chunk: Chunk, limits: list[Chunk], mfa: bool
+    ) -> _Out:
+        """The edges of one chunk to these roles (all of which it concerns)."""
+        base = self._base(principal, [chunk], limits, mfa)
+        found: _Out = {}
+        for arn in role_arns:
+            path = self._decision(principal, arn, [chunk], limits, mfa, base)
+            if path is not None:
+                found[arn] = path
+        return found
+
+    # -- reach ----------------------------------------------------------------------------------------
+    def _closure(self, role_arn: str, mfa: bool) -> _Out:
+        """Everything a session of this role reaches onward, best path first found; computed once."""
+        key = (role_arn, mfa)
+        found = self._closures.get(key)
+        if found is None:
+            principal = self.role_principal(role_arn)
+            direct = self._out(principal, mfa)
+            if any(self._out(self.role_principal(arn), mfa) for arn in direct):
+                found = self._search(principal, direct, mfa)
+            else:
+                found = direct  # one hop and no further: the edges are the closure
+            self._closures[key] = found
+        return found
+
+    def _search(self, principal: Principal, direct: _Out, mfa: bool) -> _Out:
+        """Breadth first from the principal's edges to a fixed point; a path replaces another only when its
+        decision ranks higher (certain over conditional)."""
+        found: _Out = dict(direct)
+        queue: deque[str] = deque(sorted(direct, key=self._position.__getitem__))
+        while queue:
+            hop = queue.popleft()
+            so_far, _, via = found[hop]
+            for role_arn, (decision, why, _) in self._out(self.role_principal(hop), mfa).items():
+                if role_arn == principal.arn:
+                    continue
+                new = both(so_far, decision)
+                old = found.get(role_arn)
+                if new is False or (old is not None and _rank(new) <= _rank(old[0])):
+                    continue
+                found[role_arn] = (new, why, (*via, hop))
+                queue.append(role_arn)
+        return found
+
+    def _reached(self, principal: Principal, mfa: bool) -> _Out:
+        """The principal's edges, merged with the onward reach of each role they enter. The best decision
+        wins, then the fewest hops, then the first role entered in account and name order."""
+        direct = self._out(principal, mfa)
+        deep, shallow = self._deep[mfa], self._shallow[mfa]
+        for arn in direct.keys() - deep - shallow:
+            (deep if self._closure(arn, mfa) else shallow).add(arn)
+        onward = direct.keys() & deep
+        if not onward:
+            return direct
+        found: _Out = dict(direct)
+        # The only entries a later hop can better: those not certain, and those two or more hops away.
+        improvable = {arn for arn, path in found.items() if path[0] is not True}
+        for hop in sorted(onward, key=self._position.__getitem__):
+            entered = direct[hop][0]
+            closure = self._closure(hop, mfa)
+            for arn in closure.keys() - found.keys():
+                decision, why, via = closure[arn]
+                decision = both(entered, decision)
+                found[arn] = (decision, why, (hop, *via))
+                if decision is not True or via:
+                    improvable.add(arn)
+            for arn in improvable & closure.keys():
+                decision, why, via = closure[arn]
+                decision = both(entered, decision)
+                old, _, old_via = found[arn]
+                if (_rank(decision), -len(via)) > (_rank(old), -len(old_via) + 1):
+                    found[arn] = (decision, why, (hop, *via))
+                    if decision is True and not via:
+                        improvable.discard(arn)
+        found.pop(principal.arn, None)
+        return found
+
+    def _cells_of(self, principal: Principal) -> list[Cell]:
+        shared = self._shared_class(principal)
+        key: Any = shared if shared is not None else principal.arn
+        found = self._cells.get(key)
+        if found is None:
+            with_mfa, without = self._reached(principal, True), self._reached(principal, False)
+            found = self._cells[key] = [
+                self._cell(arn, with_mfa.get(arn), without.get(arn))
+                for arn in sorted(with_mfa.keys() | without.keys(), key=self._position.__getitem__)
+            ]
+        return found
+
+    def _cell(self, role_arn: str, with_mfa: _Path | None, without: _Path | None) -> Cell:
+        """Most cells recur across principals with the very same paths (one decided edge): made once."""
+        key = (role_arn, id(with_mfa), id(without))
+        cached = self._cell_cache.get(key)
+        if cached is not None:
+            return cached[0]
+        cell = _new_cell(role_arn, with_mfa, without)
+        self._cell_cache[key] = (cell, with_mfa, without)  # the paths kept alive: their ids stay theirs
+        return cell
+
+    def reach(self, principal: Principal) -> list[Reach]:
+        """Every role the principal reaches, directly or through other roles. With MFA and without are
+        followed apart: a session keeps the MFA context of its first hop."""
+        with _collector_paused():
+            return self._rows(principal, self._cells_of(principal))
+
+    def _rows(self, principal: Principal, cells: list[Cell]) -> list[Reach]:
+        roles = self.roles
+        return [Reach(principal, cell, *roles[cell.role_arn]) for cell in cells]
+
+    def groups(self) -> list[tuple[list[Principal], list[Cell]]]:
+        """Every user's reach, with the users whose answers are alike together (their cells are one list):
+        the matrix without its repetition, for whoever reads it whole (the audit)."""
+        with _collector_paused():
+            grouped: dict[int, tuple[list[Principal], list[Cell]]] = {}
+            for user in self.users():
+                cells = self._cells_of(user)
+                grouped.setdefault(id(cells), ([], cells))[0].append(user)
+            return list(grouped.values())
 
     def matrix(self) -> list[Reach]:
         """Every user's reach, in snapshot order."""
-        return [row for user in self.users() for row in self.reach(user)]
+        with _collector_paused():
+            return [row for user in self.users() for row in self._rows(user, self._cells_of(user))]
+
+
+def _new_cell(role_arn: str, with_mfa: _Path | None, without: _Path | None) -> Cell:
+    d_mfa = with_mfa[0] if with_mfa is not None else False
+    d_plain = without[0] if without is not None else False
+    shown_path = without if without is not None else with_mfa
+    assert shown_path is not None
+    shown, why, via = shown_path
+    return Cell(
+        role_arn,
+        "yes" if shown is True else ("no" if shown is False else "conditional"),
+        d_plain is False and d_mfa is not False,
+        tuple(str(c) for c in shown) if isinstance(shown, tuple) else (),
+        why,
+        via,
+    )
 
 
 def _allowed(evaluation: Evaluation) -> Decision:

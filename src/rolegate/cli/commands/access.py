@@ -129,7 +129,13 @@ def access(
     graph = AccessGraph(taken)
     if explain:
         return _explain(env, graph, *explain)
-    rows = [r for r in graph.matrix() if _wanted(r, users, roles, accounts)]
+    rows = [
+        row
+        for user in graph.users()
+        if not users or user.name in users
+        for row in graph.reach(user)
+        if _wanted(row, roles, accounts)
+    ]
     if users and not any(r.principal_name in users for r in rows):
         known = sorted({u.name for u in graph.users()})
         missing = [u for u in users if u not in known]
@@ -148,11 +154,9 @@ def access(
     return 0
 
 
-def _wanted(row: Any, users: tuple[str, ...], roles: tuple[str, ...], accounts: tuple[str, ...]) -> bool:
-    return (
-        (not users or row.principal_name in users)
-        and (not roles or row.role in roles)
-        and (not accounts or row.account in accounts or row.account_id in accounts)
+def _wanted(row: Any, roles: tuple[str, ...], accounts: tuple[str, ...]) -> bool:
+    return (not roles or row.role in roles) and (
+        not accounts or row.account in accounts or row.account_id in accounts
     )
 
 

@@ -204,12 +204,13 @@ def _who_reaches_what(env: Env, config: Any, sessions: Any, directory: Path) -> 
     target = directory / "snapshot.json"
     write_atomic(target, snapshot.dumps(), mode=0o600, backup=False)
     env.print(f"\n[bold]Who reaches what[/] ({DEMO_USER}; rolegate access --snapshot {target}):")
-    rows = AccessGraph(snapshot).matrix()
-    for row in rows:
-        if row.principal_name == DEMO_USER:
-            mfa = "MFA required" if row.mfa_required else "[red]no MFA needed[/]"
-            env.print(f"  {row.account:<12} {row.role:<30} {mfa}")
-    findings = audit(snapshot, AuditInput(hub=config.organization.hub), rows)  # the matrix just computed
+    graph = AccessGraph(snapshot)
+    for user in graph.users():
+        if user.name == DEMO_USER:
+            for row in graph.reach(user):
+                mfa = "MFA required" if row.mfa_required else "[red]no MFA needed[/]"
+                env.print(f"  {row.account:<12} {row.role:<30} {mfa}")
+    findings = audit(snapshot, AuditInput(hub=config.organization.hub), graph)  # what it just worked out
     env.print(
         "[bold]Audit:[/] "
         + (severity_counts(findings) or "no findings")

@@ -12,6 +12,7 @@ taught AWS's behaviour, which adopting a group relies on.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from rolegate.model.load import parse
 pytestmark = pytest.mark.aws
 
 SPOKES = ("development", "staging", "production")
+HAND_MADE_PASSWORD = "Hand-made-Passw0rd!"
 
 
 def console_trust(hub_id: str, *, mfa: bool = True) -> dict[str, Any]:
@@ -54,7 +56,7 @@ def grant(account_id: str) -> str:
     )
 
 
-def click_the_seed_together(org: Org) -> None:
+def click_the_seed_together(org: Org) -> str:
     """The article, by hand: the alias, two grant policies, three groups, cobus with a password and keys,
     and an `administrator` role with AdministratorAccess and Require MFA in each environment."""
     hub = org.client("iam")
@@ -75,8 +77,8 @@ def click_the_seed_together(org: Org) -> None:
         GroupName="master_administrator", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"
     )
     hub.create_user(UserName="cobus")
-    hub.create_access_key(UserName="cobus")
-    hub.create_login_profile(UserName="cobus", Password="Hand-made-Passw0rd!")
+    secret = hub.create_access_key(UserName="cobus")["AccessKey"]["SecretAccessKey"]
+    hub.create_login_profile(UserName="cobus", Password=HAND_MADE_PASSWORD)
     for group in ("development_administrator", "production_administrator", "master_administrator"):
         hub.add_user_to_group(GroupName=group, UserName="cobus")
     for env in ("development", "production"):
@@ -87,12 +89,13 @@ def click_the_seed_together(org: Org) -> None:
         iam.attach_role_policy(
             RoleName="administrator", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"
         )
+    return str(secret)
 
 
 def test_import_writes_a_file_that_validates_and_plans_adoption_only_then_apply_leaves_nothing_to_do(
     org: Org, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    click_the_seed_together(org)
+    secret = click_the_seed_together(org)
     path = str(org.workdir / "rolegate.yaml")
     passwords = org.workdir / "passwords.txt"
 
@@ -128,6 +131,8 @@ def test_import_writes_a_file_that_validates_and_plans_adoption_only_then_apply_
     assert applied.code == 0, applied.all
     assert again.code == 0, again.all
     assert "No changes." in again.out
+    seen_text = "".join(r.all for r in (imported, validated, plan, applied, again)) + Path(path).read_text()
+    assert secret not in seen_text and HAND_MADE_PASSWORD not in seen_text
 
 
 def test_adoption_keeps_what_people_use_cobus_password_keys_groups_and_the_role_arns(

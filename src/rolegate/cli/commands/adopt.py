@@ -139,7 +139,7 @@ def drift(env: Env, as_json: bool, detailed_exitcode: bool, ignore: tuple[str, .
       rolegate drift --json | jq -r '.drift[].address'
       rolegate drift --ignore 'development/user/ci-*'
     """
-    from rolegate.adopt.drift import drift_items, drift_lines, drift_summary
+    from rolegate.adopt.drift import KINDS, drift_items, drift_lines, drift_summary
     from rolegate.runner import read_and_plan, sessions_for
 
     config = load_config(env).config
@@ -151,6 +151,7 @@ def drift(env: Env, as_json: bool, detailed_exitcode: bool, ignore: tuple[str, .
             {
                 "format_version": 1,
                 "accounts": dict(plan.accounts),
+                "summary": {what: sum(1 for i in items if i.what == what) for what in KINDS},
                 "drift": [i.to_json() for i in items],
             }
         )

@@ -336,3 +336,18 @@ def test_drift_lists_each_difference_once_with_one_word_for_what_it_is() -> None
         == "changed"
     )
     assert drift_summary([]) == "No drift: the accounts match rolegate.yaml."
+
+
+def test_a_setup_rolegate_already_manages_imports_to_a_file_whose_plan_is_empty() -> None:
+    """Round trip: importing what rolegate made gives the same setup back (its Sids, paths and tags are
+    read as its own), and the plan has nothing to do, not even an adoption."""
+    from tests.unit.test_plan_diff import as_aws_has_it, desired
+
+    snap = as_aws_has_it(desired())  # no credential report: console comes from rolegate's own tag
+
+    imported = import_config(source(snap))
+    plan = diff(compile_config(parse(imported.text).config), snap)
+
+    assert plan.empty and not plan.conflicts, [c.address for c in plan.changes]
+    assert parse(imported.text).config.users["cobus"].console is True
+    assert "credential report could not be read" in comments(imported.text)

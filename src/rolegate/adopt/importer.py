@@ -24,6 +24,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from rolegate.model.durations import format_duration
 from rolegate.plan import policydoc
 from rolegate.plan.adoption import hub_trust_mfa, policy_holders
+from rolegate.plan.diff import CONSOLE_TAG
 from rolegate.state.snapshot import AccountState, Group, Role, Snapshot
 
 SERVICE_PATHS = ("/aws-service-role/", "/service-role/", "/aws-reserved/")
@@ -332,8 +333,12 @@ class _Importer:
             entry = CommentedMap()
             if user.groups:
                 entry["groups"] = _flow([g for g in sorted(user.groups) if g in hub.groups])
-            row = report.get(user.name, {})
-            entry["console"] = row.get("password_enabled") == "true"
+            row = report.get(user.name)
+            if row is not None:
+                entry["console"] = row.get("password_enabled") == "true"
+            else:  # no credential report: a password rolegate made is known by its tag, others are not
+                entry["console"] = user.tags.get(CONSOLE_TAG) == "true"
+                row = {}
             if row.get("mfa_active") == "true":
                 entry["mfa"] = "required"
             for arn in user.managed_policies:
@@ -349,6 +354,11 @@ class _Importer:
             users[user.name] = entry
         if users:
             doc["users"] = users
+            if hub.credential_report is None:
+                self.notes.append(
+                    "the hub's credential report could not be read: `console:` and `mfa:` of users come "
+                    "from rolegate's tags only; check who signs in to the console before applying"
+                )
 
     def _spoke_principals(self) -> None:
         for account in self.order:

@@ -43,6 +43,8 @@ COMMANDS = {
     "access": "access:access",
     "audit": "access:audit",
     "demo": "demo:demo",
+    "import": "adopt:import_",
+    "drift": "adopt:drift",
 }
 
 

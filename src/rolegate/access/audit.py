@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from rolegate.access.graph import AccessGraph, Cell
+from rolegate.access.graph import AccessGraph, Cell, collector_paused
 from rolegate.access.policy import Statement, action_matches, statements, wildcard_match
 from rolegate.respond import marks
 from rolegate.state.snapshot import AccountState, Role, Snapshot
@@ -303,6 +303,18 @@ def _identity(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
                     )
 
 
+class _AdminRoles(dict[str, bool]):
+    """Whether each role is admin-equivalent, worked out the first time it is asked."""
+
+    def __init__(self, snapshot: Snapshot, roles: dict[str, tuple[AccountState, Role]]) -> None:
+        super().__init__()
+        self.snapshot, self.roles = snapshot, roles
+
+    def __missing__(self, arn: str) -> bool:
+        found = self[arn] = admin_equivalent(self.snapshot, *self.roles[arn])
+        return found
+
+
 def _reach(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> Iterator[Finding]:
     """Findings on who reaches what, read from the matrix in its grouped form: each group's cells are judged
     once, then named for each of its principals."""
@@ -314,37 +326,34 @@ def _reach(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> Iterato
         if row.get("mfa_active") == "true"
     }
     reports_read = all(a.credential_report is not None for a in snapshot.accounts.values())
-    admin: dict[str, bool] = {}
+    admin = _AdminRoles(snapshot, graph_roles)
     reached: set[str] = set()
+    verdicts: dict[str, tuple[list[Cell], list[Cell]]] = {}  # principal ARN -> its group's
     for principals, cells in graph.groups():
-        without_mfa: list[Cell] = []  # admin-equivalent roles reached without MFA
-        needs_device: list[Cell] = []  # roles a user may assume only with MFA, first hop
-        for cell in cells:
-            if cell.reachable == "no":
-                continue
-            reached.add(cell.role_arn)
-            if not cell.mfa_required:
-                if cell.role_arn not in admin:
-                    admin[cell.role_arn] = admin_equivalent(snapshot, *graph_roles[cell.role_arn])
-                if admin[cell.role_arn]:
-                    without_mfa.append(cell)
-            elif reports_read and not cell.via:
-                needs_device.append(cell)
+        reached.update(cell.role_arn for cell in cells)  # a cell is a role reached: "no" has no cell
+        # admin-equivalent roles reached without MFA; roles a user may assume only with MFA, first hop
+        without_mfa = [c for c in cells if not c.mfa_required and admin[c.role_arn]]
+        needs_device = [c for c in cells if c.mfa_required and not c.via] if reports_read else []
         for who in principals:
-            for cell in without_mfa:
-                account, role = graph_roles[cell.role_arn]
-                yield _finding(
-                    "RG004", account, cell.role_arn,
-                    f"{who.name} ({who.account}) reaches {role.name} in {account.name} without MFA",
-                )  # fmt: skip
-            if who.arn in mfa_users:
-                continue
-            for cell in needs_device:
-                account, role = graph_roles[cell.role_arn]
-                yield _finding(
-                    "RG015", account, cell.role_arn,
-                    f"{who.name} may assume {role.name} in {account.name} only with MFA; has no device",
-                )  # fmt: skip
+            verdicts[who.arn] = (without_mfa, needs_device)
+    for (
+        who
+    ) in graph.users():  # in the snapshot's order: of findings on one resource, the first user's is kept
+        without_mfa, needs_device = verdicts[who.arn]
+        for cell in without_mfa:
+            account, role = graph_roles[cell.role_arn]
+            yield _finding(
+                "RG004", account, cell.role_arn,
+                f"{who.name} ({who.account}) reaches {role.name} in {account.name} without MFA",
+            )  # fmt: skip
+        if who.arn in mfa_users:
+            continue
+        for cell in needs_device:
+            account, role = graph_roles[cell.role_arn]
+            yield _finding(
+                "RG015", account, cell.role_arn,
+                f"{who.name} may assume {role.name} in {account.name} only with MFA; has no device",
+            )  # fmt: skip
     for account in snapshot.accounts.values():
         for role in account.roles.values():
             service_only = all(
@@ -461,8 +470,11 @@ def audit(
 ) -> list[Finding]:
     """Every finding, most severe first, then by account and resource; each id once. Pass the graph when
     its matrix was computed already: it is read again at no cost."""
-    extra = extra or AuditInput()
-    graph = graph or AccessGraph(snapshot)
+    with collector_paused():  # the graph's caches are millions of objects: a full collection costs seconds
+        return _audit(snapshot, extra or AuditInput(), graph or AccessGraph(snapshot))
+
+
+def _audit(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> list[Finding]:
     found: dict[str, Finding] = {}
     for check in CHECKS:
         for finding in check(snapshot, extra):

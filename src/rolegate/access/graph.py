@@ -66,6 +66,10 @@ KNOWN_AWS_MANAGED: dict[str, dict[str, Any]] = {
     },
 }
 
+# Trust policies are labelled without their account, so that the same trust in 500 accounts is one chunk
+# decided once; each row's `why` names its own account in the slot.
+ACCOUNT_SLOT = "{account}"
+
 # An account id no policy can name (it is not 12 digits): decisions that cannot depend on the caller's
 # account are made once, for a caller from here, and shared by callers from every account.
 NEUTRAL = "any-account"
@@ -251,7 +255,7 @@ def _rank(decision: Decision) -> int:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """The cyclic GC re-scans the graph's millions of cached tuples again and again while they are built,
     which costs a third of the time at scale; none of them form cycles worth collecting mid-way."""
     was_enabled = gc.isenabled()
@@ -269,7 +273,6 @@ class AccessGraph:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.org_id = snapshot.organization_id or None
-        self.account_name = {a.account_id: name for name, a in snapshot.accounts.items()}
         self.roles: dict[str, tuple[AccountState, Role]] = {}
         self._roles_in_account: dict[str, list[str]] = {}
         self._roles_named: dict[str, list[str]] = {}
@@ -280,16 +283,12 @@ class AccessGraph:
                 self._roles_named.setdefault(role.name, []).append(role.arn)
         account_index = {name: i for i, name in enumerate(snapshot.accounts)}
         # Rows are in the snapshot's (the file's) account order, roles by name within each account.
-        self._position = {
-            arn: i
-            for i, arn in enumerate(
-                sorted(
-                    self.roles, key=lambda a: (account_index[self.roles[a][0].name], self.roles[a][1].name)
-                )
-            )
-        }
+        self._order = sorted(
+            self.roles, key=lambda a: (account_index[self.roles[a][0].name], self.roles[a][1].name)
+        )
+        self._position = {arn: i for i, arn in enumerate(self._order)}
         self._trust: dict[str, list[Statement]] = {
-            arn: statements(role.trust_policy, f"trust policy of role {role.name} in {acct.name}")
+            arn: statements(role.trust_policy, f"trust policy of role {role.name} in {ACCOUNT_SLOT}")
             for arn, (acct, role) in self.roles.items()
         }
         # Which roles' trust could let a principal in at all, by what it names: the principal's account
@@ -320,14 +319,21 @@ class AccessGraph:
         self._whos: dict[tuple[int, str], Any] = {}
         self._classes: dict[str, tuple[Any, ...] | None] = {}
         self._chunks: dict[str, Chunk] = {}  # by what they were built from
+        self._trust_chunks: dict[str, Chunk] = {}
+        self._evaluations: dict[tuple[Any, ...], Evaluation] = {}
+        self._limit_decisions: dict[tuple[Any, ...], Decision] = {}
         self._by_content: dict[tuple[Statement, ...], Chunk] = {}
         self._targets: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+        self._stmt_targets: dict[int, list[frozenset[str]]] = {}
+        self._shapes: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = {}
+        self._all_roles = frozenset(self.roles)
         self._pattern_roles: dict[str, list[str]] = {}
         self._scp_cache: dict[str, list[Chunk]] = {}
         self._scans: dict[tuple[Any, ...], Scan] = {}
         self._contexts: dict[tuple[str, bool], Context] = {}
         self._decisions: dict[tuple[Any, ...], _Path | None] = {}
         self._specific: dict[str, set[str]] = {}
+        self._admitted: dict[str, frozenset[str]] = {}
         self._solos: dict[tuple[Any, ...], _Out] = {}
         self._outs: dict[Any, _Out] = {}
         self._direct: dict[tuple[str, bool], _Out] = {}
@@ -335,7 +341,7 @@ class AccessGraph:
         self._closures: dict[tuple[str, bool], _Out] = {}
         self._paths: dict[tuple[Any, bool], _Out] = {}
         self._cells: dict[Any, list[Cell]] = {}
-        self._cell_cache: dict[tuple[str, _Path | None, _Path | None], Cell] = {}
+        self._cell_cache: dict[tuple[str, int, int], tuple[Cell, tuple[_Path | None, _Path | None]]] = {}
         self._deep: tuple[set[str], set[str]] = (set(), set())  # roles with an onward reach, without/with MFA
         self._shallow: tuple[set[str], set[str]] = (set(), set())  # and roles without one
 
@@ -412,13 +418,13 @@ class AccessGraph:
                 self._document(account, boundary_arn), label))  # fmt: skip
         return [c for c in chunks if c.statements], boundary
 
-    def identity_statements(self, principal: Principal) -> tuple[list[Statement], list[Statement] | None]:
-        """The principal's identity policies, and its permissions boundary's (None: no boundary)."""
-        chunks, boundary = self.identity_chunks(principal)
-        return [st for c in chunks for st in c.statements], (boundary.statements if boundary else None)
-
     def _trust_chunk(self, role_arn: str) -> Chunk:
-        return self._chunk(f"trust:{role_arn}", lambda: self._trust[role_arn])
+        found = self._trust_chunks.get(role_arn)
+        if found is None:
+            found = self._trust_chunks[role_arn] = self._chunk(
+                f"trust:{role_arn}", lambda: self._trust[role_arn]
+            )
+        return found
 
     def _scp_chunks(self, account_id: str) -> list[Chunk]:
         found = self._scp_cache.get(account_id)
@@ -464,26 +470,65 @@ class AccessGraph:
             found = self._pattern_roles[pattern] = [arn for arn in candidates if wildcard_match(pattern, arn)]
         return found
 
+    def _statement_targets(self, chunk: Chunk) -> list[frozenset[str]]:
+        """For each statement, exactly the roles its Resource (or NotResource) names."""
+        found = self._stmt_targets.get(chunk.id)
+        if found is None:
+            found = []
+            for stmt in chunk.statements:
+                named: set[str] = set()
+                for pattern in stmt.resources if stmt.resources is not None else stmt.not_resources or ():
+                    if "*" in pattern or "?" in pattern:
+                        named.update(self._roles_matching(pattern))
+                    elif pattern in self.roles:
+                        named.add(pattern)
+                if stmt.resources is None and stmt.not_resources is None:  # a trust policy's: the role itself
+                    found.append(self._all_roles)
+                elif stmt.resources is None:  # NotResource: everything but
+                    found.append(self._all_roles - named)
+                else:
+                    found.append(frozenset(named))
+            self._stmt_targets[chunk.id] = found
+        return found
+
     def _chunk_targets(self, chunk: Chunk) -> tuple[frozenset[str], frozenset[str]]:
-        """Roles the chunk's Allows could let one assume, and roles any of its statements could concern
-        (Allow or Deny), before any trust or condition is looked at. Supersets are safe: a chunk that does
-        not concern a role scans to nothing for it."""
+        """Roles the chunk's Allows let one assume, and roles any of its statements concern (Allow or Deny),
+        before any trust or condition is looked at. A chunk that does not concern a role scans to nothing
+        for it."""
         found = self._targets.get(chunk.id)
         if found is None:
             allow: set[str] = set()
-            deny: set[str] = set()
-            for stmt in chunk.statements:
-                into = allow if stmt.effect == "Allow" else deny
-                if stmt.resources is None:  # NotResource (or no Resource): everything but
-                    into.update(self.roles)
-                    continue
-                for pattern in stmt.resources:
-                    if "*" in pattern or "?" in pattern:
-                        into.update(self._roles_matching(pattern))
-                    elif pattern in self.roles:
-                        into.add(pattern)
-            found = self._targets[chunk.id] = (frozenset(allow), frozenset(allow | deny))
+            every: set[str] = set()
+            for stmt, named in zip(chunk.statements, self._statement_targets(chunk), strict=True):
+                every |= named
+                if stmt.effect == "Allow":
+                    allow |= named
+            found = self._targets[chunk.id] = (frozenset(allow), frozenset(every))
         return found
+
+    def _shape(
+        self, base: tuple[Any, ...], chunks: list[Chunk], limits: list[Chunk], role_arn: str, account_id: str
+    ) -> Any:
+        """What of the role a decision depends on: which statements of each policy name it, its trust policy
+        (content, not owner: the read_only roles of 500 accounts trust alike), and whether it is in the
+        principal's own account. Roles of one shape are decided once."""
+        key = (base[0], base[1], role_arn)  # the ids of the chunks and of the limits
+        found = self._shapes.get(key)
+        if found is None:
+            trust = self._trust_chunk(role_arn)
+            hits = (
+                tuple(self._hits(c, role_arn) for c in chunks),
+                tuple(self._hits(c, role_arn) for c in limits),
+                trust.id,
+                self._hits(trust, role_arn),
+            )
+            found = self._shapes[key] = (hits, self.roles[role_arn][0].account_id)
+        return found[0], found[1] == account_id
+
+    def _hits(self, chunk: Chunk, role_arn: str) -> tuple[int, ...]:
+        """Which statements name the role: roles named by the same statements scan alike (the conditions and
+        the principal do not depend on the role), so `role/read_only` in 500 accounts is scanned once."""
+        return tuple(i for i, named in enumerate(self._statement_targets(chunk)) if role_arn in named)
 
     # -- deciding one edge ----------------------------------------------------------------------------
     def _who(self, chunk: Chunk, principal: Principal) -> Any:
@@ -499,7 +544,7 @@ class AccessGraph:
         return found
 
     def _scan(self, chunk: Chunk, role_arn: str, principal: Principal, mfa: bool) -> Scan:
-        key = (chunk.id, role_arn, mfa, self._who(chunk, principal))
+        key = (chunk.id, self._hits(chunk, role_arn), mfa, self._who(chunk, principal))
         found = self._scans.get(key)
         if found is None:
             context = self._context(principal, mfa)
@@ -515,21 +560,37 @@ class AccessGraph:
             self._contexts[key] = found
         return found
 
+    def _evaluation(self, chunk: Chunk, role_arn: str, principal: Principal, mfa: bool) -> Evaluation:
+        """One chunk finished on its own (a trust policy, an SCP level, the only policy naming the role)."""
+        key = (chunk.id, self._hits(chunk, role_arn), mfa, self._who(chunk, principal))
+        found = self._evaluations.get(key)
+        if found is None:
+            found = self._evaluations[key] = finish([self._scan(chunk, role_arn, principal, mfa)])
+        return found
+
+    def _base(
+        self, principal: Principal, chunks: list[Chunk], limits: list[Chunk], mfa: bool
+    ) -> tuple[Any, ...]:
+        """The part of a decision's key that does not depend on the role."""
+        whos = tuple(self._who(c, principal) for c in (*chunks, *limits))
+        return tuple(c.id for c in chunks), tuple(c.id for c in limits), mfa, whos
+
     def _decision(
         self,
         principal: Principal,
         role_arn: str,
         chunks: list[Chunk],
-        boundary: Chunk | None,
-        scps: list[Chunk],
+        limits: list[Chunk],
         mfa: bool,
+        base: tuple[Any, ...] | None = None,
     ) -> _Path | None:
         """The edge principal -> role, decided on the identity chunks that concern the role; None: no edge.
         Principals for whom every part scans alike share the answer."""
-        limits = [boundary, *scps] if boundary is not None else scps
+        if base is None:
+            base = self._base(principal, chunks, limits, mfa)
         trust = self._trust_chunk(role_arn)
-        who = tuple(self._who(c, principal) for c in (trust, *chunks, *limits))
-        key = (tuple(c.id for c in chunks), tuple(c.id for c in limits), role_arn, mfa, who)
+        shape = self._shape(base, chunks, limits, role_arn, principal.account_id)
+        key = (base, shape, self._who(trust, principal))
         if key in self._decisions:
             return self._decisions[key]
         decision, why = self._decide(principal, role_arn, chunks, limits, mfa)
@@ -537,21 +598,32 @@ class AccessGraph:
         self._decisions[key] = found
         return found
 
+    def _limited(self, limits: list[Chunk], role_arn: str, principal: Principal, mfa: bool) -> Decision:
+        """What the boundary and the SCPs leave of an allow: on every path, even for a user named in the
+        trust policy ("if a permissions boundary is set for the user, then it must allow sts:AssumeRole")."""
+        if not limits:
+            return True
+        key = (tuple(c.id for c in limits), role_arn, mfa, tuple(self._who(c, principal) for c in limits))
+        found = self._limit_decisions.get(key)
+        if found is None:
+            found = True
+            for limit in limits:
+                found = both(found, _allowed(self._evaluation(limit, role_arn, principal, mfa)))
+            self._limit_decisions[key] = found
+        return found
+
     def _decide(
         self, principal: Principal, role_arn: str, chunks: list[Chunk], limits: list[Chunk], mfa: bool
     ) -> tuple[Decision, list[str]]:
-        own = finish([self._scan(c, role_arn, principal, mfa) for c in chunks])
+        if len(chunks) == 1:
+            own = self._evaluation(chunks[0], role_arn, principal, mfa)
+        else:
+            own = finish([self._scan(c, role_arn, principal, mfa) for c in chunks])
         trust_chunk = self._trust_chunk(role_arn)
-        trust = finish([self._scan(trust_chunk, role_arn, principal, mfa)])
+        trust = self._evaluation(trust_chunk, role_arn, principal, mfa)
         if own.denied or trust.denied:
             return False, []
-        # On every path: the boundary ("if a permissions boundary is set for the user, then it must allow the
-        # sts:AssumeRole action", even for a user named in the trust policy) and the SCPs of its account.
-        allowed_by_limits: Decision = True
-        for limit in limits:
-            allowed_by_limits = both(
-                allowed_by_limits, _allowed(finish([self._scan(limit, role_arn, principal, mfa)]))
-            )
+        allowed_by_limits = self._limited(limits, role_arn, principal, mfa)
         # Any account: an identity policy allows, and the trust policy allows.
         by_identity = both(both(own.allowed, allowed_by_limits), trust.allowed)
         # Same account only: trust statements naming the principal itself suffice without an identity allow;
@@ -613,43 +685,33 @@ class AccessGraph:
         found = self._outs.get(key)
         if found is None:
             chunks, boundary = self.identity_chunks(principal)
-            scps = self._scp_chunks(principal.account_id)
+            limits = self._limits(principal, boundary)
             if shared is None:
-                found = self._out_one(principal, chunks, boundary, scps, mfa)
+                found = self._out_one(principal, chunks, limits, mfa)
             else:
-                found = self._out_alike(principal, chunks, boundary, scps, mfa)
+                found = self._out_alike(principal, chunks, limits, mfa)
             self._outs[key] = found
         if principal.arn in found:  # a role never reaches itself
             found = {arn: path for arn, path in found.items() if arn != principal.arn}
         return found
 
-    def _out_one(
-        self, principal: Principal, chunks: list[Chunk], boundary: Chunk | None, scps: list[Chunk], mfa: bool
-    ) -> _Out:
-        """Edges of a principal some policy names: every candidate decided for it alone."""
+    def _out_one(self, principal: Principal, chunks: list[Chunk], limits: list[Chunk], mfa: bool) -> _Out:
+        """Edges of a principal some trust names: every candidate decided for it alone."""
         named = self._named.get(principal.arn, set())
         allowed: set[str] = set()
         for chunk in chunks:
             allowed |= self._chunk_targets(chunk)[0]
-        candidates = (
-            allowed & (self._trusting.get(principal.account_id, set()) | self._open | named)
-        ) | named
+        reachable = self._admitting(principal.account_id) | named
         found: _Out = {}
-        for role_arn in candidates:
-            relevant = [c for c in chunks if role_arn in self._chunk_targets(c)[1]]
-            path = self._decision(principal, role_arn, relevant, boundary, scps, mfa)
-            if path is not None:
-                found[role_arn] = path
+        self._decide_each(principal, (allowed & reachable) | named, chunks, limits, mfa, found)
         return found
 
-    def _out_alike(
-        self, principal: Principal, chunks: list[Chunk], boundary: Chunk | None, scps: list[Chunk], mfa: bool
-    ) -> _Out:
+    def _out_alike(self, principal: Principal, chunks: list[Chunk], limits: list[Chunk], mfa: bool) -> _Out:
         """Edges shared by all principals alike: each chunk's edges as if it were the only one, merged; the
         roles two chunks both concern are decided again on both."""
         if not chunks:
             return {}
-        solos = [self._solo(c, principal, boundary, scps, mfa) for c in chunks]
+        solos = [self._solo(c, principal, limits, mfa) for c in chunks]
         if len(chunks) == 1:
             return solos[0]
         seen: set[str] = set()
@@ -661,15 +723,34 @@ class AccessGraph:
         merged: _Out = {}
         for solo in solos:
             merged.update(solo)
-        overlap &= self._trusting.get(principal.account_id, set()) | self._open
-        for role_arn in overlap:
-            relevant = [c for c in chunks if role_arn in self._chunk_targets(c)[1]]
-            path = self._decision(principal, role_arn, relevant, boundary, scps, mfa)
-            if path is None:
-                merged.pop(role_arn, None)
-            else:
-                merged[role_arn] = path
+        overlap &= self._admitting(principal.account_id)
+        self._decide_each(principal, overlap, chunks, limits, mfa, merged)
         return merged
+
+    def _decide_each(
+        self,
+        principal: Principal,
+        role_arns: set[str],
+        chunks: list[Chunk],
+        limits: list[Chunk],
+        mfa: bool,
+        into: _Out,
+    ) -> None:
+        """Decide each role on the chunks that concern it, and set (or take out) its edge."""
+        for role_arn in role_arns:
+            relevant = [c for c in chunks if role_arn in self._chunk_targets(c)[1]]
+            path = self._decision(principal, role_arn, relevant, limits, mfa)
+            if path is None:
+                into.pop(role_arn, None)
+            else:
+                into[role_arn] = path
+
+    def _admitting(self, account_id: str) -> frozenset[str]:
+        """Roles whose trust could let in a principal of this account that no trust names."""
+        found = self._admitted.get(account_id)
+        if found is None:
+            found = self._admitted[account_id] = frozenset(self._trusting.get(account_id, set()) | self._open)
+        return found
 
     def _account_specific(self, account_id: str) -> set[str]:
         """Roles whose trust tells this account apart: it trusts the account, or names it, or conditions on
@@ -684,11 +765,8 @@ class AccessGraph:
             self._specific[account_id] = found
         return found
 
-    def _solo(
-        self, chunk: Chunk, principal: Principal, boundary: Chunk | None, scps: list[Chunk], mfa: bool
-    ) -> _Out:
+    def _solo(self, chunk: Chunk, principal: Principal, limits: list[Chunk], mfa: bool) -> _Out:
         """The edges one chunk gives the principals of this class, as if it were their only one."""
-        limits = [boundary, *scps] if boundary is not None else scps
         probes = self._probes_of([chunk], limits)
         answers = _answers(probes, principal.arn, principal.kind)
         ids = (chunk.id, tuple(c.id for c in limits), principal.kind, answers, mfa)
@@ -707,12 +785,12 @@ class AccessGraph:
             or any(c.on_account for c in limits)
             or _answers(probes, nobody.arn, nobody.kind) != answers
         ):
-            reachable = allowed & (self._trusting.get(principal.account_id, set()) | self._open)
-            found = self._decide_all(principal, reachable, chunk, boundary, scps, mfa)
+            reachable = allowed & self._admitting(principal.account_id)
+            found = self._decide_all(principal, reachable, chunk, limits, mfa)
         else:
             neutral = self._solos.get((*ids, NEUTRAL))
             if neutral is None:
-                neutral = self._decide_all(nobody, allowed & self._open, chunk, boundary, scps, mfa)
+                neutral = self._decide_all(nobody, allowed & self._open, chunk, limits, mfa)
                 self._solos[(*ids, NEUTRAL)] = neutral
             specific = allowed & self._account_specific(principal.account_id)
             found = neutral
@@ -720,24 +798,23 @@ class AccessGraph:
                 found = dict(neutral)
                 for arn in specific:
                     found.pop(arn, None)
-                found.update(self._decide_all(principal, specific, chunk, boundary, scps, mfa))
+                found.update(self._decide_all(principal, specific, chunk, limits, mfa))
         self._solos[(*ids, principal.account_id)] = found
         return found
 
     def _decide_all(
-        self,
-        principal: Principal,
-        role_arns: set[str] | frozenset[str],
-        chunk: Chunk,
-        boundary: Chunk | None,
-        scps: list[Chunk],
-        mfa: bool,
+        self, principal: Principal, role_arns: frozenset[str], chunk: Chunk, limits: list[Chunk], mfa: bool
     ) -> _Out:
-        found: _Out = {}
+        """The edges of one chunk to these roles (all of which it concerns)."""
+        base = self._base(principal, [chunk], limits, mfa)
+        alike: dict[Any, list[str]] = {}
         for arn in role_arns:
-            path = self._decision(principal, arn, [chunk], boundary, scps, mfa)
+            alike.setdefault(self._shape(base, [chunk], limits, arn, principal.account_id), []).append(arn)
+        found: _Out = {}
+        for arns in alike.values():  # roles of one shape share one decision, and its path
+            path = self._decision(principal, arns[0], [chunk], limits, mfa, base)
             if path is not None:
-                found[arn] = path
+                found.update(dict.fromkeys(arns, path))
         return found
 
     # -- reach ----------------------------------------------------------------------------------------
@@ -813,24 +890,28 @@ class AccessGraph:
         found = self._cells.get(key)
         if found is None:
             with_mfa, without = self._reached(principal, True), self._reached(principal, False)
-            found = self._cells[key] = [
-                self._cell(arn, with_mfa.get(arn), without.get(arn))
-                for arn in sorted(with_mfa.keys() | without.keys(), key=self._position.__getitem__)
-            ]
+            found = self._cells[key] = self._new_cells(with_mfa, without)
         return found
 
-    def _cell(self, role_arn: str, with_mfa: _Path | None, without: _Path | None) -> Cell:
-        """Most cells recur across principals with the very same paths (one decided edge): made once."""
-        key = (role_arn, with_mfa, without)
-        found = self._cell_cache.get(key)
-        if found is None:
-            found = self._cell_cache[key] = _new_cell(role_arn, with_mfa, without)
-        return found
+    def _new_cells(self, with_mfa: _Out, without: _Out) -> list[Cell]:
+        """The cells in row order. Most recur across principals with the very same paths (one decided
+        edge), so a cell is made once per role and pair of paths (the paths are kept alive with it, so their
+        ids stay theirs)."""
+        cache, position, order = self._cell_cache, self._position, self._order
+        cells = []
+        for arn in [order[i] for i in sorted(map(position.__getitem__, with_mfa.keys() | without.keys()))]:
+            paths = with_mfa.get(arn), without.get(arn)
+            key = (arn, id(paths[0]), id(paths[1]))
+            cached = cache.get(key)
+            if cached is None:
+                cached = cache[key] = (_new_cell(arn, self.roles[arn][0].name, *paths), paths)
+            cells.append(cached[0])
+        return cells
 
     def reach(self, principal: Principal) -> list[Reach]:
         """Every role the principal reaches, directly or through other roles. With MFA and without are
         followed apart: a session keeps the MFA context of its first hop."""
-        with _collector_paused():
+        with collector_paused():
             return self._rows(principal, self._cells_of(principal))
 
     def _rows(self, principal: Principal, cells: list[Cell]) -> list[Reach]:
@@ -840,7 +921,7 @@ class AccessGraph:
     def groups(self) -> list[tuple[list[Principal], list[Cell]]]:
         """Every user's reach, with the users whose answers are alike together (their cells are one list):
         the matrix without its repetition, for whoever reads it whole (the audit)."""
-        with _collector_paused():
+        with collector_paused():
             grouped: dict[int, tuple[list[Principal], list[Cell]]] = {}
             for user in self.users():
                 cells = self._cells_of(user)
@@ -849,11 +930,11 @@ class AccessGraph:
 
     def matrix(self) -> list[Reach]:
         """Every user's reach, in snapshot order."""
-        with _collector_paused():
+        with collector_paused():
             return [row for user in self.users() for row in self._rows(user, self._cells_of(user))]
 
 
-def _new_cell(role_arn: str, with_mfa: _Path | None, without: _Path | None) -> Cell:
+def _new_cell(role_arn: str, account: str, with_mfa: _Path | None, without: _Path | None) -> Cell:
     d_mfa = with_mfa[0] if with_mfa is not None else False
     d_plain = without[0] if without is not None else False
     shown_path = without if without is not None else with_mfa
@@ -864,7 +945,7 @@ def _new_cell(role_arn: str, with_mfa: _Path | None, without: _Path | None) -> C
         "yes" if shown is True else ("no" if shown is False else "conditional"),
         d_plain is False and d_mfa is not False,
         tuple(str(c) for c in shown) if isinstance(shown, tuple) else (),
-        why,
+        tuple(w.replace(ACCOUNT_SLOT, account) for w in why),
         via,
     )
 

@@ -39,12 +39,33 @@ def start_local_aws() -> LocalAws:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # a line per request is noise in demo and tests
+    _update_group_moves_the_group()
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     assert server._server is not None, "start() binds the socket before it returns"
     port = int(server._server.server_port)
     return LocalAws(url=f"http://127.0.0.1:{port}", port=port, _server=server)
+
+
+def _update_group_moves_the_group() -> None:
+    """AWS's UpdateGroup with only NewPath moves the group (members and policies stay); moto 5.2.5 ignores
+    it unless the group is renamed too. Adopting a hand-made group relies on the move, so the embedded
+    endpoint is taught what AWS does; nothing else of moto is changed."""
+    from moto.iam.models import IAMBackend
+
+    original = IAMBackend.update_group
+    if getattr(original, "moves_path", False):
+        return
+
+    def update_group(self: Any, group_name: str, new_group_name: str | None, new_path: str | None) -> None:
+        if new_path and not new_group_name:
+            self.get_group(group_name).path = new_path
+            return
+        original(self, group_name, new_group_name, new_path)
+
+    update_group.moves_path = True  # type: ignore[attr-defined]
+    IAMBackend.update_group = update_group  # type: ignore[method-assign]
 
 
 def client_environment(url: str, config_dir: str) -> dict[str, str]:

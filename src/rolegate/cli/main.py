@@ -38,12 +38,15 @@ COMMANDS = {
     "logout": "creds:logout",
     "doctor": "creds:doctor",
     "mfa": "mfa:mfa",
+    "keys": "keys:keys",
     "snapshot": "access:snapshot",
     "access": "access:access",
     "audit": "access:audit",
     "demo": "demo:demo",
     "lockdown": "respond:lockdown",
     "restore": "respond:restore",
+    "import": "adopt:import_",
+    "drift": "adopt:drift",
 }
 
 

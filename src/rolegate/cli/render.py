@@ -10,8 +10,8 @@ from rolegate.errors import Diagnostic
 from rolegate.plan.apply import ApplyResult
 from rolegate.plan.changes import Change, Plan
 
-SIGN = {"create": "+", "update": "~", "delete": "-"}
-STYLE = {"create": "green", "update": "yellow", "delete": "red"}
+SIGN = {"create": "+", "update": "~", "delete": "-", "adopt": "="}  # adopt: hand-made, becomes rolegate's
+STYLE = {"create": "green", "update": "yellow", "delete": "red", "adopt": "cyan"}
 KIND_PLURAL = {"roles": "role", "users": "user", "groups": "group", "policies": "policy"}
 
 
@@ -107,7 +107,8 @@ def plan_summary(plan: Plan) -> str:
         )
     if plan.empty:
         return "[green]No changes.[/] The accounts match rolegate.yaml."
-    return f"[bold]Plan:[/] {n['create']} to create, {n['update']} to change, {n['delete']} to delete."
+    adopt = f"{n['adopt']} to adopt, " if n.get("adopt") else ""
+    return f"[bold]Plan:[/] {n['create']} to create, {adopt}{n['update']} to change, {n['delete']} to delete."
 
 
 def apply_result_lines(result: ApplyResult, seconds: float) -> list[str]:

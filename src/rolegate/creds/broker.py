@@ -184,6 +184,15 @@ class Broker:
             return credentials
 
     def _long_term(self, source: RoleProfile) -> Credentials:
+        """The profile's long-term key: rolegate's store first (`rolegate keys`), then the SDK's usual
+        sources.
+
+        Only a refresh comes here, never the warm path: the cached sessions are made from this key."""
+        from rolegate.creds.keys import stored_credentials
+
+        stored = stored_credentials(self.store, source.name)
+        if stored is not None:
+            return stored
         import boto3
         from botocore.exceptions import BotoCoreError
 
@@ -247,10 +256,13 @@ def _refused(profile: RoleProfile, what: str, exc: Any) -> CredentialsError | Aw
 
 
 def logout(store: Store, profile: RoleProfile | None, profiles: dict[str, RoleProfile]) -> list[str]:
-    """Forget cached credentials: every entry, or a profile's role credentials and the MFA session they
-    came from (the next call asks for a code again). Returns the names removed."""
+    """Forget cached credentials: every session, or a profile's role credentials and the MFA session they
+    came from (the next call asks for a code again). Returns the names removed. The access keys that
+    `rolegate keys` keeps are not sessions: they stay."""
     if profile is None:
-        names = store.names()
+        from rolegate.creds.keys import is_key_entry
+
+        names = [n for n in store.names() if not is_key_entry(n)]  # the hub key is not a session
     else:
         names = [role_entry(profile)[0]] if profile.is_role else []
         source = profiles.get(profile.source_profile or "") if profile.is_role else profile

@@ -9,6 +9,7 @@ from typing import Any
 
 from rolegate.creds.awsconfig import aws_config_path, read_profiles
 from rolegate.creds.credentials import CacheEntry, iso, utcnow
+from rolegate.creds.keys import StoredKey, is_key_entry
 from rolegate.creds.mfa import COMMAND_ENV
 from rolegate.creds.store import CHOICE_ENV, choose_store, usable_keyring
 
@@ -21,7 +22,14 @@ def _terminal() -> bool:
         return False
 
 
-def _state(text: str | None) -> str:
+def _state(name: str, text: str | None) -> str:
+    if is_key_entry(name) and text is not None:
+        try:
+            stored = StoredKey.loads(text)
+        except (ValueError, KeyError, TypeError):
+            return "unreadable access key: `rolegate keys add` stores it again"
+        pending = f"; rotation to {stored.pending.access_key_id} unfinished" if stored.pending else ""
+        return f"access key {stored.key.access_key_id} of {stored.user} (rolegate keys){pending}"
     if text is None:
         return "unreadable (another key?): refreshed on next use"
     try:
@@ -67,5 +75,5 @@ def diagnose() -> dict[str, Any]:
             "role_profiles": sum(p.is_role for p in profiles.values()),
         },
         "mfa": mfa,
-        "cached": [{"name": name, "state": _state(store.get(name))} for name in store.names()],
+        "cached": [{"name": name, "state": _state(name, store.get(name))} for name in store.names()],
     }

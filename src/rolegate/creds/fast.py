@@ -57,12 +57,27 @@ def warm_credentials(profile_name: str) -> Credentials | None:
     return cached(store, *entry_for(profile))
 
 
-def credential_process(argv: list[str]) -> int | None:
-    """`rolegate credential-process PROFILE` from the cache, or None to let the full command answer."""
+KEY_PREFIX = "key:"  # the store's entries of long-term keys (rolegate.creds.keys)
+
+
+def stored_key(profile_name: str) -> Credentials | None:
+    """The long-term key `rolegate keys` stored for the profile (only the two fields of StoredKey.dumps
+    the SDK needs are read here)."""
+    store = recorded_store()
+    text = store.get(KEY_PREFIX + profile_name) if store is not None else None
+    if not text:
+        return None
+    data = json.loads(text)
+    return Credentials(str(data["AccessKeyId"]), str(data["SecretAccessKey"]))
+
+
+def credential_process(argv: list[str], *, key: bool = False) -> int | None:
+    """`rolegate credential-process PROFILE` from the cache (or, with `key`, `rolegate keys
+    credential-process PROFILE` from the store), or None to let the full command answer."""
     if len(argv) != 1 or argv[0].startswith("-") or sys.stdout.isatty():
         return None
     try:
-        credentials = warm_credentials(argv[0])
+        credentials = stored_key(argv[0]) if key else warm_credentials(argv[0])
     except Exception:  # whatever went wrong, the full command will say it properly
         return None
     if credentials is None:

@@ -44,7 +44,8 @@ class MergeResult:
         return bool(self.added or self.updated or self.removed or self.adopted)
 
 
-def _newline(text: str) -> str:
+def newline_of(text: str) -> str:
+    """The file's own line ending: CRLF when most of its lines end so, else LF."""
     crlf = text.count("\r\n")
     return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 
@@ -89,6 +90,16 @@ def _same_role(section: object, profile: Profile) -> bool:
     return False
 
 
+def _with_stored_key(section: object, profile: Profile) -> Profile:
+    """The hub profile keeps the `credential_process` line `rolegate keys` wired into it: rewriting the
+    profile must not cut it off from the user's stored access key."""
+    option = section.get("credential_process")  # type: ignore[attr-defined]
+    value = (option.value or "").strip() if option is not None else ""
+    if " keys credential-process " not in f"{value} ":
+        return profile
+    return Profile(profile.name, {**profile.settings, "credential_process": value})
+
+
 def merge_profiles(text: str, profiles: list[Profile], org: str, user: str) -> MergeResult:
     """The new file text; pure. `profiles[0]` is the hub (source) profile, the others switch role from it."""
     from configupdater import ConfigUpdater, Section
@@ -102,7 +113,7 @@ def merge_profiles(text: str, profiles: list[Profile], org: str, user: str) -> M
             f"the AWS config file cannot be parsed: {exc}",
             "fix it by hand (`aws configure list` shows the trouble too); nothing was written",
         ) from None
-    nl = _newline(text)
+    nl = newline_of(text)
     mine = marker(org, user)
     wanted = {section_name(p.name): p for p in profiles}
     hub = section_name(profiles[0].name) if profiles else None
@@ -123,6 +134,8 @@ def merge_profiles(text: str, profiles: list[Profile], org: str, user: str) -> M
             out.append(str(block))
             continue
         seen.add(name)
+        if name == hub:
+            profile = _with_stored_key(block, profile)
         rendered = _render(profile, org, user, nl) + _trailing_space(block)
         if owner == mine:
             if str(block) != rendered:

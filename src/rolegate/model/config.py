@@ -115,6 +115,9 @@ class Organization(Strict):
     region: str = Field("us-east-1", pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
     bootstrap_role: Annotated[str, BeforeValidator(_iam_name("role", 64))] = "OrganizationAccountAccessRole"
     password_policy: PasswordPolicy | None = None
+    # Take over hand-made resources that carry the names this file declares (`rolegate import` sets it):
+    # each is shown as an "adopt" change and gets rolegate's ownership mark; without it they are conflicts.
+    adopt: bool = False
 
 
 class Account(Strict):

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Action = Literal["create", "update", "delete"]
+# adopt: a hand-made resource the file declares becomes rolegate's (its ownership mark set, and whatever
+# in-place update makes it match the file); taken only when `organization.adopt` allows it.
+Action = Literal["create", "update", "delete", "adopt"]
 
 # A login profile's first password is made at apply time, never planned: plans are printed and saved.
 GENERATED_PASSWORD = "<generated at apply, shown once>"  # noqa: S105 - a placeholder, not a secret
@@ -23,12 +25,16 @@ PHASES = {
     ("update", "account"): 0,
     ("create", "role"): 1,
     ("update", "role"): 1,
+    ("adopt", "role"): 1,
     ("create", "policy"): 2,
     ("update", "policy"): 2,
+    ("adopt", "policy"): 2,
     ("create", "group"): 3,
     ("update", "group"): 3,
+    ("adopt", "group"): 3,
     ("create", "user"): 4,
     ("update", "user"): 4,
+    ("adopt", "user"): 4,
     ("delete", "user"): 5,
     ("delete", "group"): 6,
     ("delete", "policy"): 7,
@@ -118,8 +124,8 @@ class Plan:
     def counts(self) -> dict[str, int]:
         out = {"create": 0, "update": 0, "delete": 0}
         for c in self.changes:
-            out[c.action] += 1
-        return out
+            out[c.action] = out.get(c.action, 0) + 1
+        return out  # "adopt" only when there is one: plans without adoption read as before
 
     @property
     def empty(self) -> bool:

@@ -68,6 +68,7 @@ class Desired:
     hub: str
     bootstrap_role: str
     accounts: dict[str, DesiredAccount]  # by logical name, file order; only accounts with an id
+    adopt: bool = False  # organization.adopt: same-named hand-made resources may be taken over
 
 
 def trust_policy(hub_id: str, require_mfa: bool) -> dict[str, Any]:
@@ -144,4 +145,6 @@ def compile_config(config: Config) -> Desired:
         )
     for user_name, user in config.users.items():
         hub.users[user_name] = DesiredUser(name=user_name, groups=tuple(user.groups), console=user.console)
-    return Desired(org=org.name, hub=hub_name, bootstrap_role=org.bootstrap_role, accounts=accounts)
+    return Desired(
+        org=org.name, hub=hub_name, bootstrap_role=org.bootstrap_role, accounts=accounts, adopt=org.adopt
+    )

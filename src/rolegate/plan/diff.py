@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
 from rolegate.model import naming
 from rolegate.model.durations import format_duration
-from rolegate.plan import policydoc
+from rolegate.plan import adoption, policydoc
 from rolegate.plan.changes import (
     GENERATED_PASSWORD,
     USER_CREDENTIALS_CLEANUP,
@@ -95,7 +96,7 @@ class _Differ:
                 name,
                 f"{kind} {name} exists in {acct.name} ({acct.account_id}) and rolegate does not own it{why}",
                 "rolegate never touches what it does not own: rename it in rolegate.yaml, remove the "
-                "hand-made one, or adopt it (`rolegate import`)",
+                "hand-made one, or adopt it (organization.adopt: true, which `rolegate import` writes)",
             )
         )
 
@@ -126,26 +127,30 @@ class _Differ:
             partial(self.create_role, acct),
             partial(self.update_role, acct),
             partial(self.delete_role, acct),
+            lambda w, h: self.adopt_role(acct, w, h),
         )
         self.reconcile(
             acct,
             "policy",
             acct.policies,
             state.policies,
-            lambda p: owns_path(p.path),
+            lambda p: owns_path(p.path) or self._adopted_grant(acct, state, p),
             partial(self.create_policy, acct),
             partial(self.update_policy, acct),
             partial(self.delete_policy, acct),
+            lambda w, h: self.adopt_policy(acct, w, h, state),
         )
+        groups = self._grants_as_they_are(acct, state)
         self.reconcile(
             acct,
             "group",
-            acct.groups,
+            groups,
             state.groups,
             lambda g: owns_path(g.path),
             partial(self.create_group, acct),
             lambda w, h: self.update_group(acct, w, h, state),
             lambda h: self.delete_group(acct, h, state),
+            lambda w, h: self.adopt_group(acct, w, h, state),
         )
         self.reconcile(
             acct,
@@ -156,6 +161,7 @@ class _Differ:
             partial(self.create_user, acct),
             lambda w, h: self.update_user(acct, w, h, state),
             partial(self.delete_user, acct),
+            lambda w, h: self.adopt_user(acct, w, h, state),
         )
         self.unmanaged(acct, state)
         self.locks(acct, state)
@@ -171,18 +177,23 @@ class _Differ:
         create: Callable[[W], None],
         update: Callable[[W, H], None],
         delete: Callable[[H], None],
+        adopt: Callable[[W, H], str | None],
     ) -> None:
         """Create what is missing, update what rolegate owns, delete what it owns and the file dropped.
 
-        A same-named resource rolegate does not own is a conflict; anything else not its own is left alone.
+        A same-named resource rolegate does not own is adopted when the file allows it and it can be, else a
+        conflict; anything else not its own is left alone.
         """
         for name, want in wanted.items():
             have = existing.get(name)
             if have is None:
                 create(want)
             elif not owned(have):
+                refusal = adopt(want, have) if self.desired.adopt else ""
+                if refusal is None:
+                    continue
                 path = getattr(have, "path", "/")
-                why = (
+                why = refusal or (
                     ""
                     if kind in ("role", "user")
                     else f" (its path is {path}, rolegate's is {naming.OWNED_PATH})"
@@ -344,10 +355,18 @@ class _Differ:
         parts = []
         if want.grants:
             parts.append("may assume " + self.role_labels(want.grants))
-        others = [_short(p) for p in want.managed_policies if not p.startswith(self._grant_prefix(want))]
+        others = [
+            _short(p)
+            for p in want.managed_policies
+            if not p.startswith(self._grant_prefix(want)) and _short(p) not in self._grant_names(want)
+        ]
         if others:
             parts.append(", ".join(others))
         return "; ".join(parts)
+
+    def _grant_names(self, want: DesiredGroup) -> set[str]:
+        hub = self.desired.accounts[self.desired.hub]
+        return {p.name for p in hub.policies.values() if p.group == want.name}
 
     def _grant_prefix(self, want: DesiredGroup) -> str:
         hub = self.desired.accounts[self.desired.hub].account_id
@@ -482,6 +501,98 @@ class _Differ:
                 found.append(f"user {user.name} {lock.describe()} (rolegate restore --user {user.name})")
         if found:
             self.plan.locked[acct.name] = found
+
+    # -- adoption (organization.adopt): see plan/adoption.py -------------------------------------------------
+    def _adopt(
+        self,
+        acct: DesiredAccount,
+        kind: str,
+        name: str,
+        mark: list[Call],
+        summary: str,
+        update: Callable[[], None],
+    ) -> None:
+        """One "adopt" change: the ownership mark, then whatever the update rolegate would make once it owns
+        the resource (computed by the same code, so the plan after apply is empty)."""
+        before = len(self.plan.changes)
+        update()
+        updates = self.plan.changes[before:]
+        del self.plan.changes[before:]
+        calls = mark + [c for u in updates for c in u.calls]
+        details = [d for u in updates for d in u.details]
+        self.add(acct, "adopt", kind, name, calls, summary, details)
+
+    def adopt_role(self, acct: DesiredAccount, want: DesiredRole, have: Role) -> str | None:
+        hub_id = self.desired.accounts[self.desired.hub].account_id
+        refusal = adoption.role_refusal(have, hub_id, self.desired.bootstrap_role)
+        if refusal is None:
+            mark = [Call("TagRole", {"RoleName": have.name, "Tags": self.owner_tags()})]
+            summary = f"hand-made; tagged {naming.OWNER_TAG}={self.org}"
+            self._adopt(acct, "role", want.name, mark, summary, lambda: self.update_role(acct, want, have))
+        return refusal
+
+    def adopt_policy(
+        self, acct: DesiredAccount, want: DesiredPolicy, have: ManagedPolicy, state: AccountState
+    ) -> str | None:
+        refusal = adoption.policy_refusal(state, have, want.group)
+        if refusal is None:
+            mark = [Call("TagPolicy", {"PolicyArn": have.arn, "Tags": self.owner_tags()})]
+            summary = f"hand-made; {self.grant_summary(want.document)}"
+            self._adopt(
+                acct, "policy", want.name, mark, summary, lambda: self.update_policy(acct, want, have)
+            )
+        return refusal
+
+    def adopt_group(
+        self, acct: DesiredAccount, want: DesiredGroup, have: Group, state: AccountState
+    ) -> str | None:
+        # IAM cannot tag groups: the group moves under rolegate's path, keeping its members and policies.
+        mark = [Call("UpdateGroup", {"GroupName": have.name, "NewPath": naming.OWNED_PATH})]
+        summary = f"hand-made; moved to path {naming.OWNED_PATH}"
+        if self.group_summary(want):
+            summary += "; " + self.group_summary(want)
+        self._adopt(
+            acct, "group", want.name, mark, summary, lambda: self.update_group(acct, want, have, state)
+        )
+        return None
+
+    def adopt_user(
+        self, acct: DesiredAccount, want: DesiredUser, have: User, state: AccountState
+    ) -> str | None:
+        mark = [Call("TagUser", {"UserName": have.name, "Tags": self.owner_tags()})]
+        summary = f"hand-made; tagged {naming.OWNER_TAG}={self.org}"
+        self._adopt(acct, "user", want.name, mark, summary, lambda: self.update_user(acct, want, have, state))
+        if want.console:  # the login profile call tolerates an existing one: a password is never reset
+            last = self.plan.changes[-1]
+            details = tuple(
+                "console sign-in: the password there is kept; a first one is made only if there is none"
+                if d.startswith("+ console sign-in")
+                else d
+                for d in last.details
+            )
+            self.plan.changes[-1] = replace(last, details=details)
+        return None
+
+    def _adopted_grant(self, acct: DesiredAccount, state: AccountState, policy: ManagedPolicy) -> bool:
+        want = acct.policies.get(policy.name)
+        return want is not None and adoption.adopted_grant(state, policy, want.group)
+
+    def _grants_as_they_are(self, acct: DesiredAccount, state: AccountState) -> dict[str, DesiredGroup]:
+        """Groups with their grant policies' ARNs as the account has them: an adopted grant policy keeps
+        the path it was made with (IAM cannot move a policy), and its name alone identifies it."""
+        actual = {
+            want.arn: state.policies[name].arn
+            for name, want in acct.policies.items()
+            if name in state.policies and state.policies[name].arn != want.arn
+        }
+        if not actual:
+            return acct.groups
+        return {
+            name: replace(
+                group, managed_policies=tuple(sorted(actual.get(arn, arn) for arn in group.managed_policies))
+            )
+            for name, group in acct.groups.items()
+        }
 
     # -- unmanaged ------------------------------------------------------------------------------------------
     def unmanaged(self, acct: DesiredAccount, state: AccountState) -> None:

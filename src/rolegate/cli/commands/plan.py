@@ -63,6 +63,7 @@ def plan(env: Env, as_json: bool, detailed_exitcode: bool, snapshot_file: Path |
 
     \b
     + create   ~ update   - delete   ! conflict (exists, not rolegate's: never touched)
+    = adopt    (hand-made, becomes rolegate's; only with organization.adopt: true)
     Resources rolegate does not own are counted as "unmanaged, left alone"; -v lists them.
 
     \b

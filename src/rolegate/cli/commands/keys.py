@@ -1,0 +1,482 @@
+"""`rolegate keys`: the hub user's access key in rolegate's secure store, never in a plaintext file.
+
+create / add put a key in the store and wire the hub profile to it with a `credential_process` line; rotate
+replaces it with proof; list shows every key's age and last use as the audit judges them. `keys
+credential-process PROFILE` is what the hub profile runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.markup import escape
+
+from rolegate.cli.env import Env
+from rolegate.cli.options import global_options
+from rolegate.errors import CredentialsError, LocalFileError, RolegateError, UserAbort
+
+if TYPE_CHECKING:
+    from rolegate.creds.credentials import Credentials
+    from rolegate.creds.keys import StoredKey
+    from rolegate.creds.store import Store
+
+config_file_option = click.option(
+    "--config-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The AWS config file the profile is wired in (default: $AWS_CONFIG_FILE or ~/.aws/config).",
+)
+LEVEL_STYLE = {"ok": "green", "old": "red", "unused": "yellow", "inactive": "dim"}
+LEVEL_WORDS = {
+    "ok": "",
+    "old": "older than the audit allows: rolegate keys rotate",
+    "unused": "never used",
+    "inactive": "inactive",
+}
+
+
+@click.group("keys")
+def keys() -> None:
+    """The hub user's access key: kept in the OS keyring (or encrypted files), rotated, and shown by age.
+
+    \b
+    Examples:
+      rolegate keys add demo-master-cobus                    # move a key out of ~/.aws/credentials
+      rolegate keys create --user cobus --profile demo-master-cobus
+      rolegate keys rotate                                   # new key, proven; the old one deleted
+      rolegate keys list --all-users
+    """
+
+
+def _store() -> Store:
+    from rolegate.creds.store import choose_store
+
+    return choose_store()
+
+
+def _note(env: Env) -> Any:
+    return lambda text: env.note(f"[dim]{escape(text)}[/]")
+
+
+def _config_path(config_file: Path | None) -> Path:
+    from rolegate.creds.awsconfig import aws_config_path
+
+    return config_file or Path(aws_config_path())
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8") if path.exists() else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LocalFileError(f"{path}: cannot read it ({exc})") from None
+
+
+def _write(path: Path, text: str) -> Path | None:
+    from rolegate.local.atomic import write_atomic
+
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    return write_atomic(path, text, mode=0o600)
+
+
+def _wire(env: Env, config_file: Path | None, profile: str) -> None:
+    """The hub profile gets its key through `rolegate keys credential-process`, with a backup of the file."""
+    from rolegate.cli.commands.local import rolegate_command
+    from rolegate.local.aws_credentials import set_credential_process
+
+    path = _config_path(config_file)
+    text = _read(path)
+    wired = set_credential_process(
+        text, profile, f"{rolegate_command()} keys credential-process {profile}", str(path)
+    )
+    if wired == text:
+        env.print(
+            f"  {escape(str(path))}: {escape(f'[{profile}]')} already gets it through credential_process"
+        )
+        return
+    backup = _write(path, wired)
+    env.print(
+        f"  {escape(str(path))}: {escape(f'[{profile}]')} gets it through credential_process"
+        + (f" (backup: {escape(backup.name)})" if backup else "")
+    )
+
+
+def _default_profile(env: Env, user: str | None) -> str:
+    """The hub profile `rolegate profiles` writes for the user, when rolegate.yaml says what it is."""
+    if user and env.config_path.exists():
+        from rolegate.cli.common import load_config
+        from rolegate.local.profiles import hub_profile_name
+
+        return hub_profile_name(load_config(env, quiet=True).config, user)
+    raise click.UsageError("name the hub profile to wire: --profile NAME (e.g. demo-master-cobus)")
+
+
+def _check_no_plaintext(profile: str) -> None:
+    from rolegate.local.aws_credentials import credentials_path, find_key
+
+    path = Path(credentials_path())
+    if find_key(_read(path), profile, where=str(path)) is not None:
+        raise RolegateError(
+            f"{path} already holds a key for [{profile}]; the SDKs would keep using that plaintext copy",
+            f"`rolegate keys add {profile}` moves it into rolegate's store instead",
+        )
+
+
+@keys.command("create")
+@click.option("--user", "-u", help="The hub user; default: the one the SDK's usual credentials are.")
+@click.option("--show", is_flag=True, help="Print the secret too (only on a terminal).")
+@config_file_option
+@global_options
+@click.pass_obj
+def create(env: Env, user: str | None, show: bool, config_file: Path | None) -> int:
+    """Create an access key for a hub user, keep it in rolegate's store, and wire the hub profile to it.
+
+    --profile names the hub profile to wire (default: the one `rolegate profiles` writes for --user). The
+    key is created with the SDK's usual credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, …): someone allowed
+    to create the user's keys. IAM allows two keys per user; a user who has two is refused. The secret is
+    never printed, but with --show on a terminal.
+
+    \b
+    Examples:
+      rolegate keys create --user cobus --profile demo-master-cobus
+      AWS_PROFILE=admin rolegate keys create -u cobus     # profile from rolegate.yaml: demo-master-cobus
+    """
+    from rolegate.creds.keys import KeyClients, prove, record_account
+    from rolegate.creds.keys import create as create_key
+
+    profile = env.profile or _default_profile(env, user)
+    _check_no_plaintext(profile)
+    store = _store()
+    clients = KeyClients()
+    entry = create_key(store, clients, profile, user, _note(env))
+    env.print(
+        f"[green]✓[/] {escape(entry.key.access_key_id)} created for {escape(entry.user)}, "
+        f"kept in {escape(store.describe())}"
+    )
+    _wire(env, config_file, profile)
+    try:
+        arn = prove(clients, entry.key, entry.user, _note(env))
+    except Exception as exc:
+        raise CredentialsError(
+            f"the key is stored and wired, but AWS has not accepted it yet: {exc}",
+            f"IAM can take a minute; then `aws sts get-caller-identity --profile {profile}`",
+        ) from None
+    record_account(store, entry, arn)
+    env.print(f"[green]✓[/] AWS accepts it: {escape(arn)}")
+    _show_secret(env, show, entry)
+    return 0
+
+
+def _show_secret(env: Env, show: bool, entry: StoredKey) -> None:
+    if not show:
+        return
+    if not env.stdout_is_tty:
+        env.note("--show prints the secret only on a terminal; it was not printed")
+        return
+    env.print(f"secret access key: {entry.key.secret_access_key}", markup=False)
+
+
+def _key_from_stdin() -> Any:
+    """`aws iam create-access-key` JSON, the console's CSV download, or `KEY_ID SECRET`."""
+    import csv
+    import io
+
+    from rolegate.local.aws_credentials import StaticKey
+
+    text = sys.stdin.read().strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        data = data.get("AccessKey", data)
+        if "AccessKeyId" in data and "SecretAccessKey" in data:
+            return StaticKey(str(data["AccessKeyId"]), str(data["SecretAccessKey"]), data.get("SessionToken"))
+    rows = [r for r in csv.reader(io.StringIO(text)) if r]
+    if rows and rows[0] and rows[0][0].strip().lower().startswith("access key id") and len(rows) > 1:
+        header = [h.strip().lower() for h in rows[0]]
+        row = dict(zip(header, rows[1], strict=False))
+        if row.get("access key id") and row.get("secret access key"):
+            return StaticKey(row["access key id"].strip(), row["secret access key"].strip(), None)
+    parts = text.split()
+    if len(parts) == 2:
+        return StaticKey(parts[0], parts[1], None)
+    raise RolegateError(
+        "standard input holds no access key that rolegate can read",
+        "pipe the JSON of `aws iam create-access-key`, the console's CSV, or `KEY_ID SECRET`",
+    )
+
+
+@keys.command("add")
+@click.argument("profile_name", metavar="PROFILE")
+@click.option("--stdin", "from_stdin", is_flag=True, help="Read the key from standard input instead.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask before removing the plaintext copy.")
+@click.option(
+    "--credentials-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The AWS credentials file (default: $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials).",
+)
+@config_file_option
+@global_options
+@click.pass_obj
+def add(
+    env: Env,
+    profile_name: str,
+    from_stdin: bool,
+    yes: bool,
+    credentials_file: Path | None,
+    config_file: Path | None,
+) -> int:
+    """Move PROFILE's access key out of ~/.aws/credentials (or standard input) into rolegate's store.
+
+    The key is proven first (GetCallerIdentity). Then it goes into the store, the profile gets it through a
+    `credential_process` line, and its lines are removed from the credentials file — everything else in the
+    file stays byte for byte, and a backup of it is kept (it still holds the key: delete it once all works).
+    Asks before removing anything, unless --yes.
+
+    \b
+    Examples:
+      rolegate keys add demo-master-cobus
+      rolegate keys add demo-master-cobus --stdin --yes < cobus_accessKeys.csv
+    """
+    from rolegate.creds.keys import AccessKey, KeyClients, identify
+    from rolegate.creds.keys import add as add_key
+    from rolegate.local.aws_credentials import credentials_path, find_key, remove_key, sections_with_key
+
+    cred_path = credentials_file or Path(credentials_path())
+    conf_path = _config_path(config_file)
+    source: Path | None = None
+    if from_stdin:
+        found = _key_from_stdin()
+    else:
+        found = find_key(_read(cred_path), profile_name, where=str(cred_path))
+        source = cred_path
+        if found is None:
+            found = find_key(_read(conf_path), profile_name, config_file=True, where=str(conf_path))
+            source = conf_path
+        if found is None:
+            raise CredentialsError(
+                f"no access key under [{profile_name}] in {cred_path} or {conf_path}",
+                f"pipe it in instead: rolegate keys add {profile_name} --stdin < key.csv",
+            )
+    if found.session_token:
+        raise CredentialsError(
+            f"[{profile_name}] holds temporary credentials (a session token), not a user's access key",
+            "only an IAM user's long-term key is kept by rolegate",
+        )
+    key = AccessKey(found.access_key_id, found.secret_access_key)
+    user, account = identify(KeyClients(), key)
+    store = _store()
+    where = "" if source is None else f" and take its lines out of {source}"
+    if not yes:
+        if not env.interactive:
+            raise UserAbort(
+                f"this would move {key.access_key_id} ({user}) into {store.describe()}{where}; "
+                "nothing was changed",
+                f"run `rolegate keys add {profile_name} --yes` to do it without asking",
+            )
+        if not click.confirm(
+            f"Move {key.access_key_id} ({user} in {account}) into {store.describe()}{where}? "
+            "A backup of the file is kept",
+            default=False,
+        ):
+            raise UserAbort("nothing was changed")
+    add_key(store, profile_name, key, user, account)
+    env.print(
+        f"[green]✓[/] {escape(key.access_key_id)} ({escape(user)} in {account}) "
+        f"kept in {escape(store.describe())}"
+    )
+    _wire(env, config_file, profile_name)
+    if source is not None:
+        text = _read(source)
+        backup = _write(
+            source, remove_key(text, profile_name, config_file=source == conf_path, where=str(source))
+        )
+        env.print(
+            f"  {escape(str(source))}: the key's lines under {escape(f'[{profile_name}]')} removed, "
+            "the rest untouched"
+        )
+        if backup is not None:
+            env.print(
+                f"[yellow]![/] the backup {escape(str(backup))} still holds the key in plain text: "
+                "delete it once "
+                f"`aws sts get-caller-identity --profile {escape(profile_name)}` works"
+            )
+    for path in dict.fromkeys((cred_path, conf_path)):
+        others = sections_with_key(_read(path), key.access_key_id, str(path))
+        if others:
+            env.print(
+                f"[yellow]![/] {escape(str(path))} still has the same key in plain text under "
+                f"{escape(', '.join(f'[{s}]' for s in others))}"
+            )
+    return 0
+
+
+@keys.command("rotate")
+@click.option("--user", "-u", help="Whose stored key (when the store holds several).")
+@click.option(
+    "--keep-old", is_flag=True, help="Deactivate the old key but keep it (the next rotation deletes it)."
+)
+@global_options
+@click.pass_obj
+def rotate(env: Env, user: str | None, keep_old: bool) -> int:
+    """Replace the stored key: create, store, prove (retrying while IAM propagates), deactivate, delete.
+
+    The calls are made with the stored key itself. Each step is recorded in the store before the next, so
+    a failure leaves a key that works in the store, names the step, and running it again finishes the job.
+    --profile picks the stored key when there are several.
+
+    \b
+    Examples:
+      rolegate keys rotate
+      rolegate keys rotate --profile demo-master-cobus --keep-old
+    """
+    from rolegate.creds.keys import KeyClients, choose, key_entry
+    from rolegate.creds.keys import rotate as rotate_key
+    from rolegate.creds.lock import refresh_lock
+
+    store = _store()
+    profile = choose(store, env.profile, user).profile
+    with refresh_lock(key_entry(profile)):  # two rotations at once would make two keys: one waits
+        entry = choose(store, profile, None)
+        done = rotate_key(store, KeyClients(), entry, keep_old, _note(env))
+    env.print(
+        f"[green]✓[/] {escape(entry.profile)} now uses {escape(done.new)}"
+        + (f" ({escape(done.arn)})" if done.arn else "")
+    )
+    for old in done.deleted:
+        env.print(f"  {escape(old)} deactivated and deleted")
+    for old in done.kept:
+        env.print(f"  {escape(old)} inactive, kept (--keep-old); the next rotation deletes it")
+    return 0
+
+
+def _list_credentials(env: Env, store: Store, kept: list[StoredKey]) -> Credentials | None:
+    """The hub profile's stored key; else None, for the SDK's usual credentials, unless it has none and the
+    store holds exactly one key: then that one (the store first, as for every credentials command)."""
+    if env.profile:
+        from rolegate.creds.keys import stored_credentials
+
+        return stored_credentials(store, env.profile)
+    if len(kept) == 1:
+        import boto3
+
+        if boto3.Session().get_credentials() is None:
+            return kept[0].key.credentials()
+    return None
+
+
+@keys.command("list")
+@click.option("--all-users", is_flag=True, help="Every user of the account, not only the stored keys' users.")
+@click.option("--user", "-u", "users", multiple=True, help="This user's keys (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the keys as JSON.")
+@global_options
+@click.pass_obj
+def list_(env: Env, all_users: bool, users: tuple[str, ...], as_json: bool) -> int:
+    """Access keys per user: age, last use (date, service, region), status, and which one rolegate keeps.
+
+    Coloured as the audit judges them: red past its age limit (90 days, RG012), yellow never used (RG013).
+    Without --user or --all-users: the users whose keys rolegate keeps, else the caller.
+
+    \b
+    Examples:
+      rolegate keys list
+      rolegate keys list --all-users --profile demo-master-cobus
+      rolegate keys list --json
+    """
+    from rolegate.creds.credentials import iso, utcnow
+    from rolegate.creds.keys import KeyClients, caller_user, key_level, key_rows, stored_keys
+    from rolegate.creds.keys import all_users as every_user
+
+    store = _store()
+    kept = stored_keys(store)
+    credentials = _list_credentials(env, store, kept)
+    clients = KeyClients(profile=None if credentials else env.profile)
+    iam = clients.client("iam", credentials)
+    if all_users:
+        names = every_user(iam)
+    elif users:
+        names = list(users)
+    else:
+        names = list(dict.fromkeys(k.user for k in kept))
+        if not names:
+            names = [caller_user(clients.client("sts", credentials))[0]]
+    rows = key_rows(iam, names, {k.key.access_key_id: k.profile for k in kept})
+    now = utcnow()
+    if as_json:
+        data = [
+            {
+                "user": r.user,
+                "access_key_id": r.access_key_id,
+                "status": r.status,
+                "created": iso(r.created),
+                "age_days": r.age_days(now),
+                "last_used": None
+                if r.last_used is None
+                else {"date": iso(r.last_used), "service": r.service, "region": r.region},
+                "stored_as": r.stored_as,
+                "level": key_level(r, now),
+            }
+            for r in rows
+        ]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return 0
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for title in ("user", "access key", "status", "age", "last used", "stored as", ""):
+        table.add_column(title, no_wrap=title != "")
+    for r in rows:
+        level = key_level(r, now)
+        style = LEVEL_STYLE[level]
+        used = (
+            "never"
+            if r.last_used is None
+            else " ".join(x for x in (f"{r.last_used:%Y-%m-%d}", r.service, r.region) if x)
+        )
+        table.add_row(
+            escape(r.user),
+            escape(r.access_key_id),
+            escape(r.status),
+            f"[{style}]{r.age_days(now)} days[/]",
+            used,
+            escape(r.stored_as or ""),
+            f"[{style}]{LEVEL_WORDS[level]}[/]",
+        )
+    if rows:
+        if not env.stdout_is_tty:
+            env.out.width = 200  # a pipe or a file gets whole lines, not 80 columns with ellipses
+        env.print(table)
+    else:
+        env.print(f"no access keys for {escape(', '.join(names))}")
+    return 0
+
+
+@keys.command("credential-process")
+@click.argument("profile_name", metavar="PROFILE")
+@click.option("--show", is_flag=True, help="Print even when standard output is a terminal.")
+@global_options
+@click.pass_obj
+def credential_process(env: Env, profile_name: str, show: bool) -> int:
+    """The credential_process JSON of PROFILE's stored key, for the AWS SDKs (what `keys add` wires).
+
+    \b
+    In ~/.aws/config:
+      [profile demo-master-cobus]
+      credential_process = rolegate keys credential-process demo-master-cobus
+    """
+    from rolegate.cli.commands.creds import _no_secrets_on_a_terminal
+    from rolegate.creds.keys import stored_credentials
+
+    _no_secrets_on_a_terminal(show, "the AWS SDKs call it through a pipe")
+    credentials = stored_credentials(_store(), profile_name)
+    if credentials is None:
+        raise CredentialsError(
+            f"rolegate's store holds no access key for profile {profile_name!r}",
+            f"`rolegate keys add {profile_name} --stdin` stores one; `rolegate doctor` shows what is stored",
+        )
+    sys.stdout.write(json.dumps(credentials.process_output()) + "\n")
+    return 0

@@ -46,10 +46,11 @@ def read_and_plan(
     return snapshot, diff(desired, snapshot)
 
 
-def read_everything(config: Config, sessions: AwsSessions) -> Snapshot:
+def read_everything(config: Config, sessions: AwsSessions, *, audit: bool = True) -> Snapshot:
     """All that `snapshot`, `access` and `audit` look at: every account in full (roles' session lengths,
     aliases, the hub's password policy, credential reports and summaries), the organization's id, and the
-    AWS managed policies attached anywhere."""
+    AWS managed policies attached anywhere. `audit=False`: what access alone needs (no credential reports,
+    summaries, aliases or password policy)."""
     from rolegate.state.collect import aws_managed_documents
 
     desired = compile_config(config)
@@ -58,10 +59,10 @@ def read_everything(config: Config, sessions: AwsSessions) -> Snapshot:
         ReadPlan(
             name=p.name,
             account_id=p.account_id,
-            role_sessions=True,
-            alias=True,
-            password_policy=desired.accounts[p.name].is_hub,
-            audit=True,
+            role_sessions=audit,
+            alias=audit,
+            password_policy=audit and desired.accounts[p.name].is_hub,
+            audit=audit,
         )
         for p in read_plans(config, desired)
     ]

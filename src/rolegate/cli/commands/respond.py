@@ -286,7 +286,7 @@ def _lock_user(
     hub_name, hub_id = _hub(config)
     iam = sessions.iam(hub_id)
     env.note("[dim]reading every account: which roles the person reaches…[/]")
-    taken = read_everything(config, sessions)
+    taken = read_everything(config, sessions, audit=False)  # what the access graph needs, no more
     state = taken.accounts[hub_name]
     user = state.users.get(user_name)
     if user is None:

@@ -441,20 +441,21 @@ def _access(snap: Snapshot) -> dict[str, Any]:
 
     graph = AccessGraph(snap)
     groups = graph.groups()
-    reach: dict[str, int] = {}
+    counts: dict[str, int] = {}
     for principals, cells in groups:
         for cell in cells:
-            reach[cell.reachable] = reach.get(cell.reachable, 0) + len(principals)
+            for name, counted in ((cell.reachable, True), ("mfa_required", cell.mfa_required),
+                                  ("chained", bool(cell.via))):  # fmt: skip
+                if counted:
+                    counts[name] = counts.get(name, 0) + len(principals)
     start, cpu = time.perf_counter(), time.process_time()
-    rows = graph.matrix()
+    rows = len(graph.matrix())
     expanded = {"rows_s": time.perf_counter() - start, "rows_cpu_s": time.process_time() - cpu}
     return {
-        "rows": len(rows),
+        "rows": rows,
         "groups_of_alike": len(groups),
         "cells": sum(len(cells) for _, cells in groups),
-        "by_reachable": reach,
-        "mfa_required": sum(r.mfa_required for r in rows),
-        "chained": sum(bool(r.via) for r in rows),
+        "counts": counts,
         **expanded,
     }
 

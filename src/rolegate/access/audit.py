@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from rolegate.access.graph import AccessGraph, Cell, collector_paused
+from rolegate.access.graph import AccessGraph, collector_paused
 from rolegate.access.policy import Statement, action_matches, statements, wildcard_match
 from rolegate.respond import marks
 from rolegate.state.snapshot import AccountState, Role, Snapshot
@@ -123,14 +123,26 @@ def _finding(rule: str, account: AccountState, resource: str, message: str) -> F
 # -- helpers --------------------------------------------------------------------------------------------
 
 
+_parsed: dict[tuple[int, str], list[Statement]] = {}  # during one audit: documents by identity, and label
+
+
+def _statements(document: dict[str, Any] | None, source: str) -> list[Statement]:
+    """A document parsed once per audit: an AWS managed policy attached to 500 roles is one document."""
+    key = (id(document), source)
+    found = _parsed.get(key)
+    if found is None:
+        found = _parsed[key] = statements(document, source)
+    return found
+
+
 def _role_statements(snapshot: Snapshot, account: AccountState, role: Role) -> list[Statement]:
     out: list[Statement] = []
     for arn in role.managed_policies:
         policy = account.policy_by_arn(arn)
         document = policy.document if policy else snapshot.aws_managed_policies.get(arn)
-        out += statements(document, arn)
+        out += _statements(document, arn)
     for name, document in role.inline_policies.items():
-        out += statements(document, name)
+        out += _statements(document, name)
     return out
 
 
@@ -175,9 +187,9 @@ def _identity_statements(
     for arn in managed:
         policy = account.policy_by_arn(arn)
         if policy is not None:  # AWS managed policies are AWS's to fix
-            out += statements(policy.document, policy.name)
+            out += _statements(policy.document, policy.name)
     for name, document in inline.items():
-        out += statements(document, name)
+        out += _statements(document, name)
     return out
 
 
@@ -246,7 +258,7 @@ def _trusts(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
     for account in snapshot.accounts.values():
         for role in account.roles.values():
             admin = admin_equivalent(snapshot, account, role)
-            for stmt in statements(role.trust_policy, "trust"):
+            for stmt in _statements(role.trust_policy, "trust"):
                 if stmt.effect != "Allow":
                     continue
                 if stmt.not_principals is not None:
@@ -328,36 +340,39 @@ def _reach(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> Iterato
     reports_read = all(a.credential_report is not None for a in snapshot.accounts.values())
     admin = _AdminRoles(snapshot, graph_roles)
     reached: set[str] = set()
-    verdicts: dict[str, tuple[list[Cell], list[Cell]]] = {}  # principal ARN -> its group's
-    for principals, cells in graph.groups():
-        reached.update(cell.role_arn for cell in cells)  # a cell is a role reached: "no" has no cell
+    verdicts: dict[str, tuple[list[str], list[str]]] = {}  # principal ARN -> its group's
+    for principals, (with_mfa, without) in graph.groups():
+        reached.update(with_mfa, without)
         # admin-equivalent roles reached without MFA; roles a user may assume only with MFA, first hop
-        without_mfa = [c for c in cells if not c.mfa_required and admin[c.role_arn]]
-        needs_device = [c for c in cells if c.mfa_required and not c.via] if reports_read else []
+        without_mfa = [arn for arn in without if admin[arn]]
+        needs_device = (
+            [arn for arn, path in with_mfa.items() if arn not in without and not path[2]]
+            if reports_read
+            else []
+        )
         for who in principals:
             verdicts[who.arn] = (without_mfa, needs_device)
-    for (
-        who
-    ) in graph.users():  # in the snapshot's order: of findings on one resource, the first user's is kept
+    # In the snapshot's order: of the findings on one resource, the first user's is the one kept.
+    for who in graph.users():
         without_mfa, needs_device = verdicts[who.arn]
-        for cell in without_mfa:
-            account, role = graph_roles[cell.role_arn]
+        for arn in without_mfa:
+            account, role = graph_roles[arn]
             yield _finding(
-                "RG004", account, cell.role_arn,
+                "RG004", account, arn,
                 f"{who.name} ({who.account}) reaches {role.name} in {account.name} without MFA",
             )  # fmt: skip
         if who.arn in mfa_users:
             continue
-        for cell in needs_device:
-            account, role = graph_roles[cell.role_arn]
+        for arn in needs_device:
+            account, role = graph_roles[arn]
             yield _finding(
-                "RG015", account, cell.role_arn,
+                "RG015", account, arn,
                 f"{who.name} may assume {role.name} in {account.name} only with MFA; has no device",
             )  # fmt: skip
     for account in snapshot.accounts.values():
         for role in account.roles.values():
             service_only = all(
-                not (s.principals or s.not_principals) for s in statements(role.trust_policy, "trust")
+                not (s.principals or s.not_principals) for s in _statements(role.trust_policy, "trust")
             )
             if (
                 role.arn not in reached
@@ -470,8 +485,11 @@ def audit(
 ) -> list[Finding]:
     """Every finding, most severe first, then by account and resource; each id once. Pass the graph when
     its matrix was computed already: it is read again at no cost."""
-    with collector_paused():  # the graph's caches are millions of objects: a full collection costs seconds
-        return _audit(snapshot, extra or AuditInput(), graph or AccessGraph(snapshot))
+    try:
+        with collector_paused():  # the graph's caches are millions of objects: a collection costs seconds
+            return _audit(snapshot, extra or AuditInput(), graph or AccessGraph(snapshot))
+    finally:
+        _parsed.clear()  # its keys are ids of the snapshot's documents: valid only while they live
 
 
 def _audit(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> list[Finding]:

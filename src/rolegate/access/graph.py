@@ -85,8 +85,22 @@ class Principal:
 
 
 # decision, why (the statements of the last hop), roles passed through (first hop first)
-_Path = tuple[Decision, tuple[str, ...], tuple[str, ...]]
-_Out = dict[str, _Path]  # role ARN -> path; roles not reached are absent
+Path = tuple[Decision, tuple[str, ...], tuple[str, ...]]
+_Out = dict[str, Path]  # role ARN -> path; roles not reached are absent
+
+
+class Answer(NamedTuple):
+    """Every role a principal reaches (role ARN -> decision, why, via), with an MFA session and without."""
+
+    with_mfa: dict[str, Path]
+    without_mfa: dict[str, Path]
+
+
+class Group(NamedTuple):
+    """Principals whose answers are alike, and that answer."""
+
+    principals: list[Principal]
+    answer: Answer
 
 
 class Cell(NamedTuple):
@@ -331,7 +345,7 @@ class AccessGraph:
         self._scp_cache: dict[str, list[Chunk]] = {}
         self._scans: dict[tuple[Any, ...], Scan] = {}
         self._contexts: dict[tuple[str, bool], Context] = {}
-        self._decisions: dict[tuple[Any, ...], _Path | None] = {}
+        self._decisions: dict[tuple[Any, ...], Path | None] = {}
         self._specific: dict[str, set[str]] = {}
         self._admitted: dict[str, frozenset[str]] = {}
         self._solos: dict[tuple[Any, ...], _Out] = {}
@@ -340,8 +354,9 @@ class AccessGraph:
         self._role_principals: dict[str, Principal] = {}
         self._closures: dict[tuple[str, bool], _Out] = {}
         self._paths: dict[tuple[Any, bool], _Out] = {}
-        self._cells: dict[Any, list[Cell]] = {}
-        self._cell_cache: dict[tuple[str, int, int], tuple[Cell, tuple[_Path | None, _Path | None]]] = {}
+        self._answers: dict[Any, Answer] = {}
+        self._cells: dict[int, list[Cell]] = {}
+        self._cell_cache: dict[tuple[str, int, int], tuple[Cell, tuple[Path | None, Path | None]]] = {}
         self._deep: tuple[set[str], set[str]] = (set(), set())  # roles with an onward reach, without/with MFA
         self._shallow: tuple[set[str], set[str]] = (set(), set())  # and roles without one
 
@@ -583,7 +598,7 @@ class AccessGraph:
         limits: list[Chunk],
         mfa: bool,
         base: tuple[Any, ...] | None = None,
-    ) -> _Path | None:
+    ) -> Path | None:
         """The edge principal -> role, decided on the identity chunks that concern the role; None: no edge.
         Principals for whom every part scans alike share the answer."""
         if base is None:
@@ -884,13 +899,23 @@ class AccessGraph:
         found.pop(principal.arn, None)
         return found
 
-    def _cells_of(self, principal: Principal) -> list[Cell]:
+    def _answer(self, principal: Principal) -> Answer:
+        """The principal's reach with an MFA session and with long-term keys alone; shared by principals
+        alike (the very same object)."""
         shared = self._shared_class(principal)
         key: Any = shared if shared is not None else principal.arn
-        found = self._cells.get(key)
+        found = self._answers.get(key)
         if found is None:
-            with_mfa, without = self._reached(principal, True), self._reached(principal, False)
-            found = self._cells[key] = self._new_cells(with_mfa, without)
+            found = self._answers[key] = Answer(
+                self._reached(principal, True), self._reached(principal, False)
+            )
+        return found
+
+    def _cells_of(self, principal: Principal) -> list[Cell]:
+        answer = self._answer(principal)
+        found = self._cells.get(id(answer))
+        if found is None:
+            found = self._cells[id(answer)] = self._new_cells(*answer)  # answers live as long as the graph
         return found
 
     def _new_cells(self, with_mfa: _Out, without: _Out) -> list[Cell]:
@@ -918,15 +943,19 @@ class AccessGraph:
         roles = self.roles
         return [Reach(principal, cell, *roles[cell.role_arn]) for cell in cells]
 
-    def groups(self) -> list[tuple[list[Principal], list[Cell]]]:
-        """Every user's reach, with the users whose answers are alike together (their cells are one list):
-        the matrix without its repetition, for whoever reads it whole (the audit)."""
+    def groups(self) -> list[Group]:
+        """Every user's reach, with the users whose answers are alike together: the whole matrix without its
+        repetition, for whoever reads it whole (the audit). `cells(group)` puts one in row order."""
         with collector_paused():
-            grouped: dict[int, tuple[list[Principal], list[Cell]]] = {}
+            grouped: dict[int, Group] = {}
             for user in self.users():
-                cells = self._cells_of(user)
-                grouped.setdefault(id(cells), ([], cells))[0].append(user)
+                answer = self._answer(user)
+                grouped.setdefault(id(answer), Group([], answer))[0].append(user)
             return list(grouped.values())
+
+    def cells(self, group: Group) -> list[Cell]:
+        with collector_paused():
+            return self._cells_of(group.principals[0])
 
     def matrix(self) -> list[Reach]:
         """Every user's reach, in snapshot order."""
@@ -934,7 +963,7 @@ class AccessGraph:
             return [row for user in self.users() for row in self._rows(user, self._cells_of(user))]
 
 
-def _new_cell(role_arn: str, account: str, with_mfa: _Path | None, without: _Path | None) -> Cell:
+def _new_cell(role_arn: str, account: str, with_mfa: Path | None, without: Path | None) -> Cell:
     d_mfa = with_mfa[0] if with_mfa is not None else False
     d_plain = without[0] if without is not None else False
     shown_path = without if without is not None else with_mfa

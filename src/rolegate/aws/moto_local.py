@@ -40,6 +40,7 @@ def start_local_aws() -> LocalAws:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # a line per request is noise in demo and tests
     _update_group_moves_the_group()
+    _managed_policies_loaded_once()
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -66,6 +67,36 @@ def _update_group_moves_the_group() -> None:
 
     update_group.moves_path = True  # type: ignore[attr-defined]
     IAMBackend.update_group = update_group  # type: ignore[method-assign]
+
+
+def _managed_policies_loaded_once() -> None:
+    """moto 5.2.5 builds every account's IAM backend in each of its six partitions the first time a request
+    signed with assumed-role keys arrives (it looks the key up everywhere), and each build parses the ~1,600
+    AWS managed policies from JSON again: about 1 s per account created through Organizations, which makes
+    a 300-account organization take minutes. rolegate's endpoint serves the `aws` partition only, so the
+    other partitions start without managed policies, and the JSON is parsed once. What the `aws` partition
+    holds and answers is unchanged."""
+    import json
+
+    from moto.iam import models
+
+    original = models.IAMBackend._init_aws_policies
+    if getattr(original, "loaded_once", False):
+        return
+    parsed: list[dict[str, Any]] = []
+
+    def init_aws_policies(self: Any) -> list[Any]:
+        if self.region_name != "aws" or not models.load_iam_aws_managed_policies():
+            return []  # the backend's "region" is its partition for IAM
+        if not parsed:
+            parsed.append(json.loads(models.aws_managed_policies_data))
+        return [
+            models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data)
+            for name, data in parsed[0].items()
+        ]
+
+    init_aws_policies.loaded_once = True  # type: ignore[attr-defined]
+    models.IAMBackend._init_aws_policies = init_aws_policies  # type: ignore[method-assign]
 
 
 def client_environment(url: str, config_dir: str) -> dict[str, str]:

@@ -79,6 +79,8 @@ def _managed_policies_loaded_once() -> None:
     import json
 
     from moto.iam import models
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.settings import load_iam_aws_managed_policies
 
     original = models.IAMBackend._init_aws_policies
     if getattr(original, "loaded_once", False):
@@ -86,10 +88,10 @@ def _managed_policies_loaded_once() -> None:
     parsed: list[dict[str, Any]] = []
 
     def init_aws_policies(self: Any) -> list[Any]:
-        if self.region_name != "aws" or not models.load_iam_aws_managed_policies():
+        if self.region_name != "aws" or not load_iam_aws_managed_policies():
             return []  # the backend's "region" is its partition for IAM
         if not parsed:
-            parsed.append(json.loads(models.aws_managed_policies_data))
+            parsed.append(json.loads(aws_managed_policies_data))
         return [
             models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data)
             for name, data in parsed[0].items()

@@ -1,20 +1,29 @@
-"""Run a Plan's calls, in dependency order, and report what was done and what was not.
+"""Run a Plan's calls, in dependency order, account by account in parallel, and report what was done.
 
-Apply decides nothing: the plan's changes carry every call. What it adds is patience: botocore's adaptive
-retries cover throttling, and here we wait out IAM's eventual consistency (a role or policy created a moment
-ago can be invisible for seconds). The first hard failure stops the run; the next plan starts from what is
-there, so a rerun finishes the job.
+Apply decides nothing: the plan's changes carry every call. What it adds is patience and scale. Each
+account's changes run in the plan's order (policy before attach, role before grant) on one worker of a
+bounded pool; no change waits on another account's (a grant names a role by ARN, which IAM accepts before
+the role exists). botocore's adaptive retries, and aws/retry.py behind them, wait out throttling; here we
+wait out IAM's eventual consistency (a role or policy created a moment ago can be invisible for seconds),
+and a create whose answer was lost is recognised (plan/idempotence.py). The first hard failure stops its
+account; the others finish. The next plan starts from what is there, so a rerun finishes the job.
 """
 
 from __future__ import annotations
 
 import secrets
 import string
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+from rolegate.aws.retry import error_code, is_throttling, patiently
+from rolegate.errors import RolegateError
+from rolegate.plan import idempotence
 from rolegate.plan.changes import GENERATED_PASSWORD, USER_CREDENTIALS_CLEANUP, Call, Change, Plan
 
 # Waits for IAM's eventual consistency, in seconds: about half a minute in all, as AWS suggests.
@@ -22,20 +31,45 @@ CONSISTENCY_WAITS = (1.0, 2.0, 4.0, 8.0, 15.0)
 # Errors that mean "not visible yet" right after a create elsewhere in the same apply.
 _NOT_YET = {"NoSuchEntity"}
 _UNDOING = ("Delete", "Detach", "Remove", "Untag", "Deactivate")
+INTERRUPTED = "interrupted"
+
+
+@dataclass
+class AccountResult:
+    """One account's part of an apply."""
+
+    account: str
+    account_id: str
+    done: list[Change] = field(default_factory=list)
+    failed: Change | None = None
+    error: str | None = None
+    hint: str | None = None
+    not_done: list[Change] = field(default_factory=list)  # after the failure, or never started
+    calls: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None and not self.not_done
 
 
 @dataclass
 class ApplyResult:
     done: list[Change] = field(default_factory=list)
-    failed: Change | None = None
+    failed: Change | None = None  # the first failure, in plan order
     error: str | None = None
-    not_done: list[Change] = field(default_factory=list)
+    not_done: list[Change] = field(default_factory=list)  # neither done nor failed
     passwords: dict[tuple[str, str], str] = field(default_factory=dict)  # (account, user) -> first password
     calls: int = 0
+    accounts: dict[str, AccountResult] = field(default_factory=dict)  # by logical name, in plan order
 
     @property
     def ok(self) -> bool:
-        return self.failed is None
+        return self.failed is None and not self.not_done
+
+    @property
+    def failures(self) -> list[AccountResult]:
+        return [a for a in self.accounts.values() if not a.ok]
 
 
 def first_password(length: int = 24) -> str:
@@ -71,75 +105,191 @@ def _not_yet_visible(call: Call, exc: Exception) -> bool:
     return code == "MalformedPolicyDocument" and "principal" in _message(exc).lower()
 
 
+def _gone_already(call: Callable[[], Any]) -> None:
+    """A delete whose answer was lost is retried by the SDK and told NoSuchEntity: it is done."""
+    try:
+        call()
+    except Exception as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise
+
+
 def _cleanup_user_credentials(iam: Any, user: str) -> int:
     """Delete what stands in the way of DeleteUser; returns the number of calls made."""
     n = 0
     for key in iam.list_access_keys(UserName=user).get("AccessKeyMetadata", []):
-        iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
+        _gone_already(partial(iam.delete_access_key, UserName=user, AccessKeyId=key["AccessKeyId"]))
         n += 1
     for device in iam.list_mfa_devices(UserName=user).get("MFADevices", []):
-        iam.deactivate_mfa_device(UserName=user, SerialNumber=device["SerialNumber"])
+        serial = device["SerialNumber"]
+        _gone_already(partial(iam.deactivate_mfa_device, UserName=user, SerialNumber=serial))
         n += 1
-        if ":mfa/" in device["SerialNumber"]:
-            iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
+        if ":mfa/" in serial:
+            _gone_already(partial(iam.delete_virtual_mfa_device, SerialNumber=serial))
             n += 1
     for cert in iam.list_signing_certificates(UserName=user).get("Certificates", []):
-        iam.delete_signing_certificate(UserName=user, CertificateId=cert["CertificateId"])
+        _gone_already(
+            partial(iam.delete_signing_certificate, UserName=user, CertificateId=cert["CertificateId"])
+        )
         n += 1
     for key in iam.list_ssh_public_keys(UserName=user).get("SSHPublicKeys", []):
-        iam.delete_ssh_public_key(UserName=user, SSHPublicKeyId=key["SSHPublicKeyId"])
+        _gone_already(partial(iam.delete_ssh_public_key, UserName=user, SSHPublicKeyId=key["SSHPublicKeyId"]))
         n += 1
     return n + 4
+
+
+def hint_for(change: Change, call: Call | None, exc: BaseException) -> str:
+    """What to do about a failed change, by the kind of failure."""
+    code = error_code(exc)
+    if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
+        action = f"iam:{call.operation}" if call else "the IAM actions apply uses"
+        return (
+            f"the role rolegate uses in {change.account} ({change.account_id}) must allow {action}: "
+            "organization.bootstrap_role in the other accounts, your own credentials in the hub"
+        )
+    if is_throttling(exc):
+        return (
+            f"AWS kept throttling {change.account} for minutes: run `rolegate apply` again later, "
+            "or with a lower --parallel"
+        )
+    if code == "LimitExceeded":
+        return f"an IAM quota of {change.account} ({change.account_id}) is reached: see IAM's quotas page"
+    return "fix the cause and run `rolegate apply` again: the plan starts from what is there now"
+
+
+Progress = Callable[[Change], None]
+
+
+@dataclass
+class _Run:
+    """What every account's worker shares: the client factory, the callbacks, and the stop signal."""
+
+    iam_for: Callable[[str], Any]
+    sleep: Callable[[float], None]
+    waits: tuple[float, ...]
+    on_start: Progress | None = None
+    on_done: Progress | None = None
+    on_account: Callable[[AccountResult], None] | None = None
+    on_password: Callable[[str, str, str], None] | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    passwords: dict[tuple[str, str], str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def password(self, account: str, user: str, password: str) -> None:
+        with self.lock:
+            self.passwords[(account, user)] = password
+        if self.on_password:  # written at once: a process killed later must not lose a password set in IAM
+            self.on_password(account, user, password)
 
 
 def apply_plan(
     plan: Plan,
     iam_for: Callable[[str], Any],
     *,
-    on_start: Callable[[Change], None] | None = None,
-    on_done: Callable[[Change], None] | None = None,
+    workers: int = 1,
+    on_start: Progress | None = None,
+    on_done: Progress | None = None,
+    on_account: Callable[[AccountResult], None] | None = None,
+    on_password: Callable[[str, str, str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     waits: tuple[float, ...] = CONSISTENCY_WAITS,
 ) -> ApplyResult:
-    from botocore import xform_name
-    from botocore.exceptions import ClientError
-
-    result = ApplyResult()
+    """Every account's changes in plan order, `workers` accounts at a time. Callbacks are called from the
+    workers' threads."""
     ordered = plan.ordered()
-    for index, change in enumerate(ordered):
-        if on_start:
-            on_start(change)
-        iam = iam_for(change.account_id)
-        try:
-            for call in change.calls:
-                result.calls += _run(iam, change, call, result, xform_name, ClientError, sleep, waits)
-        except KeyboardInterrupt:
-            # Ctrl-C: report like any stop, so the passwords already set are still handed out.
-            result.failed = change
-            result.error = f"{_where(change)}: interrupted"
-            result.not_done = ordered[index + 1 :]
-            return result
-        except ClientError as exc:
-            result.failed = change
-            result.error = f"{_where(change)}: {_message(exc)}"
-            result.not_done = ordered[index + 1 :]
-            return result
-        result.done.append(change)
-        if on_done:
-            on_done(change)
+    by_account: dict[str, list[Change]] = {}
+    for change in ordered:
+        by_account.setdefault(change.account, []).append(change)
+    run = _Run(iam_for, sleep, waits, on_start, on_done, on_account, on_password)
+    if workers <= 1 or len(by_account) <= 1:
+        outcomes = [_apply_account(changes, run) for changes in by_account.values()]
+    else:
+        with ThreadPoolExecutor(max_workers=min(workers, len(by_account))) as pool:
+            futures = [pool.submit(_apply_account, changes, run) for changes in by_account.values()]
+            try:
+                outcomes = [f.result() for f in futures]
+            except KeyboardInterrupt:
+                # Ctrl-C reaches this thread only: the workers finish the change they are in, then stop.
+                run.stop.set()
+                outcomes = [f.result() for f in futures]
+    return _merge(ordered, outcomes, run.passwords)
+
+
+def _merge(
+    ordered: list[Change], outcomes: list[AccountResult], passwords: dict[tuple[str, str], str]
+) -> ApplyResult:
+    result = ApplyResult(passwords=dict(passwords))
+    result.accounts = {o.account: o for o in outcomes}
+    done = {id(c) for o in outcomes for c in o.done}
+    failed = {id(o.failed): o for o in outcomes if o.failed is not None}
+    for change in ordered:
+        if id(change) in done:
+            result.done.append(change)
+        elif id(change) in failed:
+            if result.failed is None:
+                result.failed, result.error = change, failed[id(change)].error
+        else:
+            result.not_done.append(change)
+    if result.failed is None and result.not_done:
+        result.error = INTERRUPTED
+    result.calls = sum(o.calls for o in outcomes)
     return result
 
 
-def _run(
-    iam: Any,
-    change: Change,
-    call: Call,
-    result: ApplyResult,
-    xform_name: Callable[[str], str],
-    client_error: type[Exception],
-    sleep: Callable[[float], None],
-    waits: tuple[float, ...],
-) -> int:
+def _apply_account(changes: list[Change], run: _Run) -> AccountResult:
+    first = changes[0]
+    out = AccountResult(first.account, first.account_id)
+    started = time.monotonic()
+    try:
+        _apply_changes(changes, run, out)
+    finally:
+        out.seconds = time.monotonic() - started
+    if run.on_account:
+        run.on_account(out)
+    return out
+
+
+def _apply_changes(changes: list[Change], run: _Run, out: AccountResult) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    for index, change in enumerate(changes):
+        if run.stop.is_set():
+            out.not_done = changes[index:]
+            out.error = INTERRUPTED
+            return
+        if run.on_start:
+            run.on_start(change)
+        call: Call | None = None
+        try:
+            iam = run.iam_for(change.account_id)  # the bootstrap role is assumed on first use
+            for call in change.calls:
+                out.calls += _run(iam, change, call, run)
+        except KeyboardInterrupt:
+            # Ctrl-C: report like any stop, so the passwords already set are still handed out.
+            run.stop.set()
+            out.failed, out.error, out.not_done = (
+                change,
+                f"{_where(change)}: {INTERRUPTED}",
+                changes[index + 1 :],
+            )
+            return
+        except RolegateError as exc:  # the account cannot be reached: assuming the bootstrap role failed
+            out.failed, out.error, out.hint = change, exc.message, exc.hint
+            out.not_done = changes[index + 1 :]
+            return
+        except (ClientError, BotoCoreError) as exc:
+            out.failed, out.error = change, f"{_where(change)}: {_message(exc)}"
+            out.hint = hint_for(change, call, exc)
+            out.not_done = changes[index + 1 :]
+            return
+        out.done.append(change)
+        if run.on_done:
+            run.on_done(change)
+
+
+def _run(iam: Any, change: Change, call: Call, run: _Run) -> int:
+    from botocore import xform_name
+
     if call.operation == USER_CREDENTIALS_CLEANUP:
         return _cleanup_user_credentials(iam, call.params["UserName"])
     params = dict(call.params)
@@ -147,20 +297,36 @@ def _run(
         params["Password"] = first_password()
     method = getattr(iam, xform_name(call.operation))
     attempts = 0
-    for wait in (*waits, None):
+    for wait in (*run.waits, None):
         attempts += 1
         try:
-            method(**params)
-        except client_error as exc:
-            if _code(exc) in call.tolerate or (
-                call.operation.startswith(_UNDOING) and _code(exc) == "NoSuchEntity"
+            answer = patiently(lambda: method(**params), sleep=run.sleep)
+        except Exception as exc:
+            code = _code(exc)
+            if code in call.tolerate or (call.operation.startswith(_UNDOING) and code == "NoSuchEntity"):
+                # Already so: a rerun after an interruption, or a hand-made login profile; or our own
+                # first attempt, whose answer was lost, made it (then the password is the one we sent).
+                if "Password" in params and change.action == "create" and idempotence.retry_attempts(exc):
+                    run.password(change.account, params["UserName"], params["Password"])
+                return attempts
+            if code == "EntityAlreadyExists" and call.operation in idempotence.CHECKED_CREATES:
+                if idempotence.already_made(iam, change.account_id, call):
+                    return attempts + 1
+                raise
+            if (
+                code == "LimitExceeded"
+                and call.operation == "CreatePolicyVersion"
+                and idempotence.retry_attempts(exc)
+                and idempotence.version_already_made(iam, call)
             ):
-                return attempts  # already so: a rerun after an interruption, or a hand-made login profile
+                return attempts + 2
             if wait is not None and _not_yet_visible(call, exc):
-                sleep(wait)
+                run.sleep(wait)
                 continue
             raise
+        if call.operation == "CreatePolicyVersion" and idempotence.retry_attempts(answer):
+            attempts += idempotence.drop_duplicate_versions(iam, call, answer)
         if "Password" in params:
-            result.passwords[(change.account, params["UserName"])] = params["Password"]
+            run.password(change.account, params["UserName"], params["Password"])
         return attempts
     return attempts  # pragma: no cover - the loop returns or raises

@@ -1,0 +1,79 @@
+"""A create that was carried out but whose answer was lost is recognised, not done twice.
+
+When a connection drops after IAM made a role, the SDK sends CreateRole again and IAM answers
+EntityAlreadyExists. That is success if what exists is what the call would have made (rolegate's ownership
+mark and the same documents); anything else is a real conflict and stays an error. CreatePolicyVersion is
+the one create IAM does not refuse twice: a retry makes a second, identical version, which is removed here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rolegate.plan import policydoc
+from rolegate.plan.changes import Call
+
+# The creates whose retry answers EntityAlreadyExists, and that can be checked against what exists.
+CHECKED_CREATES = frozenset({"CreateRole", "CreateUser", "CreateGroup", "CreatePolicy", "CreateAccountAlias"})
+
+
+def _tags(items: list[dict[str, str]] | None) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in items or []}
+
+
+def retry_attempts(answer: Any) -> int:
+    """How many times the SDK resent a call (an answer dict, or a ClientError carrying one)."""
+    response = answer if isinstance(answer, dict) else getattr(answer, "response", {})
+    return int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0) or 0)
+
+
+def already_made(iam: Any, account_id: str, call: Call) -> bool:
+    """True when the resource a create was refused for (EntityAlreadyExists) matches the call exactly."""
+    p = call.params
+    if call.operation == "CreateRole":
+        role = iam.get_role(RoleName=p["RoleName"])["Role"]
+        return _tags(p.get("Tags")).items() <= _tags(role.get("Tags")).items() and policydoc.equivalent(
+            role.get("AssumeRolePolicyDocument") or {}, p["AssumeRolePolicyDocument"]
+        )
+    if call.operation == "CreateUser":
+        user = iam.get_user(UserName=p["UserName"])["User"]
+        return _tags(p.get("Tags")).items() <= _tags(user.get("Tags")).items()
+    if call.operation == "CreateGroup":
+        group = iam.get_group(GroupName=p["GroupName"], MaxItems=1)["Group"]
+        return bool(group.get("Path", "/") == p.get("Path", "/"))
+    if call.operation == "CreatePolicy":
+        arn = f"arn:aws:iam::{account_id}:policy{p.get('Path', '/')}{p['PolicyName']}"
+        return _default_document_is(iam, arn, p["PolicyDocument"])
+    if call.operation == "CreateAccountAlias":
+        return p["AccountAlias"] in iam.list_account_aliases().get("AccountAliases", [])
+    return False
+
+
+def _default_document_is(iam: Any, arn: str, document: str) -> bool:
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+    return policydoc.equivalent(version["Document"], document)
+
+
+def version_already_made(iam: Any, call: Call) -> bool:
+    """A retried CreatePolicyVersion refused for LimitExceeded: the first attempt filled the last slot."""
+    return _default_document_is(iam, call.params["PolicyArn"], call.params["PolicyDocument"])
+
+
+def drop_duplicate_versions(iam: Any, call: Call, answer: dict[str, Any]) -> int:
+    """After a retried CreatePolicyVersion: delete the versions the lost attempts made (non-default, just
+    below the new default, same document). Returns the calls made."""
+    arn = call.params["PolicyArn"]
+    made = int(answer["PolicyVersion"]["VersionId"].lstrip("v"))
+    retries = retry_attempts(answer)
+    calls = 1
+    for version in iam.list_policy_versions(PolicyArn=arn).get("Versions", []):
+        number = int(version["VersionId"].lstrip("v"))
+        if version.get("IsDefaultVersion") or not made - retries <= number < made:
+            continue
+        document = iam.get_policy_version(PolicyArn=arn, VersionId=version["VersionId"])["PolicyVersion"]
+        calls += 1
+        if policydoc.equivalent(document["Document"], call.params["PolicyDocument"]):
+            iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+            calls += 1
+    return calls

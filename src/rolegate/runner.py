@@ -10,7 +10,7 @@ from rolegate.model.config import Config
 from rolegate.plan.changes import Plan
 from rolegate.plan.compile import Desired, compile_config
 from rolegate.plan.diff import diff
-from rolegate.state.collect import ReadPlan, collect
+from rolegate.state.collect import DEFAULT_WORKERS, ReadPlan, collect, collect_each
 from rolegate.state.snapshot import Snapshot
 
 
@@ -39,11 +39,25 @@ def read_and_plan(
     sessions: AwsSessions,
     *,
     on_read: Callable[[ReadPlan], None] | None = None,
+    workers: int = DEFAULT_WORKERS,
+    partial: bool = False,
 ) -> tuple[Snapshot, Plan]:
+    """The snapshot and the plan. `partial`: an account that cannot be read is listed in the plan's
+    `unreadable` (and nothing is planned there) instead of stopping everything; plan and apply use it so
+    that one broken account out of hundreds does not hold up the others."""
     desired = compile_config(config)
     sessions.caller()  # credentials trouble is one message up front, not one per account thread
-    snapshot = collect(read_plans(config, desired), sessions.iam, on_done=on_read)
-    return snapshot, diff(desired, snapshot)
+    plans = read_plans(config, desired)
+    if not partial:
+        snapshot = collect(plans, sessions.iam, workers=workers, on_done=on_read)
+        return snapshot, diff(desired, snapshot)
+    snapshot, failures = collect_each(plans, sessions.iam, workers=workers, on_done=on_read)
+    plan = diff(desired, snapshot)
+    plan.unreadable = {
+        name: {"account_id": desired.accounts[name].account_id, "error": exc.message, "hint": exc.hint or ""}
+        for name, exc in failures.items()
+    }
+    return snapshot, plan
 
 
 def read_everything(config: Config, sessions: AwsSessions, *, audit: bool = True) -> Snapshot:

@@ -13,12 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from rolegate.aws.retry import patiently
 from rolegate.errors import AwsError, CredentialsError
 from rolegate.model import naming
 
 # IAM, STS and Organizations throttle by account; adaptive mode adds client-side rate limiting on top of
-# exponential backoff with jitter, which is what AWS recommends for bursty control-plane work.
+# exponential backoff with jitter, which is what AWS recommends for bursty control-plane work. Each account
+# has its own IAM client, so one throttled account slows only itself; aws/retry.py waits out what outlasts
+# these attempts.
 RETRY_CONFIG = {"mode": "adaptive", "max_attempts": 10}
+# Connections kept per client: the hub's STS client assumes the bootstrap role for every worker at once.
+MAX_POOL = 64
 SESSION_NAME = "rolegate"
 
 # STS session setup is not counted against the "cheap reads" budget: it is the price of reaching an account.
@@ -30,11 +35,21 @@ class CallLog:
     """API calls made, per account id and operation; thread-safe."""
 
     calls: Counter[tuple[str, str]] = field(default_factory=Counter)
+    attempts: Counter[str] = field(default_factory=Counter)  # HTTP requests per account, retries included
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, account_id: str, operation: str) -> None:
         with self._lock:
             self.calls[(account_id, operation)] += 1
+
+    def attempt(self, account_id: str) -> None:
+        with self._lock:
+            self.attempts[account_id] += 1
+
+    def retries(self, account_id: str | None = None) -> int:
+        """Requests sent again (throttling, dropped connections): attempts beyond one per call."""
+        sent = sum(n for acct, n in self.attempts.items() if account_id is None or acct == account_id)
+        return max(0, sent - self.count(account_id, setup=True))
 
     def count(self, account_id: str | None = None, *, writes_only: bool = False, setup: bool = False) -> int:
         return sum(
@@ -48,6 +63,7 @@ class CallLog:
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
+            self.attempts.clear()
 
 
 def is_write(operation: str) -> bool:
@@ -82,7 +98,7 @@ class AwsSessions:
         retries = dict(RETRY_CONFIG)
         if max_attempts is not None:
             retries["max_attempts"] = max_attempts
-        self._config = BotoConfig(retries=retries, region_name=self.region)
+        self._config = BotoConfig(retries=retries, region_name=self.region, max_pool_connections=MAX_POOL)
         self._lock = threading.Lock()
         self._sessions: dict[str, Any] = {}
         self._clients: dict[tuple[str, str], Any] = {}
@@ -133,7 +149,9 @@ class AwsSessions:
         arn = naming.role_arn(account_id, self.bootstrap_role)
         sts = self._new_client(self._operator, "sts", self.operator_account())
         try:
-            creds = sts.assume_role(RoleArn=arn, RoleSessionName=SESSION_NAME)["Credentials"]
+            creds = patiently(lambda: sts.assume_role(RoleArn=arn, RoleSessionName=SESSION_NAME))[
+                "Credentials"
+            ]
         except ClientError as exc:
             code = exc.response["Error"].get("Code", "")
             raise AwsError(
@@ -172,7 +190,11 @@ class AwsSessions:
         def count(model: Any, **_: Any) -> None:
             self.log.record(account_id, model.name)
 
+        def attempt(**_: Any) -> None:
+            self.log.attempt(account_id)
+
         client.meta.events.register("before-call", count)
+        client.meta.events.register("before-send", attempt)
         for hook in self.hooks:
             hook(client)
         return client

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from rich.markup import escape
 
 from rolegate.errors import Diagnostic
-from rolegate.plan.apply import ApplyResult
+from rolegate.plan.apply import AccountResult, ApplyResult
 from rolegate.plan.changes import Change, Plan
 
 SIGN = {"create": "+", "update": "~", "delete": "-", "adopt": "="}  # adopt: hand-made, becomes rolegate's
@@ -105,10 +105,26 @@ def plan_summary(plan: Plan) -> str:
             f"[red bold]{plural(len(plan.conflicts), 'conflict')}[/]: apply would stop before touching "
             "anything; resolve them first."
         )
+    if plan.empty and plan.unreadable:
+        return (
+            f"[yellow]No changes in the accounts read[/]; {plural(len(plan.unreadable), 'account')} "
+            "could not be read (above)."
+        )
     if plan.empty:
         return "[green]No changes.[/] The accounts match rolegate.yaml."
     adopt = f"{n['adopt']} to adopt, " if n.get("adopt") else ""
     return f"[bold]Plan:[/] {n['create']} to create, {adopt}{n['update']} to change, {n['delete']} to delete."
+
+
+def unreadable_lines(plan: Plan) -> list[str]:
+    """Accounts that could not be read: named, with what to do; nothing was planned there."""
+    lines = []
+    for name, what in plan.unreadable.items():
+        lines.append(f"[red]✗[/] {escape(name)} {what['account_id']}: not read, nothing planned there")
+        lines.append(f"    {escape(what['error'])}")
+        if what.get("hint"):
+            lines.append(f"    [dim]hint: {escape(what['hint'])}[/]")
+    return lines
 
 
 def apply_result_lines(result: ApplyResult, seconds: float) -> list[str]:
@@ -117,16 +133,47 @@ def apply_result_lines(result: ApplyResult, seconds: float) -> list[str]:
             f"[green bold]Applied {plural(len(result.done), 'change')}[/] ({plural(result.calls, 'call')}) "
             f"in {seconds:.1f} s."
         ]
-    lines = [f"[red bold]Apply stopped[/] at {escape(result.error or '')}"]
-    lines.append(f"  done:     {len(result.done)}")
-    for change in result.done:
-        lines.append("    " + change_line(change, with_account=True))
-    lines.append(f"  not done: {len(result.not_done) + 1}")
-    assert result.failed is not None
-    lines.append("    " + change_line(result.failed, with_account=True) + "  [red]← failed here[/]")
-    for change in result.not_done:
-        lines.append("    " + change_line(change, with_account=True))
+    failures = result.failures
+    if not failures and result.failed is not None:  # a result made by hand, without accounts
+        first = result.failed
+        failures = [
+            AccountResult(
+                first.account,
+                first.account_id,
+                done=result.done,
+                failed=first,
+                error=result.error,
+                not_done=result.not_done,
+            )
+        ]
+    lines = []
+    if len(failures) > 1 or len(result.accounts) > 1:
+        finished = len(result.accounts) - len(failures)
+        lines.append(
+            f"[red bold]Apply stopped in {plural(len(failures), 'account')}[/]; "
+            f"{plural(finished, 'other')} finished ({plural(len(result.done), 'change')} applied in all)."
+        )
+    for failure in failures:
+        lines += _stopped_lines(failure)
     lines.append(
         "[dim]Fix the cause and run `rolegate apply` again: the plan starts from what is there now.[/]"
     )
+    return lines
+
+
+def _stopped_lines(failure: AccountResult) -> list[str]:
+    if failure.failed is None:
+        lines = [f"[yellow bold]Interrupted[/] in {escape(failure.account)} ({failure.account_id})"]
+    else:
+        lines = [f"[red bold]Apply stopped[/] at {escape(failure.error or '')}"]
+    if failure.hint:
+        lines.append(f"  [dim]hint: {escape(failure.hint)}[/]")
+    lines.append(f"  done:     {len(failure.done)}")
+    for change in failure.done:
+        lines.append("    " + change_line(change, with_account=True))
+    lines.append(f"  not done: {len(failure.not_done) + (failure.failed is not None)}")
+    if failure.failed is not None:
+        lines.append("    " + change_line(failure.failed, with_account=True) + "  [red]← failed here[/]")
+    for change in failure.not_done:
+        lines.append("    " + change_line(change, with_account=True))
     return lines

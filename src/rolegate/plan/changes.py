@@ -116,6 +116,9 @@ class Plan:
     unmanaged: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # account -> kind -> names
     accounts: dict[str, str] = field(default_factory=dict)  # logical name -> id, in file order
     locked: dict[str, list[str]] = field(default_factory=dict)  # account -> lockdowns in force there
+    # Accounts that could not be read (bootstrap role missing, access denied): nothing planned there.
+    # account -> {"account_id", "error", "hint"}
+    unreadable: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def ordered(self) -> list[Change]:
         order = {name: i for i, name in enumerate(self.accounts)}
@@ -140,4 +143,5 @@ class Plan:
             "conflicts": [c.to_json() for c in self.conflicts],
             "unmanaged": self.unmanaged,
             "locked": self.locked,
+            **({"unreadable": self.unreadable} if self.unreadable else {}),
         }

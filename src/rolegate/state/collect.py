@@ -171,25 +171,52 @@ def collect(
     workers: int = DEFAULT_WORKERS,
     on_done: Callable[[ReadPlan], None] | None = None,
 ) -> Snapshot:
-    """Read the accounts in parallel; the first failure is raised with the account named."""
+    """Read the accounts in parallel; the first failure (in the file's order) is raised with the account
+    named."""
+    snapshot, failures = collect_each(plans, iam_for, workers=workers, on_done=on_done)
+    if failures:
+        raise next(iter(failures.values()))
+    return snapshot
 
-    def one(plan: ReadPlan) -> AccountState:
+
+def collect_each(
+    plans: list[ReadPlan],
+    iam_for: Callable[[str], Any],
+    *,
+    workers: int = DEFAULT_WORKERS,
+    on_done: Callable[[ReadPlan], None] | None = None,
+    on_failed: Callable[[ReadPlan, AwsError], None] | None = None,
+) -> tuple[Snapshot, dict[str, AwsError]]:
+    """Read the accounts in parallel, `workers` at a time; an account that cannot be read (bootstrap role
+    missing, access denied) is returned as a failure by name, and the others are read all the same."""
+    from rolegate.aws.retry import patiently
+
+    def one(plan: ReadPlan) -> AccountState | AwsError:
         try:
-            state = read_account(iam_for(plan.account_id), plan)
+            # Reads are safe to repeat: a page throttled past botocore's retries restarts the account.
+            state = patiently(lambda: read_account(iam_for(plan.account_id), plan))
+        except AwsError as exc:
+            error = exc
         except RolegateError:
             raise
         except Exception as exc:
-            raise _aws_error(plan, exc) from exc
-        if on_done:
-            on_done(plan)
-        return state
+            error = _aws_error(plan, exc)
+        else:
+            if on_done:
+                on_done(plan)
+            return state
+        if on_failed:
+            on_failed(plan, error)
+        return error
 
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(plans)))) as pool:
-        states = list(pool.map(one, plans))
-    return Snapshot(
-        accounts={s.name: s for s in states},
+        read = list(pool.map(one, plans))
+    snapshot = Snapshot(
+        accounts={s.name: s for s in read if isinstance(s, AccountState)},
         taken_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
+    failures = {p.name: r for p, r in zip(plans, read, strict=True) if isinstance(r, AwsError)}
+    return snapshot, failures
 
 
 def _aws_error(plan: ReadPlan, exc: Exception) -> AwsError:

@@ -2,43 +2,63 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
-from rolegate.aws.session import AwsSessions
+from rolegate.aws.session import MAX_POOL, AwsSessions
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
-from rolegate.cli.render import apply_result_lines, change_line, plan_lines, plan_summary, plural
-from rolegate.errors import ApplyError, RolegateError, UserAbort
+from rolegate.cli.progress import ApplyProgress, account_line, account_record, reading
+from rolegate.cli.render import apply_result_lines, plan_lines, plan_summary, plural, unreadable_lines
+from rolegate.errors import ApplyError, AwsError, RolegateError, UserAbort
 from rolegate.local.atomic import write_atomic
 from rolegate.plan.apply import ApplyResult, apply_plan
-from rolegate.plan.changes import Change, Plan
+from rolegate.plan.changes import Plan
 from rolegate.runner import read_and_plan, sessions_for
+from rolegate.state.collect import DEFAULT_WORKERS
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _compute(env: Env) -> tuple[Plan, AwsSessions]:
+def _compute(env: Env, parallel: int = DEFAULT_WORKERS) -> tuple[Plan, AwsSessions]:
     loaded = load_config(env)
     sessions = sessions_for(loaded.config, env.profile)
     n = len([a for a in loaded.config.accounts.values() if a.id])
-    done = 0
-    with env.err.status(f"Reading {plural(n, 'account')}…") as status:
-
-        def on_read(_: object) -> None:
-            nonlocal done
-            done += 1
-            status.update(f"Reading accounts… {done}/{n}")
-
-        _, plan = read_and_plan(loaded.config, sessions, on_read=on_read)
+    with reading(env, n) as on_read:
+        _, plan = read_and_plan(loaded.config, sessions, on_read=on_read, workers=parallel, partial=True)
     return plan, sessions
 
 
+def parallel_option(command: F) -> F:
+    return click.option(
+        "--parallel",
+        type=click.IntRange(1, MAX_POOL),
+        default=DEFAULT_WORKERS,
+        envvar="ROLEGATE_PARALLEL",
+        show_default=True,
+        help="Accounts read (and changed) at a time; also $ROLEGATE_PARALLEL.",
+    )(command)
+
+
+def _unreadable_error(plan: Plan) -> AwsError:
+    names = ", ".join(plan.unreadable)
+    first = next(iter(plan.unreadable.values()))
+    return AwsError(
+        f"{plural(len(plan.unreadable), 'account')} could not be read ({names}): {first['error']}",
+        first.get("hint") or "check the bootstrap role in those accounts",
+    )
+
+
 def show_plan(env: Env, plan: Plan) -> None:
-    for line in plan_lines(plan, verbose=env.verbose > 0):
+    for line in plan_lines(plan, verbose=env.verbose > 0) + unreadable_lines(plan):
         env.print(line)
-    if plan.changes or plan.conflicts or plan.unmanaged:
+    if plan.changes or plan.conflicts or plan.unmanaged or plan.unreadable:
         env.print()
     env.print(plan_summary(plan))
 
@@ -56,9 +76,10 @@ def show_plan(env: Env, plan: Plan) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Plan against this snapshot (rolegate snapshot -o FILE) instead of the accounts: no AWS call.",
 )
+@parallel_option
 @global_options
 @click.pass_obj
-def plan(env: Env, as_json: bool, detailed_exitcode: bool, snapshot_file: Path | None) -> int:
+def plan(env: Env, as_json: bool, detailed_exitcode: bool, snapshot_file: Path | None, parallel: int) -> int:
     """Read every account and show what apply would change; changes nothing.
 
     \b
@@ -72,6 +93,7 @@ def plan(env: Env, as_json: bool, detailed_exitcode: bool, snapshot_file: Path |
       rolegate plan --detailed-exitcode   # in CI: 2 means drift or pending changes
       rolegate plan --json | jq '.changes[] | .account + " " + .action + " " + .kind + " " + .name'
       rolegate plan --snapshot org.json   # offline, against what `rolegate snapshot` saved
+      rolegate plan --parallel 16         # hundreds of accounts: more at a time
     """
     if snapshot_file is not None:
         from rolegate.cli.commands.access import load_snapshot
@@ -80,13 +102,15 @@ def plan(env: Env, as_json: bool, detailed_exitcode: bool, snapshot_file: Path |
 
         result = diff(compile_config(load_config(env).config), load_snapshot(snapshot_file))
     else:
-        result, _ = _compute(env)
+        result, _ = _compute(env, parallel)
     if as_json:
         print_json(result.to_json())
     else:
         show_plan(env, result)
         if not result.empty and not result.conflicts:
             env.print("Run [bold]rolegate apply[/] to make it so.")
+    if result.unreadable:
+        raise _unreadable_error(result)
     if result.conflicts:
         return 1
     if detailed_exitcode and not result.empty:
@@ -105,15 +129,22 @@ def _needs_password(plan: Plan) -> bool:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write new console users' first passwords to this file (mode 0600) instead of the terminal.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (never any password).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the result as JSON (never any password); progress as JSON lines on stderr.",
+)
+@parallel_option
 @global_options
 @click.pass_obj
-def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool) -> int:
+def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool, parallel: int) -> int:
     """Make every account match rolegate.yaml: shows the plan, asks, then runs exactly that plan.
 
-    Runs in dependency order (policy before attach, role before grant), retries throttling and IAM's
-    eventual consistency, stops at the first hard failure with what was done and what was not; running it
-    again finishes the job. A second apply makes no change.
+    Runs each account's changes in dependency order (policy before attach, role before grant), --parallel
+    accounts at a time; retries throttling and IAM's eventual consistency. An account stops at its first
+    hard failure and the others finish; the summary says what was done and what was not, per account, and
+    the exit code is 1. Running it again finishes the job. A second apply makes no change.
 
     New console users get a generated first password, to be changed at first sign-in: shown once on the
     terminal, or written to --password-out; never logged and never in --json.
@@ -122,8 +153,9 @@ def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool) -> int:
     Examples:
       rolegate apply
       rolegate apply --yes --password-out ~/new-passwords.txt   # in CI
+      rolegate apply --yes --parallel 16 --json                   # progress as JSON lines on stderr
     """
-    the_plan, sessions = _compute(env)
+    the_plan, sessions = _compute(env, parallel)
     if not as_json:
         show_plan(env, the_plan)
     if the_plan.conflicts:
@@ -132,7 +164,9 @@ def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool) -> int:
         )
     if the_plan.empty:
         if as_json:
-            print_json({"applied": [], "failed": None, "not_done": []})
+            print_json({"applied": [], "failed": None, "not_done": [], **_unreadable_json(the_plan)})
+        if the_plan.unreadable:
+            raise _unreadable_error(the_plan)
         return 0
     if _needs_password(the_plan) and password_out is None and (as_json or not env.stdout_is_tty):
         raise RolegateError(
@@ -153,14 +187,24 @@ def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool) -> int:
         if answer.strip() != "yes":
             raise UserAbort("apply cancelled; nothing was changed")
     started = time.monotonic()
-
-    def done(change: Change) -> None:
-        if not as_json:
-            env.print("  [green]✓[/] " + change_line(change, with_account=True))
-
-    result = apply_plan(the_plan, sessions.iam, on_done=done)
+    with ApplyProgress(env, the_plan, as_json=as_json, retries=sessions.log.retries) as progress:
+        result = apply_plan(
+            the_plan,
+            sessions.iam,
+            workers=parallel,
+            on_start=progress.on_start,
+            on_done=progress.on_done,
+            on_account=progress.on_account,
+            on_password=_password_writer(password_out),
+        )
     elapsed = time.monotonic() - started
     _hand_out_passwords(env, result, password_out)
+    records = [
+        account_record(
+            r, len(r.done) + len(r.not_done) + (r.failed is not None), sessions.log.retries(r.account_id)
+        )
+        for r in result.accounts.values()
+    ]
     if as_json:
         print_json(
             {
@@ -168,19 +212,72 @@ def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool) -> int:
                 "failed": result.failed.address if result.failed else None,
                 "error": result.error,
                 "not_done": [c.address for c in result.not_done],
+                "accounts": records,
+                **_unreadable_json(the_plan),
             }
         )
     else:
+        _account_summary(env, the_plan, result, sessions.log.retries)
         for line in apply_result_lines(result, elapsed):
             env.print(line)
-    if not result.ok:
+    if not result.ok or the_plan.unreadable:
         if as_json:
             return 1
-        raise ApplyError(
-            f"{len(result.done)} of {len(the_plan.changes)} changes applied before the failure",
-            "run `rolegate apply` again once the cause is fixed",
-        )
+        raise _apply_error(the_plan, result)
     return 0
+
+
+def _unreadable_json(plan: Plan) -> dict[str, object]:
+    return {"unreadable": plan.unreadable} if plan.unreadable else {}
+
+
+def _account_summary(env: Env, plan: Plan, result: ApplyResult, retries: Callable[[str], int]) -> None:
+    """The final word per account: what each one did, which could not be read, how many had nothing to do."""
+    if len(plan.accounts) <= 1:
+        return
+    env.print()
+    for account in result.accounts.values():
+        total = len(account.done) + len(account.not_done) + (account.failed is not None)
+        env.print("  " + account_line(account, total, retries(account.account_id)))
+    for name, what in plan.unreadable.items():
+        env.print(f"  [red]✗[/] {name} ({what['account_id']}): not read, nothing applied")
+    idle = len(plan.accounts) - len(result.accounts) - len(plan.unreadable)
+    if idle:
+        env.print(f"  [dim]{plural(idle, 'account')}: nothing to change[/]")
+
+
+def _apply_error(plan: Plan, result: ApplyResult) -> ApplyError:
+    """Names every failed account, the resource it stopped at, and what to do."""
+    failed = [
+        f"{a.account} ({a.failed.kind} {a.failed.name})" if a.failed else f"{a.account} (interrupted)"
+        for a in result.failures
+    ]
+    failed += [f"{name} (not read)" for name in plan.unreadable]
+    n = len(set(plan.accounts) & (set(result.accounts) | set(plan.unreadable)))
+    hint = next((a.hint for a in result.failures if a.hint), None)
+    if hint is None and plan.unreadable:
+        hint = next(iter(plan.unreadable.values())).get("hint") or None
+    return ApplyError(
+        f"{len(failed)} of {plural(n, 'account')} did not finish: {', '.join(failed)}",
+        (hint + "; then " if hint else "") + "run `rolegate apply` again: it starts from what is there now",
+    )
+
+
+def _password_writer(password_out: Path | None) -> Callable[[str, str, str], None] | None:
+    """Each first password into --password-out as soon as IAM has it, so that a process killed later
+    (Ctrl-C twice, SIGKILL, a closed laptop) has not lost a password already set."""
+    if password_out is None:
+        return None
+    written: dict[tuple[str, str], str] = {}
+    lock = threading.Lock()
+
+    def write(account: str, user: str, password: str) -> None:
+        with lock:
+            written[(account, user)] = password
+            text = "".join(f"{a}\t{u}\t{p}\n" for (a, u), p in sorted(written.items()))
+            write_atomic(password_out, text, mode=0o600, backup=False)
+
+    return write
 
 
 def _hand_out_passwords(env: Env, result: ApplyResult, password_out: Path | None) -> None:

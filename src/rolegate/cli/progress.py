@@ -1,0 +1,137 @@
+"""Progress of reads and applies across many accounts: bars on a terminal, quiet lines otherwise.
+
+On a terminal (stderr), one bar for the whole run and one per account in flight; an account's bar gives way
+to a line when it finishes. Otherwise one line per account when it finishes, on stderr, or with --json one
+JSON object per line, so that CI logs stay short and machines can follow along.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from rolegate.cli.env import Env
+from rolegate.cli.render import plural
+from rolegate.plan.apply import AccountResult
+from rolegate.plan.changes import Change, Plan
+
+
+def _bars(env: Env) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=env.err,
+        transient=True,
+    )
+
+
+@contextmanager
+def reading(env: Env, total: int) -> Iterator[Callable[[object], None]]:
+    """A callback for each account read: a bar on a terminal, nothing otherwise (the plan follows)."""
+    if not env.err.is_terminal:
+        yield lambda _: None
+        return
+    with _bars(env) as bars:
+        task = bars.add_task(f"Reading {plural(total, 'account')}", total=total)
+        yield lambda _: bars.advance(task)
+
+
+def account_record(result: AccountResult, total: int, retries: int) -> dict[str, Any]:
+    """One account's outcome as data: the --json progress lines and the apply's --json summary."""
+    status = "ok" if result.ok else ("failed" if result.failed else "interrupted")
+    return {
+        "account": result.account,
+        "account_id": result.account_id,
+        "status": status,
+        "applied": len(result.done),
+        "changes": total,
+        "failed": result.failed.address if result.failed else None,
+        "error": result.error,
+        "hint": result.hint,
+        "calls": result.calls,
+        "retries": retries,
+        "seconds": round(result.seconds, 2),
+    }
+
+
+def account_line(result: AccountResult, total: int, retries: int) -> str:
+    where = f"{result.account} ({result.account_id})"
+    cost = f"{plural(result.calls, 'call')}" + (f", {retries} retried" if retries else "")
+    if result.ok:
+        return f"[green]✓[/] {where}: {plural(total, 'change')} applied ({cost}) in {result.seconds:.1f} s"
+    if result.failed is None:
+        return f"[yellow]■[/] {where}: interrupted, {len(result.done)} of {total} changes applied"
+    return f"[red]✗[/] {where}: {len(result.done)} of {total} changes applied, then failed"
+
+
+class ApplyProgress:
+    """Callbacks for apply_plan, safe to call from its worker threads."""
+
+    def __init__(self, env: Env, plan: Plan, *, as_json: bool, retries: Callable[[str], int]) -> None:
+        self.env, self.as_json, self.retries = env, as_json, retries
+        self.totals: dict[str, int] = {}
+        for change in plan.changes:
+            self.totals[change.account] = self.totals.get(change.account, 0) + 1
+        self._lock = threading.Lock()
+        self._bars: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
+        self._overall: TaskID | None = None
+
+    def __enter__(self) -> ApplyProgress:
+        if self.env.err.is_terminal and not self.as_json:
+            self._bars = _bars(self.env)
+            self._bars.__enter__()
+            total = sum(self.totals.values())
+            self._overall = self._bars.add_task(
+                f"Applying {plural(total, 'change')} in {plural(len(self.totals), 'account')}", total=total
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bars is not None:
+            self._bars.__exit__(None, None, None)
+
+    def on_start(self, change: Change) -> None:
+        if self._bars is None:
+            return
+        with self._lock:
+            if change.account not in self._tasks:
+                self._tasks[change.account] = self._bars.add_task(
+                    f"  {change.account}", total=self.totals[change.account]
+                )
+
+    def on_done(self, change: Change) -> None:
+        if self._bars is None:
+            return
+        task = self._tasks.get(change.account)
+        if task is not None:
+            self._bars.advance(task)
+        if self._overall is not None:
+            self._bars.advance(self._overall)
+
+    def on_account(self, result: AccountResult) -> None:
+        total = self.totals.get(result.account, 0)
+        retries = self.retries(result.account_id)
+        if self.as_json:
+            line = json.dumps({"event": "account", **account_record(result, total, retries)})
+            with self._lock:
+                sys.stderr.write(line + "\n")
+                sys.stderr.flush()
+            return
+        text = account_line(result, total, retries)
+        if self._bars is None:
+            self.env.note(text)
+            return
+        with self._lock:
+            task = self._tasks.pop(result.account, None)
+        if task is not None:
+            self._bars.remove_task(task)
+        self._bars.console.print(text)

@@ -8,6 +8,7 @@ replaced by the file's names, lists sorted, login profiles and policy versions c
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -19,10 +20,8 @@ def make_accounts(n: int, *, region: str = "us-east-1") -> dict[str, str]:
     import boto3
 
     org = boto3.client("organizations", region_name=region)
-    try:
+    with contextlib.suppress(org.exceptions.AlreadyInOrganizationException):
         org.create_organization(FeatureSet="ALL")
-    except org.exceptions.AlreadyInOrganizationException:
-        pass
     ids = {"master": HUB}
     for i in range(1, n + 1):
         name = f"env{i:03d}"
@@ -42,7 +41,7 @@ def big_config(ids: dict[str, str], *, users: int = 6, variant: str = "a") -> st
     admin_in = spokes if variant == "a" else spokes[: max(1, len(spokes) // 2)]
     people = [f"user{i:02d}" for i in range(1, users + 1)]
     if variant == "b":
-        people = people[1:] + ["newcomer"]
+        people = [*people[1:], "newcomer"]
     user_lines = []
     for i, person in enumerate(people):
         groups = ["readers"] + (["admins"] if i % 2 == 0 else [])
@@ -96,7 +95,7 @@ def iam_state(config_text: str) -> dict[str, Any]:
         text = json.dumps(value, sort_keys=True)
         for ident, name in names.items():
             text = text.replace(ident, f"<{name}>")
-        return json.loads(text)
+        return _sorted_lists(json.loads(text))
 
     state: dict[str, Any] = {"pending_changes": [c.address for c in plan.changes]}
     for name, account in snapshot.accounts.items():
@@ -131,6 +130,16 @@ def iam_state(config_text: str) -> dict[str, Any]:
         }
         state[name] = anonymous(entry)
     return state
+
+
+def _sorted_lists(value: Any) -> Any:
+    """Lists of names in file order follow account ids, which differ between organizations: sort them."""
+    if isinstance(value, dict):
+        return {k: _sorted_lists(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_sorted_lists(v) for v in value]
+        return sorted(items) if all(isinstance(v, str) for v in items) else items
+    return value
 
 
 def _has_login_profile(iam: Any, user: str) -> bool:

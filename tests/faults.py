@@ -76,7 +76,10 @@ def throttling_response(service: str, code: str) -> tuple[int, dict[str, str], b
 
 def access_denied(body: bytes) -> tuple[int, dict[str, str], bytes]:
     arn = urllib.parse.parse_qs(body.decode()).get("RoleArn", ["?"])[0]
-    message = f"User: arn:aws:iam::123456789012:user/operator is not authorized to perform: sts:AssumeRole on resource: {arn}"
+    message = (
+        "User: arn:aws:iam::123456789012:user/operator is not authorized to perform: sts:AssumeRole "
+        f"on resource: {arn}"
+    )
     xml = (
         f'<ErrorResponse xmlns="{STS_XMLNS}"><Error><Type>Sender</Type><Code>AccessDenied</Code>'
         f"<Message>{message}</Message></Error><RequestId>denied-by-test-proxy</RequestId></ErrorResponse>"

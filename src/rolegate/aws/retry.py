@@ -1,7 +1,7 @@
 """Our own patience on top of botocore's: throttling that outlasts the SDK's retries is waited out again.
 
-botocore's adaptive mode (aws/session.py) retries throttled calls with jittered exponential backoff and
-slows the client down, but it gives up after its attempts or when its retry quota is spent, which a
+botocore's standard mode (aws/session.py) retries throttled calls with jittered exponential backoff, but
+it gives up after its attempts or when its retry quota is spent, which a
 throttling storm over hundreds of accounts can do. A throttled call was not carried out, so calling it
 again is always safe; this is a second, slower layer of full-jitter backoff for that case only.
 """

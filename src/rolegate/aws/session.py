@@ -7,6 +7,7 @@ Every API call is counted per account, so tests and benchmarks can show what a p
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -17,11 +18,14 @@ from rolegate.aws.retry import patiently
 from rolegate.errors import AwsError, CredentialsError
 from rolegate.model import naming
 
-# IAM, STS and Organizations throttle by account; adaptive mode adds client-side rate limiting on top of
-# exponential backoff with jitter, which is what AWS recommends for bursty control-plane work. Each account
-# has its own IAM client, so one throttled account slows only itself; aws/retry.py waits out what outlasts
-# these attempts.
-RETRY_CONFIG = {"mode": "adaptive", "max_attempts": 10}
+# IAM, STS and Organizations throttle by account. botocore's standard mode retries throttling and dropped
+# connections with exponential backoff and full jitter; each account has its own IAM client, so one
+# throttled account slows only itself, and aws/retry.py waits out what outlasts these attempts. Not
+# adaptive mode: its client-side rate limiter starts from the rate it measured, near zero on a client that
+# has made a handful of calls (an account's whole read), and then gates every later call: 50 accounts
+# through a 20 % throttling storm took 1.5x as long (benchmarks/README.md). AWS_RETRY_MODE=adaptive
+# still chooses it.
+RETRY_CONFIG = {"mode": "standard", "max_attempts": 10}
 # Connections kept per client: the hub's STS client assumes the bootstrap role for every worker at once.
 MAX_POOL = 64
 SESSION_NAME = "rolegate"
@@ -95,12 +99,14 @@ class AwsSessions:
         self.region = region or self._operator.region_name or "us-east-1"
         self.bootstrap_role = bootstrap_role
         self.log = log or CallLog()
-        retries = dict(RETRY_CONFIG)
+        retries: dict[str, Any] = dict(RETRY_CONFIG)
+        if os.environ.get("AWS_RETRY_MODE") in ("standard", "adaptive", "legacy"):
+            retries["mode"] = os.environ["AWS_RETRY_MODE"]
         if max_attempts is not None:
             retries["max_attempts"] = max_attempts
         self._config = BotoConfig(retries=retries, region_name=self.region, max_pool_connections=MAX_POOL)
         self._lock = threading.Lock()
-        self._sessions: dict[str, Any] = {}
+        self._sessions: dict[str, dict[str, str]] = {}  # account -> client credentials
         self._clients: dict[tuple[str, str], Any] = {}
         self._caller: dict[str, str] | None = None
         self.hooks: list[Callable[[Any], None]] = []  # called with each new client (tests inject faults)
@@ -110,7 +116,7 @@ class AwsSessions:
         if self._caller is None:
             from botocore.exceptions import BotoCoreError, ClientError
 
-            sts = self._new_client(self._operator, "sts", "operator")
+            sts = self._new_client("sts", "operator", {})
             try:
                 ident = sts.get_caller_identity()
             except ClientError as exc:
@@ -130,24 +136,22 @@ class AwsSessions:
         return self.caller()["account"]
 
     # -- sessions and clients ----------------------------------------------------------------------------
-    def session_for(self, account_id: str) -> Any:
+    def credentials_for(self, account_id: str) -> dict[str, str]:
+        """Keyword arguments for a client inside the account: none for the operator's own, the bootstrap
+        role's temporary credentials elsewhere (assumed once per account)."""
         with self._lock:
             if account_id in self._sessions:
-                return self._sessions[account_id]
-        if account_id == self.operator_account():
-            session = self._operator
-        else:
-            session = self._assume_bootstrap(account_id)
+                return dict(self._sessions[account_id])
+        creds = {} if account_id == self.operator_account() else self._assume_bootstrap(account_id)
         with self._lock:
-            self._sessions[account_id] = session
-        return session
+            self._sessions.setdefault(account_id, creds)
+        return creds
 
-    def _assume_bootstrap(self, account_id: str) -> Any:
-        import boto3
+    def _assume_bootstrap(self, account_id: str) -> dict[str, str]:
         from botocore.exceptions import ClientError
 
         arn = naming.role_arn(account_id, self.bootstrap_role)
-        sts = self._new_client(self._operator, "sts", self.operator_account())
+        sts = self.client("sts", self.operator_account())
         try:
             creds = patiently(lambda: sts.assume_role(RoleArn=arn, RoleSessionName=SESSION_NAME))[
                 "Credentials"
@@ -160,20 +164,18 @@ class AwsSessions:
                 f"({self.bootstrap_role}); make sure it exists there and trusts the account you run in "
                 f"({self.operator_account()})",
             ) from None
-        return boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-            region_name=self.region,
-        )
+        return {
+            "aws_access_key_id": creds["AccessKeyId"],
+            "aws_secret_access_key": creds["SecretAccessKey"],
+            "aws_session_token": creds["SessionToken"],
+        }
 
     def client(self, service: str, account_id: str) -> Any:
         key = (service, account_id)
         with self._lock:
             if key in self._clients:
                 return self._clients[key]
-        session = self.session_for(account_id)
-        client = self._new_client(session, service, account_id)
+        client = self._new_client(service, account_id, self.credentials_for(account_id))
         with self._lock:
             return self._clients.setdefault(key, client)
 
@@ -183,9 +185,12 @@ class AwsSessions:
     def organizations(self) -> Any:
         return self.client("organizations", self.operator_account())
 
-    def _new_client(self, session: Any, service: str, account_id: str) -> Any:
-        with self._lock:  # boto3 sessions are not thread-safe while they create clients
-            client = session.client(service, config=self._config)
+    def _new_client(self, service: str, account_id: str, credentials: dict[str, str]) -> Any:
+        # Every client comes from the operator's one session, with the account's credentials: a boto3
+        # Session per account would load the service models again each time (~0.2 s of CPU an account,
+        # minutes at a few hundred accounts). boto3 sessions are not thread-safe while they create clients.
+        with self._lock:
+            client = self._operator.client(service, config=self._config, **credentials)
 
         def count(model: Any, **_: Any) -> None:
             self.log.record(account_id, model.name)

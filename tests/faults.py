@@ -52,12 +52,15 @@ class Faults:
     # Accounts whose bootstrap role cannot be assumed (missing, or trusting someone else): AssumeRole into
     # them is refused with AccessDenied, as AWS refuses it; moto's AssumeRole checks neither.
     deny_assume: frozenset[str] = frozenset()
+    # Actions whose first answer is lost after moto carried them out (deterministic, unlike drop_after).
+    lose_first: frozenset[str] = frozenset()
 
 
 @dataclass
 class Stats:
     counts: Counter[str] = field(default_factory=Counter)  # forwarded, throttled, dropped_before, …
     writes: int = 0
+    lost: set[str] = field(default_factory=set)
 
 
 def throttling_response(service: str, code: str) -> tuple[int, dict[str, str], bytes]:
@@ -146,6 +149,9 @@ class FaultyProxy:
             if f.kill is not None and not f.kill.fired and self.stats.writes == f.kill.nth:
                 f.kill.fired = True
                 return "kill_after" if f.kill.landed else "kill_before"
+        if action in f.lose_first and action not in self.stats.lost:
+            self.stats.lost.add(action)
+            return "drop_after"
         if service not in f.services:
             return "forward"
         roll = self._rng.random()

@@ -157,6 +157,44 @@ def test_an_unreachable_account_is_named_and_the_others_are_applied(
     assert "+ role administrator" not in after.out  # the others are done
 
 
+def test_creates_whose_answer_was_lost_are_recognised_not_made_twice(
+    org: Org, local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The connection drops after moto made the resource: the SDK sends the call again and IAM answers
+    EntityAlreadyExists (or, for CreatePolicyVersion, makes a second version). Each must end as one."""
+    config = org.write_config(seed_config(org.ids))
+    lose = frozenset(
+        {
+            "CreateRole",
+            "CreatePolicy",
+            "CreateGroup",
+            "CreateUser",
+            "CreateLoginProfile",
+            "CreatePolicyVersion",
+        }
+    )
+    with FaultyProxy(local_aws.url, Faults(lose_first=lose)) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+        first = rolegate(
+            capsys, "-c", str(config), "apply", "--yes", "--password-out", str(org.workdir / "pw")
+        )
+        config.write_text(seed_config(org.ids, dev_groups="[development, staging]"))  # a grant changes
+        second = rolegate(
+            capsys, "-c", str(config), "apply", "--yes", "--password-out", str(org.workdir / "pw2")
+        )
+        monkeypatch.setenv("AWS_ENDPOINT_URL", local_aws.url)
+
+    assert first.code == 0, first.all
+    assert second.code == 0, second.all
+    assert proxy.stats.lost == lose  # every one of them was lost once, after it was carried out
+    assert (org.workdir / "pw").read_text().count("\tcobus\t") == 1  # the password that was set
+    hub = org.client("iam")
+    grant = f"arn:aws:iam::{org.hub_id}:policy/rolegate/development_administrator"
+    assert len(hub.list_policy_versions(PolicyArn=grant)["Versions"]) == 2  # v1 and the new one, not 3
+    plan = rolegate(capsys, "-c", str(config), "plan", "--detailed-exitcode")
+    assert plan.code == 0, plan.all
+
+
 def test_access_denied_in_one_account_stops_that_account_only_and_names_the_resource(org: Org) -> None:
     config = parse(seed_config(org.ids)).config
     s = AwsSessions(None, "us-east-1")

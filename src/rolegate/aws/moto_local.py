@@ -80,14 +80,16 @@ def _cloudformation_roles_attach_managed_policies() -> None:
     if getattr(create, "attaches", False):
         return
 
-    def attach(cls: Any, name: str, template: dict[str, Any], account_id: str, region: str, **kw: Any) -> Any:
+    def attach(
+        cls: Any, /, name: str, template: dict[str, Any], account_id: str, region: str, **kw: Any
+    ) -> Any:
         role = create(name, template, account_id, region, **kw)
         backend = iam_backends[account_id][get_partition(region)]
         for arn in template.get("Properties", {}).get("ManagedPolicyArns", []):
             backend.attach_role_policy(arn, role.name)
         return role
 
-    def detach(cls: Any, name: str, template: dict[str, Any], account_id: str, region: str) -> None:
+    def detach(cls: Any, /, name: str, template: dict[str, Any], account_id: str, region: str) -> None:
         backend = iam_backends[account_id][get_partition(region)]
         for role in list(backend.roles.values()):
             if role.name == name:

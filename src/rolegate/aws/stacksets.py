@@ -64,7 +64,9 @@ def read_targets(org: Any, account_ids: list[str]) -> Targets:
 
     try:
         management = org.describe_organization()["Organization"]["MasterAccountId"]
-        units = sorted({org.list_parents(ChildId=a)["Parents"][0]["Id"] for a in account_ids if a != management})
+        units = sorted(
+            {org.list_parents(ChildId=a)["Parents"][0]["Id"] for a in account_ids if a != management}
+        )
         accounts: dict[str, str] = {}
         for unit in units:
             stack = [unit]
@@ -84,8 +86,8 @@ def read_targets(org: Any, account_ids: list[str]) -> Targets:
         ) from None
     if not units:
         raise RolegateError(
-            "no spoke account to deploy to: the StackSet engine deploys the roles to the organizational units "
-            "of the file's accounts",
+            "no spoke account to deploy to: the StackSet engine deploys the roles to the organizational "
+            "units of the file's accounts",
             "give the accounts ids (rolegate accounts create), or use the direct engine",
         )
     return Targets(tuple(units), accounts, management)
@@ -130,7 +132,9 @@ def apply_stackset_changes(
             error = getattr(exc, "response", {}).get("Error", {})
             message = f"{error.get('Code')}: {error.get('Message', '')}" if error else str(exc)
             result.failed = change
-            result.error = f"{change.account} ({change.account_id}): {change.action} {change.kind} {change.name}: "
+            result.error = (
+                f"{change.account} ({change.account_id}): {change.action} {change.kind} {change.name}: "
+            )
             result.error += message
             result.not_done = changes[index + 1 :]
             return result
@@ -140,11 +144,15 @@ def apply_stackset_changes(
     return result
 
 
-def _wait(cfn: Any, name: str, operation: str, sleep: Callable[[float], None], poll: float, timeout: float) -> int:
+def _wait(
+    cfn: Any, name: str, operation: str, sleep: Callable[[float], None], poll: float, timeout: float
+) -> int:
     calls = 0
     deadline = time.monotonic() + timeout
     while True:
-        status = cfn.describe_stack_set_operation(StackSetName=name, OperationId=operation)["StackSetOperation"]
+        status = cfn.describe_stack_set_operation(StackSetName=name, OperationId=operation)[
+            "StackSetOperation"
+        ]
         calls += 1
         if status["Status"] in _DONE:
             return calls

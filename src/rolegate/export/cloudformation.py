@@ -44,7 +44,7 @@ def _unique(ids: dict[str, str], kind: str) -> dict[str, str]:
         if lid in seen:
             raise RolegateError(
                 f"{kind}s {seen[lid]!r} and {name!r} would share the CloudFormation logical id {lid}",
-                f"rename one of them in rolegate.yaml (logical ids keep only letters and digits)",
+                "rename one of them in rolegate.yaml (logical ids keep only letters and digits)",
             )
         seen[lid] = name
     return ids
@@ -167,9 +167,7 @@ def hub_template(desired: Desired) -> dict[str, Any]:
     for user in hub.users.values():
         user_properties: dict[str, Any] = {"UserName": user.name, "Tags": _tags(desired)}
         if user.groups:
-            user_properties["Groups"] = [
-                {"Ref": group_ids[g]} if g in group_ids else g for g in user.groups
-            ]
+            user_properties["Groups"] = [{"Ref": group_ids[g]} if g in group_ids else g for g in user.groups]
         resources[user_ids[user.name]] = {"Type": "AWS::IAM::User", "Properties": user_properties}
     if not resources:
         raise RolegateError(

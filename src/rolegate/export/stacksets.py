@@ -13,10 +13,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from rolegate.export.cloudformation import HUB_PARAMETER, IS_SPOKE, spoke_template
 from rolegate.model import naming
 from rolegate.plan.changes import Call, Change, Conflict, Plan
 from rolegate.plan.compile import Desired
-from rolegate.export.cloudformation import HUB_PARAMETER, IS_SPOKE, spoke_template
 
 KIND = "stackset"
 INSTANCES = "stack instances"
@@ -76,7 +76,9 @@ def _role_lines(have: dict[str, Any] | None, want: dict[str, Any]) -> list[str]:
             lines.append(f"+ role {name}")
         elif old[lid] != body:
             lines.append(f"~ role {name}")
-    lines += [f"- role {body['Properties'].get('RoleName', lid)}" for lid, body in old.items() if lid not in new]
+    lines += [
+        f"- role {body['Properties'].get('RoleName', lid)}" for lid, body in old.items() if lid not in new
+    ]
     if (have or {}).get("Conditions") != want.get("Conditions") and not lines:
         lines.append("~ where the roles go (the template's account conditions)")
     return lines
@@ -136,7 +138,9 @@ def stackset_plan(
     gone = sorted(a for a in state.instances if a not in covered and a != targets.management_account)
     instance_lines = [f"+ instance in {_label(desired, a)}" for a in new_accounts]
     for account_id in new_accounts:
-        for role in sorted(set(_roles_for(template, account_id, desired)) & role_names_by_account.get(account_id, set())):
+        for role in sorted(
+            set(_roles_for(template, account_id, desired)) & role_names_by_account.get(account_id, set())
+        ):
             plan.conflicts.append(
                 Conflict(
                     _name_of(desired, account_id),

@@ -19,7 +19,6 @@ from rolegate.plan.apply import ApplyResult, apply_plan
 from rolegate.plan.changes import Change, Plan
 from rolegate.runner import read_and_plan, sessions_for
 
-
 ENGINES = ("direct", "stacksets")
 engine_option = click.option(
     "--engine",
@@ -216,7 +215,9 @@ def _apply(the_plan: Plan, sessions: AwsSessions, done: Callable[[Change], None]
     from rolegate.aws.stacksets import apply_stackset_changes, is_stackset_change
 
     stackset = [c for c in the_plan.ordered() if is_stackset_change(c)]
-    direct = Plan(changes=[c for c in the_plan.changes if not is_stackset_change(c)], accounts=the_plan.accounts)
+    direct = Plan(
+        changes=[c for c in the_plan.changes if not is_stackset_change(c)], accounts=the_plan.accounts
+    )
     result = apply_plan(direct, sessions.iam, on_done=done)
     if not stackset:
         return result

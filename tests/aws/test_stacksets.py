@@ -113,6 +113,15 @@ def test_stackset_apply_leaves_the_accounts_as_direct_apply_would(
         == 8 * 3600
     )
 
+    # A team moving to Terraform: everything exists and is rolegate's, so everything is imported.
+    tf = org.workdir / "tf"
+    exported = rolegate(capsys, "-c", config, "export", "terraform", "-o", str(tf), "--json")
+    assert exported.code == 0, exported.all
+    files = [json.loads(p.read_text()) for p in tf.glob("*.tf.json")]
+    declared = {f"{k}.{n}" for body in files for k, named in body.get("resource", {}).items() for n in named}
+    imported = {block["to"] for body in files for block in body.get("import", [])}
+    assert imported == declared and json.loads(exported.out)["not_owned"] == []
+
     # Later: a new account in the unit.
     client = org.client("organizations")
     status = client.create_account(Email="you+sandbox@example.com", AccountName="Sandbox")[

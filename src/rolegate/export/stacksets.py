@@ -112,8 +112,15 @@ def stackset_plan(
         where_name, where_id = "organization", targets.management_account
         plan.accounts = {where_name: where_id, **plan.accounts}
     template = spoke_template(desired)
-    body = json.dumps(template, separators=(",", ":"))
-    owner = [{"Key": naming.OWNER_TAG, "Value": desired.org}]
+    # What CreateStackSet sets and UpdateStackSet keeps so: one place, so an update never drops a setting.
+    settings: dict[str, Any] = {
+        "TemplateBody": json.dumps(template, separators=(",", ":")),
+        "Parameters": parameters(desired),
+        "Capabilities": CAPABILITIES,
+        "PermissionModel": "SERVICE_MANAGED",
+        "AutoDeployment": AUTO_DEPLOYMENT,
+        "Tags": [{"Key": naming.OWNER_TAG, "Value": desired.org}],
+    }
     name = state.name
 
     def change(action: Any, kind: str, calls: list[Call], summary: str, details: list[str]) -> None:
@@ -166,16 +173,7 @@ def stackset_plan(
         calls = [
             Call(
                 "CreateStackSet",
-                {
-                    "StackSetName": name,
-                    "Description": template["Description"],
-                    "TemplateBody": body,
-                    "Parameters": parameters(desired),
-                    "Capabilities": CAPABILITIES,
-                    "PermissionModel": "SERVICE_MANAGED",
-                    "AutoDeployment": AUTO_DEPLOYMENT,
-                    "Tags": owner,
-                },
+                {"StackSetName": name, "Description": template["Description"], **settings},
             ),
             create_instances,
         ]
@@ -190,16 +188,7 @@ def stackset_plan(
     if details:
         update = Call(
             "UpdateStackSet",
-            {
-                "StackSetName": name,
-                "TemplateBody": body,
-                "Parameters": parameters(desired),
-                "Capabilities": CAPABILITIES,
-                "PermissionModel": "SERVICE_MANAGED",
-                "AutoDeployment": AUTO_DEPLOYMENT,
-                "Tags": owner,
-                "OperationPreferences": OPERATION_PREFERENCES,
-            },
+            {"StackSetName": name, **settings, "OperationPreferences": OPERATION_PREFERENCES},
         )
         change("update", KIND, [update], summary, details)
     if new_accounts:

@@ -100,8 +100,11 @@ class _Account:
             self.imports.append({"to": address, "id": import_id, "provider": self.provider})
         return address
 
-    def refused(self, kind: str, name: str) -> None:
-        self.out.not_owned.append(f"{self.acct.name}: {kind} {name}")
+    def exists_as_ours(self, kind: str, name: str, have: object | None, ours: bool) -> bool:
+        """True: exists and is rolegate's, to import. One that is not rolegate's is reported, not imported."""
+        if have is not None and not ours:
+            self.out.not_owned.append(f"{self.acct.name}: {kind} {name}")
+        return have is not None and ours
 
     def tags(self, **extra: str) -> dict[str, str]:
         return {naming.OWNER_TAG: self.desired.org, **extra}
@@ -109,9 +112,9 @@ class _Account:
     def roles(self) -> None:
         for role in self.acct.roles.values():
             have = self.state.roles.get(role.name) if self.state else None
-            owned = have is not None and owns_tagged(have.tags, self.desired.org)
-            if have is not None and not owned:
-                self.refused("role", role.name)
+            owned = self.exists_as_ours(
+                "role", role.name, have, have is not None and owns_tagged(have.tags, self.desired.org)
+            )
             rid = identifier(self.acct.name, "role", role.name)
             self.add(
                 "aws_iam_role",
@@ -139,9 +142,8 @@ class _Account:
         refs: dict[str, str] = {}
         for policy in self.acct.policies.values():
             have = self.state.policies.get(policy.name) if self.state else None
-            owned = have is not None and owns_path(have.path)
-            if have is not None and not owned:
-                self.refused("policy", policy.name)
+            ours = have is not None and owns_path(have.path)
+            owned = self.exists_as_ours("policy", policy.name, have, ours)
             pid = identifier(self.acct.name, "policy", policy.name)
             self.add(
                 "aws_iam_policy",
@@ -161,9 +163,7 @@ class _Account:
         refs: dict[str, str] = {}
         for group in self.acct.groups.values():
             have = self.state.groups.get(group.name) if self.state else None
-            owned = have is not None and owns_path(have.path)
-            if have is not None and not owned:
-                self.refused("group", group.name)
+            owned = self.exists_as_ours("group", group.name, have, have is not None and owns_path(have.path))
             gid = identifier(self.acct.name, "group", group.name)
             self.add(
                 "aws_iam_group",
@@ -185,9 +185,9 @@ class _Account:
     def users(self, group_refs: dict[str, str]) -> None:
         for user in self.acct.users.values():
             have = self.state.users.get(user.name) if self.state else None
-            owned = have is not None and owns_tagged(have.tags, self.desired.org)
-            if have is not None and not owned:
-                self.refused("user", user.name)
+            owned = self.exists_as_ours(
+                "user", user.name, have, have is not None and owns_tagged(have.tags, self.desired.org)
+            )
             uid = identifier(self.acct.name, "user", user.name)
             # The console tag says rolegate made the login profile; kept, so an import changes nothing.
             tags = self.tags(**({CONSOLE_TAG: "true"} if user.console else {}))

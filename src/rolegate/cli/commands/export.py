@@ -54,8 +54,8 @@ output_option = click.option(
 def export() -> None:
     """Write rolegate.yaml for other engines: CloudFormation templates, Terraform JSON.
 
-    Generated from the same compiled state as `rolegate apply`: deploying the export leaves the accounts as
-    apply would, and `rolegate plan` shows no change afterwards.
+    Generated from the same compiled state as `rolegate apply`: what an export deploys, it deploys as apply
+    would, so `rolegate plan` shows no change for it. Secrets (login profiles, keys) are never exported.
     """
 
 

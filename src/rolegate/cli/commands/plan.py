@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -18,8 +19,19 @@ from rolegate.plan.apply import ApplyResult, apply_plan
 from rolegate.plan.changes import Change, Plan
 from rolegate.runner import read_and_plan, sessions_for
 
+ENGINES = ("direct", "stacksets")
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="direct",
+    show_default=True,
+    help="direct: rolegate makes every change itself. stacksets: the spoke roles are deployed by AWS as a "
+    "service-managed StackSet on the accounts' organizational units (new accounts there get them too); "
+    "the hub's groups, policies and users stay direct.",
+)
 
-def _compute(env: Env) -> tuple[Plan, AwsSessions]:
+
+def _compute(env: Env, engine: str = "direct") -> tuple[Plan, AwsSessions]:
     loaded = load_config(env)
     sessions = sessions_for(loaded.config, env.profile)
     n = len([a for a in loaded.config.accounts.values() if a.id])
@@ -31,7 +43,13 @@ def _compute(env: Env) -> tuple[Plan, AwsSessions]:
             done += 1
             status.update(f"Reading accounts… {done}/{n}")
 
-        _, plan = read_and_plan(loaded.config, sessions, on_read=on_read)
+        snapshot, plan = read_and_plan(loaded.config, sessions, on_read=on_read)
+        if engine == "stacksets":
+            from rolegate.aws.stacksets import plan_with_stacksets
+            from rolegate.plan.compile import compile_config
+
+            status.update("Reading the StackSet and the organizational units…")
+            plan = plan_with_stacksets(compile_config(loaded.config), snapshot, plan, sessions)
     return plan, sessions
 
 
@@ -56,9 +74,10 @@ def show_plan(env: Env, plan: Plan) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Plan against this snapshot (rolegate snapshot -o FILE) instead of the accounts: no AWS call.",
 )
+@engine_option
 @global_options
 @click.pass_obj
-def plan(env: Env, as_json: bool, detailed_exitcode: bool, snapshot_file: Path | None) -> int:
+def plan(env: Env, as_json: bool, detailed_exitcode: bool, snapshot_file: Path | None, engine: str) -> int:
     """Read every account and show what apply would change; changes nothing.
 
     \b
@@ -72,7 +91,13 @@ def plan(env: Env, as_json: bool, detailed_exitcode: bool, snapshot_file: Path |
       rolegate plan --detailed-exitcode   # in CI: 2 means drift or pending changes
       rolegate plan --json | jq '.changes[] | .account + " " + .action + " " + .kind + " " + .name'
       rolegate plan --snapshot org.json   # offline, against what `rolegate snapshot` saved
+      rolegate plan --engine stacksets    # the spoke roles as a StackSet; the hub direct
     """
+    if snapshot_file is not None and engine != "direct":
+        raise RolegateError(
+            "--snapshot plans the direct engine only: the StackSet engine reads CloudFormation too",
+            "drop --snapshot, or --engine",
+        )
     if snapshot_file is not None:
         from rolegate.cli.commands.access import load_snapshot
         from rolegate.plan.compile import compile_config
@@ -80,7 +105,7 @@ def plan(env: Env, as_json: bool, detailed_exitcode: bool, snapshot_file: Path |
 
         result = diff(compile_config(load_config(env).config), load_snapshot(snapshot_file))
     else:
-        result, _ = _compute(env)
+        result, _ = _compute(env, engine)
     if as_json:
         print_json(result.to_json())
     else:
@@ -106,9 +131,10 @@ def _needs_password(plan: Plan) -> bool:
     help="Write new console users' first passwords to this file (mode 0600) instead of the terminal.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (never any password).")
+@engine_option
 @global_options
 @click.pass_obj
-def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool) -> int:
+def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool, engine: str) -> int:
     """Make every account match rolegate.yaml: shows the plan, asks, then runs exactly that plan.
 
     Runs in dependency order (policy before attach, role before grant), retries throttling and IAM's
@@ -122,8 +148,9 @@ def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool) -> int:
     Examples:
       rolegate apply
       rolegate apply --yes --password-out ~/new-passwords.txt   # in CI
+      rolegate apply --engine stacksets   # spoke roles deployed by AWS, to accounts added later too
     """
-    the_plan, sessions = _compute(env)
+    the_plan, sessions = _compute(env, engine)
     if not as_json:
         show_plan(env, the_plan)
     if the_plan.conflicts:
@@ -158,7 +185,7 @@ def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool) -> int:
         if not as_json:
             env.print("  [green]✓[/] " + change_line(change, with_account=True))
 
-    result = apply_plan(the_plan, sessions.iam, on_done=done)
+    result = _apply(the_plan, sessions, done)
     elapsed = time.monotonic() - started
     _hand_out_passwords(env, result, password_out)
     if as_json:
@@ -181,6 +208,28 @@ def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool) -> int:
             "run `rolegate apply` again once the cause is fixed",
         )
     return 0
+
+
+def _apply(the_plan: Plan, sessions: AwsSessions, done: Callable[[Change], None]) -> ApplyResult:
+    """Direct changes by rolegate's own calls; then the StackSet's, which CloudFormation carries out."""
+    from rolegate.aws.stacksets import apply_stackset_changes, is_stackset_change
+
+    stackset = [c for c in the_plan.ordered() if is_stackset_change(c)]
+    direct = Plan(
+        changes=[c for c in the_plan.changes if not is_stackset_change(c)], accounts=the_plan.accounts
+    )
+    result = apply_plan(direct, sessions.iam, on_done=done)
+    if not stackset:
+        return result
+    if not result.ok:
+        result.not_done += stackset
+        return result
+    cfn = sessions.client("cloudformation", sessions.operator_account())
+    more = apply_stackset_changes(stackset, cfn, on_done=done)
+    result.done += more.done
+    result.calls += more.calls
+    result.failed, result.error, result.not_done = more.failed, more.error, more.not_done
+    return result
 
 
 def _hand_out_passwords(env: Env, result: ApplyResult, password_out: Path | None) -> None:

@@ -406,3 +406,23 @@ def test_the_plan_is_shown_and_only_yes_locks_down(org: Org, capsys: pytest.Capt
     assert code == 0, shown
     assert b"production is locked down" in shown
     assert account_state(org, "production") != before
+
+
+def test_importing_a_locked_account_describes_it_as_it_was_before_the_lockdown(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given the seed applied and imported, when production is locked down and imported again, then the file
+    is the same but for a note saying production is locked: the lockdown's Deny statements and policies are
+    rolegate's own, not part of the setup, so production's roles are still described as hub roles."""
+    config = applied(org, capsys)
+    first, second = org.workdir / "before.yaml", org.workdir / "during.yaml"
+    assert rolegate(capsys, "-c", config, "import", "-o", str(first)).code == 0
+    assert rolegate(capsys, "-c", config, "lockdown", "production", "--yes", "--reason", "INC-7").code == 0
+
+    during = rolegate(capsys, "-c", config, "import", "-o", str(second))
+
+    assert during.code == 0, during.all
+    added = set(second.read_text().splitlines()) - set(first.read_text().splitlines())
+    assert added and all(line.lstrip().startswith("#") for line in added)
+    assert "production is locked since" in " ".join(added) and "INC-7" in " ".join(added)
+    assert "RolegateLockdown" not in second.read_text()

@@ -123,7 +123,9 @@ def _finding(rule: str, account: AccountState, resource: str, message: str) -> F
 # -- helpers --------------------------------------------------------------------------------------------
 
 
-_parsed: dict[tuple[int, str], list[Statement]] = {}  # during one audit: documents by identity, and label
+# During one audit (cleared when it ends), keyed by the identity of the snapshot's documents and statements:
+_parsed: dict[tuple[int, str], list[Statement]] = {}  # a document (and its label), parsed
+_full_iam: dict[int, bool] = {}  # whether a statement grants full IAM
 
 
 def _statements(document: dict[str, Any] | None, source: str) -> list[Statement]:
@@ -150,13 +152,20 @@ def admin_equivalent(snapshot: Snapshot, account: AccountState, role: Role) -> b
     """Full access, or full IAM (which grants itself the rest)."""
     if ADMIN_POLICIES & set(role.managed_policies):
         return True
-    return any(
-        s.effect == "Allow"
-        and s.resources is not None
-        and "*" in s.resources
-        and (action_matches(s, "iam:PutRolePolicy") and action_matches(s, "iam:AttachRolePolicy"))
-        for s in _role_statements(snapshot, account, role)
-    )
+    return any(_grants_full_iam(s) for s in _role_statements(snapshot, account, role))
+
+
+def _grants_full_iam(stmt: Statement) -> bool:
+    found = _full_iam.get(id(stmt))  # a managed policy's statements are shared by every role it is on
+    if found is None:
+        found = _full_iam[id(stmt)] = (
+            stmt.effect == "Allow"
+            and stmt.resources is not None
+            and "*" in stmt.resources
+            and action_matches(stmt, "iam:PutRolePolicy")
+            and action_matches(stmt, "iam:AttachRolePolicy")
+        )
+    return found
 
 
 def _trust_requires_mfa(stmt: Statement) -> bool:
@@ -345,11 +354,9 @@ def _reach(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> Iterato
         reached.update(with_mfa, without)
         # admin-equivalent roles reached without MFA; roles a user may assume only with MFA, first hop
         without_mfa = [arn for arn in without if admin[arn]]
-        needs_device = (
-            [arn for arn, path in with_mfa.items() if arn not in without and not path[2]]
-            if reports_read
-            else []
-        )
+        needs_device: list[str] = []
+        if reports_read and any(who.arn not in mfa_users for who in principals):
+            needs_device = [arn for arn, (_, _, via) in with_mfa.items() if arn not in without and not via]
         for who in principals:
             verdicts[who.arn] = (without_mfa, needs_device)
     # In the snapshot's order: of the findings on one resource, the first user's is the one kept.
@@ -489,7 +496,8 @@ def audit(
         with collector_paused():  # the graph's caches are millions of objects: a collection costs seconds
             return _audit(snapshot, extra or AuditInput(), graph or AccessGraph(snapshot))
     finally:
-        _parsed.clear()  # its keys are ids of the snapshot's documents: valid only while they live
+        _parsed.clear()  # their keys are ids of the snapshot's objects: valid only while they live
+        _full_iam.clear()
 
 
 def _audit(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> list[Finding]:

@@ -25,6 +25,7 @@ from rolegate.model.durations import format_duration
 from rolegate.plan import policydoc
 from rolegate.plan.adoption import hub_trust_mfa, policy_holders
 from rolegate.plan.diff import CONSOLE_TAG
+from rolegate.respond import marks
 from rolegate.state.snapshot import AccountState, Group, Role, Snapshot
 
 SERVICE_PATHS = ("/aws-service-role/", "/service-role/", "/aws-reserved/")
@@ -163,17 +164,25 @@ class _Importer:
             if state is None:
                 continue
             foreign: list[str] = []
+            locks = [marks.role_lock(r.tags, r.trust_policy, r.inline_policies) for r in state.roles.values()]
+            lock = next((found for found in locks if found is not None), None)
+            if lock is not None:
+                self.notes.append(
+                    f"{account} is {lock.describe()}: imported as before the lockdown (its Deny statements "
+                    "and policies are rolegate's, and `rolegate restore` takes them away)"
+                )
             for role in sorted(state.roles.values(), key=lambda r: r.name):
                 if role.path.startswith(SERVICE_PATHS):
                     continue
                 if role.name == self.src.bootstrap_role:
                     bootstrap_in.append(account)
                     continue
-                mfa = hub_trust_mfa(role.trust_policy, self.hub_id)
+                trust = marks.without_lockdown(role.trust_policy)
+                mfa = hub_trust_mfa(trust, self.hub_id)
                 if role.path != "/":
                     foreign.append(f"{role.name} (path {role.path}; rolegate's roles live at /)")
                 elif mfa is None:
-                    foreign.append(f"{role.name} ({describe_trust(role.trust_policy)})")
+                    foreign.append(f"{role.name} ({describe_trust(trust)})")
                 else:
                     shape = _RoleShape(
                         tuple(sorted(policy_ref(a) for a in role.managed_policies)),
@@ -210,7 +219,7 @@ class _Importer:
         return f"{policies}, {'MFA' if shape.require_mfa else 'no MFA'}, {shape.max_session}"
 
     def _role_extras(self, account: str, role: Role) -> None:
-        for policy in sorted(role.inline_policies):
+        for policy in sorted(p for p in role.inline_policies if not marks.is_lockdown_policy(p)):
             self.note("roles", role.name, f"inline policy {policy} in {account} stays as it is (not managed)")
         if role.permissions_boundary:
             self.note(
@@ -345,7 +354,7 @@ class _Importer:
                 self.note(
                     "users", user.name, f"policy {policy_ref(arn)} attached to the user stays (not managed)"
                 )
-            for inline in sorted(user.inline_policies):
+            for inline in sorted(p for p in user.inline_policies if not marks.is_lockdown_policy(p)):
                 self.note("users", user.name, f"inline policy {inline} stays as it is (not managed)")
             if user.permissions_boundary:
                 self.note(
@@ -409,6 +418,8 @@ _PASSWORD_FIELDS = (
 def _password_policy(policy: dict[str, Any]) -> CommentedMap:
     out = CommentedMap()
     for aws_key, key in _PASSWORD_FIELDS:
+        if aws_key in ("MaxPasswordAge", "PasswordReusePrevention") and not policy.get(aws_key):
+            continue  # 0 is "off": AWS leaves the key out then, moto says 0; the file leaves it out too
         if aws_key in policy:
             out[key] = policy[aws_key]
         elif key in ("require_symbols", "require_numbers", "require_uppercase", "require_lowercase"):

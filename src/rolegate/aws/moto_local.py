@@ -41,6 +41,7 @@ def start_local_aws() -> LocalAws:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # a line per request is noise in demo and tests
     _update_group_moves_the_group()
     _managed_policies_loaded_once()
+    _cloudformation_roles_attach_managed_policies()
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -99,6 +100,39 @@ def _managed_policies_loaded_once() -> None:
 
     init_aws_policies.loaded_once = True  # type: ignore[attr-defined]
     models.IAMBackend._init_aws_policies = init_aws_policies  # type: ignore[method-assign]
+
+
+def _cloudformation_roles_attach_managed_policies() -> None:
+    """AWS::IAM::Role's ManagedPolicyArns are attached by CloudFormation (and detached when the stack goes);
+    moto 5.2.5 ignores the property. The StackSet engine deploys the spoke roles that way, so the embedded
+    endpoint is taught what AWS does; nothing else of moto is changed."""
+    from moto.iam.models import Role, iam_backends
+    from moto.utilities.utils import get_partition
+
+    create, delete = Role.create_from_cloudformation_json, Role.delete_from_cloudformation_json
+    if getattr(create, "attaches", False):
+        return
+
+    def attach(
+        cls: Any, /, name: str, template: dict[str, Any], account_id: str, region: str, **kw: Any
+    ) -> Any:
+        role = create(name, template, account_id, region, **kw)
+        backend = iam_backends[account_id][get_partition(region)]
+        for arn in template.get("Properties", {}).get("ManagedPolicyArns", []):
+            backend.attach_role_policy(arn, role.name)
+        return role
+
+    def detach(cls: Any, /, name: str, template: dict[str, Any], account_id: str, region: str) -> None:
+        backend = iam_backends[account_id][get_partition(region)]
+        for role in list(backend.roles.values()):
+            if role.name == name:
+                for arn in list(role.managed_policies):
+                    backend.detach_role_policy(arn, name)
+        delete(name, template, account_id, region)
+
+    attach.attaches = True  # type: ignore[attr-defined]
+    Role.create_from_cloudformation_json = classmethod(attach)  # type: ignore[method-assign,assignment]
+    Role.delete_from_cloudformation_json = classmethod(detach)  # type: ignore[method-assign,assignment]
 
 
 def client_environment(url: str, config_dir: str) -> dict[str, str]:

@@ -47,6 +47,7 @@ COMMANDS = {
     "restore": "respond:restore",
     "import": "adopt:import_",
     "drift": "adopt:drift",
+    "export": "export:export",
 }
 
 

@@ -26,6 +26,10 @@ PHASES = {
     ("create", "role"): 1,
     ("update", "role"): 1,
     ("adopt", "role"): 1,
+    # The StackSet engine (export/stacksets.py): the spoke roles, deployed by CloudFormation.
+    ("create", "stackset"): 1,
+    ("update", "stackset"): 1,
+    ("create", "stack instances"): 1,
     ("create", "policy"): 2,
     ("update", "policy"): 2,
     ("adopt", "policy"): 2,
@@ -39,6 +43,7 @@ PHASES = {
     ("delete", "group"): 6,
     ("delete", "policy"): 7,
     ("delete", "role"): 8,
+    ("delete", "stack instances"): 8,
 }
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rolegate.model import naming
-from rolegate.model.config import Config, PasswordPolicy
+from rolegate.model.config import ALL_ACCOUNTS, Config, PasswordPolicy
 from rolegate.model.grants import grant_documents, grant_policy_name
 
 IAM_MIN_MAX_SESSION = 3600  # IAM's floor for a role's MaxSessionDuration
@@ -25,6 +25,9 @@ class DesiredRole:
     managed_policies: tuple[str, ...]  # ARNs, sorted
     max_session: int
     require_mfa: bool
+    # `"*"` in the file: every account but the hub, including accounts made later (a StackSet deploys it to
+    # every account of its organizational units; direct apply knows only the accounts listed).
+    every_spoke: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ def compile_config(config: Config) -> Desired:
                 managed_policies=tuple(sorted(naming.managed_policy_arn(p) for p in role.policies)),
                 max_session=max(IAM_MIN_MAX_SESSION, role.max_session_seconds),
                 require_mfa=role.require_mfa,
+                every_spoke=ALL_ACCOUNTS in role.accounts,
             )
 
     hub = accounts[hub_name]

@@ -25,13 +25,34 @@ from rolegate.state.collect import DEFAULT_WORKERS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+ENGINES = ("direct", "stacksets")
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="direct",
+    show_default=True,
+    help="direct: rolegate makes every change itself. stacksets: the spoke roles are deployed by AWS as a "
+    "service-managed StackSet on the accounts' organizational units (new accounts there get them too); "
+    "the hub's groups, policies and users stay direct.",
+)
 
-def _compute(env: Env, parallel: int = DEFAULT_WORKERS) -> tuple[Plan, AwsSessions]:
+
+def _compute(env: Env, parallel: int = DEFAULT_WORKERS, engine: str = "direct") -> tuple[Plan, AwsSessions]:
     loaded = load_config(env)
     sessions = sessions_for(loaded.config, env.profile)
     n = len([a for a in loaded.config.accounts.values() if a.id])
     with reading(env, n) as on_read:
-        _, plan = read_and_plan(loaded.config, sessions, on_read=on_read, workers=parallel, partial=True)
+        snapshot, plan = read_and_plan(
+            loaded.config, sessions, on_read=on_read, workers=parallel, partial=True
+        )
+    if engine == "stacksets":
+        from rolegate.aws.stacksets import plan_with_stacksets
+        from rolegate.plan.compile import compile_config
+
+        with env.err.status("Reading the StackSet and the organizational units…"):
+            unreadable = plan.unreadable
+            plan = plan_with_stacksets(compile_config(loaded.config), snapshot, plan, sessions)
+            plan.unreadable = unreadable
     return plan, sessions
 
 
@@ -77,9 +98,12 @@ def show_plan(env: Env, plan: Plan) -> None:
     help="Plan against this snapshot (rolegate snapshot -o FILE) instead of the accounts: no AWS call.",
 )
 @parallel_option
+@engine_option
 @global_options
 @click.pass_obj
-def plan(env: Env, as_json: bool, detailed_exitcode: bool, snapshot_file: Path | None, parallel: int) -> int:
+def plan(
+    env: Env, as_json: bool, detailed_exitcode: bool, snapshot_file: Path | None, parallel: int, engine: str
+) -> int:
     """Read every account and show what apply would change; changes nothing.
 
     \b
@@ -94,7 +118,13 @@ def plan(env: Env, as_json: bool, detailed_exitcode: bool, snapshot_file: Path |
       rolegate plan --json | jq '.changes[] | .account + " " + .action + " " + .kind + " " + .name'
       rolegate plan --snapshot org.json   # offline, against what `rolegate snapshot` saved
       rolegate plan --parallel 16         # hundreds of accounts: more at a time
+      rolegate plan --engine stacksets    # the spoke roles as a StackSet; the hub direct
     """
+    if snapshot_file is not None and engine != "direct":
+        raise RolegateError(
+            "--snapshot plans the direct engine only: the StackSet engine reads CloudFormation too",
+            "drop --snapshot, or --engine",
+        )
     if snapshot_file is not None:
         from rolegate.cli.commands.access import load_snapshot
         from rolegate.plan.compile import compile_config
@@ -102,7 +132,7 @@ def plan(env: Env, as_json: bool, detailed_exitcode: bool, snapshot_file: Path |
 
         result = diff(compile_config(load_config(env).config), load_snapshot(snapshot_file))
     else:
-        result, _ = _compute(env, parallel)
+        result, _ = _compute(env, parallel, engine)
     if as_json:
         print_json(result.to_json())
     else:
@@ -136,9 +166,10 @@ def _needs_password(plan: Plan) -> bool:
     help="Print the result as JSON (never any password); progress as JSON lines on stderr.",
 )
 @parallel_option
+@engine_option
 @global_options
 @click.pass_obj
-def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool, parallel: int) -> int:
+def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool, parallel: int, engine: str) -> int:
     """Make every account match rolegate.yaml: shows the plan, asks, then runs exactly that plan.
 
     Runs each account's changes in dependency order (policy before attach, role before grant), --parallel
@@ -154,8 +185,9 @@ def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool, paralle
       rolegate apply
       rolegate apply --yes --password-out ~/new-passwords.txt   # in CI
       rolegate apply --yes --parallel 16 --json                   # progress as JSON lines on stderr
+      rolegate apply --engine stacksets   # spoke roles deployed by AWS, to accounts added later too
     """
-    the_plan, sessions = _compute(env, parallel)
+    the_plan, sessions = _compute(env, parallel, engine)
     if not as_json:
         show_plan(env, the_plan)
     if the_plan.conflicts:
@@ -188,15 +220,7 @@ def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool, paralle
             raise UserAbort("apply cancelled; nothing was changed")
     started = time.monotonic()
     with ApplyProgress(env, the_plan, as_json=as_json, retries=sessions.log.retries) as progress:
-        result = apply_plan(
-            the_plan,
-            sessions.iam,
-            workers=parallel,
-            on_start=progress.on_start,
-            on_done=progress.on_done,
-            on_account=progress.on_account,
-            on_password=_password_writer(password_out),
-        )
+        result = _apply(the_plan, sessions, parallel, progress, _password_writer(password_out))
     elapsed = time.monotonic() - started
     _hand_out_passwords(env, result, password_out)
     records = [
@@ -252,6 +276,8 @@ def _apply_error(plan: Plan, result: ApplyResult) -> ApplyError:
         f"{a.account} ({a.failed.kind} {a.failed.name})" if a.failed else f"{a.account} (interrupted)"
         for a in result.failures
     ]
+    if result.failed is not None and result.failed.account not in {a.account for a in result.failures}:
+        failed.append(f"{result.failed.account} ({result.failed.kind} {result.failed.name})")  # a StackSet
     failed += [f"{name} (not read)" for name in plan.unreadable]
     n = len(set(plan.accounts) & (set(result.accounts) | set(plan.unreadable)))
     hint = next((a.hint for a in result.failures if a.hint), None)
@@ -278,6 +304,42 @@ def _password_writer(password_out: Path | None) -> Callable[[str, str, str], Non
             write_atomic(password_out, text, mode=0o600, backup=False)
 
     return write
+
+
+def _apply(
+    the_plan: Plan,
+    sessions: AwsSessions,
+    parallel: int,
+    progress: ApplyProgress,
+    on_password: Callable[[str, str, str], None] | None,
+) -> ApplyResult:
+    """Direct changes by rolegate's own calls; then the StackSet's, which CloudFormation carries out."""
+    from rolegate.aws.stacksets import apply_stackset_changes, is_stackset_change
+
+    stackset = [c for c in the_plan.ordered() if is_stackset_change(c)]
+    direct = Plan(
+        changes=[c for c in the_plan.changes if not is_stackset_change(c)], accounts=the_plan.accounts
+    )
+    result = apply_plan(
+        direct,
+        sessions.iam,
+        workers=parallel,
+        on_start=progress.on_start,
+        on_done=progress.on_done,
+        on_account=progress.on_account,
+        on_password=on_password,
+    )
+    if not stackset:
+        return result
+    if not result.ok:
+        result.not_done += stackset
+        return result
+    cfn = sessions.client("cloudformation", sessions.operator_account())
+    more = apply_stackset_changes(stackset, cfn, on_done=progress.on_done)
+    result.done += more.done
+    result.calls += more.calls
+    result.failed, result.error, result.not_done = more.failed, more.error, more.not_done
+    return result
 
 
 def _hand_out_passwords(env: Env, result: ApplyResult, password_out: Path | None) -> None:

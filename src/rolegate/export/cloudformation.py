@@ -1,0 +1,191 @@
+"""rolegate.yaml as two CloudFormation templates. Pure: `Desired` in, template dicts out.
+
+The spoke template holds every role of the file, each created only where the file puts it: a role listed for
+some accounts carries a condition on `AWS::AccountId`; a role for `"*"` is created in every account but the
+hub, so a StackSet deploying the template to an organizational unit gives it to accounts made later too.
+The hub's account id is a parameter (the trust policies' principal). Properties and tags are exactly what
+direct apply sets, so `rolegate plan` reads a deployed stack as "no changes".
+
+The hub template holds the groups, their grant policies and the users (no password, no key: those stay with
+`rolegate apply` or the people themselves). CloudFormation has no resource for an account alias or a
+password policy; `rolegate apply` keeps those.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from rolegate.errors import RolegateError
+from rolegate.model import naming
+from rolegate.plan.compile import Desired, DesiredAccount, DesiredRole
+from rolegate.plan.diff import DESCRIPTION
+
+TEMPLATE_VERSION = "2010-09-09"
+HUB_PARAMETER = "HubAccountId"
+SPOKE_FILE = "spoke.template.json"
+HUB_FILE = "hub.template.json"
+IS_SPOKE = "IsSpokeAccount"
+MAX_OR = 10  # Fn::Or takes 2 to 10 conditions
+
+
+def logical_id(prefix: str, name: str) -> str:
+    """`read_only` -> `RoleReadOnly`: CloudFormation's logical ids are letters and digits only. Stable: it
+    depends on the name alone, so a resource is never replaced because another one came or went."""
+    parts = [p for p in re.split(r"[^A-Za-z0-9]+", name) if p]
+    return prefix + "".join(p[:1].upper() + p[1:] for p in parts)
+
+
+def _unique(ids: dict[str, str], kind: str) -> dict[str, str]:
+    """name -> logical id; two names that differ only in punctuation would share one: refuse, naming both."""
+    seen: dict[str, str] = {}
+    for name, lid in ids.items():
+        if lid in seen:
+            raise RolegateError(
+                f"{kind}s {seen[lid]!r} and {name!r} would share the CloudFormation logical id {lid}",
+                "rename one of them in rolegate.yaml (logical ids keep only letters and digits)",
+            )
+        seen[lid] = name
+    return ids
+
+
+def _tags(desired: Desired) -> list[dict[str, str]]:
+    return [{"Key": naming.OWNER_TAG, "Value": desired.org}]
+
+
+def _hub_id(desired: Desired) -> str:
+    return desired.accounts[desired.hub].account_id
+
+
+def _parameterised(value: Any, literal: str, replacement: Any) -> Any:
+    """The document with every occurrence of `literal` (the hub's root ARN) replaced by `replacement`."""
+    if value == literal:
+        return replacement
+    if isinstance(value, dict):
+        return {k: _parameterised(v, literal, replacement) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_parameterised(v, literal, replacement) for v in value]
+    return value
+
+
+def _any_account(ids: list[str]) -> dict[str, Any]:
+    """A condition true in any of these accounts (Fn::Or nests past its limit of 10)."""
+    conditions: list[dict[str, Any]] = [{"Fn::Equals": [{"Ref": "AWS::AccountId"}, i]} for i in ids]
+    while len(conditions) > 1:
+        conditions = [
+            {"Fn::Or": chunk} if len(chunk) > 1 else chunk[0]
+            for chunk in (conditions[i : i + MAX_OR] for i in range(0, len(conditions), MAX_OR))
+        ]
+    return conditions[0]
+
+
+def spoke_roles(desired: Desired) -> dict[str, tuple[DesiredRole, list[str]]]:
+    """Each role of the file once, with the ids of the accounts it is in (file order)."""
+    roles: dict[str, tuple[DesiredRole, list[str]]] = {}
+    for acct in desired.accounts.values():
+        for name, role in acct.roles.items():
+            roles.setdefault(name, (role, []))[1].append(acct.account_id)
+    return roles
+
+
+def spoke_template(desired: Desired) -> dict[str, Any]:
+    hub_id = _hub_id(desired)
+    roles = spoke_roles(desired)
+    ids = _unique({name: logical_id("Role", name) for name in roles}, "role")
+    conditions: dict[str, Any] = {}
+    resources: dict[str, Any] = {}
+    root = naming.root_arn(hub_id)
+    principal = {"Fn::Sub": naming.root_arn("${" + HUB_PARAMETER + "}")}
+    for name, (role, account_ids) in roles.items():
+        lid = ids[name]
+        if role.every_spoke:
+            condition = IS_SPOKE
+            conditions[IS_SPOKE] = {
+                "Fn::Not": [{"Fn::Equals": [{"Ref": "AWS::AccountId"}, {"Ref": HUB_PARAMETER}]}]
+            }
+        else:
+            condition = f"In{lid}Accounts"
+            conditions[condition] = _any_account(account_ids)
+        properties: dict[str, Any] = {
+            "RoleName": role.name,
+            "Description": DESCRIPTION,
+            "AssumeRolePolicyDocument": _parameterised(role.trust_policy, root, principal),
+            "MaxSessionDuration": role.max_session,
+            "Tags": _tags(desired),
+        }
+        if role.managed_policies:
+            properties["ManagedPolicyArns"] = list(role.managed_policies)
+        resources[lid] = {"Type": "AWS::IAM::Role", "Condition": condition, "Properties": properties}
+    if not resources:
+        raise RolegateError(
+            "rolegate.yaml puts no role in any account with an id: the spoke template would be empty",
+            "add roles (roles: …) or the accounts' ids (rolegate accounts create)",
+        )
+    return {
+        "AWSTemplateFormatVersion": TEMPLATE_VERSION,
+        "Description": f"rolegate {desired.org}: the roles of every spoke account, trusting the hub. "
+        "Generated from rolegate.yaml; edit that, not this.",
+        "Parameters": {
+            HUB_PARAMETER: {
+                "Type": "String",
+                "Description": "The hub account, where people sign in: the roles trust its principal.",
+                "AllowedPattern": r"^\d{12}$",
+                "Default": hub_id,
+            }
+        },
+        "Conditions": conditions,
+        "Resources": resources,
+    }
+
+
+def hub_template(desired: Desired) -> dict[str, Any]:
+    hub: DesiredAccount = desired.accounts[desired.hub]
+    policy_ids = _unique({n: logical_id("GrantPolicy", n) for n in hub.policies}, "grant policy")
+    group_ids = _unique({n: logical_id("Group", n) for n in hub.groups}, "group")
+    user_ids = _unique({n: logical_id("User", n) for n in hub.users}, "user")
+    by_arn = {p.arn: policy_ids[p.name] for p in hub.policies.values()}
+    resources: dict[str, Any] = {}
+    for policy in hub.policies.values():
+        resources[policy_ids[policy.name]] = {
+            "Type": "AWS::IAM::ManagedPolicy",
+            "Properties": {
+                "ManagedPolicyName": policy.name,
+                "Path": naming.OWNED_PATH,
+                "Description": f"Grants of group {policy.group}. {DESCRIPTION}",
+                "PolicyDocument": policy.document,
+            },
+        }
+    for group in hub.groups.values():
+        properties: dict[str, Any] = {"GroupName": group.name, "Path": naming.OWNED_PATH}
+        if group.managed_policies:
+            # A grant policy of this template by Ref (its ARN), so CloudFormation creates it first.
+            properties["ManagedPolicyArns"] = [
+                {"Ref": by_arn[arn]} if arn in by_arn else arn for arn in group.managed_policies
+            ]
+        resources[group_ids[group.name]] = {"Type": "AWS::IAM::Group", "Properties": properties}
+    for user in hub.users.values():
+        user_properties: dict[str, Any] = {"UserName": user.name, "Tags": _tags(desired)}
+        if user.groups:
+            user_properties["Groups"] = [{"Ref": group_ids[g]} if g in group_ids else g for g in user.groups]
+        resources[user_ids[user.name]] = {"Type": "AWS::IAM::User", "Properties": user_properties}
+    if not resources:
+        raise RolegateError(
+            "rolegate.yaml has no group or user: the hub template would be empty",
+            "add groups and users, or export only what you need from the spoke template",
+        )
+    return {
+        "AWSTemplateFormatVersion": TEMPLATE_VERSION,
+        "Description": f"rolegate {desired.org}: the hub's groups, grant policies and users (no passwords, "
+        "no keys). Generated from rolegate.yaml; edit that, not this.",
+        "Resources": resources,
+    }
+
+
+def dumps(template: dict[str, Any]) -> str:
+    return json.dumps(template, indent=2) + "\n"
+
+
+def templates(desired: Desired) -> dict[str, str]:
+    """File name -> text, as `rolegate export cloudformation` writes them."""
+    return {SPOKE_FILE: dumps(spoke_template(desired)), HUB_FILE: dumps(hub_template(desired))}

@@ -1,0 +1,271 @@
+"""rolegate.yaml as Terraform JSON configuration (`*.tf.json`). Pure: `Desired` and a `Snapshot` in.
+
+- `main.tf.json`: the `aws` provider requirement, a `region` variable, and one provider alias per account:
+  the hub's uses the operator's own credentials (as rolegate does), every other account's assumes
+  `organization.bootstrap_role` there.
+- `<account>.tf.json`: that account's resources, with the properties and tags direct apply sets, and an
+  `import` block (Terraform 1.5+) for each one that exists already and is rolegate's, so that the first
+  `terraform plan` adopts them and shows no change.
+
+Resource names are `<account>_<kind>_<name>` (attachments add the policy), letters, digits, `_` and `-`
+only; a name that had other characters keeps a short hash of the original, so names never collide and never
+depend on anything but the resource itself. Strings are Terraform templates in JSON syntax: a literal `${`
+or `%{` in a policy is escaped (`$${`, `%%{`).
+
+Login profiles, keys and MFA devices are not exported: Terraform would have to hold their secrets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from rolegate.model import naming
+from rolegate.plan.compile import Desired, DesiredAccount
+from rolegate.plan.diff import CONSOLE_TAG, DESCRIPTION
+from rolegate.state.snapshot import AccountState, Snapshot, owns_path, owns_tagged
+
+REQUIRED_VERSION = ">= 1.5.0"  # import blocks
+PROVIDER_SOURCE = "hashicorp/aws"
+PROVIDER_VERSION = ">= 5.0"
+# The provider's fixed import id for the account's one password policy (an id, not a password).
+PASSWORD_POLICY_IMPORT_ID = "iam-account-password-policy"  # noqa: S105
+MAIN_FILE = "main.tf.json"
+_IDENT = re.compile(r"[^A-Za-z0-9_-]")
+
+# UpdateAccountPasswordPolicy's parameters -> aws_iam_account_password_policy's arguments.
+PASSWORD_POLICY_ARGS = {
+    "MinimumPasswordLength": "minimum_password_length",
+    "RequireSymbols": "require_symbols",
+    "RequireNumbers": "require_numbers",
+    "RequireUppercaseCharacters": "require_uppercase_characters",
+    "RequireLowercaseCharacters": "require_lowercase_characters",
+    "AllowUsersToChangePassword": "allow_users_to_change_password",
+    "HardExpiry": "hard_expiry",
+    "MaxPasswordAge": "max_password_age",
+    "PasswordReusePrevention": "password_reuse_prevention",
+}
+
+
+def identifier(*parts: str) -> str:
+    """A Terraform name from its parts: stable, valid, and distinct for distinct parts."""
+    raw = "_".join(parts)
+    clean = _IDENT.sub("_", raw)
+    if clean != raw:
+        clean += "_" + hashlib.sha256(raw.encode()).hexdigest()[:6]
+    if not re.match(r"[A-Za-z_]", clean):
+        clean = "_" + clean
+    return clean
+
+
+def literal(text: str) -> str:
+    """A string Terraform must not read as a template."""
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
+def _document(document: dict[str, Any]) -> str:
+    return literal(json.dumps(document, separators=(",", ":")))
+
+
+@dataclass
+class Export:
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file name -> JSON object
+    imports: int = 0
+    # Resources the file declares that exist and are not rolegate's: not imported (Terraform would fail to
+    # create them), shown to the user, never taken over silently.
+    not_owned: list[str] = field(default_factory=list)
+
+    def texts(self) -> dict[str, str]:
+        return {name: json.dumps(body, indent=2) + "\n" for name, body in self.files.items()}
+
+
+class _Account:
+    """One account's resources and imports, as Terraform JSON."""
+
+    def __init__(
+        self, desired: Desired, acct: DesiredAccount, state: AccountState | None, out: Export
+    ) -> None:
+        self.desired, self.acct, self.state, self.out = desired, acct, state, out
+        self.provider = f"aws.{identifier(acct.name)}"
+        self.resources: dict[str, dict[str, Any]] = {}
+        self.imports: list[dict[str, str]] = []
+
+    def add(self, kind: str, name: str, body: dict[str, Any], import_id: str | None) -> str:
+        self.resources.setdefault(kind, {})[name] = {"provider": self.provider, **body}
+        address = f"{kind}.{name}"
+        if import_id is not None:
+            self.imports.append({"to": address, "id": import_id, "provider": self.provider})
+        return address
+
+    def exists_as_ours(self, kind: str, name: str, have: object | None, ours: bool) -> bool:
+        """True: exists and is rolegate's, to import. One that is not rolegate's is reported, not imported."""
+        if have is not None and not ours:
+            self.out.not_owned.append(f"{self.acct.name}: {kind} {name}")
+        return have is not None and ours
+
+    def tags(self, **extra: str) -> dict[str, str]:
+        return {naming.OWNER_TAG: self.desired.org, **extra}
+
+    def roles(self) -> None:
+        for role in self.acct.roles.values():
+            have = self.state.roles.get(role.name) if self.state else None
+            owned = self.exists_as_ours(
+                "role", role.name, have, have is not None and owns_tagged(have.tags, self.desired.org)
+            )
+            rid = identifier(self.acct.name, "role", role.name)
+            self.add(
+                "aws_iam_role",
+                rid,
+                {
+                    "name": role.name,
+                    "description": DESCRIPTION,
+                    "assume_role_policy": _document(role.trust_policy),
+                    "max_session_duration": role.max_session,
+                    "tags": self.tags(),
+                },
+                role.name if owned else None,
+            )
+            for arn in role.managed_policies:
+                attached = owned and have is not None and arn in have.managed_policies
+                self.add(
+                    "aws_iam_role_policy_attachment",
+                    identifier(self.acct.name, "role", role.name, naming.policy_display_name(arn)),
+                    {"role": f"${{aws_iam_role.{rid}.name}}", "policy_arn": literal(arn)},
+                    f"{role.name}/{arn}" if attached else None,
+                )
+
+    def policies(self) -> dict[str, str]:
+        """Grant policy ARN (as the file computes it) -> the reference to its resource's ARN."""
+        refs: dict[str, str] = {}
+        for policy in self.acct.policies.values():
+            have = self.state.policies.get(policy.name) if self.state else None
+            ours = have is not None and owns_path(have.path)
+            owned = self.exists_as_ours("policy", policy.name, have, ours)
+            pid = identifier(self.acct.name, "policy", policy.name)
+            self.add(
+                "aws_iam_policy",
+                pid,
+                {
+                    "name": policy.name,
+                    "path": naming.OWNED_PATH,
+                    "description": f"Grants of group {policy.group}. {DESCRIPTION}",
+                    "policy": _document(policy.document),
+                },
+                have.arn if owned and have is not None else None,
+            )
+            refs[policy.arn] = f"${{aws_iam_policy.{pid}.arn}}"
+        return refs
+
+    def groups(self, policy_refs: dict[str, str]) -> dict[str, str]:
+        refs: dict[str, str] = {}
+        for group in self.acct.groups.values():
+            have = self.state.groups.get(group.name) if self.state else None
+            owned = self.exists_as_ours("group", group.name, have, have is not None and owns_path(have.path))
+            gid = identifier(self.acct.name, "group", group.name)
+            self.add(
+                "aws_iam_group",
+                gid,
+                {"name": group.name, "path": naming.OWNED_PATH},
+                group.name if owned else None,
+            )
+            refs[group.name] = f"${{aws_iam_group.{gid}.name}}"
+            for arn in group.managed_policies:
+                attached = owned and have is not None and arn in have.managed_policies
+                self.add(
+                    "aws_iam_group_policy_attachment",
+                    identifier(self.acct.name, "group", group.name, naming.policy_display_name(arn)),
+                    {"group": refs[group.name], "policy_arn": policy_refs.get(arn, literal(arn))},
+                    f"{group.name}/{arn}" if attached else None,
+                )
+        return refs
+
+    def users(self, group_refs: dict[str, str]) -> None:
+        for user in self.acct.users.values():
+            have = self.state.users.get(user.name) if self.state else None
+            owned = self.exists_as_ours(
+                "user", user.name, have, have is not None and owns_tagged(have.tags, self.desired.org)
+            )
+            uid = identifier(self.acct.name, "user", user.name)
+            # The console tag says rolegate made the login profile; kept, so an import changes nothing.
+            tags = self.tags(**({CONSOLE_TAG: "true"} if user.console else {}))
+            self.add("aws_iam_user", uid, {"name": user.name, "tags": tags}, user.name if owned else None)
+            if not user.groups:
+                continue
+            member_of = [g for g in user.groups if have is not None and g in have.groups]
+            self.add(
+                "aws_iam_user_group_membership",
+                identifier(self.acct.name, "user", user.name, "groups"),
+                {
+                    "user": f"${{aws_iam_user.{uid}.name}}",
+                    "groups": [group_refs.get(g, g) for g in user.groups],
+                },
+                "/".join([user.name, *member_of]) if owned and member_of else None,
+            )
+
+    def settings(self) -> None:
+        state = self.state
+        if self.acct.alias:
+            self.add(
+                "aws_iam_account_alias",
+                identifier(self.acct.name, "account", "alias"),
+                {"account_alias": self.acct.alias},
+                self.acct.alias if state is not None and state.alias == self.acct.alias else None,
+            )
+        if self.acct.password_policy:
+            body = {PASSWORD_POLICY_ARGS[k]: v for k, v in self.acct.password_policy.items()}
+            exists = state is not None and bool(state.password_policy)
+            self.add(
+                "aws_iam_account_password_policy",
+                identifier(self.acct.name, "account", "password_policy"),
+                body,
+                PASSWORD_POLICY_IMPORT_ID if exists else None,
+            )
+
+    def build(self) -> dict[str, Any]:
+        self.settings()
+        self.roles()
+        self.users(self.groups(self.policies()))
+        body: dict[str, Any] = {}
+        if self.resources:
+            body["resource"] = self.resources
+        if self.imports:
+            body["import"] = self.imports
+            self.out.imports += len(self.imports)
+        return body
+
+
+def providers(desired: Desired, region: str) -> dict[str, Any]:
+    configs = []
+    for acct in desired.accounts.values():
+        config: dict[str, Any] = {"alias": identifier(acct.name), "region": "${var.region}"}
+        if not acct.is_hub:
+            config["assume_role"] = {
+                "role_arn": naming.role_arn(acct.account_id, desired.bootstrap_role),
+                "session_name": "rolegate-terraform",
+            }
+        config["allowed_account_ids"] = [acct.account_id]
+        configs.append(config)
+    return {
+        "//": f"rolegate {desired.org}: generated from rolegate.yaml by `rolegate export terraform`.",
+        "terraform": {
+            "required_version": REQUIRED_VERSION,
+            "required_providers": {"aws": {"source": PROVIDER_SOURCE, "version": PROVIDER_VERSION}},
+        },
+        "variable": {"region": {"type": "string", "default": region, "description": "The providers' region"}},
+        "provider": {"aws": configs},
+    }
+
+
+def terraform_files(desired: Desired, snapshot: Snapshot | None, region: str) -> Export:
+    """`snapshot`: what exists (rolegate snapshot, or a fresh read); None: import nothing."""
+    out = Export()
+    out.files[MAIN_FILE] = providers(desired, region)
+    for name, acct in desired.accounts.items():
+        state = snapshot.accounts.get(name) if snapshot else None
+        body = _Account(desired, acct, state, out).build()
+        if body:
+            out.files[f"{identifier(name)}.tf.json"] = body
+    return out

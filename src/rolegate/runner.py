@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
+from rolegate.aws.retry import patiently
 from rolegate.aws.session import AwsSessions
 from rolegate.model.config import Config
 from rolegate.plan.changes import Plan
@@ -85,7 +87,7 @@ def read_everything(config: Config, sessions: AwsSessions, *, audit: bool = True
     hub = sessions.operator_account()
     snapshot.aws_managed_policies = aws_managed_documents(sessions.iam(hub), snapshot)
     try:
-        organization = sessions.organizations().describe_organization()["Organization"]
+        organization = patiently(sessions.organizations().describe_organization)["Organization"]
     except Exception:  # not in an organization, or not allowed to see it: PrincipalOrgID stays conditional
         return snapshot
     snapshot.organization_id = organization["Id"]
@@ -124,11 +126,12 @@ def read_scps(organizations: Any, account_ids: list[str]) -> dict[str, list[list
     def levels(account_id: str) -> list[list[dict[str, Any]]]:
         path = [account_id]
         while True:
-            parent = organizations.list_parents(ChildId=path[-1])["Parents"][0]
+            parent = patiently(partial(organizations.list_parents, ChildId=path[-1]))["Parents"][0]
             path.append(parent["Id"])
             if parent["Type"] == "ROOT":
                 break
-        return [policies_on(node) for node in reversed(path)]
+        # Throttling is waited out here: the `except` below would read it as "SCPs not readable".
+        return [patiently(partial(policies_on, node)) for node in reversed(path)]
 
     # Two Organizations calls an account at least, so the accounts are walked by a small pool, not one by
     # one (300 accounts: most of a snapshot's time). A node two workers reach at once is read twice: harmless.

@@ -14,6 +14,7 @@ AWS sends. Wall time is not asserted here (benchmarks/scale.py measures it).
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
@@ -176,7 +177,7 @@ def test_creates_whose_answer_was_lost_are_recognised_not_made_twice(
     with FaultyProxy(local_aws.url, Faults(lose_first=lose)) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
         first = rolegate(
-            capsys, "-c", str(config), "apply", "--yes", "--password-out", str(org.workdir / "pw")
+            capsys, "-c", str(config), "apply", "--yes", "--json", "--password-out", str(org.workdir / "pw")
         )
         config.write_text(seed_config(org.ids, dev_groups="[development, staging]"))  # a grant changes
         second = rolegate(
@@ -186,6 +187,15 @@ def test_creates_whose_answer_was_lost_are_recognised_not_made_twice(
 
     assert first.code == 0, first.all
     assert second.code == 0, second.all
+    progress = [json.loads(line) for line in first.err.splitlines()]  # one JSON line per account, when done
+    assert sorted(p["account"] for p in progress) == ["development", "master", "production", "staging"]
+    assert {p["status"] for p in progress} == {"ok"} and {p["event"] for p in progress} == {"account"}
+    summary = json.loads(first.out)
+    assert summary["failed"] is None and len(summary["accounts"]) == 4
+    assert "\t" not in first.all  # no password in --json or its progress
+    assert (
+        "master (" in second.err and "applied (" in second.err
+    )  # without --json: one line per account on stderr
     assert proxy.stats.lost == lose  # every one of them was lost once, after it was carried out
     assert (org.workdir / "pw").read_text().count("\tcobus\t") == 1  # the password that was set
     hub = org.client("iam")

@@ -222,7 +222,7 @@ def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool, paralle
     with ApplyProgress(env, the_plan, as_json=as_json, retries=sessions.log.retries) as progress:
         result = _apply(the_plan, sessions, parallel, progress, _password_writer(password_out))
     elapsed = time.monotonic() - started
-    _hand_out_passwords(env, result, password_out)
+    _hand_out_passwords(env, result, password_out, quiet=as_json)
     records = [
         account_record(
             r, len(r.done) + len(r.not_done) + (r.failed is not None), sessions.log.retries(r.account_id)
@@ -342,12 +342,17 @@ def _apply(
     return result
 
 
-def _hand_out_passwords(env: Env, result: ApplyResult, password_out: Path | None) -> None:
+def _hand_out_passwords(
+    env: Env, result: ApplyResult, password_out: Path | None, *, quiet: bool = False
+) -> None:
+    """`quiet`: with --json, stderr carries only JSON lines; the caller named the file itself."""
     if not result.passwords:
         return
     if password_out is not None:
         text = "".join(f"{acct}\t{user}\t{pw}\n" for (acct, user), pw in sorted(result.passwords.items()))
         write_atomic(password_out, text, mode=0o600, backup=False)
+        if quiet:
+            return
         env.note(
             f"First passwords written to {password_out} (mode 0600); each must be changed at first sign-in."
         )

@@ -102,7 +102,8 @@ class Snapshot:
     scps: dict[str, list[list[dict[str, Any]]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Rows follow the accounts' order in rolegate.yaml; the file's keys are sorted, so it is kept apart.
+        return {**asdict(self), "account_order": list(self.accounts)}
 
     def dumps(self) -> str:
         """The file `rolegate snapshot -o` writes: stable key order, so two snapshots diff cleanly."""
@@ -117,7 +118,9 @@ class Snapshot:
                 f"snapshot version {data.get('version')!r}; this rolegate reads {SNAPSHOT_VERSION}"
             )
         accounts = {}
-        for name, raw in data["accounts"].items():
+        order = [n for n in data.get("account_order", []) if n in data["accounts"]]
+        for name in order + sorted(set(data["accounts"]) - set(order)):
+            raw = data["accounts"][name]
             acct = AccountState(
                 **{k: v for k, v in raw.items() if k not in ("roles", "groups", "users", "policies")}
             )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
-import io
+import difflib
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from rich.markup import escape
@@ -123,34 +124,42 @@ def access(
       rolegate access --format html > access.html
       rolegate snapshot -o org.json && rolegate access --snapshot org.json --json
     """
-    from rolegate.access.graph import AccessGraph
+    from rolegate.access.graph import AccessGraph, collector_paused
 
     taken = read_snapshot(env, snapshot_file)
     graph = AccessGraph(taken)
     if explain:
         return _explain(env, graph, *explain)
-    rows = [
+    known = {u.name for u in graph.users()}
+    missing = [u for u in users if u not in known]
+    if missing:
+        close = difflib.get_close_matches(missing[0], known, n=3)
+        raise RolegateError(
+            f"no user {missing[0]!r} in the snapshot",
+            f"did you mean {' or '.join(close)}?"
+            if close
+            else f"users: {', '.join(sorted(known)[:20])}"
+            + (f" … ({len(known)} in all)" if len(known) > 20 else ""),
+        )
+    # A generator: over a whole organization the rows are millions, written as they come.
+    rows = (
         row
         for user in graph.users()
         if not users or user.name in users
         for row in graph.reach(user)
         if _wanted(row, roles, accounts)
-    ]
-    if users and not any(r.principal_name in users for r in rows):
-        known = sorted({u.name for u in graph.users()})
-        missing = [u for u in users if u not in known]
-        if missing:
-            raise RolegateError(f"no user {missing[0]!r} in the snapshot", f"users: {', '.join(known)}")
-    if as_json or fmt == "json":
-        sys.stdout.write(json.dumps(access_json(taken, rows), indent=2) + "\n")
-    elif fmt == "csv":
-        sys.stdout.write(access_csv(rows))
-    elif fmt == "html":
-        from rolegate.access.page import render_access_html
+    )
+    with collector_paused():  # the rows are made as they are written: no collection of the graph between
+        if as_json or fmt == "json":
+            write_access_json(sys.stdout, taken, rows)
+        elif fmt == "csv":
+            write_access_csv(sys.stdout, rows)
+        elif fmt == "html":
+            from rolegate.access.page import render_access_html
 
-        sys.stdout.write(render_access_html(taken, rows))
-    else:
-        _table(env, rows)
+            sys.stdout.write(render_access_html(taken, list(rows)))
+        else:
+            _table(env, list(rows))
     return 0
 
 
@@ -160,18 +169,21 @@ def _wanted(row: Any, roles: tuple[str, ...], accounts: tuple[str, ...]) -> bool
     )
 
 
-def access_json(taken: Any, rows: list[Any]) -> dict[str, Any]:
-    """The documented shape (format_version 1): see README, "Who can reach what"."""
-    return {
+def write_access_json(out: TextIO, taken: Any, rows: Iterable[Any]) -> None:
+    """The documented shape (format_version 1, see README, "Who can reach what"), streamed: one row a line,
+    so the output of an organization with millions of rows is never held whole."""
+    head = {
         "format_version": ACCESS_FORMAT_VERSION,
         "snapshot_taken_at": taken.taken_at,
         "accounts": {name: a.account_id for name, a in taken.accounts.items()},
-        "access": [r.to_json() for r in rows],
     }
+    out.write(json.dumps(head)[:-1] + ', "access": [')
+    for i, row in enumerate(rows):
+        out.write(("\n" if i == 0 else ",\n") + json.dumps(row.to_json()))
+    out.write("\n]}\n")
 
 
-def access_csv(rows: list[Any]) -> str:
-    out = io.StringIO()
+def write_access_csv(out: TextIO, rows: Iterable[Any]) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
         ["principal", "principal_account", "account", "account_id", "role", "reachable", "mfa_required",
@@ -182,7 +194,6 @@ def access_csv(rows: list[Any]) -> str:
             [r.principal_name, r.principal_account, r.account, r.account_id, r.role, r.reachable,
              str(r.mfa_required).lower(), "; ".join(r.conditions), " > ".join(r.via), "; ".join(r.why)]
         )  # fmt: skip
-    return out.getvalue()
 
 
 def _table(env: Env, rows: list[Any]) -> None:

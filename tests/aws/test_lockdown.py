@@ -426,3 +426,51 @@ def test_importing_a_locked_account_describes_it_as_it_was_before_the_lockdown(
     assert added and all(line.lstrip().startswith("#") for line in added)
     assert "production is locked since" in " ".join(added) and "INC-7" in " ".join(added)
     assert "RolegateLockdown" not in second.read_text()
+
+
+class RefuseForRole:
+    """IAM refuses one role's new trust policy (say, past the account's trust-policy size quota)."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+
+    def __call__(self, client: Any) -> None:
+        client.meta.events.register("before-send.iam.UpdateAssumeRolePolicy", self._send)
+
+    def _send(self, request: Any = None, **_: Any) -> Any:
+        from tests.helpers import error_response
+
+        body = request.body if request is not None else b""
+        text = body.decode() if isinstance(body, bytes) else str(body or "")
+        if f"RoleName={self.role}&" in text + "&":
+            return error_response("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: 2048")
+        return None
+
+
+def test_a_role_that_cannot_be_locked_does_not_keep_the_others_open(
+    org: Org, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given IAM refuses production's administrator its lockdown trust policy, when production is locked
+    down, then the other roles are locked all the same, the failure is named with a non-zero exit, and a rerun
+    once the cause is fixed locks what is left; restore then puts everything back."""
+    config = applied(org, capsys)
+    before = account_state(org, "production")
+    _inject(monkeypatch, RefuseForRole("administrator"))
+
+    partial = rolegate(capsys, "-c", config, "lockdown", "production", "--yes")
+
+    assert partial.code != 0 and "administrator" in partial.err and "LimitExceeded" in partial.all
+    assert "the others are done" in partial.err and "Traceback" not in partial.all
+    during = account_state(org, "production")["roles"]
+    bootstrap = during["OrganizationAccountAccessRole"]
+    assert bootstrap["trust_policy"]["Statement"][-1]["Sid"] == "RolegateLockdown"
+    assert "RolegateLockdown" in during["administrator"]["inline_policies"]  # its old sessions end anyway
+    _inject(monkeypatch, None)
+
+    rerun = rolegate(capsys, "-c", config, "lockdown", "production", "--yes")
+
+    assert rerun.code == 0, rerun.all
+    trust = account_state(org, "production")["roles"]["administrator"]["trust_policy"]["Statement"]
+    assert trust[-1]["Sid"] == "RolegateLockdown"
+    assert rolegate(capsys, "-c", config, "restore", "production", "--yes").code == 0
+    assert account_state(org, "production") == before

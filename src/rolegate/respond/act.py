@@ -55,15 +55,21 @@ def run_in_order(
     iam_for: Callable[[str], Any],
     *,
     on_done: Callable[[Change], None] | None = None,
+    on_failed: Callable[[Change, str], bool] | None = None,
 ) -> ApplyResult:
-    """Each change through apply's executor, in exactly this order; stops at the first failure."""
+    """Each change through apply's executor, in exactly this order. A failure stops the rest unless
+    `on_failed` (told of it) says to go on: in a breach, a role that cannot be locked must not keep the others
+    open. `failed` and `error` are then the first failure's."""
     total = ApplyResult()
     for index, change in enumerate(changes):
         one = apply_plan(Plan(changes=[change], accounts={change.account: change.account_id}), iam_for)
         total.calls += one.calls
         total.passwords.update(one.passwords)
         if not one.ok:
-            total.failed, total.error = one.failed, one.error
+            if total.failed is None:
+                total.failed, total.error = one.failed, one.error
+            if on_failed is not None and on_failed(change, one.error or ""):
+                continue
             total.not_done = changes[index + 1 :]
             return total
         total.done.append(change)

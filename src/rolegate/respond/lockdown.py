@@ -257,13 +257,15 @@ def plan_lockdown(
             )
         if POLICY_NAME not in role.inline_policies:
             document = revoke_document(lock.since)
-            calls.append(
-                Call(
-                    "PutRolePolicy",
-                    {"RoleName": role.name, "PolicyName": POLICY_NAME, "PolicyDocument": _json(document)},
-                )
+            revoke = Call(
+                "PutRolePolicy",
+                {"RoleName": role.name, "PolicyName": POLICY_NAME, "PolicyDocument": _json(document)},
             )
-            details.append(f"+ inline {POLICY_NAME}: deny all to sessions issued before {lock.since}")
+            # Sessions are ended first, so that a trust policy IAM refuses still leaves them ended; but on the
+            # bootstrap role last of all, since it ends the operator's own session there too.
+            at = len(calls) if bootstrap else 0
+            calls.insert(at, revoke)
+            details.insert(at, f"+ inline {POLICY_NAME}: deny all to sessions issued before {lock.since}")
         if calls:
             summary = "stays open to " + ", ".join(keep) if bootstrap else "no new sessions; older ones end"
             decided.update(state.name, state.account_id, "role", role.name, summary, details, calls)

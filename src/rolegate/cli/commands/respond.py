@@ -111,13 +111,32 @@ def _retire_journal(env: Env, path: Path) -> None:
         env.note(f"[dim]journal kept as {escape(str(done))}[/]")
 
 
-def _run(env: Env, sessions: Any, decided: Decided, what: str, again: str) -> ApplyResult:
+def _run(
+    env: Env, sessions: Any, decided: Decided, what: str, again: str, *, go_on: bool = False
+) -> ApplyResult:
+    """The changes in order. With `go_on` (a lockdown), a role that fails is reported and the others are
+    still locked; only a failure to write the journal into the account stops everything."""
     from rolegate.respond.act import run_in_order
+
+    failed: list[str] = []
 
     def done(change: Change) -> None:
         env.print("  [green]✓[/] " + change_line(change, with_account=True))
 
-    result = run_in_order(decided.changes, sessions.iam, on_done=done)
+    def on_failed(change: Change, error: str) -> bool:
+        if not go_on or change.kind != "role":
+            return False
+        failed.append(error)
+        env.print(f"  [red]✗[/] {escape(error)}")
+        return True
+
+    result = run_in_order(decided.changes, sessions.iam, on_done=done, on_failed=on_failed)
+    if failed and not result.not_done:
+        raise ApplyError(
+            f"{what}: {len(failed)} of {len(decided.changes)} steps failed, the others are done "
+            f"(first: {failed[0]}); the journal is kept",
+            f"fix the cause and run `{again}` again: it locks what is not locked yet",
+        )
     if not result.ok:
         env.print(f"[red bold]{what} stopped[/] at {escape(result.error or '')}")
         raise ApplyError(
@@ -257,7 +276,7 @@ def _lock(
     _confirm(env, yes, question, "lockdown")
     decided = decide(_now())  # sessions issued until the moment you said yes end too
     _write_journal(path, decided.journal)
-    _run(env, sessions, decided, "Lockdown", command)
+    _run(env, sessions, decided, "Lockdown", command, go_on=True)
     return decided
 
 

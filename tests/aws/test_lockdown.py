@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -474,3 +475,29 @@ def test_a_role_that_cannot_be_locked_does_not_keep_the_others_open(
     assert trust[-1]["Sid"] == "RolegateLockdown"
     assert rolegate(capsys, "-c", config, "restore", "production", "--yes").code == 0
     assert account_state(org, "production") == before
+
+
+def test_a_journal_left_by_a_lockdown_restored_elsewhere_is_set_aside_not_taken_up(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given alice locked production down and bob restored it from his machine (from the tags), when alice
+    locks it down again for a new incident, then her old local journal is set aside: the new lockdown has its
+    own time (so the sessions of the new breach end) and its own reason and documents."""
+    config = applied(org, capsys)
+    assert rolegate(capsys, "-c", config, "lockdown", "production", "--yes", "--reason", "INC-1").code == 0
+    journal = state_dir() / f"{org.ids['production']}.json"
+    first = json.loads(journal.read_text())["lock"]["since"]
+    alices = journal.with_name("alice.json")
+    journal.rename(alices)  # bob's machine has no local journal: he restores from the tags
+    assert rolegate(capsys, "-c", config, "restore", "production", "--yes").code == 0
+    alices.rename(journal)  # alice's laptop still has hers
+    time.sleep(1.1)  # the lock's time has one-second steps
+
+    again = rolegate(capsys, "-c", config, "lockdown", "production", "--yes", "--reason", "INC-2")
+
+    assert again.code == 0, again.all
+    assert "set aside" in again.all
+    lock = json.loads(journal.read_text())["lock"]
+    assert lock["reason"] == "INC-2" and lock["since"] > first
+    revoke = account_state(org, "production")["roles"]["administrator"]["inline_policies"]["RolegateLockdown"]
+    assert revoke["Statement"][0]["Condition"]["DateLessThan"]["aws:TokenIssueTime"] == lock["since"]

@@ -411,3 +411,27 @@ def test_a_person_let_back_in_meanwhile_is_no_difference_to_the_account_lockdown
 
     assert "RolegateLockdown-cobus" not in journal.roles["administrator"].inline_policies
     assert compare_account(journal, locked) == []
+
+
+def test_a_person_locked_out_has_the_bootstrap_roles_sessions_ended_last_in_each_account() -> None:
+    """rolegate's own session in an account comes through the bootstrap role; ending that role's older
+    sessions first would cut rolegate off before the account's other roles are done."""
+    from rolegate.respond.people import plan_user_lockdown
+
+    hub = AccountState("master", HUB)
+    cobus = User("cobus", f"arn:aws:iam::{HUB}:user/cobus", "/", ["admins"])
+    hub.users["cobus"] = cobus
+    prod = production()
+    reached = [
+        ("production", PROD, prod.roles[name]) for name in ("OrganizationAccountAccessRole", "administrator")
+    ]
+
+    decided = plan_user_lockdown(
+        hub, cobus, access_keys={}, login_profile=False, lock=LOCK, reached=reached,
+        bootstrap_role="OrganizationAccountAccessRole",
+    )  # fmt: skip
+
+    roles = [
+        c.params["RoleName"] for ch in decided.changes for c in ch.calls if c.operation == "PutRolePolicy"
+    ]
+    assert roles == ["administrator", "OrganizationAccountAccessRole"]

@@ -90,6 +90,7 @@ def plan_user_lockdown(
     lock: Lock,
     reached: Sequence[tuple[str, str, Role]] = (),
     previous: Journal | None = None,
+    bootstrap_role: str = "",
 ) -> Decided:
     """Keys off, password gone, deny all, older sessions on the roles they `reached` (account, id, role)
     ended. A rerun keeps the first journal (the keys that were active then, the roles they reached)."""
@@ -135,7 +136,9 @@ def plan_user_lockdown(
         decided.update(hub.name, hub.account_id, "user", user.name, "locked out", details, calls)
     name = revoke_policy_name(user.name)
     document = _json(revoke_document(lock.since))
-    for account, account_id, role in sorted(reached, key=lambda r: (r[0], r[2].name)):
+    # In each account the bootstrap role last: its revoke ends rolegate's own session there too.
+    in_order = sorted(reached, key=lambda r: (r[0], r[2].name == bootstrap_role, r[2].name))
+    for account, account_id, role in in_order:
         if name in role.inline_policies:
             continue
         call = Call("PutRolePolicy", {"RoleName": role.name, "PolicyName": name, "PolicyDocument": document})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from rolegate.errors import ApplyError, RolegateError, UserAbort
 from rolegate.model.config import Config
 from rolegate.plan.apply import ApplyResult
 from rolegate.plan.changes import Change
+from rolegate.respond import marks
 from rolegate.respond.journal import Journal, Lock, journal_path, read_local
 from rolegate.respond.lockdown import Decided, Difference
 from rolegate.runner import sessions_for
@@ -112,7 +114,14 @@ def _retire_journal(env: Env, path: Path) -> None:
 
 
 def _run(
-    env: Env, sessions: Any, decided: Decided, what: str, again: str, *, go_on: bool = False
+    env: Env,
+    sessions: Any,
+    decided: Decided,
+    what: str,
+    again: str,
+    *,
+    go_on: bool = False,
+    hand_out: Callable[[ApplyResult], None] | None = None,
 ) -> ApplyResult:
     """The changes in order. With `go_on` (a lockdown), a role that fails is reported and the others are
     still locked; only a failure to write the journal into the account stops everything."""
@@ -131,6 +140,8 @@ def _run(
         return True
 
     result = run_in_order(decided.changes, sessions.iam, on_done=done, on_failed=on_failed)
+    if hand_out is not None:
+        hand_out(result)
     if failed and not result.not_done:
         raise ApplyError(
             f"{what}: {len(failed)} of {len(decided.changes)} steps failed, the others are done "
@@ -235,7 +246,8 @@ def _lock_account(
     bootstrap = config.organization.bootstrap_role
     state = read_one(sessions.iam(account_id), name, account_id)
     path = journal_path("account", account_id)
-    previous = _read_journal(path)
+    locked_now = any(marks.role_lock(r.tags, r.trust_policy, r.inline_policies) for r in state.roles.values())
+    previous = _current_journal(env, path, locked_now)
 
     def decide(since: str) -> Decided:
         lock = Lock(since=since, by=caller["arn"], reason=reason)
@@ -290,6 +302,22 @@ def _read_journal(path: Path) -> Journal | None:
         ) from None
 
 
+def _current_journal(env: Env, path: Path, locked_now: bool) -> Journal | None:
+    """The local journal of the lockdown under way, if any. One left over from a lockdown someone restored
+    from another machine (nothing in IAM shows a lock any more) is set aside, not taken up again: its time
+    would leave the sessions of the new breach open, and its documents are a month old."""
+    previous = _read_journal(path)
+    if previous is not None and not locked_now:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        stale = path.with_name(f"{path.stem}.stale-{stamp}.json")
+        os.replace(path, stale)
+        env.note(
+            f"[dim]an earlier lockdown's journal, restored elsewhere, set aside as {escape(str(stale))}[/]"
+        )
+        return None
+    return previous
+
+
 def _hub(config: Config) -> tuple[str, str]:
     name = config.organization.hub
     return name, config.hub_id()
@@ -316,7 +344,7 @@ def _lock_user(
     reached = roles_reached(taken, user.arn)
     keys, login_profile = user_credentials(iam, user_name)
     path = journal_path("user", hub_id, user_name)
-    previous = _read_journal(path)
+    previous = _current_journal(env, path, marks.user_lock(user.tags, user.inline_policies) is not None)
 
     def decide(since: str) -> Decided:
         lock = Lock(since=since, by=caller["arn"], reason=reason)
@@ -328,6 +356,7 @@ def _lock_user(
             lock=lock,
             reached=reached,
             previous=previous,
+            bootstrap_role=config.organization.bootstrap_role,
         )
 
     title = f"[bold]Lockout of {escape(user_name)}[/] [dim]in {escape(hub_name)} {hub_id}[/]"
@@ -414,7 +443,8 @@ def _restore_account(
     name, account_id = target
     state = read_one(sessions.iam(account_id), name, account_id)
     path = journal_path("account", account_id)
-    local = _read_journal(path)
+    locked_now = any(marks.role_lock(r.tags, r.trust_policy, r.inline_policies) for r in state.roles.values())
+    local = _current_journal(env, path, locked_now)
     journal = completed(local, journal_in_account(state))
     source = str(path) if local is not None else "the roles' tags in the account (no local journal)"
     if journal is None:
@@ -452,7 +482,10 @@ def _restore_user(
     state = read_one(iam, hub_name, hub_id)
     user = state.users.get(user_name)
     path = journal_path("user", hub_id, user_name)
-    journal = _read_journal(path) or (journal_of_user(state, user) if user is not None else None)
+    locked_now = user is None or marks.user_lock(user.tags, user.inline_policies) is not None
+    journal = _current_journal(env, path, locked_now) or (
+        journal_of_user(state, user) if user is not None else None
+    )
     if journal is None:
         env.print(
             f"{escape(user_name)} is not locked out: no journal here ({escape(str(path))}) nor in their tags."
@@ -480,8 +513,11 @@ def _restore_user(
         )
     if not decided.empty:
         _confirm(env, yes, f"Let {user_name} back in?", "restore")
-        result = _run(env, sessions, decided, "Restore", f"rolegate restore --user {user_name}")
-        _hand_out_passwords(env, result, password_out)
+        _run(
+            env, sessions, decided, "Restore", f"rolegate restore --user {user_name}",
+            # even when a later step fails: the password is set in IAM and shown nowhere else
+            hand_out=lambda result: _hand_out_passwords(env, result, password_out),
+        )  # fmt: skip
     _retire_journal(env, path)
     env.print(f"[green bold]{escape(user_name)} is let back in[/].")
     return 0

@@ -176,3 +176,15 @@ def test_keys_are_judged_by_the_audits_own_age_limit() -> None:
     assert key_level(row(KEY_MAX_AGE_DAYS + 1), NOW) == "old"
     assert key_level(row(3, used=False), NOW) == "unused"
     assert key_level(row(400, status="Inactive"), NOW) == "inactive"
+
+
+def test_a_credentials_file_that_cannot_be_parsed_is_named_by_line_never_by_its_content() -> None:
+    """Given a secret key line above the first section (a paste gone wrong), when rolegate reads the file,
+    then the error says which line, and does not quote it: it is the secret."""
+    broken = f"aws_secret_access_key = {SECRET}\n" + CREDENTIALS
+
+    with pytest.raises(LocalFileError) as raised:
+        find_key(broken, "demo-master-cobus")
+
+    assert "line 1" in str(raised.value) and SECRET not in str(raised.value)
+    assert SECRET not in str(raised.value.hint or "")

@@ -105,12 +105,14 @@ def merge_profiles(text: str, profiles: list[Profile], org: str, user: str) -> M
     from configupdater import ConfigUpdater, Section
     from configupdater.parser import ParsingError
 
+    from rolegate.local.aws_credentials import parse_error_place
+
     updater = ConfigUpdater(allow_no_value=True, strict=False)
     try:
         updater.read_string(text)
     except ParsingError as exc:
         raise LocalFileError(
-            f"the AWS config file cannot be parsed: {exc}",
+            f"the AWS config file cannot be parsed ({parse_error_place(exc)})",
             "fix it by hand (`aws configure list` shows the trouble too); nothing was written",
         ) from None
     nl = newline_of(text)

@@ -52,9 +52,15 @@ def _parse(text: str, where: str) -> Any:
         updater.read_string(text)
     except ParsingError as exc:
         raise LocalFileError(
-            f"{where} cannot be parsed: {exc}", "fix it by hand; nothing was written"
+            f"{where} cannot be parsed ({parse_error_place(exc)})", "fix it by hand; nothing was written"
         ) from None
     return updater
+
+
+def parse_error_place(exc: Exception) -> str:
+    """Where a parse failed, without the line itself: in a credentials file it may be a secret key."""
+    lines = sorted({n for n, _ in getattr(exc, "errors", [])} | {getattr(exc, "lineno", 0)} - {0})
+    return ("line " + ", ".join(map(str, lines))) if lines else "no section header before the first key"
 
 
 def _spans(text: str, section: str, where: str) -> tuple[int, dict[str, tuple[int, int]]] | None:

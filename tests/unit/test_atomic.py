@@ -167,3 +167,28 @@ def test_a_symlinked_file_is_written_through_and_stays_a_link(tmp_path: Path) ->
     assert link.is_symlink()
     assert real.read_text() == "new\n" and mode_of(real) == 0o600
     assert backup is not None and backup.parent == real.parent and backup.read_text() == "old\n"
+
+
+def test_a_private_file_is_0600_whatever_the_old_one_was(tmp_path: Path) -> None:
+    """Given a password file someone left world-readable, when rolegate writes secrets into it, then it is
+    0600 afterwards (its other writes keep an existing file's bits)."""
+    target = tmp_path / "passwords.txt"
+    target.write_text("old\n")
+    target.chmod(0o644)
+
+    write_atomic(target, "new\n", mode=0o600, backup=False, private=True)
+
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600 and target.read_text() == "new\n"
+
+
+def test_first_passwords_are_added_to_the_file_never_overwritten(tmp_path: Path) -> None:
+    """Given first passwords of an earlier apply in --password-out, when a later apply or restore writes
+    another user's, then both are there (IAM never gives a password back); a newer one replaces the older."""
+    from rolegate.cli.commands.plan import write_passwords
+
+    target = tmp_path / "passwords.txt"
+    write_passwords(target, {("master", "cobus"): "first-one"})
+    write_passwords(target, {("master", "dana"): "second-one", ("master", "cobus"): "newer-one"})
+
+    assert target.read_text().splitlines() == ["master\tcobus\tnewer-one", "master\tdana\tsecond-one"]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

@@ -70,7 +70,7 @@ def _write_private(path: str, data: bytes) -> None:
     from rolegate.local.atomic import write_atomic  # not on the warm path: only a refresh writes
 
     private_dir(os.path.dirname(path))
-    write_atomic(Path(path), data, mode=0o600, backup=False)
+    write_atomic(Path(path), data, mode=0o600, backup=False, private=True)
 
 
 def _read(path: str) -> bytes | None:

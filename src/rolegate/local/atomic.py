@@ -62,12 +62,13 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def write_atomic(
-    path: Path, data: str | bytes, *, mode: int | None = None, backup: bool = True
+    path: Path, data: str | bytes, *, mode: int | None = None, backup: bool = True, private: bool = False
 ) -> Path | None:
     """Replace `path` with `data` atomically; returns the backup of the old file, if one was made.
 
     The old file's permission bits are kept; a new file gets `mode` (0600 unless told). Text is written
-    exactly as given, UTF-8, with no newline translation, so a CRLF file stays CRLF. A symlink is written
+    exactly as given, UTF-8, with no newline translation, so a CRLF file stays CRLF. A `private` file (one
+    holding secrets) is 0600 whatever the old one's bits were. A symlink is written
     through (the file it points at is replaced, the link stays). On failure nothing is left behind: no
     temporary file and no backup, and the old file is unchanged.
     """
@@ -80,7 +81,9 @@ def write_atomic(
             existing: os.stat_result | None = target.stat()
         except FileNotFoundError:
             existing = None
-        if existing is not None:
+        if private:
+            target_mode = 0o600
+        elif existing is not None:
             target_mode = stat.S_IMODE(existing.st_mode)
         else:
             target_mode = mode if mode is not None else NEW_FILE_MODE

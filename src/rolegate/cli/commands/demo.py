@@ -160,7 +160,7 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
         )
     if result.passwords:
         text = "".join(f"{user}\t{pw}\n" for (_, user), pw in sorted(result.passwords.items()))
-        write_atomic(directory / "first-passwords.txt", text, mode=0o600, backup=False)
+        write_atomic(directory / "first-passwords.txt", text, mode=0o600, backup=False, private=True)
 
     _, again = read_and_plan(config, sessions)
     env.print(

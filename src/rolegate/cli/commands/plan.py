@@ -289,6 +289,23 @@ def _apply_error(plan: Plan, result: ApplyResult) -> ApplyError:
     )
 
 
+def write_passwords(path: Path, passwords: dict[tuple[str, str], str]) -> None:
+    """First passwords into `path` (account, user, password; tab-separated), mode 0600 whatever the file was.
+    Those of earlier runs stay: IAM never gives a password back, so a file is never overwritten, only added
+    to; a user's newer password replaces their older one, which no longer works."""
+    kept: dict[tuple[str, str], str] = {}
+    try:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            account, user, password = [*line.split("\t"), "", ""][:3]
+            if account and user:
+                kept[(account, user)] = password
+    except FileNotFoundError:
+        pass
+    kept.update(passwords)
+    text = "".join(f"{a}\t{u}\t{p}\n" for (a, u), p in sorted(kept.items()))
+    write_atomic(path, text, mode=0o600, backup=False, private=True)
+
+
 def _password_writer(password_out: Path | None) -> Callable[[str, str, str], None] | None:
     """Each first password into --password-out as soon as IAM has it, so that a process killed later
     (Ctrl-C twice, SIGKILL, a closed laptop) has not lost a password already set."""
@@ -300,8 +317,7 @@ def _password_writer(password_out: Path | None) -> Callable[[str, str, str], Non
     def write(account: str, user: str, password: str) -> None:
         with lock:
             written[(account, user)] = password
-            text = "".join(f"{a}\t{u}\t{p}\n" for (a, u), p in sorted(written.items()))
-            write_atomic(password_out, text, mode=0o600, backup=False)
+            write_passwords(password_out, written)
 
     return write
 
@@ -349,8 +365,7 @@ def _hand_out_passwords(
     if not result.passwords:
         return
     if password_out is not None:
-        text = "".join(f"{acct}\t{user}\t{pw}\n" for (acct, user), pw in sorted(result.passwords.items()))
-        write_atomic(password_out, text, mode=0o600, backup=False)
+        write_passwords(password_out, result.passwords)
         if quiet:
             return
         env.note(

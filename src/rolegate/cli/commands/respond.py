@@ -101,7 +101,7 @@ def _write_journal(path: Path, journal: Journal) -> None:
     except FileNotFoundError:
         pass
     os.makedirs(path.parent, mode=0o700, exist_ok=True)
-    write_atomic(path, text, mode=0o600)
+    write_atomic(path, text, mode=0o600, private=True)
 
 
 def _retire_journal(env: Env, path: Path) -> None:

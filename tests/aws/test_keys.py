@@ -387,3 +387,19 @@ def test_the_hub_key_is_handed_to_the_sdk_without_loading_the_sdk_or_the_command
     assert done.returncode == 0 and json.loads(done.stdout)["AccessKeyId"] == stored(DANA).key.access_key_id
     imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines()}
     assert not imported & {"boto3", "botocore", "click", "rich", "pydantic"}
+
+
+def test_a_profile_that_cannot_be_wired_is_refused_before_any_key_is_made(
+    dana: Org, capsys: pytest.CaptureFixture[str], seen: Seen
+) -> None:
+    """Given an SSO profile in ~/.aws/config, when dana's key is created for it by mistake, then rolegate
+    refuses before asking IAM for a key: IAM's two keys per user are not spent on a key nobody can use."""
+    config = Path(dana.env["AWS_CONFIG_FILE"])
+    config.write_text(config.read_text() + "\n[profile ops-sso]\nsso_session = corp\nsso_account_id = 1\n")
+    before = iam_keys(dana, "dana")
+
+    refused = seen.add(rolegate(capsys, "keys", "create", "--user", "dana", "--profile", "ops-sso"))
+
+    assert refused.code == 1 and "ops-sso" in refused.err and "Traceback" not in refused.err
+    assert iam_keys(dana, "dana") == before
+    assert FileStore().get(key_entry("ops-sso")) is None

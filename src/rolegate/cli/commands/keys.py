@@ -82,16 +82,21 @@ def _write(path: Path, text: str) -> Path | None:
     return write_atomic(path, text, mode=0o600)
 
 
-def _wire(env: Env, config_file: Path | None, profile: str) -> None:
-    """The hub profile gets its key through `rolegate keys credential-process`, with a backup of the file."""
+def _wiring(config_file: Path | None, profile: str) -> tuple[Path, str, str]:
+    """The config file, its text, and its text with the hub profile wired; refuses a profile it cannot wire
+    (an SSO or role profile) before anything is created."""
     from rolegate.cli.commands.local import rolegate_command
     from rolegate.local.aws_credentials import set_credential_process
 
     path = _config_path(config_file)
     text = _read(path)
-    wired = set_credential_process(
-        text, profile, f"{rolegate_command()} keys credential-process {profile}", str(path)
-    )
+    command = f"{rolegate_command()} keys credential-process {profile}"
+    return path, text, set_credential_process(text, profile, command, str(path))
+
+
+def _wire(env: Env, config_file: Path | None, profile: str) -> None:
+    """The hub profile gets its key through `rolegate keys credential-process`, with a backup of the file."""
+    path, text, wired = _wiring(config_file, profile)
     if wired == text:
         env.print(
             f"  {escape(str(path))}: {escape(f'[{profile}]')} already gets it through credential_process"
@@ -149,6 +154,7 @@ def create(env: Env, user: str | None, show: bool, config_file: Path | None) -> 
 
     profile = env.profile or _default_profile(env, user)
     _check_no_plaintext(profile)
+    _wiring(config_file, profile)  # a profile that cannot be wired is refused before a key exists
     store = _store()
     clients = KeyClients()
     entry = create_key(store, clients, profile, user, _note(env))

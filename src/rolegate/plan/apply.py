@@ -305,8 +305,9 @@ def _run(iam: Any, change: Change, call: Call, run: _Run) -> int:
             code = _code(exc)
             if code in call.tolerate or (call.operation.startswith(_UNDOING) and code == "NoSuchEntity"):
                 # Already so: a rerun after an interruption, or a hand-made login profile; or our own
-                # first attempt, whose answer was lost, made it (then the password is the one we sent).
-                if "Password" in params and change.action == "create" and idempotence.retry_attempts(exc):
+                # first attempt, whose answer was lost, made it (then the password is the one we sent). An
+                # adopted user may have had a profile all along: there, a retry proves nothing.
+                if "Password" in params and change.action != "adopt" and idempotence.retry_attempts(exc):
                     run.password(change.account, params["UserName"], params["Password"])
                 return attempts
             if code == "EntityAlreadyExists" and call.operation in idempotence.CHECKED_CREATES:

@@ -158,12 +158,17 @@ class AwsSessions:
             ]
         except ClientError as exc:
             code = exc.response["Error"].get("Code", "")
-            raise AwsError(
-                f"account {account_id}: cannot assume {arn} ({code})",
+            hint = (
                 f"rolegate reaches the other accounts through organization.bootstrap_role "
                 f"({self.bootstrap_role}); make sure it exists there and trusts the account you run in "
-                f"({self.operator_account()})",
-            ) from None
+                f"({self.operator_account()})"
+            )
+            if code == "AccessDenied":
+                hint += (
+                    "; if the account is locked down (`rolegate lockdown`), only the management account's "
+                    "root and the principals the lockdown kept open may assume it"
+                )
+            raise AwsError(f"account {account_id}: cannot assume {arn} ({code})", hint) from None
         return {
             "aws_access_key_id": creds["AccessKeyId"],
             "aws_secret_access_key": creds["SecretAccessKey"],

@@ -435,3 +435,22 @@ def test_a_person_locked_out_has_the_bootstrap_roles_sessions_ended_last_in_each
         c.params["RoleName"] for ch in decided.changes for c in ch.calls if c.operation == "PutRolePolicy"
     ]
     assert roles == ["administrator", "OrganizationAccountAccessRole"]
+
+
+def test_the_lockdown_takes_awss_time_not_a_skewed_laptops() -> None:
+    """Given a laptop whose clock is an hour behind, when the lockdown's time is taken, then it is AWS's
+    (the Date of its answer): with the laptop's, sessions issued in that hour would be spared."""
+    from types import SimpleNamespace
+
+    from rolegate.cli.commands.respond import _aws_now
+
+    aws_date = "Wed, 25 Nov 2099 19:08:32 GMT"  # far from this machine's clock, whatever it says
+    answer = {"ResponseMetadata": {"HTTPHeaders": {"date": aws_date}}}
+    sts = SimpleNamespace(get_caller_identity=lambda: answer)
+    sessions = SimpleNamespace(client=lambda service, account: sts, operator_account=lambda: "123456789012")
+    notes: list[str] = []
+
+    since = _aws_now(SimpleNamespace(note=notes.append), sessions)  # type: ignore[arg-type]
+
+    assert since == "2099-11-25T19:08:32Z"
+    assert notes and "off AWS's" in notes[0]

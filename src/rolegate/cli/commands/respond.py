@@ -30,6 +30,25 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _aws_now(env: Env, sessions: Any) -> str:
+    """The lockdown's time as AWS tells it (the Date of a GetCallerIdentity answer), not this machine's: a
+    clock ahead would keep the operator's new sessions, restore's too, denied until it passes; one behind
+    would spare the sessions issued in between."""
+    import email.utils
+
+    here = dt.datetime.now(dt.UTC)
+    try:
+        sts = sessions.client("sts", sessions.operator_account())
+        date = sts.get_caller_identity()["ResponseMetadata"]["HTTPHeaders"]["date"]
+        there = email.utils.parsedate_to_datetime(date).astimezone(dt.UTC)
+    except Exception:  # no Date to read: this machine's clock, as before
+        return _now()
+    skew = (here - there).total_seconds()
+    if abs(skew) > 30:
+        env.note(f"[yellow]this machine's clock is {skew:+.0f} s off AWS's[/]: the lockdown takes AWS's time")
+    return there.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _account(config: Config, wanted: str) -> tuple[str, str]:
     """A logical name or an id -> (name, id); the hub is refused (lock people out of it with --user)."""
     for name, acct in config.accounts.items():
@@ -286,7 +305,7 @@ def _lock(
         return None
     env.print(f"Journal: {escape(str(path))} and a copy in the account, written before any change.")
     _confirm(env, yes, question, "lockdown")
-    decided = decide(_now())  # sessions issued until the moment you said yes end too
+    decided = decide(_aws_now(env, sessions))  # sessions issued until the moment you said yes end too
     _write_journal(path, decided.journal)
     _run(env, sessions, decided, "Lockdown", command, go_on=True)
     return decided

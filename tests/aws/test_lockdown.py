@@ -501,3 +501,38 @@ def test_a_journal_left_by_a_lockdown_restored_elsewhere_is_set_aside_not_taken_
     assert lock["reason"] == "INC-2" and lock["since"] > first
     revoke = account_state(org, "production")["roles"]["administrator"]["inline_policies"]["RolegateLockdown"]
     assert revoke["Statement"][0]["Condition"]["DateLessThan"]["aws:TokenIssueTime"] == lock["since"]
+
+
+class RefuseOperation:
+    """IAM refuses every call of one operation (say, a spoke's DeleteRolePolicy during a restore)."""
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+
+    def __call__(self, client: Any) -> None:
+        client.meta.events.register(f"before-send.iam.{self.operation}", self._send)
+
+    def _send(self, **_: Any) -> Any:
+        from tests.helpers import error_response
+
+        return error_response("ServiceFailure", "IAM is having a bad day")
+
+
+def test_a_restore_that_fails_after_setting_a_new_password_still_hands_it_out(
+    org: Org, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given cobus locked out, when his restore sets his new console password and then fails in a spoke,
+    then the password is in --password-out all the same: IAM has it and would never show it again."""
+    config = applied(org, capsys)
+    assert rolegate(capsys, "-c", config, "lockdown", "--user", "cobus", "--yes").code == 0
+    _inject(monkeypatch, RefuseOperation("DeleteRolePolicy"))
+    password_file = org.workdir / "cobus-password"
+
+    failed = rolegate(
+        capsys, "-c", config, "restore", "--user", "cobus", "--yes", "--password-out", str(password_file)
+    )
+
+    assert failed.code != 0 and "Traceback" not in failed.all
+    assert org.client("iam").get_login_profile(UserName="cobus")["LoginProfile"]["UserName"] == "cobus"
+    _, user, password = password_file.read_text().strip().split("\t")
+    assert user == "cobus" and password and password not in failed.all

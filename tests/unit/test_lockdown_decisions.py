@@ -454,3 +454,22 @@ def test_the_lockdown_takes_awss_time_not_a_skewed_laptops() -> None:
 
     assert since == "2099-11-25T19:08:32Z"
     assert notes and "off AWS's" in notes[0]
+
+
+def test_a_role_a_ci_pipeline_assumes_through_oidc_is_locked_too() -> None:
+    """Given a deploy role trusted by GitHub's OIDC provider (no AWS principal at all), when production is
+    locked down, then it is locked like the others, and its Deny covers AssumeRoleWithWebIdentity: a
+    compromised pipeline is a way in too."""
+    state = production()
+    oidc = f"arn:aws:iam::{PROD}:oidc-provider/token.actions.githubusercontent.com"
+    web = {"Effect": "Allow", "Principal": {"Federated": oidc}, "Action": "sts:AssumeRoleWithWebIdentity"}
+    state.roles["deploy"] = role("deploy", {"Version": "2012-10-17", "Statement": [web]})
+
+    decided = plan_lockdown(state, lock=LOCK, keep=KEEP, bootstrap_role="OrganizationAccountAccessRole")
+
+    deploy = next(c for c in decided.changes if c.name == "deploy")
+    trust_call = next(c for c in deploy.calls if c.operation == "UpdateAssumeRolePolicy")
+    deny = json.loads(trust_call.params["PolicyDocument"])["Statement"][-1]
+    assert deny["Sid"] == SID and deny["Principal"] == "*"
+    assert "sts:AssumeRoleWithWebIdentity" in deny["Action"] and "sts:AssumeRoleWithSAML" in deny["Action"]
+    assert any(c.operation == "PutRolePolicy" for c in deploy.calls)  # its pipeline's sessions end too

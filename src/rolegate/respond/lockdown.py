@@ -62,13 +62,17 @@ def _json(document: dict[str, Any]) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
+# Every way into a role: IAM principals, web identities (OIDC: a CI pipeline) and SAML federation.
+ASSUME_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML")
+
+
 def deny_statement(keep: list[str] | None = None) -> dict[str, Any]:
     """The trust policy's lockdown statement; `keep`: principal ARN patterns it does not apply to."""
     statement: dict[str, Any] = {
         "Sid": SID,
         "Effect": "Deny",
-        "Principal": {"AWS": "*"},
-        "Action": "sts:AssumeRole",
+        "Principal": "*",  # federated callers (an OIDC pipeline, SAML sign-in) too, not only AWS principals
+        "Action": list(ASSUME_ACTIONS),
     }
     if keep:
         statement["Condition"] = {"ArnNotLike": {"aws:PrincipalArn": sorted(keep)}}
@@ -110,10 +114,17 @@ def operator_keep(operator_arn: str, management_id: str) -> list[str]:
 
 
 def open_to_outside(role: Role, account_id: str) -> bool:
-    """Whether the trust policy (lockdown aside) allows an AWS principal of another account, or anyone."""
+    """Whether the trust policy (lockdown aside) allows an AWS principal of another account, a federated one
+    (an OIDC or SAML provider: people and pipelines from outside), or anyone."""
     if role.path.startswith(SERVICE_ROLE_PATH):
         return False  # service-linked: IAM refuses changes, and no person assumes it
-    for stmt in statements(without_lockdown(role.trust_policy), role.arn):
+    trust = without_lockdown(role.trust_policy)
+    raw = trust.get("Statement", [])
+    for item in raw if isinstance(raw, list) else [raw]:
+        principal = item.get("Principal") if isinstance(item, dict) else None
+        if item.get("Effect") == "Allow" and isinstance(principal, dict) and "Federated" in principal:
+            return True
+    for stmt in statements(trust, role.arn):
         if stmt.effect != "Allow":
             continue
         if stmt.not_principals is not None:
@@ -252,7 +263,7 @@ def plan_lockdown(
                 Call("UpdateAssumeRolePolicy", {"RoleName": role.name, "PolicyDocument": _json(trust)})
             )
             details.append(
-                "+ trust: Deny sts:AssumeRole to everyone"
+                "+ trust: Deny sts:AssumeRole* to everyone (federated callers too)"
                 + (" but the management account's root and the operator" if bootstrap else "")
             )
         if POLICY_NAME not in role.inline_policies:

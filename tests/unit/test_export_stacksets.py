@@ -130,3 +130,25 @@ def test_a_role_where_a_new_instance_goes_is_a_conflict() -> None:
 
     assert [(c.account, c.kind, c.name) for c in plan.conflicts] == [("production", "role", "administrator")]
     assert "CloudFormation never takes over" in plan.conflicts[0].message
+
+
+def test_spoke_accounts_right_under_the_root_are_a_conflict_not_a_stackset_for_the_whole_organization() -> (
+    None
+):
+    """Given the spoke accounts right under the organization's root (no unit of their own), and a security
+    account there too that rolegate.yaml does not name, when the StackSet engine plans, then it refuses with
+    a conflict: a StackSet for the root would put the spoke roles into every account, today's and later."""
+    root = "r-ab12"
+    security = "999999999999"
+    targets = Targets(
+        (root,),
+        {**{IDS[a]: root for a in ("development", "staging", "production")}, security: root},
+        management_account=IDS["master"],
+    )
+
+    plan = plan_for(desired(), StackSetState(NAME), targets)
+
+    assert [(c.kind, c.name) for c in plan.conflicts] == [("stackset", NAME)]
+    assert "right under the organization's root" in plan.conflicts[0].message
+    assert "1 not in rolegate.yaml" in plan.conflicts[0].message
+    assert not [c for c in plan.changes if c.kind in ("stackset", "stack instances")]

@@ -141,6 +141,26 @@ def stackset_plan(
         )
         return plan
     units = list(targets.units)
+    roots = [u for u in units if u.startswith("r-")]
+    if roots:
+        # A StackSet for the root deploys the spoke roles to every account of the organization, today's and
+        # tomorrow's, not only the file's: too wide to do because one account sits there.
+        under_root = sorted(a for a, unit in targets.accounts.items() if unit in roots)
+        mine = {a.account_id for a in desired.accounts.values()}
+        others = [a for a in under_root if a not in mine and a != targets.management_account]
+        plan.conflicts.append(
+            Conflict(
+                where_name,
+                KIND,
+                name,
+                f"{', '.join(_label(desired, a) for a in under_root if a in mine)} sit(s) right under the "
+                f"organization's root: a StackSet for the root would put the spoke roles into every account "
+                f"of the organization ({len(others)} not in rolegate.yaml) and every one created later",
+                "move the spoke accounts into an organizational unit (Organizations → Move), "
+                "or use the direct engine",
+            )
+        )
+        return plan
     new_accounts = sorted(covered - set(state.instances))
     gone = sorted(a for a in state.instances if a not in covered and a != targets.management_account)
     instance_lines = [f"+ instance in {_label(desired, a)}" for a in new_accounts]

@@ -335,7 +335,6 @@ class AccessGraph:
         self._chunks: dict[str, Chunk] = {}  # by what they were built from
         self._trust_chunks: dict[str, Chunk] = {}
         self._evaluations: dict[tuple[Any, ...], Evaluation] = {}
-        self._limit_decisions: dict[tuple[Any, ...], Decision] = {}
         self._by_content: dict[tuple[Statement, ...], Chunk] = {}
         self._targets: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
         self._stmt_targets: dict[int, list[frozenset[str]]] = {}
@@ -353,7 +352,6 @@ class AccessGraph:
         self._direct: dict[tuple[str, bool], _Out] = {}
         self._role_principals: dict[str, Principal] = {}
         self._closures: dict[tuple[str, bool], _Out] = {}
-        self._paths: dict[tuple[Any, bool], _Out] = {}
         self._answers: dict[Any, Answer] = {}
         self._cells: dict[int, list[Cell]] = {}
         self._cell_cache: dict[tuple[str, int, int], tuple[Cell, tuple[Path | None, Path | None]]] = {}
@@ -616,15 +614,9 @@ class AccessGraph:
     def _limited(self, limits: list[Chunk], role_arn: str, principal: Principal, mfa: bool) -> Decision:
         """What the boundary and the SCPs leave of an allow: on every path, even for a user named in the
         trust policy ("if a permissions boundary is set for the user, then it must allow sts:AssumeRole")."""
-        if not limits:
-            return True
-        key = (tuple(c.id for c in limits), role_arn, mfa, tuple(self._who(c, principal) for c in limits))
-        found = self._limit_decisions.get(key)
-        if found is None:
-            found = True
-            for limit in limits:
-                found = both(found, _allowed(self._evaluation(limit, role_arn, principal, mfa)))
-            self._limit_decisions[key] = found
+        found: Decision = True
+        for limit in limits:  # each limit's evaluation is cached; the decision that uses them is too
+            found = both(found, _allowed(self._evaluation(limit, role_arn, principal, mfa)))
         return found
 
     def _decide(

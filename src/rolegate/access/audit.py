@@ -339,7 +339,7 @@ class _AdminRoles(dict[str, bool]):
 def _reach(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> Iterator[Finding]:
     """Findings on who reaches what, read from the matrix in its grouped form: each group's cells are judged
     once, then named for each of its principals."""
-    graph_roles = {r.arn: (a, r) for a in snapshot.accounts.values() for r in a.roles.values()}
+    graph_roles = graph.roles  # role ARN -> (account, role)
     mfa_users = {
         row.get("arn")
         for account in snapshot.accounts.values()

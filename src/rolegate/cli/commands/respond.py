@@ -22,7 +22,7 @@ from rolegate.plan.apply import ApplyResult
 from rolegate.plan.changes import Change
 from rolegate.respond import marks
 from rolegate.respond.journal import Journal, Lock, journal_path, read_local
-from rolegate.respond.lockdown import Decided, Difference
+from rolegate.respond.lockdown import Decided, Difference, is_locked
 from rolegate.runner import sessions_for
 
 
@@ -265,7 +265,7 @@ def _lock_account(
     bootstrap = config.organization.bootstrap_role
     state = read_one(sessions.iam(account_id), name, account_id)
     path = journal_path("account", account_id)
-    locked_now = any(marks.role_lock(r.tags, r.trust_policy, r.inline_policies) for r in state.roles.values())
+    locked_now = any(is_locked(r) for r in state.roles.values())
     previous = _current_journal(env, path, locked_now)
 
     def decide(since: str) -> Decided:
@@ -462,7 +462,7 @@ def _restore_account(
     name, account_id = target
     state = read_one(sessions.iam(account_id), name, account_id)
     path = journal_path("account", account_id)
-    locked_now = any(marks.role_lock(r.tags, r.trust_policy, r.inline_policies) for r in state.roles.values())
+    locked_now = any(is_locked(r) for r in state.roles.values())
     local = _current_journal(env, path, locked_now)
     journal = completed(local, journal_in_account(state))
     source = str(path) if local is not None else "the roles' tags in the account (no local journal)"

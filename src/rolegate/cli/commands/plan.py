@@ -311,13 +311,11 @@ def _password_writer(password_out: Path | None) -> Callable[[str, str, str], Non
     (Ctrl-C twice, SIGKILL, a closed laptop) has not lost a password already set."""
     if password_out is None:
         return None
-    written: dict[tuple[str, str], str] = {}
     lock = threading.Lock()
 
     def write(account: str, user: str, password: str) -> None:
-        with lock:
-            written[(account, user)] = password
-            write_passwords(password_out, written)
+        with lock:  # workers hand passwords in at once; the file adds each to what it holds
+            write_passwords(password_out, {(account, user): password})
 
     return write
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from rolegate.model import naming
+from rolegate.model import names, naming
 from rolegate.model.durations import MAX_SESSION, MIN_SESSION, format_duration, parse_duration
 
 ALL_ACCOUNTS = "*"
@@ -29,7 +29,7 @@ def _account_id(value: Any) -> Any:
             f"{value} is not a 12-digit account id (unquoted, YAML drops leading zeros); "
             'write it in quotes, like id: "012345678901"'
         )
-    if isinstance(value, str) and naming.ACCOUNT_ID_RE.match(value):
+    if isinstance(value, str) and names.ACCOUNT_ID.ok(value):
         return value
     raise _fail(f"{value!r} is not a 12-digit account id")
 
@@ -64,27 +64,26 @@ Colour = Annotated[str, BeforeValidator(_colour)]
 Duration = Annotated[str, BeforeValidator(_duration)]
 
 
-def _iam_name(kind: str, max_len: int) -> Any:
+def _name_of(alphabet: names.Alphabet) -> Any:
+    """A validator holding a value to one of names.py's alphabets, matched whole."""
+
     def check(value: Any) -> Any:
-        if not isinstance(value, str) or not value:
-            raise _fail(f"a {kind} name is a non-empty string")
-        if len(value) > max_len or not naming.IAM_NAME_RE.match(value):
-            raise _fail(
-                f"{value!r} is not a valid IAM {kind} name "
-                f"(up to {max_len} of letters, digits and + = , . @ _ -)"
-            )
+        problem = alphabet.problem(value)
+        if problem is not None:
+            raise _fail(problem)
         return value
 
     return check
 
 
+def _iam_name(kind: str, max_len: int) -> Any:
+    return _name_of({"role": names.ROLE, "group": names.GROUP, "user": names.USER}[kind])
+
+
 def _policy_ref(value: Any) -> Any:
-    if not isinstance(value, str) or not value.strip():
-        raise _fail("a policy is an AWS managed policy name like AdministratorAccess, or a policy ARN")
-    if value.startswith("arn:") and ":policy/" not in value:
-        raise _fail(f"{value!r} is an ARN but not of a policy (arn:aws:iam::<account>:policy/<name>)")
-    if not value.startswith("arn:") and not naming.IAM_NAME_RE.match(value.replace("/", "")):
-        raise _fail(f"{value!r} is not a policy name; use a name like ReadOnlyAccess or a full policy ARN")
+    problem = names.policy_ref_problem(value)
+    if problem is not None:
+        raise _fail(problem)
     return value
 
 
@@ -110,9 +109,9 @@ class PasswordPolicy(Strict):
 
 
 class Organization(Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+    name: Annotated[str, BeforeValidator(_name_of(names.ORG_NAME))]
     hub: str
-    region: str = Field("us-east-1", pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+    region: Annotated[str, BeforeValidator(_name_of(names.REGION))] = "us-east-1"
     bootstrap_role: Annotated[str, BeforeValidator(_iam_name("role", 64))] = "OrganizationAccountAccessRole"
     password_policy: PasswordPolicy | None = None
     # Take over hand-made resources that carry the names this file declares (`rolegate import` sets it):
@@ -122,24 +121,24 @@ class Organization(Strict):
 
 class Account(Strict):
     id: AccountId | None = None
-    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: Annotated[str, BeforeValidator(_name_of(names.EMAIL))] | None = None
     alias: str | None = None
     color: Colour | None = None
 
     @field_validator("alias")
     @classmethod
     def _alias(cls, value: str | None) -> str | None:
-        if value is not None and not naming.ALIAS_RE.match(value):
-            raise _fail(
-                f"{value!r} is not a valid account alias "
-                "(3 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen)"
-            )
+        problem = names.ALIAS.problem(value) if value is not None else None
+        if problem is not None:
+            raise _fail(problem)
         return value
 
 
 RoleName = Annotated[str, BeforeValidator(_iam_name("role", 64))]
 GroupName = Annotated[str, BeforeValidator(_iam_name("group", 128))]
 UserName = Annotated[str, BeforeValidator(_iam_name("user", 64))]
+# The logical names under `accounts:`: they become profile names, display names and parts of URLs.
+AccountKey = Annotated[str, BeforeValidator(_name_of(names.ACCOUNT_KEY))]
 
 
 class Role(Strict):
@@ -167,7 +166,7 @@ class User(Strict):
 class Config(Strict):
     version: Literal[1]
     organization: Organization
-    accounts: dict[str, Account] = Field(min_length=1)
+    accounts: dict[AccountKey, Account] = Field(min_length=1)
     roles: dict[RoleName, Role] = Field(default_factory=dict)
     groups: dict[GroupName, Group] = Field(default_factory=dict)
     users: dict[UserName, User] = Field(default_factory=dict)

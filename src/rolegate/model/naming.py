@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from rolegate.model import names
+
 PARTITION = "aws"
 
 # Where rolegate keeps what it owns. Groups and customer managed policies cannot carry tags that
@@ -13,10 +15,11 @@ PARTITION = "aws"
 OWNED_PATH = "/rolegate/"
 OWNER_TAG = "rolegate:owner"  # value: the organization name in rolegate.yaml
 
-ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
-IAM_NAME_RE = re.compile(r"^[\w+=,.@-]+$")
-ALIAS_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
-HEX_RE = re.compile(r"^#?([0-9a-fA-F]{6})$")
+# The alphabets of names live in names.py; these are kept here for the modules that spell ARNs with them.
+ACCOUNT_ID_RE = names.ACCOUNT_ID_RE
+IAM_NAME_RE = names.IAM_NAME_RE
+ALIAS_RE = names.ALIAS_RE
+HEX_RE = re.compile(r"\A#?([0-9a-fA-F]{6})\Z")
 
 # The console's switch-role colour palette (as seen 2024). The console accepts only these values for `color`.
 CONSOLE_PALETTE: dict[str, str] = {

@@ -18,7 +18,9 @@ def mode_of(path: Path) -> int:
 
 
 def leftovers(directory: Path, keep: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir() if p != keep)
+    """What is beside the file but the file itself and its lock file (which stays, on purpose: waiters must
+    share one inode, and removing a lock file on release would let two writers hold two different ones)."""
+    return sorted(p.name for p in directory.iterdir() if p not in (keep, atomic.lock_path(keep)))
 
 
 def test_a_new_file_is_private_unless_a_mode_is_given(tmp_path: Path) -> None:
@@ -154,7 +156,10 @@ def test_a_read_only_directory_is_refused_cleanly(tmp_path: Path) -> None:
         directory.chmod(0o700)
 
 
-def test_a_symlinked_file_is_written_through_and_stays_a_link(tmp_path: Path) -> None:
+def test_a_symlinked_file_is_refused_naming_the_link_and_its_target(tmp_path: Path) -> None:
+    """The rule changed (issue 16): a link is never written through. Given ~/.aws/config as a link into a
+    dotfiles directory, when rolegate writes it, then it refuses, names both, says to name the target, and
+    neither the link nor the target changes."""
     real = tmp_path / "dotfiles" / "config"
     real.parent.mkdir()
     real.write_text("old\n")
@@ -162,11 +167,86 @@ def test_a_symlinked_file_is_written_through_and_stays_a_link(tmp_path: Path) ->
     link = tmp_path / "config"
     link.symlink_to(real)
 
-    backup = write_atomic(link, "new\n")
+    with pytest.raises(LocalFileError) as caught:
+        write_atomic(link, "new\n")
 
-    assert link.is_symlink()
-    assert real.read_text() == "new\n" and mode_of(real) == 0o600
-    assert backup is not None and backup.parent == real.parent and backup.read_text() == "old\n"
+    assert str(link) in caught.value.message and str(real) in caught.value.message
+    assert caught.value.hint is not None and str(real) in caught.value.hint
+    assert link.is_symlink() and real.read_text() == "old\n"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["config"]
+
+
+def test_a_file_in_a_symlinked_directory_is_written(tmp_path: Path) -> None:
+    """~/.aws -> ~/dotfiles/aws is the user's choice of where the file lives: only the last name matters."""
+    real_dir = tmp_path / "dotfiles" / "aws"
+    real_dir.mkdir(parents=True)
+    (tmp_path / ".aws").symlink_to(real_dir)
+
+    write_atomic(tmp_path / ".aws" / "config", "new\n")
+
+    assert (real_dir / "config").read_text() == "new\n"
+
+
+def test_only_the_newest_backups_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text("0\n")
+    for n in range(1, 9):
+        write_atomic(path, f"{n}\n")
+
+    backups = sorted(p for p in tmp_path.iterdir() if atomic.BACKUP_MARK in p.name)
+    assert len(backups) == atomic.KEEP_BACKUPS
+    assert sorted(b.read_text() for b in backups) == [f"{n}\n" for n in range(3, 8)]
+
+
+def test_which_backups_are_pruned_orders_by_stamp_then_number() -> None:
+    names = [f"config{atomic.BACKUP_MARK}20240101T120000{s}" for s in ("", "-2", "-10", "-3")] + [
+        f"config{atomic.BACKUP_MARK}20231231T235959",
+        f"other{atomic.BACKUP_MARK}20200101T000000",
+        f"config{atomic.BACKUP_MARK}not-a-stamp",
+    ]
+
+    assert atomic.backups_to_prune(names, "config", keep=3) == [
+        f"config{atomic.BACKUP_MARK}20231231T235959",
+        f"config{atomic.BACKUP_MARK}20240101T120000",
+    ]
+
+
+def test_update_file_merges_into_what_is_there_under_the_lock(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text("a\n")
+
+    seen, backup = atomic.update_file(path, lambda text: ((text or "") + "b\n", text))
+
+    assert seen == "a\n" and path.read_text() == "a\nb\n"
+    assert backup is not None and backup.read_text() == "a\n"
+
+
+def test_update_file_writes_nothing_when_the_text_is_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text("a\n")
+    before = path.stat()
+
+    result, backup = atomic.update_file(path, lambda text: (text, "same"))
+
+    assert (result, backup) == ("same", None)
+    assert path.stat().st_ino == before.st_ino and leftovers(tmp_path, path) == []
+
+
+def test_a_writer_that_cannot_get_the_lock_in_time_names_the_lock_file(tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    path = tmp_path / "config"
+    path.write_text("old\n")
+    holder = FileLock(str(atomic.lock_path(path)))
+    holder.acquire()
+    try:
+        with pytest.raises(LocalFileError) as caught:
+            write_atomic(path, "new\n", timeout=0.2)
+    finally:
+        holder.release()
+
+    assert str(atomic.lock_path(path)) in caught.value.message
+    assert path.read_text() == "old\n"
 
 
 def test_a_private_file_is_0600_whatever_the_old_one_was(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from rolegate.cli.commands.config import example_text
 from rolegate.errors import LocalFileError
+from rolegate.local.atomic import lock_path
 from rolegate.local.aws_config import MARK, merge_profiles, write_profiles
 from rolegate.local.profiles import user_profiles
 from rolegate.model.load import parse
@@ -93,7 +94,7 @@ def test_a_hand_written_profile_for_another_role_is_a_conflict_and_nothing_is_wr
     with pytest.raises(LocalFileError, match="demo-development-cobus"):
         write_profiles(path, PROFILES, "demo", "cobus")
 
-    assert path.read_text() == original and list(tmp_path.iterdir()) == [path]
+    assert path.read_text() == original and sorted(tmp_path.iterdir()) == sorted([path, lock_path(path)])
 
 
 def test_another_users_profiles_are_not_removed() -> None:
@@ -138,17 +139,21 @@ def test_a_read_only_file_is_left_as_its_owner_set_it(tmp_path: Path) -> None:
     with pytest.raises(LocalFileError, match="read-only"):
         write_profiles(path, PROFILES, "demo", "cobus")
 
-    assert path.read_text() == "[profile mine]\n" and list(tmp_path.iterdir()) == [path]
+    assert path.read_text() == "[profile mine]\n" and sorted(tmp_path.iterdir()) == sorted(
+        [path, lock_path(path)]
+    )
 
 
-def test_a_symlinked_config_stays_a_link(tmp_path: Path) -> None:
+def test_a_symlinked_config_is_refused_and_stays_a_link(tmp_path: Path) -> None:
+    """Issue 16: a link is never written through (it could point anywhere); the message names the target."""
     real = tmp_path / "dotfiles" / "aws-config"
     real.parent.mkdir()
     real.write_text("[profile mine]\n")
     link = tmp_path / "config"
     link.symlink_to(real)
 
-    write_profiles(link, PROFILES, "demo", "cobus")
+    with pytest.raises(LocalFileError, match="symbolic link"):
+        write_profiles(link, PROFILES, "demo", "cobus")
 
     assert link.is_symlink() and os.readlink(link) == str(real)
-    assert "demo-development-cobus" in real.read_text()
+    assert real.read_text() == "[profile mine]\n"

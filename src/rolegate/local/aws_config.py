@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rolegate.creds.awsconfig import ROLE_ARN_KEY
 from rolegate.errors import LocalFileError
-from rolegate.local.atomic import write_atomic
+from rolegate.local.atomic import update_file
 from rolegate.local.profiles import Profile
 
 MARK = "# rolegate: managed"
@@ -171,29 +171,30 @@ def merge_profiles(text: str, profiles: list[Profile], org: str, user: str) -> M
 def write_profiles(
     path: Path, profiles: list[Profile], org: str, user: str
 ) -> tuple[MergeResult, Path | None]:
-    """Merge into the file at `path` (created 0600 if missing); writes nothing on conflict or no change."""
-    try:
-        text = path.read_bytes().decode("utf-8") if path.exists() else ""
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LocalFileError(f"{path}: cannot read it ({exc})") from None
-    result = merge_profiles(text, profiles, org, user)
-    # A file its owner made read-only is a decision, even where root could write it anyway.
-    if path.exists() and not path.stat().st_mode & 0o200 and result.changed:
-        raise LocalFileError(
-            f"{path} is read-only; rolegate leaves it as you set it, and wrote nothing",
-            f"`chmod u+w {path}` to let rolegate merge its profiles, or pass --config-file",
-        )
-    if result.conflicts:
-        raise LocalFileError(
-            f"{path}: profiles of the same name exist and are not rolegate's: {', '.join(result.conflicts)}; "
-            "nothing was written",
-            "rename or remove them, or pass --prefix to write rolegate's under other names",
-        )
-    if not result.changed:
-        return result, None
+    """Merge into the file at `path` (created 0600 if missing); writes nothing on conflict or no change.
+
+    The read, the merge and the replace are one operation under the file's lock (`update_file`): another
+    rolegate writing the same file at the same moment waits, and its profiles are merged, not lost."""
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True)
-    return result, write_atomic(path, result.text, mode=0o600)
+
+    def merge(text: str | None) -> tuple[str | None, MergeResult]:
+        result = merge_profiles(text or "", profiles, org, user)
+        # A file its owner made read-only is a decision, even where root could write it anyway.
+        if text is not None and not path.stat().st_mode & 0o200 and result.changed:
+            raise LocalFileError(
+                f"{path} is read-only; rolegate leaves it as you set it, and wrote nothing",
+                f"`chmod u+w {path}` to let rolegate merge its profiles, or pass --config-file",
+            )
+        if result.conflicts:
+            raise LocalFileError(
+                f"{path}: profiles of the same name exist and are not rolegate's: "
+                f"{', '.join(result.conflicts)}; nothing was written",
+                "rename or remove them, or pass --prefix to write rolegate's under other names",
+            )
+        return (result.text if result.changed else None), result
+
+    return update_file(path, merge, mode=0o600)
 
 
 def set_mfa_serial(text: str, user: str, serial: str) -> tuple[str, list[str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from rolegate.local.ini import check_section
 from rolegate.local.links import DEFAULT_COLOUR
 from rolegate.local.profiles import hub_profile_name, role_profile_name
 from rolegate.model import naming
@@ -21,23 +22,32 @@ _SECTION = re.compile(r"^\[(.+)\]$")
 
 
 def render_aesr(config: Config, user: str) -> str:
+    """The config text; LocalFileError when a name or value would not read back as written (ini.py)."""
     org = config.organization
     hub = config.accounts[org.hub]
     base = hub_profile_name(config, user)
-    lines = [f"[{base}]", f"aws_account_id = {hub.id}"]
+    sections: list[tuple[str, dict[str, str]]] = [(base, {"aws_account_id": hub.id or ""})]
     for account, role, several in reached_roles(config, user):
         acct = config.accounts[account]
         name = role_profile_name(config, account, user, role if several else None)
-        lines += [
-            "",
-            f"[{name}]",
-            f"aws_account_id = {acct.id}",
-            f"role_name = {role}",
-            f"color = {naming.colour_hex(acct.color or DEFAULT_COLOUR)}",
-            f"region = {org.region}",
-            f"source_profile = {base}",
-        ]
-    return "\n".join(lines) + "\n"
+        settings = {
+            "aws_account_id": acct.id or "",
+            "role_name": role,
+            "color": naming.colour_hex(acct.color or DEFAULT_COLOUR),
+            "region": org.region,
+            "source_profile": base,
+        }
+        sections.append((name, settings))
+    return render_sections(sections)
+
+
+def render_sections(sections: list[tuple[str, dict[str, str]]]) -> str:
+    """AESR text for (profile, settings) pairs, each checked by the one INI rule (ini.check_section)."""
+    blocks = []
+    for name, settings in sections:
+        check_section(name, settings, profile=name, where="the aws-extend-switch-roles config")
+        blocks.append("\n".join([f"[{name}]", *(f"{k} = {v}" for k, v in settings.items())]))
+    return "\n\n".join(blocks) + "\n"
 
 
 def parse_aesr(text: str) -> list[dict[str, str]]:

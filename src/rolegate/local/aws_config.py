@@ -50,10 +50,87 @@ def newline_of(text: str) -> str:
     return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 
 
+# The settings rolegate writes into a profile (any of them, in any version). In a section it owns or adopts,
+# these are rolegate's; every other line there (the user's own settings, comments) is the user's and stays.
+ROLEGATE_KEYS = frozenset(
+    {
+        "role_arn",
+        ROLE_ARN_KEY,
+        "credential_process",
+        "source_profile",
+        "role_session_name",
+        "region",
+        "mfa_serial",
+        "duration_seconds",
+    }
+)
+WHERE = "the AWS config file"
+
+
+def profile_of_section(section: str) -> str | None:
+    """The profile botocore reads a section header as, or None when it reads it as no profile.
+
+    botocore (configloader.build_profile_map) takes `default` as is, and any header that starts with
+    `profile` through `shlex.split`, keeping the second word when there are exactly two: so `[profile  x]`,
+    `[profile "x"]` and `[profile\tx]` are all profile x, while `[ profile x ]` (configparser keeps the
+    spaces) and `[profile x y]` are no profile at all."""
+    import shlex
+
+    if section == "default":
+        return "default"
+    if not section.startswith("profile"):
+        return None
+    try:
+        parts = shlex.split(section)
+    except ValueError:
+        return None
+    return parts[1] if len(parts) == 2 else None
+
+
+def _checked(profile: Profile, org: str, user: str) -> None:
+    from rolegate.local.ini import check_comment, check_section
+
+    check_section(section_name(profile.name), profile.settings, profile=profile.name, where=WHERE)
+    check_comment(marker(org, user), profile=profile.name, where=WHERE)
+
+
 def _render(profile: Profile, org: str, user: str, nl: str) -> str:
+    _checked(profile, org, user)
     lines = [f"[{section_name(profile.name)}]", marker(org, user)]
     lines += [f"{key} = {value}" for key, value in profile.settings.items()]
     return nl.join(lines) + nl
+
+
+def _rewrite(section: object, profile: Profile, org: str, user: str, nl: str) -> str:
+    """A section rolegate owns or adopts, with rolegate's settings and the user's own lines.
+
+    The header keeps the user's spelling (`[profile  x]` stays so), the marker follows it, then any comments
+    that opened the section, then rolegate's settings in its order, then every other line of the section
+    (the user's own settings, comments, blank lines) byte for byte in its order. A setting rolegate writes
+    is rolegate's whatever its case (configparser reads `Region` as `region`; two would break the file)."""
+    from configupdater import Comment, Option
+
+    _checked(profile, org, user)
+    header = str(section).splitlines(keepends=True)[0]
+    if not header.endswith(("\n", "\r")):
+        header += nl
+    leading: list[str] = []
+    rest: list[str] = []
+    for block in section.iter_blocks():  # type: ignore[attr-defined]
+        if isinstance(block, Comment) and str(block).strip().startswith(MARK):
+            continue
+        if isinstance(block, Option):
+            if block.key.strip().lower() in ROLEGATE_KEYS:
+                continue
+            rest.append(str(block))
+        elif rest:
+            rest.append(str(block))
+        else:
+            leading.append(str(block))
+    if not rest and leading and not any(line.strip() for line in leading):
+        rest, leading = leading, []  # blank lines alone: they separate this section from the next
+    settings = [f"{key} = {value}{nl}" for key, value in profile.settings.items()]
+    return header + marker(org, user) + nl + "".join(leading) + "".join(settings) + "".join(rest)
 
 
 def _owner(section: object) -> str | None:
@@ -66,27 +143,13 @@ def _owner(section: object) -> str | None:
     return None
 
 
-def _trailing_space(section: object) -> str:
-    """The blank lines and comments that follow a section's last option: they separate it from the next."""
-    from configupdater import Option
-
-    blocks = list(section.iter_blocks())  # type: ignore[attr-defined]
-    tail: list[str] = []
-    for block in reversed(blocks):
-        if isinstance(block, Option):
-            break
-        tail.append(str(block))
-    text = "".join(reversed(tail))
-    return "".join(line for line in text.splitlines(keepends=True) if not line.strip().startswith(MARK))
-
-
 def _same_role(section: object, profile: Profile) -> bool:
     """A hand-written profile for the role rolegate would write (the seed's own), in either spelling."""
     wanted = (profile.settings.get("role_arn") or profile.settings.get(ROLE_ARN_KEY) or "").lower()
     for key in ("role_arn", ROLE_ARN_KEY):
         option = section.get(key)  # type: ignore[attr-defined]
         if option is not None and option.value:
-            return bool(wanted) and option.value.lower() == wanted
+            return bool(wanted) and option.value.strip().lower() == wanted
     return False
 
 
@@ -101,12 +164,18 @@ def _with_stored_key(section: object, profile: Profile) -> Profile:
 
 
 def merge_profiles(text: str, profiles: list[Profile], org: str, user: str) -> MergeResult:
-    """The new file text; pure. `profiles[0]` is the hub (source) profile, the others switch role from it."""
+    """The new file text; pure. `profiles[0]` is the hub (source) profile, the others switch role from it.
+
+    Sections are matched by the profile botocore reads them as (profile_of_section), so a hand-written
+    `[profile  x]` is profile x and is adopted in place, not shadowed by a second `[profile x]`. Every name
+    and value written is checked first (ini.py): a name that would break the file is refused."""
     from configupdater import ConfigUpdater, Section
     from configupdater.parser import ParsingError
 
     from rolegate.local.aws_credentials import parse_error_place
 
+    for each in profiles:
+        _checked(each, org, user)
     updater = ConfigUpdater(allow_no_value=True, strict=False)
     try:
         updater.read_string(text)
@@ -117,46 +186,58 @@ def merge_profiles(text: str, profiles: list[Profile], org: str, user: str) -> M
         ) from None
     nl = newline_of(text)
     mine = marker(org, user)
-    wanted = {section_name(p.name): p for p in profiles}
-    hub = section_name(profiles[0].name) if profiles else None
-    result = MergeResult(text="", has_default=updater.has_section("default"))
+    wanted = {p.name: p for p in profiles}
+    hub = profiles[0].name if profiles else None
+    sections = [b for b in updater.iter_blocks() if isinstance(b, Section)]
+    result = MergeResult(text="", has_default=any(profile_of_section(b.name) == "default" for b in sections))
+    spellings: dict[str, list[str]] = {}
+    for section in sections:
+        name = profile_of_section(section.name)
+        if name in wanted:
+            spellings.setdefault(name, []).append(section.name)
+    for name, headers in spellings.items():
+        if len(headers) > 1:
+            shown = ", ".join(f"[{h}]" for h in headers)
+            result.conflicts.append(
+                f"{name} (written {len(headers)} times: {shown}; botocore reads only the last)"
+            )
     out: list[str] = []
     seen: set[str] = set()
     for block in updater.iter_blocks():
         if not isinstance(block, Section):
             out.append(str(block))
             continue
-        name = block.name
+        name = profile_of_section(block.name)
         owner = _owner(block)
-        profile = wanted.get(name)
-        if profile is None:
-            if owner == mine:
-                result.removed.append(name.removeprefix("profile "))
+        profile = wanted.get(name) if name is not None else None
+        if profile is None or len(spellings.get(profile.name, [])) > 1:
+            if owner == mine and profile is None:
+                result.removed.append(name or block.name)
                 continue
             out.append(str(block))
             continue
-        seen.add(name)
-        if name == hub:
+        seen.add(profile.name)
+        if profile.name == hub:
             profile = _with_stored_key(block, profile)
-        rendered = _render(profile, org, user, nl) + _trailing_space(block)
         if owner == mine:
+            rendered = _rewrite(block, profile, org, user, nl)
             if str(block) != rendered:
                 result.updated.append(profile.name)
             out.append(rendered)
         elif owner is not None:  # another organization's or user's rolegate profile of the same name
             result.conflicts.append(f"{profile.name} (managed by rolegate for another organization or user)")
             out.append(str(block))
-        elif name == hub:
+        elif profile.name == hub:
             result.kept.append(profile.name)  # the user's own source profile: keys, region, SSO… stay theirs
             out.append(str(block))
         elif _same_role(block, profile):
             result.adopted.append(profile.name)
-            out.append(rendered)
+            out.append(_rewrite(block, profile, org, user, nl))
         else:
             result.conflicts.append(f"{profile.name} (a hand-written profile for another role)")
             out.append(str(block))
     merged = "".join(out)
-    new = [p for p in profiles if section_name(p.name) not in seen]
+    new = [p for p in profiles if p.name not in seen and p.name not in spellings]
     if new:
         if merged and not merged.endswith(("\n", "\r")):
             merged += nl
@@ -204,6 +285,8 @@ def set_mfa_serial(text: str, user: str, serial: str) -> tuple[str, list[str]]:
     are returned."""
     from configupdater import ConfigUpdater, Section
 
+    from rolegate.local.ini import check_entry
+
     updater = ConfigUpdater(allow_no_value=True, strict=False)
     updater.read_string(text)
     changed: list[str] = []
@@ -213,6 +296,8 @@ def set_mfa_serial(text: str, user: str, serial: str) -> tuple[str, list[str]]:
         owner = _owner(block)
         option = block.get("mfa_serial")
         if owner and f", user {user};" in owner and option is not None and option.value != serial:
+            name = profile_of_section(block.name) or block.name
+            check_entry(block.name, "mfa_serial", serial, profile=name, where=WHERE)
             option.value = serial
-            changed.append(block.name.removeprefix("profile "))
+            changed.append(name)
     return str(updater), changed

@@ -19,7 +19,11 @@ class Profile:
     name: str
     settings: dict[str, str] = field(default_factory=dict)
 
-    def render(self) -> str:
+    def render(self, where: str = "an AWS config file") -> str:
+        """The section as text; LocalFileError if a name or value would not read back as written."""
+        from rolegate.local.ini import check_section
+
+        check_section(f"profile {self.name}", self.settings, profile=self.name, where=where)
         lines = [f"[profile {self.name}]", *(f"{k} = {v}" for k, v in self.settings.items())]
         return "\n".join(lines) + "\n"
 

@@ -111,16 +111,12 @@ def _confirm(env: Env, yes: bool, question: str, what: str) -> None:
 
 
 def _write_journal(path: Path, journal: Journal) -> None:
-    from rolegate.local.atomic import write_atomic
+    """Under the journal's lock, never through a link; the same text again writes nothing."""
+    from rolegate.local.atomic import update_file
 
     text = journal.dumps()
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return
-    except FileNotFoundError:
-        pass
     os.makedirs(path.parent, mode=0o700, exist_ok=True)
-    write_atomic(path, text, mode=0o600, private=True)
+    update_file(path, lambda _old: (text, None), mode=0o600, private=True)
 
 
 def _retire_journal(env: Env, path: Path) -> None:
@@ -492,10 +488,12 @@ def _restore_account(
 def _restore_user(
     env: Env, config: Config, sessions: Any, user_name: str, force: bool, yes: bool, password_out: Path | None
 ) -> int:
-    from rolegate.cli.commands.plan import _hand_out_passwords
+    from rolegate.cli.commands.plan import _hand_out_passwords, check_password_out
     from rolegate.respond.act import read_one, user_credentials
     from rolegate.respond.people import compare_user, journal_of_user, plan_user_restore
 
+    if password_out is not None:  # before anything is read or changed: see `apply`
+        check_password_out(password_out)
     hub_name, hub_id = _hub(config)
     iam = sessions.iam(hub_id)
     state = read_one(iam, hub_name, hub_id)

@@ -5,7 +5,9 @@ Every problem is collected and raised together as one ConfigError, each naming f
 
 from __future__ import annotations
 
+import re
 import typing
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,8 +15,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, ScalarEvent
 
+from rolegate import limits
 from rolegate.errors import ConfigError, Diagnostic, LocalFileError
 from rolegate.model.config import Config
 from rolegate.model.validate import Issue, Loc, check, did_you_mean
@@ -97,10 +102,130 @@ def format_loc(loc: Loc) -> str:
     return out or "(top level)"
 
 
+# -- what rolegate.yaml may hold, checked before anything is built from it ------------------------------
+#
+# rolegate.yaml is reviewed by people, so what they read must be what rolegate reads. Refused, each at its
+# file:line: characters a reviewer cannot see or that rewrite the terminal or the line's direction (C0 but
+# TAB/LF/CR, DEL, C1, bidi controls, zero-width and line-separator characters, lone surrogates); aliases and
+# merge keys (`*x`, `<<:` say "what is written elsewhere", and a few aliases expand into billions of nodes);
+# tags but YAML's core ones (`!!python/object` and friends mean "build this", and rolegate builds nothing);
+# nesting deeper than any real file; numbers longer than any real one. The checks run in the composer, as
+# the events arrive, so a bomb is stopped at its first alias and a million `[` at the 33rd.
+
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 but TAB, LF, CR; DEL; C1 (NEL among them)
+    "\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069"  # bidi marks and overrides, zero-width
+    "\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]"  # line separators, a BOM past the start, non-text
+)
+_CORE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")
+)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_INT_TAG = "tag:yaml.org,2002:int"
+_MAX_NUMBER_DIGITS = 64  # an account id is 12 digits; int() refuses 4,300 and is slow long before that
+
+
+def _character(ch: str) -> str:
+    """How a refused character is named: its code point and Unicode name, never the character itself."""
+    name = unicodedata.name(ch, "")
+    if not name:
+        name = "a NUL character" if ch == "\0" else "a control character"
+    return f"U+{ord(ch):04X} ({name})"
+
+
+class RefusedYAML(MarkedYAMLError):
+    """YAML that parses but that rolegate will not read, at the event that showed it."""
+
+    def __init__(self, problem: str, mark: Any, hint: str) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+        self.hint = hint
+
+
+class _ReviewedComposer(Composer):
+    """ruamel.yaml's composer, refusing what a reviewer could misread before it builds any node of it."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            raise RefusedYAML(
+                f"an alias (*{event.anchor}) stands for a value written elsewhere; rolegate.yaml "
+                "does not take aliases",
+                event.start_mark,
+                f"write the value out here in full, and drop the &{event.anchor} anchor",
+            )
+        if self.depth >= limits.YAML_DEPTH:
+            raise RefusedYAML(
+                f"nested more than {limits.YAML_DEPTH} deep; no rolegate.yaml needs more than 6",
+                event.start_mark,
+                "check the indentation and the brackets here",
+            )
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!") and tag not in _CORE_TAGS:
+            raise RefusedYAML(
+                f"the tag {tag!r} is not allowed; rolegate.yaml holds text, numbers, lists and mappings",
+                event.start_mark,
+                "remove the tag (and quote the value if it must stay text)",
+            )
+        return super().compose_node(parent, index)
+
+    def compose_scalar_node(self, anchor: Any) -> Any:
+        event: ScalarEvent = self.parser.peek_event()
+        bad = _FORBIDDEN.search(event.value)
+        if bad:  # written as an escape ("\x1b", "\u202e"): the raw text was clean
+            raise RefusedYAML(
+                f"the value holds {_character(bad.group())}, which a reviewer cannot see",
+                event.start_mark,
+                "remove the escape sequence from the quoted value",
+            )
+        node = super().compose_scalar_node(anchor)
+        if node.tag == _MERGE_TAG:
+            raise RefusedYAML(
+                "a merge key (<<) brings in keys written elsewhere; rolegate.yaml does not take them",
+                event.start_mark,
+                "write the keys out in this mapping",
+            )
+        if node.tag == _INT_TAG and len(node.value) > _MAX_NUMBER_DIGITS:
+            raise RefusedYAML(
+                f"a number of {len(node.value)} characters; no field takes one this long",
+                event.start_mark,
+                "quote it if it is meant as text",
+            )
+        return node
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    yaml.Composer = _ReviewedComposer
     return yaml
+
+
+def _text_diagnostics(text: str, filename: str) -> list[Diagnostic]:
+    """Every line holding a refused character (the first 20), by line and column, without the line: it
+    would carry the character to the terminal."""
+    found: list[Diagnostic] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        bad = _FORBIDDEN.search(line)
+        if bad is None:
+            continue
+        found.append(
+            Diagnostic(
+                filename,
+                number,
+                bad.start() + 1,
+                "(text)",
+                f"holds {_character(bad.group())}, which a reviewer cannot see or that changes how the "
+                "line reads",
+                "delete it; rolegate.yaml takes printable text, tabs and line breaks only",
+            )
+        )
+        if len(found) == 20:
+            break
+    return found
+
+
+def _whole_file(filename: str, message: str, hint: str) -> ConfigError:
+    return ConfigError([Diagnostic(filename, None, None, "(file)", message, hint)])
 
 
 def _to_plain(node: Any) -> Any:
@@ -253,6 +378,17 @@ def _diagnostic(source: Source, issue: Issue) -> Diagnostic:
 
 def parse(text: str, filename: str = "rolegate.yaml") -> Loaded:
     """Parse and validate config text; raises ConfigError with every problem found."""
+    if len(text) > limits.CONFIG_BYTES or len(text.encode("utf-8", "surrogatepass")) > limits.CONFIG_BYTES:
+        raise _whole_file(
+            filename,
+            f"larger than {limits.size_text(limits.CONFIG_BYTES)}, the most rolegate reads from a "
+            "rolegate.yaml",
+            "no real rolegate.yaml is this large: check that this is the file you meant",
+        )
+    text = text.removeprefix("\ufeff")  # the BOM some Windows editors write says nothing
+    refused = _text_diagnostics(text, filename)
+    if refused:
+        raise ConfigError(refused)
     source = Source(filename, text)
     try:
         tree = _yaml().load(text)
@@ -271,10 +407,16 @@ def parse(text: str, filename: str = "rolegate.yaml") -> Loaded:
                     col,
                     "(yaml)",
                     problem,
-                    "fix the YAML syntax at this spot",
+                    getattr(exc, "hint", "fix the YAML syntax at this spot"),
                     source.line_text(line),
                 )
             ]
+        ) from None
+    except (YAMLError, ValueError, RecursionError) as exc:
+        # What the composer lets through but a constructor refuses (a date like 2024-02-30): no mark to
+        # point at, but still the user's file, not a bug.
+        raise _whole_file(
+            filename, f"not YAML rolegate can read ({type(exc).__name__})", "fix the YAML syntax"
         ) from None
     source.tree = tree
     if not isinstance(tree, CommentedMap):
@@ -310,14 +452,12 @@ def parse(text: str, filename: str = "rolegate.yaml") -> Loaded:
 
 def load(path: Path) -> Loaded:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = limits.read_text(path, limits.CONFIG_BYTES, "a rolegate.yaml")
     except FileNotFoundError:
         raise LocalFileError(
             f"{path}: no such file",
             "run `rolegate init` to write a commented example, or pass -c PATH",
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LocalFileError(f"{path}: cannot read it ({exc})") from None
     loaded = parse(text, str(path))
     loaded.path = path
     return loaded

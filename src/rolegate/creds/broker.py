@@ -11,6 +11,7 @@ Roles that do not demand MFA are assumed straight from the long-term keys, for t
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +20,16 @@ from typing import TYPE_CHECKING, Any
 from rolegate.creds.awsconfig import RoleProfile, aws_config_path, read_profiles
 from rolegate.creds.credentials import CacheEntry, Credentials
 from rolegate.creds.fast import cached, role_entry, session_entry
-from rolegate.creds.lock import refresh_lock
-from rolegate.creds.mfa import mfa_code
+from rolegate.creds.lock import (
+    Failure,
+    forget_failure,
+    forget_failures,
+    recent_failure,
+    record_failure,
+    refresh_lock,
+    still_shared,
+)
+from rolegate.creds.mfa import MfaSourceError, mfa_code
 from rolegate.creds.store import choose_store
 from rolegate.errors import AwsError, CredentialsError
 
@@ -88,6 +97,21 @@ class Broker:
         if not profile.is_role:
             return self._session(profile, profile.mfa_serial)
         entry, fingerprint = role_entry(profile)
+        make = lambda: self._assume(profile)  # noqa: E731 - a thunk, named for the line's length
+        return self._refresh(entry, fingerprint, make, profile.name, profile.mfa_serial)
+
+    def _refresh(
+        self,
+        entry: str,
+        fingerprint: str,
+        make: Callable[[], Credentials],
+        profile: str,
+        mfa_serial: str | None,
+        *,
+        keep: Callable[[Credentials], bool] = lambda _: True,
+    ) -> Credentials:
+        """The cached credentials of `entry`, else made once under its lock. Waiters find what the first
+        made; when the first failed at its MFA source, they find that failure instead of asking again."""
         found = cached(self.store, entry, fingerprint)
         if found is not None:
             return found
@@ -95,8 +119,20 @@ class Broker:
             found = cached(self.store, entry, fingerprint)  # another process may have refreshed meanwhile
             if found is not None:
                 return found
-            credentials = self._assume(profile)
-            self.store.put(entry, CacheEntry(credentials, fingerprint).dumps())
+            failed = recent_failure(entry)
+            if failed is not None:
+                raise shared_failure_error(failed, time.time())
+            try:
+                credentials = make()
+            except MfaSourceError as exc:
+                if not exc.shared:  # an inner refresh (the MFA session's) shared it already
+                    failure = Failure(time.time(), profile, mfa_serial or "-", exc.message, exc.hint)
+                    record_failure(entry, failure)
+                    exc.shared = True
+                raise
+            if keep(credentials):
+                self.store.put(entry, CacheEntry(credentials, fingerprint).dumps())
+            forget_failure(entry)
             return credentials
 
     # -- the AWS side -----------------------------------------------------------------------------------
@@ -161,13 +197,8 @@ class Broker:
     ) -> Credentials:
         """The cached MFA session of a profile with long-term keys; made with one code when missing."""
         entry, fingerprint = session_entry(source.name, mfa_serial)
-        found = cached(self.store, entry, fingerprint)
-        if found is not None:
-            return found
-        with refresh_lock(entry):
-            found = cached(self.store, entry, fingerprint)
-            if found is not None:
-                return found
+
+        def make() -> Credentials:
             keys = self._long_term(source)
             if keys.session_token is not None:
                 return keys  # already temporary (SSO, another helper): GetSessionToken refuses those
@@ -179,9 +210,13 @@ class Broker:
                 self._sts(keys, source.region).get_session_token, request, source, "GetSessionToken"
             )
             credentials = Credentials.from_sts(answer["Credentials"])
-            self.store.put(entry, CacheEntry(credentials, fingerprint).dumps())
             self.note(f"MFA session for {source.name} until {credentials.expiration:%Y-%m-%d %H:%M %Z}")
             return credentials
+
+        # Temporary source keys are the SDK's to refresh, not a session of ours: they are not cached.
+        return self._refresh(
+            entry, fingerprint, make, source.name, mfa_serial, keep=lambda c: c.expiration is not None
+        )
 
     def _long_term(self, source: RoleProfile) -> Credentials:
         """The profile's long-term key: rolegate's store first (`rolegate keys`), then the SDK's usual
@@ -240,11 +275,26 @@ class Broker:
             raise _refused(profile, what, exc) from None
 
 
+def shared_failure_error(failure: Failure, now: float) -> MfaSourceError:
+    """The error a waiter gets from the refresh that failed before it: the same message, when it was, and
+    when rolegate asks again. Marked shared, so it is not shared a second time."""
+    left = still_shared(failure, now) or 0.0
+    ago = max(0.0, now - failure.at)
+    error = MfaSourceError(
+        f"{failure.message} (MFA for profile {failure.profile!r} failed {ago:.0f} s ago; "
+        "not asked again meanwhile)",
+        (f"{failure.hint}; " if failure.hint else "")
+        + f"rolegate asks again in {left:.0f} s, or at once after `rolegate logout {failure.profile}`",
+    )
+    error.shared = True
+    return error
+
+
 def _refused(profile: RoleProfile, what: str, exc: Any) -> CredentialsError | AwsError:
     error = exc.response.get("Error", {})
     code, message = error.get("Code", ""), error.get("Message", "")
     if "MultiFactorAuthentication" in message or ("MFA" in message and code == "AccessDenied"):
-        return CredentialsError(
+        return MfaSourceError(
             f"profile {profile.name!r}: AWS did not accept the MFA code ({message})",
             "wait for the next code and run it again; check mfa_serial names your device",
         )
@@ -266,6 +316,18 @@ def logout(store: Store, profile: RoleProfile | None, profiles: dict[str, RolePr
     else:
         names = [role_entry(profile)[0]] if profile.is_role else []
         source = profiles.get(profile.source_profile or "") if profile.is_role else profile
-        if source is not None:
+        if source is not None and profile.is_role:
             names.append(session_entry(source.name, profile.mfa_serial)[0])
-    return [n for n in names if store.delete(n)]
+        elif source is not None:
+            # The hub profile itself: its MFA sessions are keyed by the devices of the roles made from it.
+            serials = {p.mfa_serial for p in profiles.values() if p.source_profile == source.name}
+            serials |= {source.mfa_serial}
+            names += sorted({session_entry(source.name, serial)[0] for serial in serials})
+    removed = [n for n in names if store.delete(n)]
+    # A failure shared with waiters is forgotten too: logout is how a person says "ask me again now".
+    if profile is None:
+        forget_failures()
+    else:
+        for name in names:
+            forget_failure(name)
+    return removed

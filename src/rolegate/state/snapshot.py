@@ -113,30 +113,11 @@ class Snapshot:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Snapshot:
-        if data.get("version") != SNAPSHOT_VERSION:
-            raise ValueError(
-                f"snapshot version {data.get('version')!r}; this rolegate reads {SNAPSHOT_VERSION}"
-            )
-        accounts = {}
-        order = [n for n in data.get("account_order", []) if n in data["accounts"]]
-        for name in order + sorted(set(data["accounts"]) - set(order)):
-            raw = data["accounts"][name]
-            acct = AccountState(
-                **{k: v for k, v in raw.items() if k not in ("roles", "groups", "users", "policies")}
-            )
-            acct.roles = {k: Role(**v) for k, v in raw.get("roles", {}).items()}
-            acct.groups = {k: Group(**v) for k, v in raw.get("groups", {}).items()}
-            acct.users = {k: User(**v) for k, v in raw.get("users", {}).items()}
-            acct.policies = {k: ManagedPolicy(**v) for k, v in raw.get("policies", {}).items()}
-            accounts[name] = acct
-        return cls(
-            accounts=accounts,
-            version=data["version"],
-            taken_at=data.get("taken_at", ""),
-            organization_id=data.get("organization_id", ""),
-            aws_managed_policies=data.get("aws_managed_policies", {}),
-            scps=data.get("scps", {}),
-        )
+        """Every field checked against these dataclasses, every policy against IAM's grammar: a snapshot
+        file is anyone's to edit. Raises snapshot_file.SnapshotError (a ValueError) naming the field."""
+        from rolegate.state.snapshot_file import snapshot_from_json
+
+        return snapshot_from_json(data)
 
 
 # -- ownership: the one place that says what rolegate owns --------------------------------------------------

@@ -30,19 +30,20 @@ snapshot_option = click.option(
 
 
 def load_snapshot(path: Path) -> Any:
+    """The snapshot file, bounded in size and depth and checked field by field before anything uses it."""
+    from rolegate import limits
     from rolegate.state.snapshot import Snapshot
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = limits.read_bytes(path, limits.SNAPSHOT_BYTES, "a snapshot")
     except FileNotFoundError:
         raise RolegateError(
             f"{path}: no such snapshot", "make one with `rolegate snapshot -o FILE`"
         ) from None
-    except (OSError, ValueError) as exc:
-        raise RolegateError(f"{path}: not a rolegate snapshot ({exc})") from None
+    data = limits.loads_json(raw, str(path), "a snapshot")
     try:
         return Snapshot.from_json(data)
-    except (ValueError, TypeError, KeyError) as exc:
+    except ValueError as exc:  # snapshot_file.SnapshotError
         raise RolegateError(f"{path}: {exc}", "take a new one with `rolegate snapshot -o FILE`") from None
 
 
@@ -318,6 +319,7 @@ def audit(
 
 
 def _audit_input(env: Env, aws_config_file: Path | None) -> Any:
+    from rolegate import limits
     from rolegate.access.audit import AuditInput
     from rolegate.creds.awsconfig import aws_config_path
 
@@ -335,8 +337,8 @@ def _audit_input(env: Env, aws_config_file: Path | None) -> Any:
     path = aws_config_file or Path(aws_config_path())
     extra.aws_config_path = str(path)
     try:
-        extra.aws_config_text = path.read_text(encoding="utf-8")
-    except OSError:
+        extra.aws_config_text = limits.read_text(path, limits.AWS_FILE_BYTES, "an AWS config file")
+    except FileNotFoundError:
         extra.aws_config_text = None
     return extra
 

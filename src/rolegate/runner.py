@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -28,6 +29,8 @@ def read_plans(config: Config, desired: Desired) -> list[ReadPlan]:
                 role_sessions=bool(acct.roles),
                 alias=config.accounts[name].alias is not None,
                 password_policy=acct.is_hub and acct.password_policy is not None,
+                logins=acct.is_hub,
+                owner=desired.org,
             )
         )
     return plans
@@ -44,11 +47,12 @@ def read_and_plan(
     on_read: Callable[[ReadPlan], None] | None = None,
     workers: int = DEFAULT_WORKERS,
     partial: bool = False,
+    adopt: frozenset[str] = frozenset(),
 ) -> tuple[Snapshot, Plan]:
     """The snapshot and the plan. `partial`: an account that cannot be read is listed in the plan's
     `unreadable` (and nothing is planned there) instead of stopping everything; plan and apply use it so
-    that one broken account out of hundreds does not hold up the others."""
-    desired = compile_config(config)
+    that one broken account out of hundreds does not hold up the others. `adopt`: --adopt's names."""
+    desired = replace(compile_config(config), adopt_names=adopt)
     sessions.caller()  # credentials trouble is one message up front, not one per account thread
     plans = read_plans(config, desired)
     if not partial:
@@ -80,6 +84,8 @@ def read_everything(config: Config, sessions: AwsSessions, *, audit: bool = True
             alias=audit,
             password_policy=audit and desired.accounts[p.name].is_hub,
             audit=audit,
+            logins=p.logins,
+            owner=p.owner,
         )
         for p in read_plans(config, desired)
     ]

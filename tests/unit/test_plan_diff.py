@@ -11,7 +11,7 @@ from tests.conftest import seed_config
 from rolegate.model import naming
 from rolegate.model.load import parse
 from rolegate.plan.changes import GENERATED_PASSWORD
-from rolegate.plan.compile import Desired, compile_config
+from rolegate.plan.compile import Desired, compile_config, trust_policy
 from rolegate.plan.diff import CONSOLE_TAG, diff
 from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
 
@@ -138,7 +138,7 @@ def test_a_role_rolegate_owns_and_the_file_dropped_is_deleted_cleanly() -> None:
         "old",
         naming.role_arn(IDS["development"], "old"),
         "/",
-        {},
+        trust_policy(IDS["master"], True),
         ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
         {"inline": {}},
         {naming.OWNER_TAG: "demo"},

@@ -90,6 +90,28 @@ def _policy_ref(value: Any) -> Any:
 PolicyRef = Annotated[str, BeforeValidator(_policy_ref)]
 
 
+def _inline_policies(value: Any) -> Any:
+    """`inline_policies: {Name: <policy document as a mapping>}`: names IAM accepts, documents it takes."""
+    from rolegate.plan.policydoc import identity_policy_problems
+
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _fail("inline_policies is a mapping of policy names to policy documents")
+    for name, document in value.items():
+        if not isinstance(name, str) or len(name) > 128 or not naming.IAM_NAME_RE.match(name):
+            raise _fail(
+                f"{name!r} is not a valid inline policy name (up to 128 of letters, digits and +=,.@_-)"
+            )
+        problems = identity_policy_problems(document)
+        if problems:
+            raise _fail(f"inline policy {name}: " + "; ".join(problems))
+    return value
+
+
+InlinePolicies = Annotated[dict[str, dict[str, Any]], BeforeValidator(_inline_policies)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
@@ -146,6 +168,7 @@ class Role(Strict):
     policies: list[PolicyRef] = Field(default_factory=list)
     require_mfa: bool = True
     max_session: Duration = "1h"
+    inline_policies: InlinePolicies = Field(default_factory=dict)
 
     @property
     def max_session_seconds(self) -> int:
@@ -155,12 +178,14 @@ class Role(Strict):
 class Group(Strict):
     assume: dict[str, list[str]] = Field(default_factory=dict)
     policies: list[PolicyRef] = Field(default_factory=list)
+    inline_policies: InlinePolicies = Field(default_factory=dict)
 
 
 class User(Strict):
     groups: list[str] = Field(default_factory=list)
     console: bool = False
     mfa: Literal["required", "optional"] = "optional"
+    inline_policies: InlinePolicies = Field(default_factory=dict)
 
 
 class Config(Strict):

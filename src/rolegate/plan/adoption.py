@@ -46,13 +46,14 @@ def hub_trust_mfa(document: dict[str, Any], hub_id: str) -> bool | None:
     return None
 
 
-def role_refusal(have: Role, hub_id: str, bootstrap_role: str) -> str | None:
-    """Why a hand-made role may not be adopted; None when it may."""
+def role_refusal(have: Role, hub_id: str, bootstrap_role: str, *, explicit: bool = False) -> str | None:
+    """Why a hand-made role may not be adopted; None when it may. `explicit` (--adopt naming it): the operator
+    accepts that the update changes who may assume it; the bootstrap role and a role off / stay refused."""
     if have.name == bootstrap_role:
         return " (it is organization.bootstrap_role, rolegate's way into the account)"
     if have.path != "/":
         return f" (its path is {have.path}; rolegate's roles live at /, which grants and links name)"
-    if hub_trust_mfa(have.trust_policy, hub_id) is None:
+    if not explicit and hub_trust_mfa(have.trust_policy, hub_id) is None:
         return (
             " and its trust policy is not the hub trust rolegate writes: adopting it would change who may "
             "assume it"

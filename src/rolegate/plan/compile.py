@@ -28,6 +28,8 @@ class DesiredRole:
     # `"*"` in the file: every account but the hub, including accounts made later (a StackSet deploys it to
     # every account of its organizational units; direct apply knows only the accounts listed).
     every_spoke: bool = False
+    # Inline policies the file declares, by name: created and kept as written; any other is removed.
+    inline_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class DesiredGroup:
     name: str
     managed_policies: tuple[str, ...]  # ARNs, sorted
     grants: tuple[str, ...]  # role ARNs it may assume, for the plan's one-line summary
+    inline_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class DesiredUser:
     name: str
     groups: tuple[str, ...]
     console: bool
+    inline_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -72,6 +76,9 @@ class Desired:
     bootstrap_role: str
     accounts: dict[str, DesiredAccount]  # by logical name, file order; only accounts with an id
     adopt: bool = False  # organization.adopt: same-named hand-made resources may be taken over
+    # `--adopt NAME|KIND/NAME|ACCOUNT/KIND/NAME` on the command line: these are taken over even when they
+    # carry evidence that rolegate did not make them (plan/ownership.py), keeping what they have.
+    adopt_names: frozenset[str] = frozenset()
 
 
 def trust_policy(hub_id: str, require_mfa: bool) -> dict[str, Any]:
@@ -85,6 +92,13 @@ def trust_policy(hub_id: str, require_mfa: bool) -> dict[str, Any]:
     if require_mfa:
         statement["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
     return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def _documents(declared: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The file's inline policies as IAM takes them: plain JSON values (YAML's ints and bools as written)."""
+    import json
+
+    return {name: json.loads(json.dumps(doc)) for name, doc in declared.items()}
 
 
 def password_policy_params(policy: PasswordPolicy) -> dict[str, Any]:
@@ -125,6 +139,7 @@ def compile_config(config: Config) -> Desired:
                 max_session=max(IAM_MIN_MAX_SESSION, role.max_session_seconds),
                 require_mfa=role.require_mfa,
                 every_spoke=ALL_ACCOUNTS in role.accounts,
+                inline_policies=_documents(role.inline_policies),
             )
 
     hub = accounts[hub_name]
@@ -146,9 +161,15 @@ def compile_config(config: Config) -> Desired:
                 sorted(grant_arns + [naming.managed_policy_arn(p) for p in group.policies])
             ),
             grants=tuple(granted),
+            inline_policies=_documents(group.inline_policies),
         )
     for user_name, user in config.users.items():
-        hub.users[user_name] = DesiredUser(name=user_name, groups=tuple(user.groups), console=user.console)
+        hub.users[user_name] = DesiredUser(
+            name=user_name,
+            groups=tuple(user.groups),
+            console=user.console,
+            inline_policies=_documents(user.inline_policies),
+        )
     return Desired(
         org=org.name, hub=hub_name, bootstrap_role=org.bootstrap_role, accounts=accounts, adopt=org.adopt
     )

@@ -1,8 +1,9 @@
 """Desired state vs what the snapshot shows -> a Plan. Pure.
 
-Ownership decides everything here: rolegate creates what is missing, updates and deletes only what it owns
-(roles and users by tag, groups and policies by path; see state/snapshot.py), reports a same-named resource it
-does not own as a conflict, and counts the rest as unmanaged without touching it.
+Ownership decides everything here (plan/ownership.py): rolegate creates what is missing, updates and deletes
+only what it owns (roles and users by tag, groups and policies by path, each mark checked against evidence
+that rolegate did not make the resource), reports a same-named resource it does not own, or a mark it does
+not believe, as a conflict, and counts the rest as unmanaged without touching it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 
 from rolegate.model import naming
 from rolegate.model.durations import format_duration
-from rolegate.plan import adoption, policydoc
+from rolegate.plan import adoption, ownership, policydoc
 from rolegate.plan.changes import (
     GENERATED_PASSWORD,
     USER_CREDENTIALS_CLEANUP,
@@ -45,9 +46,9 @@ from rolegate.state.snapshot import (
     owns_tagged,
 )
 
-# On a user: rolegate made its login profile (GAAD cannot show login profiles, and one call per user would
-# break the budget of cheap reads).
-CONSOLE_TAG = "rolegate:console"
+# On a user: rolegate made its login profile. The profile itself is read (the hub's credential report); the
+# tag says who issued it, so a password rolegate did not make is never taken for one it did.
+CONSOLE_TAG = ownership.CONSOLE_TAG
 DESCRIPTION = "Managed by rolegate: edit rolegate.yaml, not this"
 SERVICE_ROLE_PATH = "/aws-service-role/"
 
@@ -70,6 +71,7 @@ class _Differ:
         self.names = {a.account_id: a.name for a in desired.accounts.values()}
         self.order = {a.account_id: i for i, a in enumerate(desired.accounts.values())}
         self.plan = Plan(accounts={a.name: a.account_id for a in desired.accounts.values()})
+        self.users_decided: dict[str, ownership.Decision] = {}  # the account being planned's users
 
     # -- helpers -----------------------------------------------------------------------------------------
     def add(
@@ -85,6 +87,33 @@ class _Differ:
         self.plan.changes.append(
             Change(
                 acct.name, acct.account_id, action, kind, name, summary, tuple(details or ()), tuple(calls)
+            )
+        )
+
+    def explicit(self, acct: DesiredAccount, kind: str, name: str) -> bool:
+        """Adopted by name on the command line (--adopt)."""
+        return ownership.adopt_matches(self.desired.adopt_names, acct.name, kind, name)
+
+    def forged(self, acct: DesiredAccount, kind: str, name: str, decision: ownership.Decision) -> None:
+        """A rolegate mark on something rolegate would not have made: shown, never touched."""
+        if decision.reserved:
+            hint = (
+                f"rolegate never changes this {kind}; remove the tag if nobody should have set it: aws iam "
+                f"untag-{kind} --{kind}-name {name} --tag-keys {naming.OWNER_TAG} (and find who tagged it)"
+            )
+        else:
+            hint = (
+                f"if it is rolegate's after all, adopt it: rolegate apply --adopt {kind}/{name} (it keeps "
+                f"what it has); if not, remove rolegate's mark from it and find out who set it"
+            )
+        self.plan.conflicts.append(
+            Conflict(
+                acct.name,
+                kind,
+                name,
+                f"{kind} {name} in {acct.name} ({acct.account_id}) carries rolegate's mark, but "
+                f"{decision.reason}: the mark is not believed and nothing about it is changed",
+                hint,
             )
         )
 
@@ -116,29 +145,29 @@ class _Differ:
 
     def account(self, acct: DesiredAccount, state: AccountState) -> None:
         """Every change one account needs, kind by kind under the same ownership rule."""
-        tagged = partial(owns_tagged, org=self.org)
         self.account_settings(acct, state)
+        self.users_decided = {u.name: self.user_decision(acct, state, u) for u in state.users.values()}
         self.reconcile(
             acct,
             "role",
             acct.roles,
             state.roles,
-            lambda r: tagged(r.tags),
+            self.role_decision,
             partial(self.create_role, acct),
             partial(self.update_role, acct),
             partial(self.delete_role, acct),
-            lambda w, h: self.adopt_role(acct, w, h),
+            lambda w, h, e: self.adopt_role(acct, w, h, e),
         )
         self.reconcile(
             acct,
             "policy",
             acct.policies,
             state.policies,
-            lambda p: owns_path(p.path) or self._adopted_grant(acct, state, p),
+            lambda p: self.policy_decision(acct, state, p),
             partial(self.create_policy, acct),
             partial(self.update_policy, acct),
             partial(self.delete_policy, acct),
-            lambda w, h: self.adopt_policy(acct, w, h, state),
+            lambda w, h, e: self.adopt_policy(acct, w, h, state),
         )
         groups = self._grants_as_they_are(acct, state)
         self.reconcile(
@@ -146,25 +175,67 @@ class _Differ:
             "group",
             groups,
             state.groups,
-            lambda g: owns_path(g.path),
+            lambda g: self.group_decision(acct, state, g),
             partial(self.create_group, acct),
             lambda w, h: self.update_group(acct, w, h, state),
             lambda h: self.delete_group(acct, h, state),
-            lambda w, h: self.adopt_group(acct, w, h, state),
+            lambda w, h, e: self.adopt_group(acct, w, h, state),
         )
         self.reconcile(
             acct,
             "user",
             acct.users,
             state.users,
-            lambda u: tagged(u.tags),
+            lambda u: self.users_decided[u.name],
             partial(self.create_user, acct),
             lambda w, h: self.update_user(acct, w, h, state),
             partial(self.delete_user, acct),
-            lambda w, h: self.adopt_user(acct, w, h, state),
+            lambda w, h, e: self.adopt_user(acct, w, h, state, e),
         )
         self.unmanaged(acct, state)
         self.locks(acct, state)
+
+    # -- ownership: plan/ownership.py decides, with what only the plan knows --------------------------------
+    def role_decision(self, role: Role) -> ownership.Decision:
+        hub_id = self.desired.accounts[self.desired.hub].account_id
+        return ownership.role_decision(
+            role, org=self.org, hub_id=hub_id, bootstrap_role=self.desired.bootstrap_role
+        )
+
+    def user_decision(self, acct: DesiredAccount, state: AccountState, user: User) -> ownership.Decision:
+        want = acct.users.get(user.name)
+        return ownership.user_decision(
+            user,
+            org=self.org,
+            is_hub=acct.is_hub,
+            owned_groups=[g.name for g in state.groups.values() if owns_path(g.path)],
+            wanted_groups=want.groups if want is not None else None,
+            declared_inline=want.inline_policies if want is not None else (),
+        )
+
+    def group_decision(self, acct: DesiredAccount, state: AccountState, group: Group) -> ownership.Decision:
+        unknown = [
+            m for m in state.members_of(group.name) if m not in acct.users and not self._owned_user(state, m)
+        ]
+        return ownership.group_decision(
+            group, is_hub=acct.is_hub, declared=group.name in acct.groups, unknown_members=unknown
+        )
+
+    def policy_decision(
+        self, acct: DesiredAccount, state: AccountState, policy: ManagedPolicy
+    ) -> ownership.Decision:
+        if policy.path != naming.OWNED_PATH:
+            return ownership.OWNED if self._adopted_grant(acct, state, policy) else ownership.UNMANAGED
+        foreign = [
+            f"group {g.name}"
+            for g in state.groups.values()
+            if policy.arn in g.managed_policies and not owns_path(g.path)
+        ]
+        foreign += [f"user {u.name}" for u in state.users.values() if policy.arn in u.managed_policies]
+        foreign += [f"role {r.name}" for r in state.roles.values() if policy.arn in r.managed_policies]
+        return ownership.policy_decision(
+            policy, is_hub=acct.is_hub, declared=policy.name in acct.policies, foreign_holders=foreign
+        )
 
     # -- the one rule for every kind ----------------------------------------------------------------------
     def reconcile(
@@ -173,23 +244,34 @@ class _Differ:
         kind: str,
         wanted: Mapping[str, W],
         existing: Mapping[str, H],
-        owned: Callable[[H], bool],
+        decide: Callable[[H], ownership.Decision],
         create: Callable[[W], None],
         update: Callable[[W, H], None],
         delete: Callable[[H], None],
-        adopt: Callable[[W, H], str | None],
+        adopt: Callable[[W, H, tuple[str, ...]], str | None],
     ) -> None:
         """Create what is missing, update what rolegate owns, delete what it owns and the file dropped.
 
-        A same-named resource rolegate does not own is adopted when the file allows it and it can be, else a
-        conflict; anything else not its own is left alone.
+        A same-named resource rolegate does not own is adopted when the file allows it (organization.adopt, or
+        --adopt naming it) and it can be, else a conflict. A mark rolegate does not believe is a conflict
+        whether the file declares the resource or not, until --adopt names it; what AWS reserves never moves.
+        Anything else not its own is left alone.
         """
         for name, want in wanted.items():
             have = existing.get(name)
             if have is None:
                 create(want)
-            elif not owned(have):
-                refusal = adopt(want, have) if self.desired.adopt else ""
+                continue
+            decision = decide(have)
+            explicit = self.explicit(acct, kind, name) and not decision.reserved
+            if decision.owned:
+                update(want, have)
+            elif decision.ownership == "conflict" and not explicit:
+                self.forged(acct, kind, name, decision)
+            elif decision.reserved:
+                self.conflict(acct, kind, name, f" ({decision.reason})")
+            else:
+                refusal = adopt(want, have, decision.evidence) if self.desired.adopt or explicit else ""
                 if refusal is None:
                     continue
                 path = getattr(have, "path", "/")
@@ -199,11 +281,16 @@ class _Differ:
                     else f" (its path is {path}, rolegate's is {naming.OWNED_PATH})"
                 )
                 self.conflict(acct, kind, name, why)
-            else:
-                update(want, have)
         for name, have in existing.items():
-            if name not in wanted and owned(have):
+            if name in wanted:
+                continue
+            decision = decide(have)
+            if decision.owned or (
+                decision.ownership == "conflict" and not decision.reserved and self.explicit(acct, kind, name)
+            ):
                 delete(have)
+            elif decision.ownership == "conflict":
+                self.forged(acct, kind, name, decision)
 
     # -- account settings --------------------------------------------------------------------------------
     def account_settings(self, acct: DesiredAccount, state: AccountState) -> None:
@@ -396,8 +483,19 @@ class _Differ:
             self.add(acct, "update", "group", want.name, calls, self.group_summary(want), details)
 
     def _owned_user(self, state: AccountState, name: str) -> bool:
-        user = state.users.get(name)
-        return user is not None and owns_tagged(user.tags, self.org)
+        """rolegate's user, its mark believed (or adopted by name): its own change handles its groups."""
+        decided = self.users_decided.get(name)
+        if decided is None:
+            return False
+        return decided.owned or (
+            decided.ownership == "conflict" and self.explicit_user(name) and not decided.reserved
+        )
+
+    def explicit_user(self, name: str) -> bool:
+        return any(
+            ownership.adopt_matches(self.desired.adopt_names, account, "user", name)
+            for account in self.desired.accounts
+        )
 
     def delete_group(self, acct: DesiredAccount, have: Group, state: AccountState) -> None:
         # Members rolegate owns leave through their own update or delete, earlier in the plan; the others
@@ -417,21 +515,26 @@ class _Differ:
         self.add(acct, "delete", "group", have.name, calls, "no longer in rolegate.yaml")
 
     # -- users -----------------------------------------------------------------------------------------------
-    def _login_profile_calls(self, name: str) -> list[Call]:
+    def _login_profile_calls(self, name: str, *, tagged: bool = False) -> list[Call]:
+        # The tag goes first: an apply killed between the two calls leaves a tagged user without a password
+        # (the next plan issues it), never a password without the tag (which reads as one rolegate did not
+        # make).
+        tag = [Call("TagUser", {"UserName": name, "Tags": [{"Key": CONSOLE_TAG, "Value": "true"}]})]
         return [
+            *([] if tagged else tag),
             Call(
                 "CreateLoginProfile",
                 {"UserName": name, "Password": GENERATED_PASSWORD, "PasswordResetRequired": True},
                 tolerate=("EntityAlreadyExists",),
             ),  # a hand-made one stays: rolegate never resets a password
-            Call("TagUser", {"UserName": name, "Tags": [{"Key": CONSOLE_TAG, "Value": "true"}]}),
         ]
 
     def create_user(self, acct: DesiredAccount, want: DesiredUser) -> None:
-        calls = [Call("CreateUser", {"UserName": want.name, "Tags": self.owner_tags()})]
+        extra = {CONSOLE_TAG: "true"} if want.console else {}
+        calls = [Call("CreateUser", {"UserName": want.name, "Tags": self.owner_tags(**extra)})]
         calls += [Call("AddUserToGroup", {"GroupName": g, "UserName": want.name}) for g in want.groups]
         if want.console:
-            calls += self._login_profile_calls(want.name)
+            calls += self._login_profile_calls(want.name, tagged=True)
         parts = ["console" if want.console else "CLI only"]
         if want.groups:
             parts.append("in " + ", ".join(want.groups))
@@ -456,6 +559,10 @@ class _Differ:
         if want.console and not has_console:
             calls += self._login_profile_calls(want.name)
             details.append("+ console sign-in (first password generated, shown once)")
+        elif want.console and have.login_profile is False:
+            # The tag says rolegate issued one, IAM says there is none (deleted by hand): issue it again.
+            calls += self._login_profile_calls(want.name, tagged=True)
+            details.append("+ console sign-in (its password was deleted: a new first one, shown once)")
         elif has_console and not want.console:
             calls += [
                 Call("DeleteLoginProfile", {"UserName": want.name}, tolerate=("NoSuchEntity",)),
@@ -522,12 +629,29 @@ class _Differ:
         details = [d for u in updates for d in u.details]
         self.add(acct, "adopt", kind, name, calls, summary, details)
 
-    def adopt_role(self, acct: DesiredAccount, want: DesiredRole, have: Role) -> str | None:
+    def _accepted(self, tags: dict[str, str], evidence: tuple[str, ...]) -> dict[str, str]:
+        """The tag recording what the operator accepted by adopting by name, with what was accepted before."""
+        if not evidence:
+            return {}
+        accepted = sorted(ownership.acknowledged(tags) | set(evidence))
+        return {ownership.ADOPTED_TAG: "+".join(accepted)}
+
+    def adopt_role(
+        self, acct: DesiredAccount, want: DesiredRole, have: Role, evidence: tuple[str, ...] = ()
+    ) -> str | None:
         hub_id = self.desired.accounts[self.desired.hub].account_id
-        refusal = adoption.role_refusal(have, hub_id, self.desired.bootstrap_role)
+        explicit = self.explicit(acct, "role", have.name)
+        refusal = adoption.role_refusal(have, hub_id, self.desired.bootstrap_role, explicit=explicit)
+        # What would read as "not rolegate's" once tagged, and which the update does not take away, is what
+        # the operator accepts by adopting: recorded, so the next plan believes the tag.
+        tagged = replace(have, tags={**have.tags, naming.OWNER_TAG: self.org})
+        evidence = tuple(e for e in self.role_decision(tagged).evidence if e != "trust")
         if refusal is None:
-            mark = [Call("TagRole", {"RoleName": have.name, "Tags": self.owner_tags()})]
+            tags = self.owner_tags(**self._accepted(have.tags, evidence))
+            mark = [Call("TagRole", {"RoleName": have.name, "Tags": tags})]
             summary = f"hand-made; tagged {naming.OWNER_TAG}={self.org}"
+            if evidence:
+                summary += f"; kept as it is: {', '.join(evidence)}"
             self._adopt(acct, "role", want.name, mark, summary, lambda: self.update_role(acct, want, have))
         return refusal
 
@@ -557,11 +681,27 @@ class _Differ:
         return None
 
     def adopt_user(
-        self, acct: DesiredAccount, want: DesiredUser, have: User, state: AccountState
+        self,
+        acct: DesiredAccount,
+        want: DesiredUser,
+        have: User,
+        state: AccountState,
+        evidence: tuple[str, ...] = (),
     ) -> str | None:
-        mark = [Call("TagUser", {"UserName": have.name, "Tags": self.owner_tags()})]
+        tagged = replace(have, tags={**have.tags, naming.OWNER_TAG: self.org})
+        evidence = tuple(self.user_decision(acct, state, tagged).evidence)
+        if want.console:  # the adoption tags the password rolegate keeps as the one it issued
+            evidence = tuple(e for e in evidence if e != "password")
+        tags = self.owner_tags(**self._accepted(have.tags, evidence))
+        mark = [Call("TagUser", {"UserName": have.name, "Tags": tags})]
         summary = f"hand-made; tagged {naming.OWNER_TAG}={self.org}"
+        if evidence:
+            summary += f"; kept as it is: {', '.join(evidence)}"
         self._adopt(acct, "user", want.name, mark, summary, lambda: self.update_user(acct, want, have, state))
+        kept = self._credentials_kept(have)
+        if kept:
+            last = self.plan.changes[-1]
+            self.plan.changes[-1] = replace(last, details=(*last.details, kept))
         if want.console:  # the login profile call tolerates an existing one: a password is never reset
             last = self.plan.changes[-1]
             details = tuple(
@@ -572,6 +712,20 @@ class _Differ:
             )
             self.plan.changes[-1] = replace(last, details=details)
         return None
+
+    @staticmethod
+    def _credentials_kept(have: User) -> str:
+        """What an adopted user keeps: rolegate never removes credentials it did not issue."""
+        kept = []
+        if have.access_keys:
+            kept.append(f"{have.access_keys} access key(s)")
+        if have.mfa_devices:
+            kept.append("its MFA device")
+        if have.login_profile and have.tags.get(CONSOLE_TAG) != "true":
+            kept.append("its console password")
+        if not kept:
+            return ""
+        return "keeps " + ", ".join(kept) + " (rolegate never removes credentials it did not issue)"
 
     def _adopted_grant(self, acct: DesiredAccount, state: AccountState, policy: ManagedPolicy) -> bool:
         want = acct.policies.get(policy.name)

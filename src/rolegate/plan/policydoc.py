@@ -245,3 +245,50 @@ def _aligned(shown: list[str], folded: list[str]) -> bool:
     return len(shown) == len(folded) and all(
         s.lower() == f.lower() for s, f in zip(shown, folded, strict=True)
     )
+
+
+_EFFECTS = ("Allow", "Deny")
+_STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"})
+_VERSIONS = ("2012-10-17", "2008-10-17")
+
+
+def identity_policy_problems(document: Any) -> list[str]:
+    """What IAM would refuse in an identity (inline) policy document, in words; empty when it would take it.
+    Checked offline: statements with Effect, one of Action/NotAction and one of Resource/NotResource, no
+    Principal (that belongs in a trust policy), and a known Version."""
+    if not isinstance(document, Mapping):
+        return ["a policy document is a mapping with Version and Statement"]
+    problems: list[str] = []
+    unknown = sorted(set(document) - {"Version", "Id", "Statement"})
+    if unknown:
+        problems.append(f"unknown key(s) {', '.join(unknown)} (a document has Version, Id and Statement)")
+    if document.get("Version", "2012-10-17") not in _VERSIONS:
+        problems.append(f"Version {document.get('Version')!r} is not one IAM knows (use 2012-10-17)")
+    statements = document.get("Statement")
+    if statements is None:
+        return [*problems, "it has no Statement"]
+    listed = list(statements) if isinstance(statements, list) else [statements]
+    if not listed:
+        problems.append("its Statement list is empty")
+    for i, statement in enumerate(listed, 1):
+        where = f"statement {i}"
+        if not isinstance(statement, Mapping):
+            problems.append(f"{where} is not a mapping")
+            continue
+        extra = sorted(set(statement) - _STATEMENT_KEYS)
+        if extra:
+            problems.append(f"{where}: {', '.join(extra)} has no place in an identity policy")
+        if statement.get("Effect") not in _EFFECTS:
+            problems.append(f"{where}: Effect must be Allow or Deny")
+        if ("Action" in statement) == ("NotAction" in statement):
+            problems.append(f"{where}: needs exactly one of Action and NotAction")
+        if ("Resource" in statement) == ("NotResource" in statement):
+            problems.append(f"{where}: needs exactly one of Resource and NotResource")
+        for key in ("Action", "NotAction", "Resource", "NotResource"):
+            values = statement.get(key, [])
+            values = values if isinstance(values, list) else [values]
+            if key in statement and not (values and all(isinstance(v, str) and v for v in values)):
+                problems.append(f"{where}: {key} is a string or a list of strings")
+        if "Condition" in statement and not isinstance(statement["Condition"], Mapping):
+            problems.append(f"{where}: Condition is a mapping of operators")
+    return problems

@@ -60,6 +60,12 @@ class User:
     inline_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     permissions_boundary: str | None = None
+    # What GAAD does not show, read in the hub from IAM's credential report (or, for a user the report does
+    # not know yet, GetLoginProfile / ListAccessKeys / ListMFADevices). None: not read (old snapshots).
+    login_profile: bool | None = None  # a console password exists
+    access_keys: int | None = None  # active access keys
+    mfa_devices: int | None = None  # MFA devices (the report says only whether there is one: 0 or 1)
+    created: str = ""  # CreateDate, ISO 8601, from GAAD
 
 
 @dataclass

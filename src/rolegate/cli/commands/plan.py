@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from rolegate.aws.managed_policies import check_managed_policies
 from rolegate.aws.session import MAX_POOL, AwsSessions
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
@@ -38,13 +39,21 @@ engine_option = click.option(
 )
 
 
-def _compute(env: Env, parallel: int = DEFAULT_WORKERS, engine: str = "direct") -> tuple[Plan, AwsSessions]:
+def _compute(
+    env: Env, parallel: int = DEFAULT_WORKERS, engine: str = "direct", adopt: tuple[str, ...] = ()
+) -> tuple[Plan, AwsSessions]:
     loaded = load_config(env)
     sessions = sessions_for(loaded.config, env.profile)
+    check_managed_policies(loaded, sessions)  # a misspelt AWS managed policy stops here, before any read
     n = len([a for a in loaded.config.accounts.values() if a.id])
     with reading(env, n) as on_read:
         snapshot, plan = read_and_plan(
-            loaded.config, sessions, on_read=on_read, workers=parallel, partial=True
+            loaded.config,
+            sessions,
+            on_read=on_read,
+            workers=parallel,
+            partial=True,
+            adopt=frozenset(adopt),
         )
     if engine == "stacksets":
         from rolegate.aws.stacksets import plan_with_stacksets
@@ -55,6 +64,18 @@ def _compute(env: Env, parallel: int = DEFAULT_WORKERS, engine: str = "direct") 
             plan = plan_with_stacksets(compile_config(loaded.config), snapshot, plan, sessions)
             plan.unreadable = unreadable
     return plan, sessions
+
+
+def adopt_option(command: F) -> F:
+    return click.option(
+        "--adopt",
+        "adopt",
+        multiple=True,
+        metavar="[ACCOUNT/]KIND/NAME",
+        help="Take over this resource although it carries what rolegate would not have made (a password, "
+        "keys, a foreign trust: the conflict's reason), keeping what it has; repeatable. "
+        "E.g. --adopt user/cobus.",
+    )(command)
 
 
 def parallel_option(command: F) -> F:
@@ -100,10 +121,17 @@ def show_plan(env: Env, plan: Plan) -> None:
 )
 @parallel_option
 @engine_option
+@adopt_option
 @global_options
 @click.pass_obj
 def plan(
-    env: Env, as_json: bool, detailed_exitcode: bool, snapshot_file: Path | None, parallel: int, engine: str
+    env: Env,
+    as_json: bool,
+    detailed_exitcode: bool,
+    snapshot_file: Path | None,
+    parallel: int,
+    engine: str,
+    adopt: tuple[str, ...],
 ) -> int:
     """Read every account and show what apply would change; changes nothing.
 
@@ -127,13 +155,16 @@ def plan(
             "drop --snapshot, or --engine",
         )
     if snapshot_file is not None:
+        from dataclasses import replace
+
         from rolegate.cli.commands.access import load_snapshot
         from rolegate.plan.compile import compile_config
         from rolegate.plan.diff import diff
 
-        result = diff(compile_config(load_config(env).config), load_snapshot(snapshot_file))
+        desired = replace(compile_config(load_config(env).config), adopt_names=frozenset(adopt))
+        result = diff(desired, load_snapshot(snapshot_file))
     else:
-        result, _ = _compute(env, parallel, engine)
+        result, _ = _compute(env, parallel, engine, adopt)
     if as_json:
         print_json(result.to_json())
     else:
@@ -168,9 +199,18 @@ def _needs_password(plan: Plan) -> bool:
 )
 @parallel_option
 @engine_option
+@adopt_option
 @global_options
 @click.pass_obj
-def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool, parallel: int, engine: str) -> int:
+def apply(
+    env: Env,
+    yes: bool,
+    password_out: Path | None,
+    as_json: bool,
+    parallel: int,
+    engine: str,
+    adopt: tuple[str, ...],
+) -> int:
     """Make every account match rolegate.yaml: shows the plan, asks, then runs exactly that plan.
 
     Runs each account's changes in dependency order (policy before attach, role before grant), --parallel
@@ -190,7 +230,7 @@ def apply(env: Env, yes: bool, password_out: Path | None, as_json: bool, paralle
     """
     if password_out is not None:  # a typo must fail here, not after IAM has set a password nobody can read
         check_password_out(password_out)
-    the_plan, sessions = _compute(env, parallel, engine)
+    the_plan, sessions = _compute(env, parallel, engine, adopt)
     if not as_json:
         show_plan(env, the_plan)
     if the_plan.conflicts:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +165,99 @@ def test_credentials_never_show_their_secrets_in_a_repr() -> None:
 
     assert SECRET not in repr(creds) and "token" not in repr(creds)
     assert json.loads(CacheEntry(creds, "fp").dumps())["SecretAccessKey"] == SECRET
+
+
+def _key_file(home: Path) -> Path:
+    return home / ".config" / "rolegate" / "store.key"
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660, 0o606, 0o666, 0o620, 0o777])
+def test_a_key_file_others_may_read_or_write_is_refused_with_the_chmod_that_fixes_it(
+    home: Path, mode: int
+) -> None:
+    """Given a store.key someone left readable (a dotfiles sync, a careless cp), when rolegate opens the
+    store, then it refuses and says `chmod 600`: that key decrypts every cached credential."""
+    store = FileStore()
+    store.put("role:a", entry())
+    _key_file(home).chmod(mode)
+
+    with pytest.raises(CredentialsError) as caught:
+        store.get("role:a")
+
+    assert str(_key_file(home)) in caught.value.message and f"{mode:o}" in caught.value.message
+    assert caught.value.hint is not None and f"chmod 600 {_key_file(home)}" in caught.value.hint
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_key_file_of_another_user_is_refused(home: Path) -> None:
+    store = FileStore()
+    store.put("role:a", entry())
+    os.chown(_key_file(home), 4242, 4242)
+    try:
+        with pytest.raises(CredentialsError, match="another user"):
+            store.get("role:a")
+    finally:
+        os.chown(_key_file(home), os.geteuid(), os.getegid())
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"not base64 at all!",
+        b"c2hvcnQ=",
+        base64.b64encode(bytes(31)),
+        base64.b64encode(bytes(33)),
+        b"\xff\xfe",
+    ],
+)
+def test_a_key_file_that_does_not_decode_is_a_clear_error_not_an_internal_one(
+    home: Path, content: bytes
+) -> None:
+    store = FileStore()
+    store.put("role:a", entry())
+    _key_file(home).write_bytes(content)
+
+    with pytest.raises(CredentialsError, match="not a base64 256-bit key"):
+        store.get("role:a")
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o757, 0o770, 0o722])
+def test_a_store_directory_others_may_write_is_refused(home: Path, mode: int) -> None:
+    store = FileStore()
+    store.put("role:a", entry())
+    Path(store.directory).chmod(mode)
+
+    with pytest.raises(CredentialsError) as caught:
+        store.get("role:a")
+
+    assert "writable by others" in caught.value.message
+    assert caught.value.hint == f"`chmod 700 {store.directory}`"
+
+
+def test_the_store_directories_are_made_0700(home: Path) -> None:
+    FileStore().put("role:a", entry())
+
+    for directory in (
+        home / ".cache" / "rolegate",
+        home / ".cache" / "rolegate" / "store",
+        home / ".config" / "rolegate",
+    ):
+        assert oct(directory.stat().st_mode & 0o777) == "0o700", directory
+
+
+def test_doctor_reports_every_store_problem_with_its_fix(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rolegate.creds.diagnose import diagnose
+
+    monkeypatch.setenv("ROLEGATE_STORE", "file")
+    store = FileStore()
+    store.put("role:a", entry())
+    _key_file(home).chmod(0o644)
+    Path(store.directory).chmod(0o777)
+
+    report = diagnose()
+
+    problems = " ".join(p["problem"] + " " + p["fix"] for p in report["problems"])
+    assert "chmod 600" in problems and "chmod 700" in problems
+    assert [c["name"] for c in report["cached"]] == ["role:a"]
+    assert SECRET not in json.dumps(report)

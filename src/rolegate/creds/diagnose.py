@@ -67,13 +67,27 @@ def diagnose() -> dict[str, Any]:
             "or calls that need a new MFA session fail"
         )
     profiles = read_profiles()
+    problems = [{"problem": message, "fix": fix} for message, fix in _store_problems(store)]
+    names = store.names()
+    if problems:  # a store it refuses is not read: its entries are only named
+        cached = [{"name": name, "state": "not read: the store is refused (see problems)"} for name in names]
+    else:
+        cached = [{"name": name, "state": _state(name, store.get(name))} for name in names]
     return {
         "store": {"kind": store.kind, "description": store.describe(), "why": why},
+        "problems": problems,
         "aws_config": {
             "path": str(aws_config_path()),
             "profiles": len(profiles),
             "role_profiles": sum(p.is_role for p in profiles.values()),
         },
         "mfa": mfa,
-        "cached": [{"name": name, "state": _state(name, store.get(name))} for name in store.names()],
+        "cached": cached,
     }
+
+
+def _store_problems(store: Any) -> list[tuple[str, str]]:
+    """What the encrypted-file store would refuse (a key file others can read, or not the user's; a
+    directory others can write; a key that does not decode); a keyring has no such files."""
+    problems = getattr(store, "problems", None)
+    return list(problems()) if callable(problems) else []

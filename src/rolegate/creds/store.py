@@ -59,8 +59,119 @@ def config_dir() -> str:
 
 
 def private_dir(path: str) -> str:
-    os.makedirs(path, mode=0o700, exist_ok=True)
+    """`path`, made 0700 if it was missing (so are the parents rolegate has to make for it)."""
+    if not os.path.isdir(path):
+        parent = os.path.dirname(path)
+        if parent and parent != path and not os.path.isdir(parent):
+            private_dir(parent)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path, 0o700)
     return path
+
+
+# What the store trusts, and why it refuses the rest (SECURITY.md, "The credential store"): a key file anyone
+# else can read gives them every sealed entry; one anyone else can write, or owns, lets them choose the key
+# that seals the next entries; a directory others can write lets them swap, replay or delete entries. Each
+# refusal names its fix, and `rolegate doctor` lists them all. Pure functions of what stat said.
+
+
+def key_file_problem(path: str, status: os.stat_result, euid: int) -> tuple[str, str] | None:
+    """Why the key file at `path` must not be used, and the fix; None when it may."""
+    import stat
+
+    mode = status.st_mode
+    if stat.S_ISLNK(mode):
+        return (
+            f"{path}, a symbolic link",
+            f'put the key file itself there: `cp --remove-destination "$(readlink -f {path})" {path}`',
+        )
+    if not stat.S_ISREG(mode):
+        return f"{path}, not a regular file", "move it away; rolegate makes a new key there on next use"
+    if status.st_uid != euid:
+        return (
+            f"{path}, which belongs to another user (uid {status.st_uid}) who could choose the key",
+            f"`chown {euid} {path}` if it is yours, or move it away and let rolegate make a new one",
+        )
+    if stat.S_IMODE(mode) & 0o077:
+        return (
+            f"{path}, readable or writable by others (mode {stat.S_IMODE(mode):o}): it decrypts every "
+            "stored credential",
+            f"`chmod 600 {path}`, and treat what the store held as seen (`rolegate logout`)",
+        )
+    return None
+
+
+def directory_problem(path: str, status: os.stat_result, euid: int) -> tuple[str, str] | None:
+    """Why the store's directory (or the key's) at `path` must not be used, and the fix; None when it may."""
+    import stat
+
+    mode = status.st_mode
+    if not stat.S_ISDIR(mode):
+        return f"{path}, not a directory", f"move it away; rolegate makes {path} (0700) on next use"
+    if status.st_uid != euid:
+        return (
+            f"{path}, a directory of another user (uid {status.st_uid})",
+            f"`chown {euid} {path}` if it is yours, or move it away",
+        )
+    if stat.S_IMODE(mode) & 0o022:
+        return (
+            f"{path}, a directory writable by others (mode {stat.S_IMODE(mode):o}): they could swap or "
+            "replay its entries",
+            f"`chmod 700 {path}`",
+        )
+    return None
+
+
+def decode_key(data: bytes, where: str) -> bytes:
+    """The 256-bit key written in base64 in `data`; a CredentialsError naming `where` when it is not one."""
+    try:
+        key = base64.b64decode(data.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise _credentials_error(
+            f"{where} is not a base64 256-bit key, so the credential store cannot be opened",
+            "restore it from a backup; or move it away and rolegate makes a new one (what it sealed is then "
+            "unreadable: cached sessions are asked for again, a `rolegate keys` key must be added again)",
+        )
+    return key
+
+
+def _refuse(problem: tuple[str, str] | None) -> None:
+    if problem is not None:
+        message, fix = problem
+        raise _credentials_error(f"the credential store will not use {message}", fix)
+
+
+def _check_directory(path: str) -> None:
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return
+    _refuse(directory_problem(path, status, os.geteuid()))
+
+
+def _read_key_file(path: str) -> bytes | None:
+    """The key file's bytes, read without following a link, and only from a private file of the user's."""
+    import errno
+
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            _refuse(key_file_problem(path, os.lstat(path), os.geteuid()))
+        raise _credentials_error(f"{path}: cannot read the store's key ({exc.strerror})") from None
+    try:
+        _refuse(key_file_problem(path, os.fstat(fd), os.geteuid()))
+        chunks = []
+        while chunk := os.read(fd, 4096):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _write_private(path: str, data: bytes) -> None:
@@ -70,7 +181,7 @@ def _write_private(path: str, data: bytes) -> None:
     from rolegate.local.atomic import write_atomic  # not on the warm path: only a refresh writes
 
     private_dir(os.path.dirname(path))
-    write_atomic(Path(path), data, mode=0o600, backup=False, private=True)
+    write_atomic(Path(path), data, mode=0o600, backup=False, private=True, lock=False)
 
 
 def _read(path: str) -> bytes | None:
@@ -105,28 +216,40 @@ class FileStore:
 
     def _key(self, create: bool) -> bytes | None:
         if value := os.environ.get(KEY_ENV):
-            try:
-                key = base64.b64decode(value, validate=True)
-            except binascii.Error:
-                key = b""
-            if len(key) != 32:
-                raise _credentials_error(
-                    f"{KEY_ENV} is not a base64 256-bit key", "make one with: openssl rand -base64 32"
-                )
-            return key
-        stored = _read(self.key_file)
+            return decode_key(value.encode(), f"${KEY_ENV}")
+        key_dir = os.path.dirname(self.key_file)
+        _check_directory(key_dir)
+        stored = _read_key_file(self.key_file)
         if stored is not None or not create:
-            return None if stored is None else base64.b64decode(stored)
-        private_dir(os.path.dirname(self.key_file))
+            return None if stored is None else decode_key(stored, self.key_file)
+        private_dir(key_dir)
+        _check_directory(key_dir)
         try:  # O_EXCL: two first runs at once agree on one key
             fd = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            return base64.b64decode(_read(self.key_file) or b"")
+            return decode_key(_read_key_file(self.key_file) or b"", self.key_file)
         with os.fdopen(fd, "wb") as handle:
             handle.write(base64.b64encode(os.urandom(32)) + b"\n")
-        return base64.b64decode(_read(self.key_file) or b"")
+        return decode_key(_read_key_file(self.key_file) or b"", self.key_file)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Every reason the store would refuse to work, with its fix, without raising: for `doctor`."""
+        found: list[tuple[str, str]] = []
+        for directory in (self.directory, os.path.dirname(self.key_file)):
+            with contextlib.suppress(FileNotFoundError):
+                problem = directory_problem(directory, os.stat(directory), os.geteuid())
+                if problem is not None:
+                    found.append((f"the credential store will not use {problem[0]}", problem[1]))
+        try:
+            self._key(create=False)
+        except Exception as exc:  # a CredentialsError: its message and hint are what doctor shows
+            pair = (str(getattr(exc, "message", exc)), str(getattr(exc, "hint", None) or ""))
+            if pair not in found:
+                found.append(pair)
+        return found
 
     def get(self, name: str) -> str | None:
+        _check_directory(self.directory)
         blob = _read(self.path(name))
         if blob is None or not blob.startswith(MAGIC):
             return None
@@ -147,6 +270,8 @@ class FileStore:
 
         key = self._key(create=True)
         assert key is not None
+        private_dir(self.directory)
+        _check_directory(self.directory)
         nonce = os.urandom(12)
         _write_private(
             self.path(name), MAGIC + nonce + AESGCM(key).encrypt(nonce, secret.encode(), name.encode())

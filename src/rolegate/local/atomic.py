@@ -380,6 +380,7 @@ def write_atomic(
     backup: bool = True,
     private: bool = False,
     timeout: float = LOCK_TIMEOUT,
+    lock: bool = True,
 ) -> Path | None:
     """Replace `path` with `data` under its lock, atomically; returns the backup of the old file, if made.
 
@@ -388,8 +389,16 @@ def write_atomic(
     holding secrets) is 0600 whatever the old one's bits were. A symlink, a directory, a FIFO, a hard-linked
     file or someone else's file is refused (see the module's rules). On failure nothing is left behind: no
     temporary file and no backup, and the old file is unchanged. A caller that merges into what the file
-    holds uses `update_file` instead, so that the read is under the same lock."""
+    holds uses `update_file` instead, so that the read is under the same lock. `lock=False` is for the
+    credential store's entries only: whole files, never merged, whose writers are serialised by the refresh
+    lock already, in a directory that would otherwise fill with a lock file per entry."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    with locked(path, timeout):
+    with locked(path, timeout) if lock else _checked_directory(path):
         current = read_current(path)
         return _replace(path, payload, current, mode=mode, backup=backup, private=private)
+
+
+@contextlib.contextmanager
+def _checked_directory(path: Path) -> Iterator[None]:
+    _check_directory(path)
+    yield

@@ -314,7 +314,7 @@ def doctor(env: Env, as_json: bool) -> int:
     report = diagnose()
     if as_json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
-        return 0
+        return 1 if report["problems"] else 0
     env.print(f"[bold]store[/]       {escape(report['store']['description'])}")
     if report["store"]["kind"] == "file":
         env.print(f"            [dim]{escape(report['store']['why'])}[/]")
@@ -327,4 +327,7 @@ def doctor(env: Env, as_json: bool) -> int:
     env.print(f"[bold]cached[/]      {len(entries) or 'nothing'}")
     for entry in entries:
         env.print(f"  {escape(entry['name']):<60} {escape(entry['state'])}")
-    return 0
+    for problem in report["problems"]:  # the store's files: what it refuses, and the fix
+        env.print(f"[red bold]problem[/]     {escape(problem['problem'])}")
+        env.print(f"            fix: {escape(problem['fix'])}")
+    return 1 if report["problems"] else 0

@@ -12,10 +12,10 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from html import escape
 
 from rolegate.access.graph import Reach
 from rolegate.local.htmlpage import document
+from rolegate.safe_text import html_text as escape
 from rolegate.state.snapshot import Snapshot
 
 _STYLE = """

@@ -10,6 +10,8 @@ from typing import Any
 
 from rich.console import Console
 
+from rolegate.cli.console import SafeConsole
+
 
 @dataclass
 class Env:
@@ -32,8 +34,11 @@ class Env:
     def _consoles(self) -> None:
         no_color = self.no_color or bool(os.environ.get("NO_COLOR"))
         # Colours only on a terminal: rich decides per stream; NO_COLOR and --no-color switch them off.
-        self.out = Console(file=sys.stdout, no_color=no_color, highlight=False, soft_wrap=True, emoji=False)
-        self.err = Console(file=sys.stderr, no_color=no_color, highlight=False, soft_wrap=True, emoji=False)
+        # SafeConsole: every string printed is made safe for a terminal first (names come from AWS too).
+        options: dict[str, Any] = {"no_color": no_color, "highlight": False, "soft_wrap": True}
+        options["emoji"] = False
+        self.out = SafeConsole(file=sys.stdout, **options)
+        self.err = SafeConsole(file=sys.stderr, **options)
 
     @property
     def interactive(self) -> bool:

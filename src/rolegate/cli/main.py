@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from rolegate import __version__
+from rolegate.cli.console import SafeConsole
 from rolegate.cli.env import Env
 from rolegate.errors import ConfigError, RolegateError
 
@@ -126,7 +127,8 @@ def report(err: Console, exc: RolegateError) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    err = Console(file=sys.stderr, highlight=False, soft_wrap=True, no_color=bool(os.environ.get("NO_COLOR")))
+    no_color = bool(os.environ.get("NO_COLOR"))
+    err = SafeConsole(file=sys.stderr, highlight=False, soft_wrap=True, no_color=no_color)
     try:
         result = cli.main(args=args, prog_name="rolegate", standalone_mode=False)
     except click.exceptions.Exit as exc:

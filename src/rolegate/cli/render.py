@@ -9,10 +9,19 @@ from rich.markup import escape
 from rolegate.errors import Diagnostic
 from rolegate.plan.apply import AccountResult, ApplyResult
 from rolegate.plan.changes import Change, Plan
+from rolegate.safe_text import visible
 
 SIGN = {"create": "+", "update": "~", "delete": "-", "adopt": "="}  # adopt: hand-made, becomes rolegate's
 STYLE = {"create": "green", "update": "yellow", "delete": "red", "adopt": "cyan"}
 KIND_PLURAL = {"roles": "role", "users": "user", "groups": "group", "policies": "policy"}
+
+
+def shown(text: str) -> str:
+    """Text inside one line of output (a name, a message): escaped for rich's markup, and every control or
+    invisible character shown as its escape, newlines too, so a name from AWS cannot break or rewrite the
+    line. The console escapes controls again (cli/console.py); doing it here as well keeps a newline in a
+    name from starting a line of its own."""
+    return escape(visible(text, one_line=True))
 
 
 def diagnostics(items: Iterable[Diagnostic]) -> list[str]:
@@ -21,28 +30,26 @@ def diagnostics(items: Iterable[Diagnostic]) -> list[str]:
     for d in items:
         style = "red" if d.severity == "error" else "yellow"
         word = "" if d.severity == "error" else "warning: "
-        lines.append(
-            f"[bold]{escape(d.location())}[/]: [{style}]{word}{escape(d.path)}[/]: {escape(d.message)}"
-        )
+        lines.append(f"[bold]{shown(d.location())}[/]: [{style}]{word}{shown(d.path)}[/]: {shown(d.message)}")
         if d.source is not None and d.column is not None:
-            lines.append(f"    {escape(d.source)}")
+            lines.append(f"    {shown(d.source)}")
             lines.append("    " + " " * (d.column - 1) + f"[{style}]" + "^" * max(1, d.width) + "[/]")
         if d.hint:
-            lines.append(f"  [dim]{escape(d.hint)}[/]")
+            lines.append(f"  [dim]{shown(d.hint)}[/]")
     return lines
 
 
 def change_line(change: Change, *, with_account: bool = False) -> str:
     sign = SIGN[change.action]
-    where = f"{escape(change.account)}: " if with_account else ""
-    text = f"[{STYLE[change.action]}]{sign} {change.kind} {escape(change.name)}[/]"
+    where = f"{shown(change.account)}: " if with_account else ""
+    text = f"[{STYLE[change.action]}]{sign} {change.kind} {shown(change.name)}[/]"
     if change.summary:
-        text += f"  [dim]({escape(change.summary)})[/]"
+        text += f"  [dim]({shown(change.summary)})[/]"
     return where + text
 
 
 def _detail(line: str) -> str:
-    body = escape(line)
+    body = shown(line)
     if line.lstrip().startswith("+ "):
         return f"[green]{body}[/]"
     if line.lstrip().startswith("- "):
@@ -69,22 +76,22 @@ def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:
         if not (changes or conflicts or locked or (unmanaged and verbose)):
             quiet_unmanaged.append(unmanaged)  # counted once at the end: a no-op plan stays short
             continue
-        lines.append(f"[bold]{escape(account)}[/] [dim]{account_id}[/]")
-        lines.extend(f"  [red bold]⚠ {escape(lock)}[/]" for lock in locked)
+        lines.append(f"[bold]{shown(account)}[/] [dim]{shown(account_id)}[/]")
+        lines.extend(f"  [red bold]⚠ {shown(lock)}[/]" for lock in locked)
         for change in changes:
             lines.append("  " + change_line(change))
             lines.extend("      " + _detail(d) for d in change.details)
         for conflict in conflicts:
             lines.append(
-                f"  [red bold]! {conflict.kind} {escape(conflict.name)}[/]: {escape(conflict.message)}"
+                f"  [red bold]! {conflict.kind} {shown(conflict.name)}[/]: {shown(conflict.message)}"
             )
-            lines.append(f"      [dim]{escape(conflict.hint)}[/]")
+            lines.append(f"      [dim]{shown(conflict.hint)}[/]")
         if unmanaged:
             counts = ", ".join(plural(len(names), KIND_PLURAL[kind]) for kind, names in unmanaged.items())
             if verbose:
                 lines.append(f"  [dim]unmanaged, left alone: {counts}[/]")
                 for kind, names in unmanaged.items():
-                    lines.append(f"    [dim]{KIND_PLURAL[kind]}: {escape(', '.join(names))}[/]")
+                    lines.append(f"    [dim]{KIND_PLURAL[kind]}: {shown(', '.join(names))}[/]")
             else:
                 lines.append(f"  [dim]unmanaged, left alone: {counts} (rolegate plan -v lists them)[/]")
     totals: dict[str, int] = {}
@@ -120,10 +127,10 @@ def unreadable_lines(plan: Plan) -> list[str]:
     """Accounts that could not be read: named, with what to do; nothing was planned there."""
     lines = []
     for name, what in plan.unreadable.items():
-        lines.append(f"[red]✗[/] {escape(name)} {what['account_id']}: not read, nothing planned there")
-        lines.append(f"    {escape(what['error'])}")
+        lines.append(f"[red]✗[/] {shown(name)} {shown(what['account_id'])}: not read, nothing planned there")
+        lines.append(f"    {shown(what['error'])}")
         if what.get("hint"):
-            lines.append(f"    [dim]hint: {escape(what['hint'])}[/]")
+            lines.append(f"    [dim]hint: {shown(what['hint'])}[/]")
     return lines
 
 
@@ -163,11 +170,11 @@ def apply_result_lines(result: ApplyResult, seconds: float) -> list[str]:
 
 def _stopped_lines(failure: AccountResult) -> list[str]:
     if failure.failed is None:
-        lines = [f"[yellow bold]Interrupted[/] in {escape(failure.account)} ({failure.account_id})"]
+        lines = [f"[yellow bold]Interrupted[/] in {shown(failure.account)} ({shown(failure.account_id)})"]
     else:
-        lines = [f"[red bold]Apply stopped[/] at {escape(failure.error or '')}"]
+        lines = [f"[red bold]Apply stopped[/] at {shown(failure.error or '')}"]
     if failure.hint:
-        lines.append(f"  [dim]hint: {escape(failure.hint)}[/]")
+        lines.append(f"  [dim]hint: {shown(failure.hint)}[/]")
     lines.append(f"  done:     {len(failure.done)}")
     for change in failure.done:
         lines.append("    " + change_line(change, with_account=True))

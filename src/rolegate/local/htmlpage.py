@@ -4,7 +4,7 @@ opened from file:// or mailed around never reaches the network."""
 
 from __future__ import annotations
 
-from html import escape
+from rolegate.safe_text import html_text as escape
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 

@@ -6,12 +6,11 @@ it carries no secret (switch-role links hold only account ids and role names).
 
 from __future__ import annotations
 
-from html import escape
-
 from rolegate.local.htmlpage import document
 from rolegate.local.links import SwitchRoleLink, signin_url, user_links
 from rolegate.model import naming
 from rolegate.model.config import Config
+from rolegate.safe_text import html_text as escape
 
 _STYLE = """
 :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }

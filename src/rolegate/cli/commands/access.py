@@ -17,8 +17,16 @@ from rolegate.cli.common import load_config
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.errors import RolegateError
+from rolegate.safe_text import csv_cell, visible
 
 ACCESS_FORMAT_VERSION = 1
+
+
+def _shown(text: str) -> str:
+    """A name inside one line of the terminal: rich markup escaped, controls and newlines shown as escapes."""
+    return escape(visible(str(text), one_line=True))
+
+
 COLUMNS = ("principal_name", "principal_account", "account", "role", "reachable", "mfa_required", "via")
 
 snapshot_option = click.option(
@@ -190,10 +198,13 @@ def write_access_csv(out: TextIO, rows: Iterable[Any]) -> None:
         ["principal", "principal_account", "account", "account_id", "role", "reachable", "mfa_required",
          "conditions", "via", "why"]
     )  # fmt: skip
+    # csv quotes separators, quotes and line breaks; csv_cell keeps a spreadsheet from running a name as a
+    # formula (a principal or role name from AWS may start with = + - @).
     for r in rows:
         writer.writerow(
-            [r.principal_name, r.principal_account, r.account, r.account_id, r.role, r.reachable,
-             str(r.mfa_required).lower(), "; ".join(r.conditions), " > ".join(r.via), "; ".join(r.why)]
+            [csv_cell(str(cell)) for cell in
+             (r.principal_name, r.principal_account, r.account, r.account_id, r.role, r.reachable,
+              str(r.mfa_required).lower(), "; ".join(r.conditions), " > ".join(r.via), "; ".join(r.why))]
         )  # fmt: skip
 
 
@@ -211,12 +222,12 @@ def _table(env: Env, rows: list[Any]) -> None:
         via = " > ".join(v.rsplit("/", 1)[-1] for v in r.via)
         extra = "; ".join(filter(None, [f"via {via}" if via else "", *r.conditions]))
         table.add_row(
-            escape(f"{r.principal_name} ({r.principal_account})"),
-            escape(f"{r.account} {r.account_id}"),
-            escape(r.role),
+            _shown(f"{r.principal_name} ({r.principal_account})"),
+            _shown(f"{r.account} {r.account_id}"),
+            _shown(r.role),
             f"[{colour[r.reachable]}]{r.reachable}[/]",
             "required" if r.mfa_required else "[red]not required[/]",
-            escape(extra),
+            _shown(extra),
         )
     env.print(table)
 
@@ -231,18 +242,18 @@ def _explain(env: Env, graph: Any, principal_name: str, target: str) -> int:
         None,
     )
     if row is None:
-        env.print(f"{escape(principal_name)} cannot reach {escape(target)}: no identity policy allows "
+        env.print(f"{_shown(principal_name)} cannot reach {_shown(target)}: no identity policy allows "
                   "sts:AssumeRole on it together with a trust policy that lets them in.")  # fmt: skip
         return 0
-    env.print(f"[bold]{escape(principal_name)}[/] → [bold]{escape(row.role)}[/] in "
-              f"{escape(row.account)} {row.account_id}: [bold]{row.reachable}[/]"
+    env.print(f"[bold]{_shown(principal_name)}[/] → [bold]{_shown(row.role)}[/] in "
+              f"{_shown(row.account)} {_shown(row.account_id)}: [bold]{row.reachable}[/]"
               + (", MFA required" if row.mfa_required else ", [red]no MFA needed[/]"))  # fmt: skip
     for hop in row.via:
-        env.print(f"  via role {escape(hop)}")
+        env.print(f"  via role {_shown(hop)}")
     for reason in row.why:
-        env.print(f"  allowed by {escape(reason)}")
+        env.print(f"  allowed by {_shown(reason)}")
     for condition in row.conditions:
-        env.print(f"  [yellow]only if[/] {escape(condition)}")
+        env.print(f"  [yellow]only if[/] {_shown(condition)}")
     return 0
 
 
@@ -350,8 +361,8 @@ def _findings_table(env: Env, findings: list[Any]) -> None:
     colour = {"CRITICAL": "red bold", "HIGH": "red", "MEDIUM": "yellow", "LOW": "dim"}
     for f in findings:
         env.print(
-            f"[{colour[f.severity]}]{f.severity:<8}[/] {f.id}  {escape(f.account)} {f.account_id}\n"
-            f"         {escape(f.message)}\n         [dim]fix: {escape(f.fix)}[/]"
+            f"[{colour[f.severity]}]{f.severity:<8}[/] {f.id}  {_shown(f.account)} {_shown(f.account_id)}\n"
+            f"         {_shown(f.message)}\n         [dim]fix: {_shown(f.fix)}[/]"
         )
     from rolegate.access.audit import severity_counts
 

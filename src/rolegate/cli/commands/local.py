@@ -9,15 +9,17 @@ import os
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
+from rolegate.cli.render import shown
 from rolegate.errors import RolegateError
 from rolegate.local.atomic import write_atomic
+from rolegate.model import names as alphabets
 from rolegate.model.config import Config
 from rolegate.model.validate import did_you_mean
+from rolegate.safe_text import visible
 
 
 def default_aws_config() -> Path:
@@ -118,6 +120,11 @@ def profiles(
     from rolegate.local.profiles import user_profiles as profiles_of
 
     user_profiles = partial(profiles_of, credential_process=rolegate_command() if use_process else None)
+    if prefix is not None and not alphabets.ORG_NAME.ok(prefix):
+        raise RolegateError(
+            f"--prefix {prefix!r} cannot start a profile name",
+            f"a prefix is like organization.name: {alphabets.ORG_NAME.rule}",
+        )
     config = load_config(env, quiet=True).config
     users = pick_users(config, user, all_users)
     out_dir = _out_dir(out, all_users)
@@ -148,10 +155,10 @@ def profiles(
         ("removed", result.removed),
     ):
         if names:
-            env.print(f"  {word:<8} {escape(', '.join(names))}")
+            env.print(f"  {word:<8} {shown(', '.join(names))}")
     if result.kept:
         env.print(
-            f"  kept     {escape(', '.join(result.kept))} (your own hub profile: its credentials stay yours)"
+            f"  kept     {shown(', '.join(result.kept))} (your own hub profile: its credentials stay yours)"
         )
     env.print(
         f"{path}: "
@@ -247,15 +254,19 @@ def render_links(config: Config, user: str, fmt: str) -> str:
         from rolegate.local.aesr import render_aesr
 
         return render_aesr(config, user)
-    lines = [f"sign in: {signin_url(config)}"]
-    lines += [f"{link.account}\t{link.role}\t{link.url}" for link in user_links(config, user)]
+    # Plain text for pipes: a name from elsewhere could hold a tab, a newline or a control; shown escaped.
+    lines = [f"sign in: {visible(signin_url(config), one_line=True)}"]
+    lines += [
+        "\t".join(visible(part, one_line=True) for part in (link.account, link.role, link.url))
+        for link in user_links(config, user)
+    ]
     return "\n".join(lines) + "\n"
 
 
 def _print_coloured(env: Env, config: Config, user: str) -> None:
     from rolegate.local.links import signin_url
 
-    env.print(f"[bold]Sign in:[/]  {signin_url(config)}")
+    env.print(f"[bold]Sign in:[/]  {shown(signin_url(config))}")
     print_switch_links(env, config, user)
 
 
@@ -263,6 +274,6 @@ def print_switch_links(env: Env, config: Config, user: str) -> None:
     """A dot in the console's colour, the account, the link (its roleName says the role)."""
     from rolegate.local.links import user_links
 
-    env.print(f"[bold]Switch role ({escape(user)}):[/]")
+    env.print(f"[bold]Switch role ({shown(user)}):[/]")
     for link in user_links(config, user):
-        env.print(f"  [#{link.colour}]●[/] {link.account:<12} {escape(link.url)}")
+        env.print(f"  [#{link.colour}]●[/] {shown(f'{link.account:<12}')} {shown(link.url)}")

@@ -12,6 +12,7 @@ Pure functions of text; the callers read and write the files (atomically, with a
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, NamedTuple
 
 from rolegate.errors import LocalFileError
@@ -30,6 +31,71 @@ class StaticKey(NamedTuple):
 
     def __repr__(self) -> str:  # a traceback or a log line never carries the secret
         return f"StaticKey(access_key_id={self.access_key_id!r})"
+
+
+# IAM's own bounds (AccessKeyId: 16-128 word characters, capitals and digits in every key it issues); the
+# secret and a session token are printable ASCII without spaces. Anything else is not a key: it is refused
+# before it is sent, stored or shown (an ESC in it would reach the terminal).
+_ACCESS_KEY_ID = re.compile(r"[A-Z0-9]{16,128}")
+_SECRET = re.compile(r"[!-~]{1,256}")
+_SESSION_TOKEN = re.compile(r"[!-~]{1,8192}")
+
+
+def checked_key(key: StaticKey, where: str) -> StaticKey:
+    """The key, if each part has the shape AWS gives it; else a LocalFileError naming `where`, not the key."""
+    if not _ACCESS_KEY_ID.fullmatch(key.access_key_id):
+        problem = "the access key id is not 16 to 128 capital letters and digits"
+    elif not _SECRET.fullmatch(key.secret_access_key):
+        problem = "the secret access key is not printable text without spaces"
+    elif key.session_token is not None and not _SESSION_TOKEN.fullmatch(key.session_token):
+        problem = "the session token is not printable text without spaces"
+    else:
+        return key
+    raise LocalFileError(
+        f"{where}: {problem}; nothing was stored", "copy the key again from where IAM gave it"
+    )
+
+
+def parse_key_input(text: str, where: str = "standard input") -> StaticKey:
+    """`aws iam create-access-key` JSON, the console's CSV download, or `KEY_ID SECRET`, checked.
+
+    Text only: the caller bounds what it reads (limits.KEY_INPUT_BYTES). Nothing of the input is ever put in
+    an error, as it holds a secret."""
+    import csv
+    import io
+
+    from rolegate.limits import loads_json
+
+    text = text.removeprefix("\ufeff").strip()  # the console's CSV download may start with a BOM
+    try:
+        data = loads_json(text, where, "an access key", max_depth=8) if text[:1] == "{" else None
+    except LocalFileError:
+        data = None
+    if isinstance(data, dict):
+        inner = data.get("AccessKey", data)
+        if isinstance(inner, dict) and "AccessKeyId" in inner and "SecretAccessKey" in inner:
+            key_id, secret, token = inner["AccessKeyId"], inner["SecretAccessKey"], inner.get("SessionToken")
+            if not (isinstance(key_id, str) and isinstance(secret, str) and isinstance(token, str | None)):
+                raise LocalFileError(f"{where}: the key's fields must be text; nothing was stored")
+            return checked_key(StaticKey(key_id, secret, token), where)
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text)) if r]
+    except csv.Error:
+        rows = []
+    if len(rows) > 1 and rows[0][0].strip().lower().lstrip("\ufeff").startswith("access key id"):
+        header = [h.strip().lower() for h in rows[0]]
+        row = dict(zip(header, rows[1], strict=False))
+        if row.get("access key id") and row.get("secret access key"):
+            return checked_key(
+                StaticKey(row["access key id"].strip(), row["secret access key"].strip(), None), where
+            )
+    parts = text.split()
+    if len(parts) == 2:
+        return checked_key(StaticKey(parts[0], parts[1], None), where)
+    raise LocalFileError(
+        f"{where} holds no access key that rolegate can read",
+        "pipe the JSON of `aws iam create-access-key`, the console's CSV, or `KEY_ID SECRET`",
+    )
 
 
 def credentials_path() -> str:

@@ -17,7 +17,7 @@ from rich.markup import escape
 
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
-from rolegate.errors import CredentialsError, LocalFileError, RolegateError, UserAbort
+from rolegate.errors import CredentialsError, RolegateError, UserAbort
 
 if TYPE_CHECKING:
     from rolegate.creds.credentials import Credentials
@@ -68,10 +68,12 @@ def _config_path(config_file: Path | None) -> Path:
 
 
 def _read(path: Path) -> str:
+    from rolegate import limits
+
     try:
-        return path.read_bytes().decode("utf-8") if path.exists() else ""
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LocalFileError(f"{path}: cannot read it ({exc})") from None
+        return limits.read_text(path, limits.AWS_FILE_BYTES, "an AWS config or credentials file")
+    except FileNotFoundError:
+        return ""
 
 
 def _write(path: Path, text: str) -> Path | None:
@@ -186,33 +188,13 @@ def _show_secret(env: Env, show: bool, entry: StoredKey) -> None:
 
 
 def _key_from_stdin() -> Any:
-    """`aws iam create-access-key` JSON, the console's CSV download, or `KEY_ID SECRET`."""
-    import csv
-    import io
+    """`aws iam create-access-key` JSON, the console's CSV download, or `KEY_ID SECRET`, at most 64 KB."""
+    from rolegate import limits
+    from rolegate.local.aws_credentials import parse_key_input
 
-    from rolegate.local.aws_credentials import StaticKey
-
-    text = sys.stdin.read().strip()
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        data = data.get("AccessKey", data)
-        if "AccessKeyId" in data and "SecretAccessKey" in data:
-            return StaticKey(str(data["AccessKeyId"]), str(data["SecretAccessKey"]), data.get("SessionToken"))
-    rows = [r for r in csv.reader(io.StringIO(text)) if r]
-    if rows and rows[0] and rows[0][0].strip().lower().startswith("access key id") and len(rows) > 1:
-        header = [h.strip().lower() for h in rows[0]]
-        row = dict(zip(header, rows[1], strict=False))
-        if row.get("access key id") and row.get("secret access key"):
-            return StaticKey(row["access key id"].strip(), row["secret access key"].strip(), None)
-    parts = text.split()
-    if len(parts) == 2:
-        return StaticKey(parts[0], parts[1], None)
-    raise RolegateError(
-        "standard input holds no access key that rolegate can read",
-        "pipe the JSON of `aws iam create-access-key`, the console's CSV, or `KEY_ID SECRET`",
+    where = "standard input"
+    return parse_key_input(
+        limits.read_stream(sys.stdin, limits.KEY_INPUT_BYTES, where, "an access key"), where
     )
 
 
@@ -250,7 +232,13 @@ def add(
     """
     from rolegate.creds.keys import AccessKey, KeyClients, identify
     from rolegate.creds.keys import add as add_key
-    from rolegate.local.aws_credentials import credentials_path, find_key, remove_key, sections_with_key
+    from rolegate.local.aws_credentials import (
+        checked_key,
+        credentials_path,
+        find_key,
+        remove_key,
+        sections_with_key,
+    )
 
     cred_path = credentials_file or Path(credentials_path())
     conf_path = _config_path(config_file)
@@ -268,6 +256,7 @@ def add(
                 f"no access key under [{profile_name}] in {cred_path} or {conf_path}",
                 f"pipe it in instead: rolegate keys add {profile_name} --stdin < key.csv",
             )
+    found = checked_key(found, str(source or "standard input"))
     if found.session_token:
         raise CredentialsError(
             f"[{profile_name}] holds temporary credentials (a session token), not a user's access key",

@@ -6,13 +6,15 @@ other profiles, comments, blank lines, order, CRLF line endings — comes out by
 made on the file's own lines; configupdater only says where each option starts and ends, so a value
 continued on the next line goes with it, and nothing is re-rendered.
 
-Pure functions of text; the callers read and write the files (atomically, with a backup).
+Pure functions of text; `edit_file` applies one to a file under its lock (atomically, with a backup).
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from rolegate.errors import LocalFileError
@@ -249,3 +251,19 @@ def set_credential_process(text: str, profile: str, command: str, where: str = "
     if after == len(lines) and lines and not lines[-1].endswith(("\n", "\r")):
         lines[-1] += nl
     return "".join([*lines[:after], line, *lines[after:]])
+
+
+def edit_file(path: Path, edit: Callable[[str], str]) -> Path | None:
+    """`~/.aws/credentials` or `~/.aws/config` changed by `edit`, a pure function of its text, run on what the
+    file holds under its lock (another tool's or rolegate's write meanwhile is not lost); never through a
+    link, with a backup; returns the backup. A missing file is created 0600 if `edit` gives it any text."""
+    from rolegate.local.atomic import update_file
+
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+
+    def change(text: str | None) -> tuple[str | None, None]:
+        new = edit(text or "")
+        return (None if text is None and not new else new), None
+
+    return update_file(path, change, mode=0o600)[1]

@@ -76,14 +76,6 @@ def _read(path: Path) -> str:
         return ""
 
 
-def _write(path: Path, text: str) -> Path | None:
-    from rolegate.local.atomic import write_atomic
-
-    if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True)
-    return write_atomic(path, text, mode=0o600)
-
-
 def _wiring(config_file: Path | None, profile: str) -> tuple[Path, str, str]:
     """The config file, its text, and its text with the hub profile wired; refuses a profile it cannot wire
     (an SSO or role profile) before anything is created."""
@@ -104,7 +96,12 @@ def _wire(env: Env, config_file: Path | None, profile: str) -> None:
             f"  {escape(str(path))}: {escape(f'[{profile}]')} already gets it through credential_process"
         )
         return
-    backup = _write(path, wired)
+    from rolegate.cli.commands.local import rolegate_command
+    from rolegate.local.aws_credentials import edit_file, set_credential_process
+
+    command = f"{rolegate_command()} keys credential-process {profile}"
+    # under the file's lock, on what it holds then: a write meanwhile (another tool's) is not lost
+    backup = edit_file(path, lambda now: set_credential_process(now, profile, command, str(path)))
     env.print(
         f"  {escape(str(path))}: {escape(f'[{profile}]')} gets it through credential_process"
         + (f" (backup: {escape(backup.name)})" if backup else "")
@@ -286,9 +283,11 @@ def add(
     )
     _wire(env, config_file, profile_name)
     if source is not None:
-        text = _read(source)
-        backup = _write(
-            source, remove_key(text, profile_name, config_file=source == conf_path, where=str(source))
+        from rolegate.local.aws_credentials import edit_file
+
+        is_config = source == conf_path
+        backup = edit_file(  # under the file's lock, on what it holds then
+            source, lambda now: remove_key(now, profile_name, config_file=is_config, where=str(source))
         )
         env.print(
             f"  {escape(str(source))}: the key's lines under {escape(f'[{profile_name}]')} removed, "

@@ -103,7 +103,10 @@ def test_an_account_not_in_the_file_is_refused_and_nothing_is_written(config: Pa
         set_account_ids(config, {"staging": NEW_ID, "sandbox": "555555555555"})
 
     assert config.read_bytes() == before
-    assert [p.name for p in config.parent.iterdir()] == ["rolegate.yaml"]
+    assert sorted(p.name for p in config.parent.iterdir()) == [
+        ".rolegate.yaml.lock",
+        "rolegate.yaml",
+    ]  # the lock stays
 
 
 def test_an_id_that_is_not_twelve_digits_is_refused_before_the_file_is_touched(config: Path) -> None:

@@ -389,9 +389,10 @@ def write_atomic(
     holding secrets) is 0600 whatever the old one's bits were. A symlink, a directory, a FIFO, a hard-linked
     file or someone else's file is refused (see the module's rules). On failure nothing is left behind: no
     temporary file and no backup, and the old file is unchanged. A caller that merges into what the file
-    holds uses `update_file` instead, so that the read is under the same lock. `lock=False` is for the
-    credential store's entries only: whole files, never merged, whose writers are serialised by the refresh
-    lock already, in a directory that would otherwise fill with a lock file per entry."""
+    holds uses `update_file` instead, so that the read is under the same lock. `lock=False` is for a caller
+    that holds `locked(path)` itself around its own read, and for the credential store's entries: whole
+    files, never merged, whose writers the refresh lock serialises already, in a directory that would
+    otherwise fill with a lock file per entry."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     with locked(path, timeout) if lock else _checked_directory(path):
         current = read_current(path)

@@ -21,7 +21,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from rolegate.errors import LocalFileError
-from rolegate.local.atomic import write_atomic
+from rolegate.local.atomic import locked, write_atomic
 
 ACCOUNT_ID_RE = re.compile(r"\d{12}")
 BOM = "\ufeff"
@@ -140,6 +140,13 @@ def _meaning(text: str) -> Any:
 
 
 def set_account_ids(path: Path, ids: Mapping[str, str]) -> Path | None:
+    """The ids written into rolegate.yaml, read and written under the file's lock as one operation (an
+    editor's or another rolegate's save in between is not overwritten); see `_set_account_ids`."""
+    with locked(path):
+        return _set_account_ids(path, ids)
+
+
+def _set_account_ids(path: Path, ids: Mapping[str, str]) -> Path | None:
     """Set `accounts.<name>.id` for each name, as a double-quoted string; returns the backup of the old file.
 
     A new `id:` becomes the first key of its account; an existing one gets the new value in place.
@@ -196,4 +203,4 @@ def set_account_ids(path: Path, ids: Mapping[str, str]) -> Path | None:
     new = layout.head + new + layout.tail
     if layout.newline != "\n":
         new = new.replace("\n", layout.newline)
-    return write_atomic(path, (BOM if layout.bom else "") + new)
+    return write_atomic(path, (BOM if layout.bom else "") + new, lock=False)  # the caller holds the lock

@@ -98,16 +98,20 @@ def enroll(env: Env, user: str | None, replace: bool, show_secret: bool, config_
 
 def _update_profiles(env: Env, config_file: Path | None, user: str, serial: str) -> None:
     from rolegate.creds.awsconfig import aws_config_path
-    from rolegate.local.atomic import write_atomic
+    from rolegate.local.atomic import update_file
     from rolegate.local.aws_config import set_mfa_serial
 
     path = config_file or Path(aws_config_path())
     if not path.exists():
         env.print(f"`rolegate profiles --user {escape(user)} --write` writes profiles that use it.")
         return
-    text, changed = set_mfa_serial(path.read_text(encoding="utf-8"), user, serial)
+
+    def set_serial(text: str | None) -> tuple[str | None, list[str]]:
+        return set_mfa_serial(text, user, serial) if text is not None else (None, [])
+
+    # the read and the write are one operation under the file's lock: a profile written meanwhile stays
+    changed, backup = update_file(path, set_serial)
     if changed:
-        backup = write_atomic(path, text)
         env.print(
             f"{path}: mfa_serial set in {escape(', '.join(changed))}"
             + (f" (backup: {backup.name})." if backup else ".")

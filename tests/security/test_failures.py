@@ -167,3 +167,119 @@ def test_what_is_shared_holds_no_secret(cobus: Org) -> None:
     record = json.loads(shared[0].read_text())
     assert set(record) == {"at", "profile", "mfa_serial", "message", "hint"}
     assert seed not in shared[0].read_text() and cobus.extra["keys"]["SecretAccessKey"] not in record.values()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A misspelt AWS managed policy, caught at plan with did-you-mean
+
+# (what cobus wrote in rolegate.yaml, the name rolegate must suggest first)
+MISSPELT = [
+    ("ReadOnlyAcess", "ReadOnlyAccess"),  # a missing letter
+    ("ReadOnlyAccesss", "ReadOnlyAccess"),  # one too many
+    ("RaedOnlyAccess", "ReadOnlyAccess"),  # swapped letters
+    ("readonlyaccess", "ReadOnlyAccess"),  # case
+    ("READONLYACCESS", "ReadOnlyAccess"),
+    ("/ReadOnlyAcess", "ReadOnlyAccess"),  # a leading slash
+    ("AdministratorAcess", "AdministratorAccess"),
+    ("AdminstratorAccess", "AdministratorAccess"),
+    ("AdministartorAccess", "AdministratorAccess"),
+    ("administratoraccess", "AdministratorAccess"),
+    ("PowreUserAccess", "PowerUserAccess"),
+    ("SecurityAudt", "SecurityAudit"),
+    ("AmazonS3ReadOnlyAcces", "AmazonS3ReadOnlyAccess"),
+    ("IAMReadonlyAccess", "IAMReadOnlyAccess"),
+    ("AWSLambdaBasicExecutionRole", "service-role/AWSLambdaBasicExecutionRole"),  # its path left out
+    ("service-role/AWSLambdaBasicExecutionRol", "service-role/AWSLambdaBasicExecutionRole"),
+    ("service-role/awslambdabasicexecutionrole", "service-role/AWSLambdaBasicExecutionRole"),
+    ("service_role/AWSLambdaBasicExecutionRole", "service-role/AWSLambdaBasicExecutionRole"),
+    ("ViewOnlyAccess", "job-function/ViewOnlyAccess"),  # its path left out
+    ("job-function/ViewOnlyAcces", "job-function/ViewOnlyAccess"),
+    ("jobfunction/ViewOnlyAccess", "job-function/ViewOnlyAccess"),
+    ("job-function/DatabaseAdminstrator", "job-function/DatabaseAdministrator"),
+    ("Billing", "job-function/Billing"),
+    ("arn:aws:iam::aws:policy/ReadOnlyAcess", "arn:aws:iam::aws:policy/ReadOnlyAccess"),  # ARNs with a typo
+    ("arn:aws:iam::aws:policy/ViewOnlyAccess", "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"),
+    (
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRol",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    ),
+]
+
+
+def _config_naming(org: Org, refs: list[str]) -> tuple[Path, dict[str, int]]:
+    """The seed, plus one group per reference (IAM allows ten policies a group); and each one's line."""
+    from tests.conftest import seed_config
+
+    groups = "".join(f'  typo_{i}:\n    policies: ["{ref}"]\n' for i, ref in enumerate(refs))
+    text = seed_config(org.ids).replace("groups:\n", "groups:\n" + groups, 1)
+    lines = {ref: text.splitlines().index(f'    policies: ["{ref}"]') + 1 for ref in refs}
+    return org.write_config(text), lines
+
+
+def test_every_misspelt_managed_policy_stops_plan_and_apply_with_its_line_and_the_right_name(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.helpers import rolegate
+
+    config, lines = _config_naming(org, [ref for ref, _ in MISSPELT])
+    iam = org.client("iam")
+
+    validate = rolegate(capsys, "-c", str(config), "validate")
+    plan = rolegate(capsys, "-c", str(config), "plan")
+    apply = rolegate(capsys, "-c", str(config), "apply", "--yes", "--password-out", str(org.workdir / "pw"))
+
+    assert validate.code == 0, validate.all  # offline: warned, not refused (AWS may have added them since)
+    assert plan.code == 1 and apply.code == 1, plan.all
+    for ref, meant in MISSPELT:
+        at = f"{config}:{lines[ref]}:"
+        assert at in validate.err and at in plan.err and at in apply.err, ref
+        for output in (validate.err, plan.err):
+            block = output[output.index(at) :].split(f"{config}:", 2)[1]
+            assert f"did you mean {meant!r}" in block, (ref, block)
+    assert "Plan:" not in plan.out and "Applied" not in apply.all
+    assert not any(g["GroupName"].startswith("typo_") for g in iam.list_groups()["Groups"])
+    assert iam.list_users()["Users"] == []  # apply stopped before any change: cobus was not made either
+
+
+def test_a_name_the_shipped_list_lacks_but_aws_has_is_looked_up_once_and_accepted(
+    org: Org, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AWS adds managed policies every month: an old list must not block a new one."""
+    from tests.helpers import rolegate
+
+    from rolegate.model import managed_policies
+
+    older = managed_policies.shipped_names() - {"job-function/ViewOnlyAccess", "SecurityAudit"}
+    monkeypatch.setattr(managed_policies, "shipped_names", lambda: older)
+    config, _ = _config_naming(
+        org, ["job-function/ViewOnlyAccess", "SecurityAudit", "job-function/ViewOnlyAccess"]
+    )
+
+    plan = rolegate(capsys, "-c", str(config), "plan")
+
+    assert plan.code == 0, plan.all
+    assert "+ group typo_0" in plan.out and "+ group typo_2" in plan.out
+
+
+def test_each_unknown_name_is_asked_of_aws_once_however_often_it_is_named(org: Org) -> None:
+    """Tests rolegate.model.managed_policies, new since fb45e3e (there it cannot be imported)."""
+    from tests.conftest import seed_config
+
+    from rolegate.model.load import parse
+    from rolegate.model.managed_policies import plan_issues
+
+    refs = ["ReadOnlyAcess", "ReadOnlyAcess", "arn:aws:iam::aws:policy/ReadOnlyAcess", "NewPolicyOfNextMonth"]
+    groups = "".join(f'  typo_{i}:\n    policies: ["{ref}"]\n' for i, ref in enumerate(refs))
+    config = parse(seed_config(org.ids).replace("groups:\n", "groups:\n" + groups, 1)).config
+    asked: list[str] = []
+
+    def exists(arn: str) -> bool | None:
+        asked.append(arn)
+        return arn.endswith("/NewPolicyOfNextMonth")  # AWS has the new one, not the typo
+
+    issues = plan_issues(config, exists)
+
+    assert asked == ["arn:aws:iam::aws:policy/ReadOnlyAcess", "arn:aws:iam::aws:policy/NewPolicyOfNextMonth"]
+    assert [i.loc for i in issues] == [("groups", f"typo_{i}", "policies", 0) for i in range(3)]
+    assert "did you mean 'arn:aws:iam::aws:policy/ReadOnlyAccess'" in (issues[2].hint or "")
+    assert plan_issues(config, lambda _: None) == []  # AWS could not be asked: apply will say, not plan

@@ -184,6 +184,9 @@ def check(config: Config) -> list[Issue]:
                     at_key=True,
                 )
             )
+    from rolegate.model.managed_policies import validate_issues  # it imports Issue from here
+
+    issues += validate_issues(config)  # misspelt AWS managed policies: warned offline, refused at plan
     return issues
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from rolegate.aws.retry import error_code, is_throttling, patiently
 from rolegate.errors import RolegateError
+from rolegate.model.managed_policies import MANAGED_PREFIX, did_you_mean
 from rolegate.plan import idempotence
 from rolegate.plan.changes import GENERATED_PASSWORD, USER_CREDENTIALS_CLEANUP, Call, Change, Plan
 
@@ -86,7 +87,7 @@ def _code(exc: Exception) -> str:
     return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
 
-def _message(exc: Exception) -> str:
+def _message(exc: BaseException) -> str:
     error = getattr(exc, "response", {}).get("Error", {})
     return f"{error.get('Code', type(exc).__name__)}: {error.get('Message', '')}".strip(": ")
 
@@ -95,9 +96,20 @@ def _where(change: Change) -> str:
     return f"{change.account} ({change.account_id}): {change.action} {change.kind} {change.name}"
 
 
+def missing_managed_policy(call: Call, exc: BaseException) -> str | None:
+    """The AWS managed policy an attach was refused for because AWS has none of that name. AWS's own
+    policies are never just created, so there is nothing to wait for: the name is wrong."""
+    arn = str(call.params.get("PolicyArn", ""))
+    if not call.operation.startswith("Attach") or not arn.startswith(MANAGED_PREFIX):
+        return None
+    if error_code(exc) != "NoSuchEntity" or arn not in _message(exc):  # not "the role cannot be found"
+        return None
+    return arn.removeprefix(MANAGED_PREFIX)
+
+
 def _not_yet_visible(call: Call, exc: Exception) -> bool:
     code = _code(exc)
-    if call.operation.startswith(_UNDOING):
+    if call.operation.startswith(_UNDOING) or missing_managed_policy(call, exc):
         return False
     if code in _NOT_YET:
         return True
@@ -154,6 +166,13 @@ def hint_for(change: Change, call: Call | None, exc: BaseException) -> str:
         )
     if code == "LimitExceeded":
         return f"an IAM quota of {change.account} ({change.account_id}) is reached: see IAM's quotas page"
+    missing = missing_managed_policy(call, exc) if call else None
+    if missing is not None:
+        close = did_you_mean(missing)
+        return (
+            f"AWS has no managed policy {missing!r}" + (f": {close}" if close else "")
+            + "; fix the name in rolegate.yaml (`rolegate plan` checks every name before it changes anything)"
+        )  # fmt: skip
     return "fix the cause and run `rolegate apply` again: the plan starts from what is there now"
 
 

@@ -260,9 +260,10 @@ def test_what_rolegate_cannot_express_is_a_comment_in_the_file_and_apply_leaves_
     )
     assert "vendor-audit (trusts arn:aws:iam::999999999999:root with sts:ExternalId)" in comments
     assert "administrator (trusts" in comments and "aws:SourceIp" in comments  # staging's, left out
-    assert "inline policy billing-view stays as it is" in comments
+    assert "billing-view" not in comments  # an inline policy is config now, kept as IAM holds it
     assert "policy production_administrator is a grant, kept under policies:" in comments
     config = parse(text).config
+    assert config.users["cobus"].inline_policies == {"billing-view": before["cobus_inline"]}
     assert "vendor-audit" not in config.roles
     assert config.roles["administrator"].accounts == ["development", "production"]
     assert config.groups["production_administrator"].policies == [

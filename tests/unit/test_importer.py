@@ -211,13 +211,16 @@ def test_a_role_that_differs_in_one_account_is_imported_where_it_agrees_and_name
     ]
 
 
-def test_inline_policies_and_foreign_trusts_are_comments_not_config() -> None:
+BILLING = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["aws-portal:View*"], "Resource": "*"}],
+}
+
+
+def test_inline_policies_are_config_and_foreign_trusts_are_comments() -> None:
     snap = hand_made()
-    snap.accounts["master"].users["cobus"].inline_policies["billing"] = {
-        "Version": "2012-10-17",
-        "Statement": [],
-    }
-    snap.accounts["master"].groups["master_administrator"].inline_policies["extra"] = {}
+    snap.accounts["master"].users["cobus"].inline_policies["billing"] = BILLING
+    snap.accounts["master"].groups["master_administrator"].inline_policies["extra"] = {"Statement": []}
     snap.accounts["production"].roles["vendor"] = Role(
         "vendor",
         naming.role_arn(IDS["production"], "vendor"),
@@ -231,9 +234,10 @@ def test_inline_policies_and_foreign_trusts_are_comments_not_config() -> None:
 
     text = comments(imported.text)
     assert "vendor (trusts arn:aws:iam::999999999999:root with sts:ExternalId)" in text
-    assert "inline policy billing stays as it is" in text
-    assert "inline policy extra stays as it is" in text
-    assert "vendor" not in parse(imported.text).config.roles
+    config = parse(imported.text).config
+    assert config.users["cobus"].inline_policies == {"billing": BILLING}  # as IAM holds it
+    assert "inline policy extra holds a document rolegate.yaml cannot" in text  # an empty Statement
+    assert "vendor" not in config.roles
 
 
 # -- the plan on it --------------------------------------------------------------------------------------

@@ -71,6 +71,9 @@ RULES = {
              "when the incident is over: `rolegate restore ACCOUNT` puts back exactly what was there"),
         Rule("RG021", "user locked out", "MEDIUM",
              "when the incident is over: `rolegate restore --user USER` lets them back in"),
+        Rule("RG022", "rolegate's principal has an undeclared inline policy granting administrator access",
+             "CRITICAL",
+             "`rolegate apply` removes it (declare it under inline_policies: if meant); find who added it"),
     )
 }  # fmt: skip
 
@@ -113,6 +116,10 @@ class AuditInput:
     aws_config_text: str | None = None
     aws_config_path: str = "~/.aws/config"
     now: dt.datetime | None = None
+    # rolegate.yaml's organization.name (whose `rolegate:owner` tags mark rolegate's roles and users; None:
+    # any owner tag) and the inline policies it declares, as (kind, principal name, policy name).
+    org: str | None = None
+    declared_inline: frozenset[tuple[str, str, str]] = frozenset()
 
 
 def _finding(rule: str, account: AccountState, resource: str, message: str) -> Finding:
@@ -482,8 +489,55 @@ def _local(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
                       f"{extra.aws_config_path} has a [default] profile", r.fix)  # fmt: skip
 
 
+def _rolegates(tags: dict[str, str], org: str | None) -> bool:
+    owner = tags.get("rolegate:owner")
+    return owner is not None and (org is None or owner == org)
+
+
+def _undeclared_admin(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
+    """An inline policy granting everything (or all of IAM, which grants itself the rest) on a principal
+    rolegate owns that rolegate.yaml does not declare: plan, drift and apply were blind to these once, and
+    each is a way to keep administrator access through every apply."""
+    for account in snapshot.accounts.values():
+        holders: list[tuple[str, str, str, dict[str, Any]]] = [
+            ("user", u.name, u.arn, u.inline_policies)
+            for u in account.users.values()
+            if _rolegates(u.tags, extra.org)
+        ]
+        holders += [
+            ("group", g.name, g.arn, g.inline_policies)
+            for g in account.groups.values()
+            if g.path == "/rolegate/"
+        ]
+        holders += [
+            ("role", r.name, r.arn, r.inline_policies)
+            for r in account.roles.values()
+            if _rolegates(r.tags, extra.org)
+        ]
+        for kind, name, arn, inline in holders:
+            for policy, document in inline.items():
+                if marks.is_lockdown_policy(policy) or (kind, name, policy) in extra.declared_inline:
+                    continue
+                if any(_grants_full_iam(s) for s in _statements(document, policy)):
+                    yield _finding(
+                        "RG022", account, f"{arn}#{policy}",
+                        f"rolegate's {kind} {name} has inline policy {policy}, not in rolegate.yaml, "
+                        "granting administrator access",
+                    )  # fmt: skip
+
+
+def declared_inline_policies(config: Any) -> frozenset[tuple[str, str, str]]:
+    """(kind, name, policy) for every inline policy rolegate.yaml declares."""
+    found: set[tuple[str, str, str]] = set()
+    for kind, section in (("role", config.roles), ("group", config.groups), ("user", config.users)):
+        for name, entry in section.items():
+            found.update((kind, name, policy) for policy in entry.inline_policies)
+    return frozenset(found)
+
+
 CHECKS: tuple[Callable[[Snapshot, AuditInput], Iterator[Finding]], ...] = (
     _root, _users, _trusts, _identity, _grants, _environment_users, _password_policy, _lockdowns, _local,
+    _undeclared_admin,
 )  # fmt: skip
 
 

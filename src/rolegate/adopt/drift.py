@@ -30,6 +30,12 @@ _ASPECTS = (
     ("DetachGroupPolicy", "policies"),
     ("AddUserToGroup", "groups"),
     ("RemoveUserFromGroup", "groups"),
+    ("PutRolePolicy", "inline policies"),
+    ("DeleteRolePolicy", "inline policies"),
+    ("PutGroupPolicy", "inline policies"),
+    ("DeleteGroupPolicy", "inline policies"),
+    ("PutUserPolicy", "inline policies"),
+    ("DeleteUserPolicy", "inline policies"),
     ("CreateLoginProfile", "console sign-in"),
     ("DeleteLoginProfile", "console sign-in"),
     ("CreateAccountAlias", "alias"),
@@ -67,13 +73,26 @@ def _aspects(change: Change) -> str:
 
 def _detail(change: Change) -> str:
     if change.action == "update":
-        return _aspects(change) or change.summary
+        aspects = _aspects(change) or change.summary
+        # Which inline policies: one added by hand is the difference people look for first.
+        dropped = [d.split()[3] for d in change.details if d.startswith("- inline policy ")]
+        if dropped:
+            aspects += f" (not in rolegate.yaml: {', '.join(dropped)})"
+        return aspects
     if change.action == "adopt":
         changes = _aspects(change)
         return "hand-made, would be adopted" + (f" ({changes} to update)" if changes else "")
     if change.action == "create":
         return "declared in rolegate.yaml, not in the account"
     return "rolegate's, no longer in rolegate.yaml"
+
+
+def _conflict_detail(message: str) -> str:
+    """A mark rolegate does not believe (plan/ownership.py) says why; any other conflict is hand-made."""
+    _, _, why = message.partition("carries rolegate's mark, but ")
+    if why:
+        return "rolegate's mark not believed: " + why.split(": the mark is not believed")[0]
+    return "hand-made, not adoptable"
 
 
 def drift_items(plan: Plan, *, bootstrap_role: str, ignore: tuple[str, ...] = ()) -> list[DriftItem]:
@@ -83,7 +102,7 @@ def drift_items(plan: Plan, *, bootstrap_role: str, ignore: tuple[str, ...] = ()
     ]
     ids = plan.accounts
     items += [
-        DriftItem("conflict", c.account, ids.get(c.account, ""), c.kind, c.name, "hand-made, not adoptable")
+        DriftItem("conflict", c.account, ids.get(c.account, ""), c.kind, c.name, _conflict_detail(c.message))
         for c in plan.conflicts
     ]
     for account, kinds in plan.unmanaged.items():

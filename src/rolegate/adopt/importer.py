@@ -3,7 +3,8 @@
 What rolegate can express is written as config: accounts, roles that trust the hub (with or without MFA),
 groups whose grant policy is a pure sts:AssumeRole on those roles (`assume:`) or other policies
 (`policies:`), users and their groups. Everything else is left out *and named in a comment*: a role that
-trusts someone else, an inline policy, a policy on a user. What is left out stays unmanaged, and plan and
+trusts someone else, a policy attached to a user. Inline policies are written as `inline_policies:`, as IAM
+holds them. What is left out stays unmanaged, and plan and
 apply never touch it, so importing loses nobody's access. The file sets `organization.adopt: true`, so the
 first plan shows the hand-made resources it names as adopted, not created.
 """
@@ -11,6 +12,7 @@ first plan shows the hand-made resources it names as adopted, not created.
 from __future__ import annotations
 
 import io
+import json
 import re
 import textwrap
 from collections.abc import Iterable
@@ -28,6 +30,10 @@ from rolegate.plan.diff import CONSOLE_TAG
 from rolegate.respond import marks
 from rolegate.state.snapshot import AccountState, Group, Role, Snapshot
 
+_UNREADABLE = (
+    "inline policy {} holds a document rolegate.yaml cannot (see rolegate validate): declare it by hand, "
+    "or apply removes it"
+)
 SERVICE_PATHS = ("/aws-service-role/", "/service-role/", "/aws-reserved/")
 DEFAULT_MAX_SESSION = 3600
 _ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/([\w+=,.@-]+)$")
@@ -137,6 +143,44 @@ class _RoleShape:
     policies: tuple[str, ...]
     require_mfa: bool
     max_session: str
+    inline: str = "{}"  # its inline policies (the lockdown's aside), as canonical JSON: part of what it is
+
+
+def _inline_documents(inline: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Inline policies to write into the file, as IAM holds them (key order too); a lockdown's stay out, and
+    so does a document the file could not hold (validate would refuse it; IAM normally does too)."""
+    return {
+        name: inline[name]
+        for name in sorted(inline)
+        if not marks.is_lockdown_policy(name) and not policydoc.identity_policy_problems(inline[name])
+    }
+
+
+def _unwritable(inline: dict[str, dict[str, Any]]) -> list[str]:
+    return sorted(
+        n
+        for n, d in inline.items()
+        if not marks.is_lockdown_policy(n) and policydoc.identity_policy_problems(d)
+    )
+
+
+def _inline_entry(inline: dict[str, dict[str, Any]]) -> CommentedMap:
+    out = CommentedMap()
+    for name, document in _inline_documents(inline).items():
+        out[name] = _yaml_value(document)
+    return out
+
+
+def _yaml_value(value: Any) -> Any:
+    """A policy document as block-style YAML, keys in IAM's order."""
+    if isinstance(value, dict):
+        out = CommentedMap()
+        for key, item in value.items():
+            out[key] = _yaml_value(item)
+        return out
+    if isinstance(value, list):
+        return CommentedSeq([_yaml_value(v) for v in value])
+    return value
 
 
 class _Importer:
@@ -148,6 +192,7 @@ class _Importer:
         self.notes: list[str] = []
         self.entry_notes: dict[tuple[str, str], list[str]] = {}
         self.roles: dict[str, tuple[_RoleShape, list[str]]] = {}  # name -> (shape, accounts)
+        self.role_inline: dict[tuple[str, _RoleShape], dict[str, dict[str, Any]]] = {}
 
     def state(self, account: str) -> AccountState | None:
         return self.src.snapshot.accounts.get(account)
@@ -188,7 +233,9 @@ class _Importer:
                         tuple(sorted(policy_ref(a) for a in role.managed_policies)),
                         mfa,
                         format_duration(role.max_session or DEFAULT_MAX_SESSION),
+                        json.dumps(_inline_documents(role.inline_policies), sort_keys=True),
                     )
+                    self.role_inline.setdefault((role.name, shape), role.inline_policies)
                     shapes.setdefault(role.name, {}).setdefault(shape, []).append(account)
                     self._role_extras(account, role)
             if foreign:
@@ -219,8 +266,8 @@ class _Importer:
         return f"{policies}, {'MFA' if shape.require_mfa else 'no MFA'}, {shape.max_session}"
 
     def _role_extras(self, account: str, role: Role) -> None:
-        for policy in sorted(p for p in role.inline_policies if not marks.is_lockdown_policy(p)):
-            self.note("roles", role.name, f"inline policy {policy} in {account} stays as it is (not managed)")
+        for inline in _unwritable(role.inline_policies):
+            self.note("roles", role.name, _UNREADABLE.format(inline) + f" (in {account})")
         if role.permissions_boundary:
             self.note(
                 "roles",
@@ -268,8 +315,6 @@ class _Importer:
             for m in mapped:
                 assert m is not None
                 assume.setdefault(m[0], set()).add(m[1])
-        for inline in sorted(group.inline_policies):
-            self.note("groups", group.name, f"inline policy {inline} stays as it is (not managed)")
         entry = CommentedMap()
         if assume:
             grants = CommentedMap()
@@ -279,6 +324,10 @@ class _Importer:
             entry["assume"] = grants
         if policies:
             entry["policies"] = _flow(sorted(policies))
+        if _inline_documents(group.inline_policies):
+            entry["inline_policies"] = _inline_entry(group.inline_policies)
+        for inline in _unwritable(group.inline_policies):
+            self.note("groups", group.name, _UNREADABLE.format(inline))
         return entry
 
     # -- the document ----------------------------------------------------------------------------------------
@@ -321,6 +370,9 @@ class _Importer:
                     entry["policies"] = _flow(list(shape.policies))
                 entry["require_mfa"] = shape.require_mfa
                 entry["max_session"] = shape.max_session
+                inline = self.role_inline.get((name, shape), {})
+                if _inline_documents(inline):
+                    entry["inline_policies"] = _inline_entry(inline)
                 roles[name] = entry
             doc["roles"] = roles
 
@@ -354,8 +406,10 @@ class _Importer:
                 self.note(
                     "users", user.name, f"policy {policy_ref(arn)} attached to the user stays (not managed)"
                 )
-            for inline in sorted(p for p in user.inline_policies if not marks.is_lockdown_policy(p)):
-                self.note("users", user.name, f"inline policy {inline} stays as it is (not managed)")
+            if _inline_documents(user.inline_policies):
+                entry["inline_policies"] = _inline_entry(user.inline_policies)
+            for inline in _unwritable(user.inline_policies):
+                self.note("users", user.name, _UNREADABLE.format(inline))
             if user.permissions_boundary:
                 self.note(
                     "users", user.name, f"permissions boundary {policy_ref(user.permissions_boundary)} stays"

@@ -69,6 +69,11 @@ def _parameterised(value: Any, literal: str, replacement: Any) -> Any:
     return value
 
 
+def _policies(inline: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Declared inline policies as CloudFormation's `Policies` property."""
+    return [{"PolicyName": name, "PolicyDocument": inline[name]} for name in sorted(inline)]
+
+
 def _any_account(ids: list[str]) -> dict[str, Any]:
     """A condition true in any of these accounts (Fn::Or nests past its limit of 10)."""
     conditions: list[dict[str, Any]] = [{"Fn::Equals": [{"Ref": "AWS::AccountId"}, i]} for i in ids]
@@ -116,6 +121,8 @@ def spoke_template(desired: Desired) -> dict[str, Any]:
         }
         if role.managed_policies:
             properties["ManagedPolicyArns"] = list(role.managed_policies)
+        if role.inline_policies:
+            properties["Policies"] = _policies(role.inline_policies)
         resources[lid] = {"Type": "AWS::IAM::Role", "Condition": condition, "Properties": properties}
     if not resources:
         raise RolegateError(
@@ -163,11 +170,15 @@ def hub_template(desired: Desired) -> dict[str, Any]:
             properties["ManagedPolicyArns"] = [
                 {"Ref": by_arn[arn]} if arn in by_arn else arn for arn in group.managed_policies
             ]
+        if group.inline_policies:
+            properties["Policies"] = _policies(group.inline_policies)
         resources[group_ids[group.name]] = {"Type": "AWS::IAM::Group", "Properties": properties}
     for user in hub.users.values():
         user_properties: dict[str, Any] = {"UserName": user.name, "Tags": _tags(desired)}
         if user.groups:
             user_properties["Groups"] = [{"Ref": group_ids[g]} if g in group_ids else g for g in user.groups]
+        if user.inline_policies:
+            user_properties["Policies"] = _policies(user.inline_policies)
         resources[user_ids[user.name]] = {"Type": "AWS::IAM::User", "Properties": user_properties}
     if not resources:
         raise RolegateError(

@@ -106,6 +106,19 @@ class _Account:
             self.out.not_owned.append(f"{self.acct.name}: {kind} {name}")
         return have is not None and ours
 
+    def inline(
+        self, kind: str, name: str, ref: str, declared: dict[str, dict[str, Any]], have: Any, owned: bool
+    ) -> None:
+        """Declared inline policies: aws_iam_{role,group,user}_policy, imported as `name:policy` if there."""
+        for policy in sorted(declared):
+            there = owned and have is not None and policy in have.inline_policies
+            self.add(
+                f"aws_iam_{kind}_policy",
+                identifier(self.acct.name, kind, name, "inline", policy),
+                {kind: ref, "name": policy, "policy": _document(declared[policy])},
+                f"{name}:{policy}" if there else None,
+            )
+
     def tags(self, **extra: str) -> dict[str, str]:
         return {naming.OWNER_TAG: self.desired.org, **extra}
 
@@ -128,6 +141,7 @@ class _Account:
                 },
                 role.name if owned else None,
             )
+            self.inline("role", role.name, f"${{aws_iam_role.{rid}.name}}", role.inline_policies, have, owned)
             for arn in role.managed_policies:
                 attached = owned and have is not None and arn in have.managed_policies
                 self.add(
@@ -172,6 +186,7 @@ class _Account:
                 group.name if owned else None,
             )
             refs[group.name] = f"${{aws_iam_group.{gid}.name}}"
+            self.inline("group", group.name, refs[group.name], group.inline_policies, have, owned)
             for arn in group.managed_policies:
                 attached = owned and have is not None and arn in have.managed_policies
                 self.add(
@@ -192,6 +207,7 @@ class _Account:
             # The console tag says rolegate made the login profile; kept, so an import changes nothing.
             tags = self.tags(**({CONSOLE_TAG: "true"} if user.console else {}))
             self.add("aws_iam_user", uid, {"name": user.name, "tags": tags}, user.name if owned else None)
+            self.inline("user", user.name, f"${{aws_iam_user.{uid}.name}}", user.inline_policies, have, owned)
             if not user.groups:
                 continue
             member_of = [g for g in user.groups if have is not None and g in have.groups]

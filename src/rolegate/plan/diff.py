@@ -337,7 +337,9 @@ class _Differ:
         calls += [
             Call("AttachRolePolicy", {"RoleName": want.name, "PolicyArn": p}) for p in want.managed_policies
         ]
+        calls += self._put_inline("Role", want.name, want.inline_policies)
         parts = [_short(p) for p in want.managed_policies]
+        parts += [f"inline {p}" for p in sorted(want.inline_policies)]
         parts += ["MFA" if want.require_mfa else "no MFA", format_duration(want.max_session)]
         self.add(acct, "create", "role", want.name, calls, ", ".join(parts))
 
@@ -361,6 +363,7 @@ class _Differ:
                 f"max session: {format_duration(have.max_session)} → {format_duration(want.max_session)}"
             )
         self._attachments("Role", want.name, want.managed_policies, have.managed_policies, calls, details)
+        self._inline("Role", want.name, want.inline_policies, have.inline_policies, calls, details)
         if calls:
             self.add(acct, "update", "role", want.name, calls, "", details)
 
@@ -377,6 +380,48 @@ class _Differ:
         ]
         calls.append(Call("DeleteRole", {"RoleName": have.name}))
         self.add(acct, "delete", "role", have.name, calls, "no longer in rolegate.yaml")
+
+    @staticmethod
+    def _inline(
+        kind: str,
+        name: str,
+        want: Mapping[str, dict[str, Any]],
+        have: Mapping[str, dict[str, Any]],
+        calls: list[Call],
+        details: list[str],
+    ) -> None:
+        """Inline policies as the file declares them: put what is missing or differs, delete what it does not
+        declare (GAAD shows them all; they are as much access as an attached policy). A lockdown's own stays:
+        `rolegate restore` takes it away."""
+        for policy, document in sorted(want.items()):
+            before = have.get(policy)
+            if before is not None and policydoc.equivalent(document, before):
+                continue
+            calls.append(
+                Call(
+                    f"Put{kind}Policy",
+                    {f"{kind}Name": name, "PolicyName": policy, "PolicyDocument": _json(document)},
+                )
+            )
+            if before is None:
+                details.append(f"+ inline policy {policy}")
+            else:
+                details += [
+                    f"inline policy {policy}:",
+                    *("  " + line for line in policydoc.diff_lines(before, document)),
+                ]
+        for policy in sorted(set(have) - set(want)):
+            if marks.is_lockdown_policy(policy):
+                continue
+            calls.append(Call(f"Delete{kind}Policy", {f"{kind}Name": name, "PolicyName": policy}))
+            details.append(f"- inline policy {policy} (not in rolegate.yaml)")
+
+    @staticmethod
+    def _put_inline(kind: str, name: str, want: Mapping[str, dict[str, Any]]) -> list[Call]:
+        return [
+            Call(f"Put{kind}Policy", {f"{kind}Name": name, "PolicyName": p, "PolicyDocument": _json(d)})
+            for p, d in sorted(want.items())
+        ]
 
     @staticmethod
     def _attachments(
@@ -464,6 +509,7 @@ class _Differ:
         calls += [
             Call("AttachGroupPolicy", {"GroupName": want.name, "PolicyArn": p}) for p in want.managed_policies
         ]
+        calls += self._put_inline("Group", want.name, want.inline_policies)
         self.add(acct, "create", "group", want.name, calls, self.group_summary(want))
 
     def update_group(
@@ -472,6 +518,7 @@ class _Differ:
         calls: list[Call] = []
         details: list[str] = []
         self._attachments("Group", want.name, want.managed_policies, have.managed_policies, calls, details)
+        self._inline("Group", want.name, want.inline_policies, have.inline_policies, calls, details)
         # Members the file does not put here are removed, whoever they are: the group is rolegate's, and its
         # membership is who reaches the environments. (Owned users' own changes come with the user.)
         for member in state.members_of(want.name):
@@ -533,6 +580,7 @@ class _Differ:
         extra = {CONSOLE_TAG: "true"} if want.console else {}
         calls = [Call("CreateUser", {"UserName": want.name, "Tags": self.owner_tags(**extra)})]
         calls += [Call("AddUserToGroup", {"GroupName": g, "UserName": want.name}) for g in want.groups]
+        calls += self._put_inline("User", want.name, want.inline_policies)
         if want.console:
             calls += self._login_profile_calls(want.name, tagged=True)
         parts = ["console" if want.console else "CLI only"]
@@ -559,7 +607,8 @@ class _Differ:
         if want.console and not has_console:
             calls += self._login_profile_calls(want.name)
             details.append("+ console sign-in (first password generated, shown once)")
-        elif want.console and have.login_profile is False:
+        elif want.console and have.login_profile is False and not self._locked_out(have):
+            # (A lockdown takes the password away on purpose: `rolegate restore --user` gives a new one.)
             # The tag says rolegate issued one, IAM says there is none (deleted by hand): issue it again.
             calls += self._login_profile_calls(want.name, tagged=True)
             details.append("+ console sign-in (its password was deleted: a new first one, shown once)")
@@ -569,6 +618,7 @@ class _Differ:
                 Call("UntagUser", {"UserName": want.name, "TagKeys": [CONSOLE_TAG]}),
             ]
             details.append("- console sign-in")
+        self._inline("User", want.name, want.inline_policies, have.inline_policies, calls, details)
         if calls:
             self.add(acct, "update", "user", want.name, calls, "", details)
 
@@ -712,6 +762,10 @@ class _Differ:
             )
             self.plan.changes[-1] = replace(last, details=details)
         return None
+
+    @staticmethod
+    def _locked_out(user: User) -> bool:
+        return marks.user_lock(user.tags, user.inline_policies) is not None
 
     @staticmethod
     def _credentials_kept(have: User) -> str:

@@ -338,6 +338,9 @@ def _audit_input(env: Env, aws_config_file: Path | None) -> Any:
     if env.config_path.exists():
         config = load_config(env, quiet=True).config
         extra.hub = config.organization.hub
+        from rolegate.access.audit import declared_inline_policies  # owned principals' inline policies
+
+        extra.org, extra.declared_inline = config.organization.name, declared_inline_policies(config)
         if config.organization.password_policy is not None:
             from rolegate.plan.compile import password_policy_params
 

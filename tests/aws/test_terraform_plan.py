@@ -251,7 +251,14 @@ def test_terraform_adopts_the_seed_organization_rolegate_applied_and_changes_not
 ) -> None:
     config = apply_with_rolegate(org, capsys, seed_config(org.ids))
 
-    assert_adopted_without_change(org, capsys, config)
+    tf = assert_adopted_without_change(org, capsys, config)
+
+    # And once cobus applies that plan, Terraform holds them all and has nothing left to do (exit 0); the
+    # adoption touched nothing rolegate cares about, so rolegate's own plan is still empty.
+    applied = tf.run("apply", "-input=false", "-auto-approve", "tfplan")
+    assert "Resources: 18 imported, 0 added, 0 changed, 0 destroyed." in applied.stdout
+    assert tf.run("plan", "-input=false", "-detailed-exitcode").returncode == 0
+    assert rolegate(capsys, "-c", str(config), "plan", "--detailed-exitcode").code == 0
 
 
 def test_terraform_adopts_every_field_of_the_example_file_and_changes_nothing(

@@ -13,3 +13,15 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]"
   touch "$stamp"
 fi
+# The differential test's independent evaluator (tests/differential): installed from the npm registry, pinned by
+# its package-lock.json, only when node and npm are here; the test skips with the reason otherwise. Re-run only
+# when the lockfile changes (its hash is the stamp), so a second bootstrap costs nothing.
+differential="tests/differential"
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && [ -f "$differential/package-lock.json" ]; then
+  lock_hash="$(sha256sum "$differential/package-lock.json" | cut -d' ' -f1)"
+  npm_stamp="$differential/node_modules/.rolegate-installed"
+  if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$lock_hash" ]; then
+    (cd "$differential" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$lock_hash" >"$npm_stamp"
+  fi
+fi

@@ -15,9 +15,11 @@ from elsewhere is not validated, so each output layer makes text safe on its own
   that differs from another only by an invisible character must not look the same as it.
 - **HTML** (`html_text`): the same visible escapes, then `html.escape` (quotes too), so a name cannot close
   an attribute or a tag and a bidi override cannot reorder the page's text.
-- **CSV** (`csv_cell`): the csv module quotes separators, quotes and line breaks; a cell that starts with
-  `=`, `+`, `-`, `@`, tab or CR is a formula to Excel, LibreOffice and Google Sheets (CSV injection), so it
-  gets a leading `'`, as OWASP advises; the cell still reads as the name to a person.
+- **CSV** (`csv_cell`): the same visible escapes first, one line: a CR or newline inside a cell splits the
+  row in readers that do not honour quoting (and Python's own reader refuses a bare CR), and a person
+  reading the sheet should see an invisible character as they would in the terminal. Then a cell that
+  starts with `=`, `+`, `-`, `@`, tab or CR is a formula to Excel, LibreOffice and Google Sheets (CSV
+  injection), so it gets a leading `'`, as OWASP advises; the cell still reads as the name to a person.
 - JSON output needs nothing: `json.dumps` escapes every control character, and JSON is data, not display.
 """
 
@@ -61,5 +63,6 @@ def html_text(text: str, quote: bool = True) -> str:
 
 
 def csv_cell(text: str) -> str:
-    """A CSV cell a spreadsheet shows as text, never evaluates as a formula."""
+    """A CSV cell a spreadsheet shows as text on one row, never evaluates as a formula."""
+    text = visible(text, one_line=True)
     return "'" + text if text.startswith(_FORMULA_START) else text

@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (long attack strings kept on one line each)
 """Issue 16, class 5: inputs that exhaust or crash.
 
 Given a file someone else wrote (a rolegate.yaml in a pull request, a snapshot from a colleague, a key piped
@@ -80,7 +79,7 @@ def refused_cleanly(done: subprocess.CompletedProcess[str], file: Path | str, *,
     return said
 
 
-# -- rolegate.yaml --------------------------------------------------------------------------------------------
+# -- rolegate.yaml -------------------------------------------------------------------------------------------
 
 
 def laughs(levels: int) -> str:
@@ -215,7 +214,7 @@ def test_what_real_editors_write_still_validates(tmp_path: Path, case: str, text
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-# -- snapshot files -------------------------------------------------------------------------------------------
+# -- snapshot files ------------------------------------------------------------------------------------------
 
 
 def small_snapshot() -> dict[str, Any]:
@@ -365,7 +364,7 @@ def test_a_good_snapshot_still_reads(tmp_path: Path) -> None:
     assert "cobus" in done.stdout
 
 
-# -- keys add --stdin -----------------------------------------------------------------------------------------
+# -- keys add --stdin ----------------------------------------------------------------------------------------
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

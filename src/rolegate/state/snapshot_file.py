@@ -10,6 +10,7 @@ names the field, never its value.
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -153,7 +154,9 @@ def snapshot_from_json(data: Any) -> Snapshot:
     accounts = {}
     for name in dict.fromkeys(order + sorted(set(raw_accounts) - set(order))):
         try:
-            account = _account_adapter().validate_python(raw_accounts[name])
+            # Strict, as JSON: lax Python mode would take "3600" for a session length and "yes" for a flag,
+            # and strict Python mode wants dataclass instances; the JSON round trip is what the file holds.
+            account = _account_adapter().validate_json(json.dumps(raw_accounts[name]), strict=True)
         except ValidationError as exc:
             problems += _problems(exc, ("accounts", name))
             continue

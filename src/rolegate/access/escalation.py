@@ -1,0 +1,631 @@
+"""Privilege escalation: who can *make* themselves reach a role, not only assume it.
+
+Reaching a role is not only sts:AssumeRole. A principal that may change IAM can give itself, or take, what
+another principal has (PMapper's idea, written here over rolegate's snapshot and evaluator). Each way is an
+edge from one *state* to another, decided by a pure rule in the principal's own account (IAM is
+account-local), with its identity policies, its permissions boundary and the SCPs of its account:
+
+- iam:AddUserToGroup on a group            -> the same user, with that group's policies too
+- iam:PutUserPolicy / AttachUserPolicy on itself, iam:PutGroupPolicy / AttachGroupPolicy on a group it is
+  in, iam:PutRolePolicy / AttachRolePolicy on itself (a role), iam:CreatePolicyVersion /
+  iam:SetDefaultPolicyVersion on a customer managed policy attached to it or its groups
+                                            -> the same principal with every permission ("*"), still inside
+                                               its boundary and its account's SCPs
+- iam:CreateAccessKey, iam:CreateLoginProfile, iam:UpdateLoginProfile on another user
+                                            -> that user
+- iam:UpdateAssumeRolePolicy on a role      -> that role (a same-account trust naming the principal suffices;
+                                               the boundary and SCPs must still allow sts:AssumeRole)
+- iam:PassRole on a role whose trust lets a compute service in, plus that service's actions to run code
+  (COMPUTE)                                -> that role
+
+From every state the roles it may assume follow (AccessGraph's answer for the principals as they are; the
+same rules, re-evaluated, for a principal holding more policies than the snapshot shows), role chaining and
+cross-account trust included. All of it is followed to a fixed point.
+
+Choices (SECURITY.md): an escalation is judged as its holder would attempt it, with an MFA session (the
+strongest context a principal can have), so "conditional" means conditions other than MFA; condition keys
+rolegate does not know (iam:PolicyARN, iam:PassedToService are set for the request they describe) leave an
+edge conditional, never dropped. What the analysis does not model: creating new principals (iam:CreateUser,
+iam:CreateRole), resource policies of services (S3, KMS, Lambda), and permissions boundaries that the
+principal could delete (iam:Delete*PermissionsBoundary keeps the boundary in force here).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from rolegate.access.graph import ASSUME, KNOWN_AWS_MANAGED, AccessGraph, Group, Principal
+from rolegate.access.policy import (
+    Condition,
+    Context,
+    Decision,
+    Evaluation,
+    Statement,
+    action_matches,
+    both,
+    evaluate,
+    names_principal_itself,
+    resource_matches,
+    statements,
+)
+from rolegate.state.snapshot import AccountState, Role, Snapshot
+
+EVERYTHING = "*"  # the extra grant of a principal that can write its own policies
+ADMIN_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
+_ALL = [Statement("a policy it wrote itself", None, "Allow", ("*",), None, ("*",), None, None, None, ())]
+
+# Compute services that run code as a passed role: the trust's service principal, and what it takes to run.
+COMPUTE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "lambda": ("lambda.amazonaws.com", ("lambda:CreateFunction", "lambda:InvokeFunction")),
+    "ec2": ("ec2.amazonaws.com", ("ec2:RunInstances",)),
+    "cloudformation": ("cloudformation.amazonaws.com", ("cloudformation:CreateStack",)),
+    "glue": ("glue.amazonaws.com", ("glue:CreateDevEndpoint",)),
+    "ecs": ("ecs-tasks.amazonaws.com", ("ecs:RegisterTaskDefinition", "ecs:RunTask")),
+    "codebuild": ("codebuild.amazonaws.com", ("codebuild:CreateProject", "codebuild:StartBuild")),
+    "sagemaker": ("sagemaker.amazonaws.com", ("sagemaker:CreateNotebookInstance",)),
+}
+SELF_USER = ("iam:PutUserPolicy", "iam:AttachUserPolicy")
+SELF_GROUP = ("iam:PutGroupPolicy", "iam:AttachGroupPolicy")
+SELF_ROLE = ("iam:PutRolePolicy", "iam:AttachRolePolicy")
+POLICY_VERSION = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion")
+TAKE_USER = ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile")
+ACTIONS = frozenset(
+    {"iam:AddUserToGroup", "iam:UpdateAssumeRolePolicy", "iam:PassRole", "iam:DeleteAccessKey", ASSUME}
+    | set(SELF_USER + SELF_GROUP + SELF_ROLE + POLICY_VERSION + TAKE_USER)
+    | {a for _, actions in COMPUTE.values() for a in actions}
+)
+
+
+@dataclass(frozen=True)
+class State:
+    """A principal as it could make itself: its own policies plus `extra` (group ARNs it added itself to, or
+    EVERYTHING)."""
+
+    arn: str
+    kind: str  # "user" | "role"
+    account: str  # logical name
+    account_id: str
+    name: str
+    extra: frozenset[str] = frozenset()
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(self.arn, self.name, self.kind, self.account, self.account_id)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One step a state may take: `via` says how, in the words `access` shows."""
+
+    via: str
+    target: State
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A role a principal reaches only through at least one escalation step, and the best such path."""
+
+    principal: str  # ARN
+    role_arn: str
+    role: str
+    account: str
+    account_id: str
+    decision: Decision
+    via: tuple[str, ...]  # every step, first first; the last one enters the role
+
+    @property
+    def reachable(self) -> str:
+        return "yes" if self.decision is True else "conditional"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "principal": self.principal,
+            "account": self.account,
+            "account_id": self.account_id,
+            "role": self.role,
+            "role_arn": self.role_arn,
+            "reachable": self.reachable,
+            "conditions": [str(c) for c in self.decision] if isinstance(self.decision, tuple) else [],
+            "escalation": True,
+            "via": list(self.via),
+        }
+
+
+def _rank(decision: Decision) -> int:
+    return 2 if decision is True else (0 if decision is False else 1)
+
+
+def _allowed(evaluation: Evaluation) -> Decision:
+    return False if evaluation.denied else evaluation.allowed
+
+
+def _relevant(stmts: Iterable[Statement]) -> list[Statement]:
+    """Only statements that can bear on an escalation action (the others never match one)."""
+    return [s for s in stmts if any(action_matches(s, a) for a in ACTIONS)]
+
+
+def service_principals(trust_policy: dict[str, Any]) -> frozenset[str]:
+    """The services a trust policy lets in without a condition on who calls (policy.statements keeps only
+    AWS principals)."""
+    found: set[str] = set()
+    raw = (trust_policy or {}).get("Statement", [])
+    for st in raw if isinstance(raw, list) else [raw]:
+        if not isinstance(st, dict) or st.get("Effect") != "Allow":
+            continue
+        principal = st.get("Principal")
+        if isinstance(principal, dict):
+            services = principal.get("Service", [])
+            found.update([services] if isinstance(services, str) else list(services))
+    return frozenset(found)
+
+
+def step(action: str, kind: str, name: str, account: str = "") -> str:
+    where = f" in {account}" if account else ""
+    return f"{action} on {kind} {name}{where}"
+
+
+class Escalations:
+    """Escalation over one AccessGraph: `edges(state)` the rules, `reach(principal)` one principal's roles
+    reached through escalation, `worst(groups)` the most severe admin-equivalent target of every user (for
+    the audit, shared by users alike)."""
+
+    def __init__(self, graph: AccessGraph, admin: Any = None) -> None:
+        self.graph = graph
+        self.snapshot: Snapshot = graph.snapshot
+        self.org_id = self.snapshot.organization_id or None
+        self._admin = admin  # role ARN -> bool, from the audit; None: every role counts
+        self._docs: dict[str, dict[str, dict[str, Any]]] = {}
+        self._parsed: dict[tuple[int, str], list[Statement]] = {}
+        self._limits: dict[tuple[str, str | None], list[list[Statement]]] = {}
+        self._evaluations: dict[tuple[Any, ...], Decision] = {}
+        self._edges: dict[State, list[Edge]] = {}
+        self._plain: dict[State, dict[str, tuple[Decision, tuple[str, ...]]]] = {}
+        self._user_answers: dict[str, dict[str, tuple[Decision, tuple[str, ...]]]] = {}
+        self._services: dict[str, frozenset[str]] = {}
+        self._identities: dict[State, tuple[Any, list[Statement]]] = {}
+
+    # -- states ---------------------------------------------------------------------------------------
+    def user_state(self, account: AccountState, name: str) -> State:
+        user = account.users[name]
+        return State(user.arn, "user", account.name, account.account_id, user.name)
+
+    def role_state(self, role_arn: str) -> State:
+        account, role = self.graph.roles[role_arn]
+        return State(role.arn, "role", account.name, account.account_id, role.name)
+
+    def state_of(self, principal: Principal) -> State:
+        return State(principal.arn, principal.kind, principal.account, principal.account_id, principal.name)
+
+    # -- policies -------------------------------------------------------------------------------------
+    def _document(self, account: AccountState, arn: str) -> dict[str, Any] | None:
+        docs = self._docs.get(account.account_id)
+        if docs is None:
+            docs = self._docs[account.account_id] = {p.arn: p.document for p in account.policies.values()}
+        return docs.get(arn) or self.snapshot.aws_managed_policies.get(arn) or KNOWN_AWS_MANAGED.get(arn)
+
+    def _statements(self, document: dict[str, Any] | None, label: str) -> list[Statement]:
+        key = (id(document), label)
+        found = self._parsed.get(key)
+        if found is None:
+            found = self._parsed[key] = _relevant(statements(document, label))
+        return found
+
+    def _attached(
+        self, account: AccountState, what: str, managed: list[str], inline: dict[str, dict[str, Any]]
+    ) -> list[Statement]:
+        out: list[Statement] = []
+        for arn in managed:
+            out += self._statements(
+                self._document(account, arn), f"{what}: managed policy {arn.rsplit('/')[-1]}"
+            )
+        for name, document in inline.items():
+            out += self._statements(document, f"{what}: inline policy {name}")
+        return out
+
+    def _groups_of(self, state: State) -> list[str]:
+        """Group names the user is in, its own and the ones it added itself to."""
+        account = self.snapshot.accounts[state.account]
+        own = list(account.users[state.name].groups) if state.kind == "user" else []
+        added = [arn.rsplit("/", 1)[-1] for arn in sorted(state.extra) if arn != EVERYTHING]
+        return list(dict.fromkeys(own + added))
+
+    def identity(self, state: State) -> tuple[Any, list[Statement]]:
+        """The state's identity statements (escalation-relevant only), and a key for what they are: states
+        with the same key evaluate alike."""
+        found = self._identities.get(state)
+        if found is not None:
+            return found
+        account = self.snapshot.accounts[state.account]
+        stmts: list[Statement] = []
+        if state.kind == "user":
+            user = account.users[state.name]
+            stmts += self._attached(account, f"user {user.name}", user.managed_policies, user.inline_policies)
+            for group_name in self._groups_of(state):
+                group = account.groups.get(group_name)
+                if group is not None:
+                    stmts += self._attached(
+                        account, f"group {group.name}", group.managed_policies, group.inline_policies
+                    )
+        else:
+            role = account.roles[state.name]
+            stmts += self._attached(account, f"role {role.name}", role.managed_policies, role.inline_policies)
+        if EVERYTHING in state.extra:
+            stmts += _ALL
+        found = self._identities[state] = (tuple(id(s) for s in stmts), stmts)
+        return found
+
+    def _boundary(self, state: State) -> str | None:
+        account = self.snapshot.accounts[state.account]
+        holder = account.users[state.name] if state.kind == "user" else account.roles[state.name]
+        return holder.permissions_boundary
+
+    def limits(self, state: State) -> list[list[Statement]]:
+        """The boundary (when set), then each SCP level of the account: each must allow."""
+        boundary = self._boundary(state)
+        key = (state.account_id, boundary)
+        found = self._limits.get(key)
+        if found is None:
+            account = self.snapshot.accounts[state.account]
+            found = []
+            if boundary:
+                found.append(statements(self._document(account, boundary), "permissions boundary"))
+            for level in self.snapshot.scps.get(state.account_id, []):
+                if level:  # an empty level was not read (AWS keeps one SCP on every node)
+                    found.append([st for doc in level for st in statements(doc, "service control policy")])
+            self._limits[key] = found
+        return found
+
+    def _context(self, state: State, extra: dict[str, str] | None = None) -> Context:
+        base = Context.for_principal(state.arn, state.account_id, self.org_id, mfa=True)
+        if not extra:
+            return base
+        return Context({**base.keys, **{k.lower(): (v,) for k, v in extra.items()}}, base.absent)
+
+    def may(self, state: State, action: str, resource: str, keys: dict[str, str] | None = None) -> Decision:
+        """May the state call `action` on `resource` in its own account: identity, boundary and SCPs."""
+        ident_key, stmts = self.identity(state)
+        if not any(s.effect == "Allow" and action_matches(s, action) for s in stmts):
+            return False
+        limits = self.limits(state)
+        # What the evaluation reads of the resource: which statements match it (the rest is the request).
+        hits = (
+            tuple(i for i, s in enumerate(stmts) if resource_matches(s, resource)),
+            tuple(tuple(i for i, s in enumerate(level) if resource_matches(s, resource)) for level in limits),
+        )
+        key = (
+            ident_key,
+            self._boundary(state),
+            state.account_id,
+            action,
+            hits,
+            tuple(sorted((keys or {}).items())),
+        )
+        found = self._evaluations.get(key)
+        if found is None:
+            context = self._context(state, keys)
+            args = (action, resource, state.arn, state.account_id, context)
+            found = _allowed(evaluate(stmts, *args))
+            for level in limits:
+                found = both(found, _allowed(evaluate(level, *args)))
+            self._evaluations[key] = found
+        return found
+
+    # -- the rules ------------------------------------------------------------------------------------
+    def edges(self, state: State) -> list[Edge]:
+        """Every escalation step the state may take, in a stable order."""
+        found = self._edges.get(state)
+        if found is None:
+            _, stmts = self.identity(state)
+            found = list(self._rules(state)) if _may_escalate(stmts) else []
+            self._edges[state] = found
+        return found
+
+    def _rules(self, state: State) -> Iterator[Edge]:
+        yield from self._add_to_group(state)
+        yield from self._write_own_policy(state)
+        yield from self._take_user(state)
+        yield from self._take_trust(state)
+        yield from self._pass_role(state)
+
+    def _account(self, state: State) -> AccountState:
+        return self.snapshot.accounts[state.account]
+
+    def _add_to_group(self, state: State) -> Iterator[Edge]:
+        if state.kind != "user" or EVERYTHING in state.extra:
+            return
+        mine = set(self._groups_of(state))
+        for group in self._account(state).groups.values():
+            if group.name in mine:
+                continue
+            decision = self.may(state, "iam:AddUserToGroup", group.arn)
+            if decision is not False:
+                target = replace(state, extra=state.extra | {group.arn})
+                yield Edge(step("iam:AddUserToGroup", "group", group.name), target, decision)
+
+    def _write_own_policy(self, state: State) -> Iterator[Edge]:
+        """Any one way to write its own permissions makes it all-powerful (inside its boundary and SCPs)."""
+        if EVERYTHING in state.extra:
+            return
+        account = self._account(state)
+        attach = {"iam:PolicyARN": ADMIN_ACCESS}
+        ways: list[tuple[str, str, str, str, dict[str, str] | None]] = []  # action, kind, name, ARN, keys
+        attached: list[str] = []
+        if state.kind == "user":
+            user = account.users[state.name]
+            ways += [(a, "user", user.name, user.arn, attach if "Attach" in a else None) for a in SELF_USER]
+            attached += user.managed_policies
+            for group_name in self._groups_of(state):
+                group = account.groups.get(group_name)
+                if group is not None:
+                    ways += [
+                        (a, "group", group.name, group.arn, attach if "Attach" in a else None)
+                        for a in SELF_GROUP
+                    ]
+                    attached += group.managed_policies
+        else:
+            role = account.roles[state.name]
+            ways += [(a, "role", role.name, role.arn, attach if "Attach" in a else None) for a in SELF_ROLE]
+            attached += role.managed_policies
+        by_arn = {p.arn: p for p in account.policies.values()}
+        for arn in dict.fromkeys(attached):
+            policy = by_arn.get(arn)
+            if policy is None:  # AWS managed: not the account's to change
+                continue
+            ways.append(("iam:CreatePolicyVersion", "policy", policy.name, arn, None))
+            if len(policy.versions) > 1:  # another version to make default must exist already
+                ways.append(("iam:SetDefaultPolicyVersion", "policy", policy.name, arn, None))
+        for action, kind, name, arn, keys in ways:
+            decision = self.may(state, action, arn, keys)
+            if decision is not False:
+                target = replace(state, extra=frozenset({EVERYTHING}))
+                yield Edge(step(action, kind, name), target, decision)
+                return  # one way suffices; the first in this order is the one shown
+
+    def _take_user(self, state: State) -> Iterator[Edge]:
+        account = self._account(state)
+        for user in account.users.values():
+            if user.arn == state.arn:
+                continue
+            best: tuple[str, Decision] | None = None
+            for action in TAKE_USER:
+                if action == "iam:CreateLoginProfile" and user.login_profile is True:
+                    continue  # it has a password: only UpdateLoginProfile changes it
+                if action == "iam:UpdateLoginProfile" and user.login_profile is False:
+                    continue
+                decision = self.may(state, action, user.arn)
+                if action == "iam:CreateAccessKey" and (user.access_keys or 0) >= 2:
+                    decision = both(decision, self.may(state, "iam:DeleteAccessKey", user.arn))  # IAM's cap
+                if decision is not False and (best is None or _rank(decision) > _rank(best[1])):
+                    best = (action, decision)
+            if best is not None:
+                yield Edge(step(best[0], "user", user.name), self.user_state(account, user.name), best[1])
+
+    def _assume_limits(self, state: State, role: Role) -> Decision:
+        found: Decision = True
+        context = self._context(state)
+        for level in self.limits(state):
+            found = both(
+                found, _allowed(evaluate(level, ASSUME, role.arn, state.arn, state.account_id, context))
+            )
+        return found
+
+    def _take_trust(self, state: State) -> Iterator[Edge]:
+        for role in self._account(state).roles.values():
+            if role.arn == state.arn:
+                continue
+            decision = self.may(state, "iam:UpdateAssumeRolePolicy", role.arn)
+            if decision is not False:
+                decision = both(decision, self._assume_limits(state, role))
+            if decision is not False:
+                yield Edge(
+                    step("iam:UpdateAssumeRolePolicy", "role", role.name), self.role_state(role.arn), decision
+                )
+
+    def _services_of(self, role: Role) -> frozenset[str]:
+        found = self._services.get(role.arn)
+        if found is None:
+            found = self._services[role.arn] = service_principals(role.trust_policy)
+        return found
+
+    def _pass_role(self, state: State) -> Iterator[Edge]:
+        _, stmts = self.identity(state)
+        if not any(s.effect == "Allow" and action_matches(s, "iam:PassRole") for s in stmts):
+            return
+        runnable: list[tuple[str, str, Decision]] = []
+        for service, (principal, actions) in COMPUTE.items():
+            decision: Decision = True
+            for action in actions:
+                decision = both(decision, self.may(state, action, "*"))
+            if decision is not False:
+                runnable.append((service, principal, decision))
+        if not runnable:
+            return
+        for role in self._account(state).roles.values():
+            if role.arn == state.arn:
+                continue
+            services = self._services_of(role)
+            for service, principal, run in runnable:
+                if principal not in services:
+                    continue
+                passed = self.may(state, "iam:PassRole", role.arn, {"iam:PassedToService": principal})
+                decision = both(passed, run)
+                if decision is not False:
+                    runs = ", ".join(COMPUTE[service][1])
+                    via = f"iam:PassRole on role {role.name} to {service} ({runs})"
+                    yield Edge(via, self.role_state(role.arn), decision)
+                    break
+
+    # -- what a state may assume ----------------------------------------------------------------------
+    def prime(self, groups: list[Group]) -> None:
+        """Take the users' answers from the matrix already computed (the audit's), with MFA."""
+        for group in groups:
+            answer = _from_paths(group.answer.with_mfa)
+            for principal in group.principals:
+                self._user_answers[principal.arn] = answer
+
+    def plain(self, state: State) -> dict[str, tuple[Decision, tuple[str, ...]]]:
+        """Roles the state may assume, role chaining included: ARN -> (decision, roles passed through)."""
+        found = self._plain.get(state)
+        if found is not None:
+            return found
+        if not state.extra:
+            found = self._user_answers.get(state.arn) if state.kind == "user" else None
+            if found is None:
+                found = _from_rows(self.graph.reach(state.principal))
+        else:
+            found = self._plain_with_more(state)
+        self._plain[state] = found
+        return found
+
+    def _plain_with_more(self, state: State) -> dict[str, tuple[Decision, tuple[str, ...]]]:
+        """A principal holding more policies than the snapshot shows: each role decided again (identity with
+        the extra policies, boundary, SCPs, trust), then the roles reached go on as AccessGraph says. The
+        same rule as graph.py's edge, restated small here because the graph decides only principals that
+        exist."""
+        base = dict(self.plain(replace(state, extra=frozenset())))
+        account = self._account(state)
+        stmts = self._assume_statements(state, account)
+        context = self._context(state)
+        direct: dict[str, Decision] = {}
+        for role_arn, (_, role) in self.graph.roles.items():
+            if role_arn == state.arn:
+                continue
+            args = (ASSUME, role_arn, state.arn, state.account_id, context)
+            trust = evaluate(statements(role.trust_policy, "trust"), *args)
+            if trust.denied or trust.allowed is False:
+                continue
+            own = evaluate(stmts, *args)
+            if own.denied:
+                continue
+            limits = self._assume_limits(state, role)
+            decision = both(both(own.allowed, limits), trust.allowed)
+            same = self.graph.roles[role_arn][0].account_id == state.account_id
+            if same and any(names_principal_itself(s, state.arn) for s in trust.allows):
+                decision = _best(decision, both(own.unless_denied(), both(limits, trust.allowed)))
+            if decision is not False:
+                direct[role_arn] = decision
+        for role_arn, decision in direct.items():
+            old = base.get(role_arn)
+            if old is None or _rank(decision) > _rank(old[0]):
+                base[role_arn] = (decision, ())
+            for onward, (d, via) in self.plain(self.role_state(role_arn)).items():
+                new = both(decision, d)
+                old = base.get(onward)
+                if onward != state.arn and new is not False and (old is None or _rank(new) > _rank(old[0])):
+                    base[onward] = (new, (role_arn, *via))
+        return base
+
+    def _assume_statements(self, state: State, account: AccountState) -> list[Statement]:
+        """The state's identity statements that can bear on sts:AssumeRole (all of them, not the
+        escalation-relevant cut)."""
+        _, stmts = self.identity(state)
+        return [s for s in stmts if action_matches(s, ASSUME)]
+
+    # -- following to a fixed point -------------------------------------------------------------------
+    def _assume_steps(self, role_arn: str, via: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(self._assume_step(arn) for arn in (*via, role_arn))
+
+    def _assume_step(self, role_arn: str) -> str:
+        account, role = self.graph.roles[role_arn]
+        return step(ASSUME, "role", role.name, account.name)
+
+    def reach(self, principal: Principal) -> list[Escalation]:
+        """The roles the principal reaches only through escalation (or reaches certainly only so), each with
+        its best path: certain over conditional, then fewest steps. Breadth first over states."""
+        start = self.state_of(principal)
+        plain = self.plain(start)
+        best: dict[str, tuple[Decision, tuple[str, ...]]] = {}
+        seen: dict[State, int] = {start: 2}
+        queue: deque[tuple[State, Decision, tuple[str, ...], bool]] = deque([(start, True, (), False)])
+        while queue:
+            state, so_far, steps, escalated = queue.popleft()
+            if escalated:
+                for role_arn, (decision, via) in self.plain(state).items():
+                    self._offer(
+                        best, role_arn, both(so_far, decision), steps + self._assume_steps(role_arn, via)
+                    )
+                    self._visit(seen, queue, self.role_state(role_arn), both(so_far, decision),
+                                steps + self._assume_steps(role_arn, via), True)  # fmt: skip
+            elif state == start:
+                for role_arn, (decision, via) in plain.items():
+                    role_state = self.role_state(role_arn)
+                    if self.edges(role_state):
+                        self._visit(
+                            seen, queue, role_state, decision, self._assume_steps(role_arn, via), False
+                        )
+            for edge in self.edges(state):
+                decision = both(so_far, edge.decision)
+                if edge.target.kind == "role" and not edge.target.extra:
+                    self._offer(best, edge.target.arn, decision, (*steps, edge.via))
+                self._visit(seen, queue, edge.target, decision, (*steps, edge.via), True)
+        out = []
+        for role_arn, (decision, via) in best.items():
+            old = plain.get(role_arn)
+            if (
+                role_arn == principal.arn
+                or decision is False
+                or (old is not None and _rank(old[0]) >= _rank(decision))
+            ):
+                continue
+            account, role = self.graph.roles[role_arn]
+            out.append(
+                Escalation(
+                    principal.arn, role_arn, role.name, account.name, account.account_id, decision, via
+                )
+            )
+        position = {arn: i for i, arn in enumerate(self.graph.roles)}
+        return sorted(out, key=lambda e: position[e.role_arn])
+
+    @staticmethod
+    def _offer(best: dict[str, tuple[Decision, tuple[str, ...]]], role_arn: str, decision: Decision,
+               via: tuple[str, ...]) -> None:  # fmt: skip
+        old = best.get(role_arn)
+        if decision is not False and (
+            old is None or (_rank(decision), -len(via)) > (_rank(old[0]), -len(old[1]))
+        ):
+            best[role_arn] = (decision, via)
+
+    @staticmethod
+    def _visit(seen: dict[State, int], queue: deque[Any], state: State, decision: Decision,
+               steps: tuple[str, ...], escalated: bool) -> None:  # fmt: skip
+        rank = _rank(decision) + (4 if escalated else 0)
+        if decision is False or seen.get(state, -1) >= rank:
+            return
+        seen[state] = rank
+        queue.append((state, decision, steps, escalated))
+
+
+def _may_escalate(stmts: list[Statement]) -> bool:
+    """Whether any Allow could grant an escalation action (sts:AssumeRole alone is the graph's)."""
+    return any(
+        s.effect == "Allow" and any(action_matches(s, a) for a in ACTIONS if a != ASSUME) for s in stmts
+    )
+
+
+def _best(first: Decision, second: Decision) -> Decision:
+    return first if _rank(first) >= _rank(second) else second
+
+
+def _from_paths(paths: dict[str, Any]) -> dict[str, tuple[Decision, tuple[str, ...]]]:
+    return {arn: (path[0], tuple(path[2])) for arn, path in paths.items()}
+
+
+def _from_rows(rows: list[Any]) -> dict[str, tuple[Decision, tuple[str, ...]]]:
+    """Reach rows as decisions (a row shows the answer without MFA when there is one, else with)."""
+    out: dict[str, tuple[Decision, tuple[str, ...]]] = {}
+    for row in rows:
+        decision: Decision = True
+        if row.reachable != "yes":
+            decision = tuple(_condition(text) for text in row.conditions) or (Condition("unknown", "", ()),)
+        out[row.role_arn] = (decision, tuple(row.via))
+    return out
+
+
+def _condition(text: str) -> Condition:
+    operator, _, rest = text.partition(" ")
+    key, _, value = rest.partition(" ")
+    return Condition(operator, key, (value,))

@@ -1,0 +1,413 @@
+"""The escalation corpus: hand-built organizations, one per way a principal can make itself reach a role
+(issue 17, section 3), and chains of two, each with the exact path `access` shows.
+
+Every scenario is the same small organization: a hub (111111111111) where mallory signs in, and production
+(222222222222) whose `administrator` role (AdministratorAccess) trusts the hub's root with MFA. Alone,
+mallory reaches nothing; each scenario gives her one IAM permission, and the test says what it makes of her.
+Escalation is a new API (rolegate.access.escalation): these tests cannot run on dc3883e, which had none.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from rolegate.access.escalation import Escalations
+from rolegate.access.graph import AccessGraph
+from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
+
+HUB, PROD = "111111111111", "222222222222"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+PROD_ADMIN = f"arn:aws:iam::{PROD}:role/administrator"
+MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+
+
+def doc(*stmts: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(stmts)}
+
+
+def allow(action: str | list[str], resource: str | list[str] = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def deny(action: str | list[str], resource: str | list[str] = "*") -> dict[str, Any]:
+    return {"Effect": "Deny", "Action": action, "Resource": resource}
+
+
+def trust(principal: Any, condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    stmt: dict[str, Any] = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+    if condition:
+        stmt["Condition"] = condition
+    return doc(stmt)
+
+
+def hub_user(name: str) -> str:
+    return f"arn:aws:iam::{HUB}:user/{name}"
+
+
+def hub_group(name: str) -> str:
+    return f"arn:aws:iam::{HUB}:group/{name}"
+
+
+def hub_role(name: str) -> str:
+    return f"arn:aws:iam::{HUB}:role/{name}"
+
+
+def hub_policy(name: str) -> str:
+    return f"arn:aws:iam::{HUB}:policy/{name}"
+
+
+ASSUME_PROD_ADMIN = doc(allow("sts:AssumeRole", PROD_ADMIN))
+
+
+@dataclass
+class Org:
+    """Given this organization…"""
+
+    snapshot: Snapshot = field(default_factory=Snapshot)
+
+    def __post_init__(self) -> None:
+        hub = AccountState("hub", HUB)
+        prod = AccountState("production", PROD)
+        prod.roles["administrator"] = Role(
+            "administrator", PROD_ADMIN, "/", trust({"AWS": f"arn:aws:iam::{HUB}:root"}, MFA), [ADMIN]
+        )
+        self.snapshot.accounts = {"hub": hub, "production": prod}
+        self.user("mallory")
+
+    @property
+    def hub(self) -> AccountState:
+        return self.snapshot.accounts["hub"]
+
+    @property
+    def prod(self) -> AccountState:
+        return self.snapshot.accounts["production"]
+
+    def user(self, name: str, *, groups: tuple[str, ...] = (), inline: dict[str, Any] | None = None,
+             managed: tuple[str, ...] = (), **kw: Any) -> User:  # fmt: skip
+        user = User(name, hub_user(name), "/", list(groups), list(managed), dict(inline or {}), **kw)
+        self.hub.users[name] = user
+        return user
+
+    def group(self, name: str, inline: dict[str, Any] | None = None, managed: tuple[str, ...] = ()) -> Group:
+        group = Group(name, hub_group(name), "/", list(managed), dict(inline or {}))
+        self.hub.groups[name] = group
+        return group
+
+    def policy(self, name: str, document: dict[str, Any], versions: tuple[str, ...] = ("v1",)) -> str:
+        self.hub.policies[name] = ManagedPolicy(
+            name, hub_policy(name), "/", document, versions=list(versions)
+        )
+        return hub_policy(name)
+
+    def role(self, name: str, trust_policy: dict[str, Any], inline: dict[str, Any] | None = None,
+             account: str = "hub", **kw: Any) -> Role:  # fmt: skip
+        acct = self.snapshot.accounts[account]
+        role = Role(name, f"arn:aws:iam::{acct.account_id}:role/{name}", "/", trust_policy,
+                    inline_policies=dict(inline or {}), **kw)  # fmt: skip
+        acct.roles[name] = role
+        return role
+
+    def give(self, document: dict[str, Any]) -> None:
+        self.hub.users["mallory"].inline_policies["given"] = document
+
+    def escalations(self, who: str = "mallory") -> dict[str, list[str]]:
+        """…when mallory's reach is asked for, then these roles are reached through escalation, with paths."""
+        graph = AccessGraph(copy.deepcopy(self.snapshot))
+        principal = next(u for u in graph.users() if u.name == who)
+        return {e.role_arn: list(e.via) for e in Escalations(graph).reach(principal)}
+
+
+ENTER_PROD_ADMIN = "sts:AssumeRole on role administrator in production"
+
+
+def scenario_add_user_to_group(org: Org) -> None:
+    org.group("admins", {"assume": ASSUME_PROD_ADMIN})
+    org.give(doc(allow("iam:AddUserToGroup", hub_group("admins"))))
+
+
+def scenario_attach_user_policy(org: Org) -> None:
+    org.give(doc(allow("iam:AttachUserPolicy", hub_user("mallory"))))
+
+
+def scenario_put_user_policy(org: Org) -> None:
+    org.give(
+        doc(allow("iam:PutUserPolicy", hub_user("${aws:username}").replace("${aws:username}", "mallory")))
+    )
+
+
+def scenario_attach_group_policy(org: Org) -> None:
+    org.group("devs", {"self": doc(allow("iam:AttachGroupPolicy", hub_group("devs")))})
+    org.hub.users["mallory"].groups.append("devs")
+
+
+def scenario_put_group_policy(org: Org) -> None:
+    org.group("devs", {"self": doc(allow("iam:PutGroupPolicy", hub_group("*")))})
+    org.hub.users["mallory"].groups.append("devs")
+
+
+def scenario_create_policy_version(org: Org) -> None:
+    arn = org.policy("mine", doc(allow("iam:CreatePolicyVersion", hub_policy("mine"))))
+    org.hub.users["mallory"].managed_policies.append(arn)
+
+
+def scenario_set_default_policy_version(org: Org) -> None:
+    arn = org.policy("team", doc(allow("iam:SetDefaultPolicyVersion", hub_policy("team"))), ("v1", "v2"))
+    org.group("team", managed=(arn,))
+    org.hub.users["mallory"].groups.append("team")
+
+
+def _alice(org: Org, **kw: Any) -> None:
+    org.group("admins", {"assume": ASSUME_PROD_ADMIN})
+    org.user("alice", groups=("admins",), **kw)
+
+
+def scenario_create_access_key(org: Org) -> None:
+    _alice(org, access_keys=1)
+    org.give(doc(allow("iam:CreateAccessKey", hub_user("alice"))))
+
+
+def scenario_create_login_profile(org: Org) -> None:
+    _alice(org, login_profile=False)
+    org.give(doc(allow("iam:CreateLoginProfile", hub_user("alice"))))
+
+
+def scenario_update_login_profile(org: Org) -> None:
+    _alice(org, login_profile=True)
+    org.give(doc(allow("iam:UpdateLoginProfile", hub_user("a*"))))
+
+
+def _deployer(org: Org, trusted: Any) -> None:
+    org.role("deployer", trusted, {"assume": ASSUME_PROD_ADMIN})
+
+
+def scenario_update_assume_role_policy(org: Org) -> None:
+    _deployer(org, trust({"Service": "codepipeline.amazonaws.com"}))
+    org.give(doc(allow("iam:UpdateAssumeRolePolicy", hub_role("deployer"))))
+
+
+def _passable(org: Org, service: str) -> None:
+    _deployer(org, trust({"Service": service}))
+
+
+def scenario_pass_role_lambda(org: Org) -> None:
+    _passable(org, "lambda.amazonaws.com")
+    org.give(doc(allow("iam:PassRole", hub_role("deployer")),
+                 allow(["lambda:CreateFunction", "lambda:InvokeFunction"])))  # fmt: skip
+
+
+def scenario_pass_role_ec2(org: Org) -> None:
+    _passable(org, "ec2.amazonaws.com")
+    org.give(doc(allow("iam:PassRole", "*"), allow("ec2:RunInstances")))
+
+
+def scenario_pass_role_cloudformation(org: Org) -> None:
+    _passable(org, "cloudformation.amazonaws.com")
+    org.give(doc(allow(["iam:PassRole", "cloudformation:*"], "*")))
+
+
+def scenario_pass_role_ecs(org: Org) -> None:
+    _passable(org, "ecs-tasks.amazonaws.com")
+    org.give(doc(allow("iam:PassRole", hub_role("deployer"),
+                       Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}),
+                 allow(["ecs:RegisterTaskDefinition", "ecs:RunTask"])))  # fmt: skip
+
+
+def scenario_role_attaches_to_itself(org: Org) -> None:
+    """Chain of two: a role she may assume may write its own policies."""
+    org.role(
+        "helper",
+        trust({"AWS": f"arn:aws:iam::{HUB}:root"}),
+        {"self": doc(allow("iam:AttachRolePolicy", hub_role("helper")))},
+    )
+    org.give(doc(allow("sts:AssumeRole", hub_role("helper"))))
+
+
+def scenario_role_puts_on_itself(org: Org) -> None:
+    org.role(
+        "helper",
+        trust({"AWS": hub_user("mallory")}),
+        {"self": doc(allow("iam:PutRolePolicy", hub_role("*")))},
+    )
+
+
+def scenario_group_then_access_key(org: Org) -> None:
+    """Chain of two: into a group that may make keys for alice, then alice."""
+    _alice(org, access_keys=0)
+    org.group("operators", {"keys": doc(allow("iam:CreateAccessKey", hub_user("alice")))})
+    org.give(doc(allow("iam:AddUserToGroup", hub_group("operators"))))
+
+
+def scenario_access_key_then_self_attach(org: Org) -> None:
+    """Chain of two: bob's keys, then bob attaches AdministratorAccess to himself."""
+    org.user("bob", inline={"self": doc(allow("iam:AttachUserPolicy", hub_user("bob")))}, access_keys=0)
+    org.give(doc(allow("iam:CreateAccessKey", hub_user("bob"))))
+
+
+def scenario_cross_account_trust_rewrite(org: Org) -> None:
+    """Chain across accounts: a production role she may assume may rewrite the administrator's trust."""
+    rewrite = doc(allow("iam:UpdateAssumeRolePolicy", PROD_ADMIN))
+    org.role("ops", trust({"AWS": hub_user("mallory")}), {"t": rewrite}, account="production")
+    org.give(doc(allow("sts:AssumeRole", f"arn:aws:iam::{PROD}:role/ops")))
+
+
+SCENARIOS: list[tuple[Any, str, list[str]]] = [
+    (scenario_add_user_to_group, PROD_ADMIN, ["iam:AddUserToGroup on group admins", ENTER_PROD_ADMIN]),
+    (scenario_attach_user_policy, PROD_ADMIN, ["iam:AttachUserPolicy on user mallory", ENTER_PROD_ADMIN]),
+    (scenario_put_user_policy, PROD_ADMIN, ["iam:PutUserPolicy on user mallory", ENTER_PROD_ADMIN]),
+    (scenario_attach_group_policy, PROD_ADMIN, ["iam:AttachGroupPolicy on group devs", ENTER_PROD_ADMIN]),
+    (scenario_put_group_policy, PROD_ADMIN, ["iam:PutGroupPolicy on group devs", ENTER_PROD_ADMIN]),
+    (
+        scenario_create_policy_version,
+        PROD_ADMIN,
+        ["iam:CreatePolicyVersion on policy mine", ENTER_PROD_ADMIN],
+    ),
+    (
+        scenario_set_default_policy_version,
+        PROD_ADMIN,
+        ["iam:SetDefaultPolicyVersion on policy team", ENTER_PROD_ADMIN],
+    ),
+    (scenario_create_access_key, PROD_ADMIN, ["iam:CreateAccessKey on user alice", ENTER_PROD_ADMIN]),
+    (scenario_create_login_profile, PROD_ADMIN, ["iam:CreateLoginProfile on user alice", ENTER_PROD_ADMIN]),
+    (scenario_update_login_profile, PROD_ADMIN, ["iam:UpdateLoginProfile on user alice", ENTER_PROD_ADMIN]),
+    (
+        scenario_update_assume_role_policy,
+        PROD_ADMIN,
+        ["iam:UpdateAssumeRolePolicy on role deployer", ENTER_PROD_ADMIN],
+    ),
+    (
+        scenario_pass_role_lambda,
+        PROD_ADMIN,
+        [
+            "iam:PassRole on role deployer to lambda (lambda:CreateFunction, lambda:InvokeFunction)",
+            ENTER_PROD_ADMIN,
+        ],
+    ),
+    (
+        scenario_pass_role_ec2,
+        PROD_ADMIN,
+        ["iam:PassRole on role deployer to ec2 (ec2:RunInstances)", ENTER_PROD_ADMIN],
+    ),
+    (
+        scenario_pass_role_cloudformation,
+        PROD_ADMIN,
+        ["iam:PassRole on role deployer to cloudformation (cloudformation:CreateStack)", ENTER_PROD_ADMIN],
+    ),
+    (
+        scenario_pass_role_ecs,
+        PROD_ADMIN,
+        ["iam:PassRole on role deployer to ecs (ecs:RegisterTaskDefinition, ecs:RunTask)", ENTER_PROD_ADMIN],
+    ),
+    (
+        scenario_role_attaches_to_itself,
+        PROD_ADMIN,
+        ["sts:AssumeRole on role helper in hub", "iam:AttachRolePolicy on role helper", ENTER_PROD_ADMIN],
+    ),
+    (
+        scenario_role_puts_on_itself,
+        PROD_ADMIN,
+        ["sts:AssumeRole on role helper in hub", "iam:PutRolePolicy on role helper", ENTER_PROD_ADMIN],
+    ),
+    (
+        scenario_group_then_access_key,
+        PROD_ADMIN,
+        ["iam:AddUserToGroup on group operators", "iam:CreateAccessKey on user alice", ENTER_PROD_ADMIN],
+    ),
+    (
+        scenario_access_key_then_self_attach,
+        PROD_ADMIN,
+        ["iam:CreateAccessKey on user bob", "iam:AttachUserPolicy on user bob", ENTER_PROD_ADMIN],
+    ),
+    (
+        scenario_cross_account_trust_rewrite,
+        PROD_ADMIN,
+        ["sts:AssumeRole on role ops in production", "iam:UpdateAssumeRolePolicy on role administrator"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("build", "role", "path"), SCENARIOS, ids=[s[0].__name__[9:] for s in SCENARIOS])
+def test_given_one_iam_permission_mallory_escalates_by_exactly_this_path(
+    build: Any, role: str, path: list[str]
+) -> None:
+    org = Org()
+    assert org.escalations() == {}, "alone, mallory reaches nothing through escalation"
+    build(org)
+    found = org.escalations()
+    assert found.get(role) == path, found
+
+
+def _blocked_by_boundary(org: Org) -> None:
+    scenario_attach_user_policy(org)
+    arn = org.policy("boundary", doc(allow("sts:GetCallerIdentity"), deny("iam:*")))
+    org.hub.users["mallory"].permissions_boundary = arn
+
+
+def _blocked_by_scp(org: Org) -> None:
+    scenario_add_user_to_group(org)
+    org.snapshot.scps[HUB] = [[doc(allow("*"))], [doc(allow("*"), deny("iam:AddUserToGroup"))]]
+
+
+def _pass_role_without_compute(org: Org) -> None:
+    _passable(org, "lambda.amazonaws.com")
+    org.give(doc(allow("iam:PassRole", "*"), allow("lambda:CreateFunction")))  # cannot invoke it
+
+
+def _pass_role_to_a_service_the_role_does_not_trust(org: Org) -> None:
+    _passable(org, "glue.amazonaws.com")
+    org.give(doc(allow("iam:PassRole", "*"), allow(["lambda:CreateFunction", "lambda:InvokeFunction"])))
+
+
+def _two_keys_already(org: Org) -> None:
+    _alice(org, access_keys=2)
+    org.give(doc(allow("iam:CreateAccessKey", hub_user("alice"))))  # no iam:DeleteAccessKey: IAM caps at two
+
+
+def _denied_on_that_user(org: Org) -> None:
+    scenario_create_access_key(org)
+    org.hub.users["mallory"].inline_policies["no"] = doc(deny("iam:CreateAccessKey", hub_user("alice")))
+
+
+def _other_group_resource(org: Org) -> None:
+    org.group("admins", {"assume": ASSUME_PROD_ADMIN})
+    org.give(doc(allow("iam:AddUserToGroup", hub_group("readers"))))
+
+
+def _login_profile_create_on_user_with_password(org: Org) -> None:
+    _alice(org, login_profile=True)
+    org.give(doc(allow("iam:CreateLoginProfile", hub_user("alice"))))
+
+
+NOTHING = [_blocked_by_boundary, _blocked_by_scp, _pass_role_without_compute,
+           _pass_role_to_a_service_the_role_does_not_trust, _two_keys_already, _denied_on_that_user,
+           _other_group_resource, _login_profile_create_on_user_with_password]  # fmt: skip
+
+
+@pytest.mark.parametrize("build", NOTHING, ids=[b.__name__[1:] for b in NOTHING])
+def test_given_the_permission_is_not_enough_mallory_escalates_to_nothing(build: Any) -> None:
+    org = Org()
+    build(org)
+    assert org.escalations() == {}
+
+
+def test_given_a_condition_rolegate_cannot_know_the_escalation_is_conditional_not_dropped() -> None:
+    org = Org()
+    scenario_add_user_to_group(org)
+    org.give(doc(allow("iam:AddUserToGroup", hub_group("admins"),
+                       Condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})))  # fmt: skip
+    graph = AccessGraph(org.snapshot)
+    mallory = next(u for u in graph.users() if u.name == "mallory")
+    (found,) = Escalations(graph).reach(mallory)
+    assert found.reachable == "conditional"
+    assert found.to_json()["conditions"] == ["IpAddress aws:SourceIp 203.0.113.0/24"]
+    assert found.to_json()["via"] == ["iam:AddUserToGroup on group admins", ENTER_PROD_ADMIN]
+
+
+def test_given_alice_reaches_the_role_already_her_reach_shows_no_escalation_for_it() -> None:
+    org = Org()
+    scenario_create_access_key(org)
+    assert PROD_ADMIN not in org.escalations("alice")
+    assert PROD_ADMIN in org.escalations("mallory")

@@ -93,6 +93,8 @@ def read_account(iam: Any, plan: ReadPlan) -> AccountState:
                 tags=_tags(r.get("Tags")),
                 instance_profiles=[ip["InstanceProfileName"] for ip in r.get("InstanceProfileList", [])],
                 permissions_boundary=(r.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
+                last_used=_iso((r.get("RoleLastUsed") or {}).get("LastUsedDate")),
+                created=_iso(r.get("CreateDate")),
             )
         for p in page.get("Policies", []):
             versions = p.get("PolicyVersionList", [])
@@ -126,6 +128,7 @@ def read_account(iam: Any, plan: ReadPlan) -> AccountState:
     if plan.audit:
         state.summary = {k: int(v) for k, v in iam.get_account_summary()["SummaryMap"].items()}
         state.credential_report = credential_report(iam)
+        keys_last_used(state, state.credential_report or [])
     if plan.logins and state.users:
         rows = state.credential_report if plan.audit else cached_credential_report(iam)
         read_logins(iam, state, rows or [], plan.owner)
@@ -136,6 +139,35 @@ def _iso(value: Any) -> str:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat(timespec="seconds")
     return str(value or "")
+
+
+def _report_date(value: str | None) -> str:
+    """A credential report date as ISO 8601; "" for IAM's N/A (never used), no_information and the like."""
+    if not value or not value[:1].isdigit():
+        return ""
+    try:
+        return _iso(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return ""
+
+
+def _row_keys_last_used(row: dict[str, str]) -> list[str]:
+    return [
+        _report_date(row.get(f"access_key_{n}_last_used_date"))
+        for n in ("1", "2")
+        if row.get(f"access_key_{n}_active") == "true"
+    ]
+
+
+def keys_last_used(state: AccountState, rows: list[dict[str, str]]) -> None:
+    """Each user's active keys' last use, from the report rows that speak of this very user."""
+    by_name = {row.get("user", ""): row for row in rows}
+    for user in state.users.values():
+        row = by_name.get(user.name)
+        if row is not None and (
+            not user.created or _same_moment(row.get("user_creation_time", ""), user.created)
+        ):
+            user.access_keys_last_used = _row_keys_last_used(row)
 
 
 def cached_credential_report(iam: Any, attempts: int = 10) -> list[dict[str, str]] | None:
@@ -201,10 +233,20 @@ def read_logins(iam: Any, state: AccountState, rows: list[dict[str, str]], owner
                 user.login_profile = password
                 user.access_keys = sum(row.get(f"access_key_{n}_active") == "true" for n in ("1", "2"))
                 user.mfa_devices = 1 if row.get("mfa_active") == "true" else 0
+                user.access_keys_last_used = _row_keys_last_used(row)
                 continue
         user.login_profile = _has_login_profile(iam, user.name)
         keys = iam.list_access_keys(UserName=user.name).get("AccessKeyMetadata", [])
         user.access_keys = sum(k.get("Status") == "Active" for k in keys)
+        user.access_keys_last_used = [
+            _iso(
+                iam.get_access_key_last_used(AccessKeyId=k["AccessKeyId"])
+                .get("AccessKeyLastUsed", {})
+                .get("LastUsedDate")
+            )
+            for k in keys
+            if k.get("Status") == "Active"
+        ]
         user.mfa_devices = len(iam.list_mfa_devices(UserName=user.name).get("MFADevices", []))
 
 

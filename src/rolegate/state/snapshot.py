@@ -39,6 +39,10 @@ class Role:
     max_session: int | None = None  # seconds; from ListRoles, which GAAD lacks
     instance_profiles: list[str] = field(default_factory=list)
     permissions_boundary: str | None = None
+    # GAAD's RoleLastUsed.LastUsedDate (ISO 8601): "" never used in IAM's tracking window (400 days), None
+    # not read (old snapshots). With `created`, the audit's "unused access".
+    last_used: str | None = None
+    created: str = ""  # CreateDate, ISO 8601, from GAAD
 
 
 @dataclass
@@ -66,6 +70,9 @@ class User:
     access_keys: int | None = None  # active access keys
     mfa_devices: int | None = None  # MFA devices (the report says only whether there is one: 0 or 1)
     created: str = ""  # CreateDate, ISO 8601, from GAAD
+    # Each active access key's last use (ISO 8601; "" never used), key 1 first, from the credential report
+    # (or GetAccessKeyLastUsed for a user the report does not know yet). Never the key id. None: not read.
+    access_keys_last_used: list[str] | None = None
 
 
 @dataclass

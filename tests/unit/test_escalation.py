@@ -411,3 +411,25 @@ def test_given_alice_reaches_the_role_already_her_reach_shows_no_escalation_for_
     scenario_create_access_key(org)
     assert PROD_ADMIN not in org.escalations("alice")
     assert PROD_ADMIN in org.escalations("mallory")
+
+
+@pytest.mark.parametrize(("build", "role", "path"), SCENARIOS, ids=[s[0].__name__[9:] for s in SCENARIOS])
+def test_the_audits_one_pass_for_everyone_finds_the_same_worst_path(
+    build: Any, role: str, path: list[str]
+) -> None:
+    """Escalations.worst (the fixed point over every user at once, which the audit uses) agrees with the
+    breadth-first search of one principal."""
+    org = Org()
+    build(org)
+    graph = AccessGraph(org.snapshot)
+    found = Escalations(graph).worst(graph.users(), lambda arn: 2 if arn == role else 0)
+    mallory = found[hub_user("mallory")]
+    assert (mallory.role_arn, list(mallory.via)) == (role, path)
+
+
+@pytest.mark.parametrize("build", NOTHING, ids=[b.__name__[1:] for b in NOTHING])
+def test_the_audits_one_pass_finds_nothing_where_there_is_nothing(build: Any) -> None:
+    org = Org()
+    build(org)
+    graph = AccessGraph(org.snapshot)
+    assert hub_user("mallory") not in Escalations(graph).worst(graph.users(), lambda arn: 1)

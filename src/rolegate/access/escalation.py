@@ -33,13 +33,12 @@ principal could delete (iam:Delete*PermissionsBoundary keeps the boundary in for
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 from rolegate.access.graph import ASSUME, KNOWN_AWS_MANAGED, AccessGraph, Group, Principal
 from rolegate.access.policy import (
-    Condition,
     Context,
     Decision,
     Evaluation,
@@ -55,7 +54,10 @@ from rolegate.state.snapshot import AccountState, Role, Snapshot
 
 EVERYTHING = "*"  # the extra grant of a principal that can write its own policies
 ADMIN_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
-_ALL = [Statement("a policy it wrote itself", None, "Allow", ("*",), None, ("*",), None, None, None, ())]
+_ALL = statements(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+    "a policy it wrote itself",
+)
 
 # Compute services that run code as a passed role: the trust's service principal, and what it takes to run.
 COMPUTE: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -77,6 +79,10 @@ ACTIONS = frozenset(
     | set(SELF_USER + SELF_GROUP + SELF_ROLE + POLICY_VERSION + TAKE_USER)
     | {a for _, actions in COMPUTE.values() for a in actions}
 )
+
+
+# role ARN -> (decision, why, roles passed through): graph.Path, as AccessGraph answers them
+Reached = dict[str, tuple[Decision, tuple[str, ...], tuple[str, ...]]]
 
 
 @dataclass(frozen=True)
@@ -183,8 +189,8 @@ class Escalations:
         self._limits: dict[tuple[str, str | None], list[list[Statement]]] = {}
         self._evaluations: dict[tuple[Any, ...], Decision] = {}
         self._edges: dict[State, list[Edge]] = {}
-        self._plain: dict[State, dict[str, tuple[Decision, tuple[str, ...]]]] = {}
-        self._user_answers: dict[str, dict[str, tuple[Decision, tuple[str, ...]]]] = {}
+        self._plain: dict[State, Reached] = {}
+        self._escalating: frozenset[str] | None = None
         self._services: dict[str, frozenset[str]] = {}
         self._identities: dict[State, tuple[Any, list[Statement]]] = {}
 
@@ -280,10 +286,15 @@ class Escalations:
         return found
 
     def _context(self, state: State, extra: dict[str, str] | None = None) -> Context:
-        base = Context.for_principal(state.arn, state.account_id, self.org_id, mfa=True)
+        account = self._account(state)
+        holder = account.users[state.name] if state.kind == "user" else account.roles[state.name]
+        base = Context.for_principal(
+            state.arn, state.account_id, self.org_id, mfa=True,
+            username=state.name if state.kind == "user" else None, tags=holder.tags,
+        )  # fmt: skip
         if not extra:
             return base
-        return Context({**base.keys, **{k.lower(): (v,) for k, v in extra.items()}}, base.absent)
+        return replace(base, keys={**base.keys, **{k.lower(): (v,) for k, v in extra.items()}})
 
     def may(self, state: State, action: str, resource: str, keys: dict[str, str] | None = None) -> Decision:
         """May the state call `action` on `resource` in its own account: identity, boundary and SCPs."""
@@ -463,25 +474,21 @@ class Escalations:
     def prime(self, groups: list[Group]) -> None:
         """Take the users' answers from the matrix already computed (the audit's), with MFA."""
         for group in groups:
-            answer = _from_paths(group.answer.with_mfa)
             for principal in group.principals:
-                self._user_answers[principal.arn] = answer
+                self._plain[self.state_of(principal)] = group.answer.with_mfa
 
-    def plain(self, state: State) -> dict[str, tuple[Decision, tuple[str, ...]]]:
-        """Roles the state may assume, role chaining included: ARN -> (decision, roles passed through)."""
-        found = self._plain.get(state)
-        if found is not None:
-            return found
-        if not state.extra:
-            found = self._user_answers.get(state.arn) if state.kind == "user" else None
-            if found is None:
-                found = _from_rows(self.graph.reach(state.principal))
-        else:
-            found = self._plain_with_more(state)
-        self._plain[state] = found
+    def plain(self, state: State) -> Reached:
+        """Roles the state may assume, role chaining included, as AccessGraph answers (with MFA)."""
+        found: Reached | None = self._plain.get(state)
+        if found is None:
+            if not state.extra:
+                found = self.graph._answer(state.principal).with_mfa  # the graph's answer, shared
+            else:
+                found = self._plain_with_more(state)
+            self._plain[state] = found
         return found
 
-    def _plain_with_more(self, state: State) -> dict[str, tuple[Decision, tuple[str, ...]]]:
+    def _plain_with_more(self, state: State) -> Reached:
         """A principal holding more policies than the snapshot shows: each role decided again (identity with
         the extra policies, boundary, SCPs, trust), then the roles reached go on as AccessGraph says. The
         same rule as graph.py's edge, restated small here because the graph decides only principals that
@@ -511,12 +518,12 @@ class Escalations:
         for role_arn, decision in direct.items():
             old = base.get(role_arn)
             if old is None or _rank(decision) > _rank(old[0]):
-                base[role_arn] = (decision, ())
-            for onward, (d, via) in self.plain(self.role_state(role_arn)).items():
+                base[role_arn] = (decision, (), ())
+            for onward, (d, why, via) in self.plain(self.role_state(role_arn)).items():
                 new = both(decision, d)
                 old = base.get(onward)
                 if onward != state.arn and new is not False and (old is None or _rank(new) > _rank(old[0])):
-                    base[onward] = (new, (role_arn, *via))
+                    base[onward] = (new, why, (role_arn, *via))
         return base
 
     def _assume_statements(self, state: State, account: AccountState) -> list[Statement]:
@@ -524,6 +531,32 @@ class Escalations:
         escalation-relevant cut)."""
         _, stmts = self.identity(state)
         return [s for s in stmts if action_matches(s, ASSUME)]
+
+    # -- the audit's question, for every user at once ----------------------------------------------
+    def worst(self, users: Iterable[Principal], severity: Callable[[str], int]) -> dict[str, Escalation]:
+        """For each user that can reach a role of severity > 0 through at least one escalation step, the
+        worst such role (highest severity, then certain over conditional, then fewest steps) and its path.
+
+        A path problem over states, solved once for everyone: E(S), the best target S reaches through an
+        escalation step, and A(S), the best it reaches at all (a role itself, what it may assume, or E), are
+        relaxed to a fixed point over the states reachable from the users. Users alike (the same answer,
+        no edges of their own) share one value."""
+        solver = _Solver(self, severity)
+        found: dict[str, Escalation] = {}
+        for user in users:
+            value = solver.escalated(self.state_of(user))
+            if value is not None and value[0] > 0:
+                account, role = self.graph.roles[value[5]]
+                found[user.arn] = Escalation(
+                    user.arn, role.arn, role.name, account.name, account.account_id, value[3], value[4]
+                )
+        return found
+
+    def escalating_roles(self) -> frozenset[str]:
+        """Roles that have at least one escalation step of their own."""
+        if self._escalating is None:
+            self._escalating = frozenset(arn for arn in self.graph.roles if self.edges(self.role_state(arn)))
+        return self._escalating
 
     # -- following to a fixed point -------------------------------------------------------------------
     def _assume_steps(self, role_arn: str, via: tuple[str, ...]) -> tuple[str, ...]:
@@ -544,14 +577,14 @@ class Escalations:
         while queue:
             state, so_far, steps, escalated = queue.popleft()
             if escalated:
-                for role_arn, (decision, via) in self.plain(state).items():
+                for role_arn, (decision, _, via) in self.plain(state).items():
                     self._offer(
                         best, role_arn, both(so_far, decision), steps + self._assume_steps(role_arn, via)
                     )
                     self._visit(seen, queue, self.role_state(role_arn), both(so_far, decision),
                                 steps + self._assume_steps(role_arn, via), True)  # fmt: skip
             elif state == start:
-                for role_arn, (decision, via) in plain.items():
+                for role_arn, (decision, _, via) in plain.items():
                     role_state = self.role_state(role_arn)
                     if self.edges(role_state):
                         self._visit(
@@ -610,22 +643,125 @@ def _best(first: Decision, second: Decision) -> Decision:
     return first if _rank(first) >= _rank(second) else second
 
 
-def _from_paths(paths: dict[str, Any]) -> dict[str, tuple[Decision, tuple[str, ...]]]:
-    return {arn: (path[0], tuple(path[2])) for arn, path in paths.items()}
+def _total(stmts: list[Statement]) -> bool:
+    """An Allow of sts:AssumeRole on every resource, without condition, and no Deny that could take it
+    back."""
+    return any(
+        s.effect == "Allow" and s.resources == ("*",) and not s.conditions and not s.variables for s in stmts
+    ) and not any(s.effect == "Deny" for s in stmts)
 
 
-def _from_rows(rows: list[Any]) -> dict[str, tuple[Decision, tuple[str, ...]]]:
-    """Reach rows as decisions (a row shows the answer without MFA when there is one, else with)."""
-    out: dict[str, tuple[Decision, tuple[str, ...]]] = {}
-    for row in rows:
-        decision: Decision = True
-        if row.reachable != "yes":
-            decision = tuple(_condition(text) for text in row.conditions) or (Condition("unknown", "", ()),)
-        out[row.role_arn] = (decision, tuple(row.via))
-    return out
+# severity, rank of the decision, minus the steps, the decision, the steps, the role ARN (compared on the
+# first three)
+Value = tuple[int, int, int, Decision, tuple[str, ...], str]
 
 
-def _condition(text: str) -> Condition:
-    operator, _, rest = text.partition(" ")
-    key, _, value = rest.partition(" ")
-    return Condition(operator, key, (value,))
+def _better(new: Value | None, old: Value | None) -> bool:
+    return new is not None and (old is None or new[:3] > old[:3])
+
+
+def _after(steps: tuple[str, ...], decision: Decision, value: Value | None) -> Value | None:
+    """The value reached by taking `steps` (with their decision) first."""
+    if value is None:
+        return None
+    combined = both(decision, value[3])
+    if combined is False:
+        return None
+    via = steps + value[4]
+    return (value[0], _rank(combined), -len(via), combined, via, value[5])
+
+
+class _Solver:
+    """E and A (see Escalations.worst) over the states reachable from the users, by relaxation."""
+
+    def __init__(self, esc: Escalations, severity: Callable[[str], int]) -> None:
+        self.esc, self.severity = esc, severity
+        self.escalating = esc.escalating_roles()
+        self.e: dict[State, Value | None] = {}
+        self.a: dict[State, Value | None] = {}
+        self._plain_best: dict[int, Value | None] = {}
+        self._plain_next: dict[int, list[tuple[str, Decision, tuple[str, ...]]]] = {}
+        self._solved: set[State] = set()
+
+    def plain_best(self, state: State) -> Value | None:
+        """The worst role the state may assume (no escalation), shared by states of one answer."""
+        plain = self.esc.plain(state)
+        key = id(plain)
+        if key not in self._plain_best:
+            best: Value | None = None
+            for arn, (decision, _, via) in plain.items():
+                sev = self.severity(arn)
+                if sev and (best is None or (sev, _rank(decision), -len(via) - 1) > best[:3]):
+                    best = (sev, _rank(decision), -len(via) - 1, decision, via, arn)
+            if best is not None:  # the steps as words, for the one kept
+                best = (*best[:4], self.esc._assume_steps(best[5], best[4]), best[5])
+            self._plain_best[key] = best
+        return self._plain_best[key]
+
+    def plain_next(self, state: State) -> list[tuple[str, Decision, tuple[str, ...]]]:
+        """The roles the state may assume that have escalation steps of their own."""
+        plain = self.esc.plain(state)
+        key = id(plain)
+        found = self._plain_next.get(key)
+        if found is None:
+            found = self._plain_next[key] = [
+                (arn, plain[arn][0], self.esc._assume_steps(arn, plain[arn][2]))
+                for arn in sorted(plain.keys() & self.escalating)
+            ]
+        return found
+
+    def own(self, state: State) -> Value | None:
+        if state.kind == "role" and not state.extra:
+            sev = self.severity(state.arn)
+            if sev:
+                return (sev, 2, 0, True, (), state.arn)
+        return None
+
+    def escalated(self, start: State) -> Value | None:
+        if start not in self._solved:
+            self._solve(start)
+        return self.e.get(start)
+
+    def _successors(self, state: State) -> Iterator[State]:
+        for edge in self.esc.edges(state):
+            yield edge.target
+        for arn, _, _ in self.plain_next(state):
+            yield self.esc.role_state(arn)
+
+    def _solve(self, start: State) -> None:
+        """Every state reachable from `start` not solved yet, in post-order, then relaxed until stable."""
+        order: list[State] = []
+        seen = {start}
+        stack: list[tuple[State, Iterator[State]]] = [(start, self._successors(start))]
+        while stack:
+            state, successors = stack[-1]
+            for nxt in successors:
+                if nxt not in seen and nxt not in self._solved:
+                    seen.add(nxt)
+                    stack.append((nxt, self._successors(nxt)))
+                    break
+            else:
+                stack.pop()
+                order.append(state)
+        changed = True
+        while changed:
+            changed = False
+            for state in order:
+                e: Value | None = None
+                for edge in self.esc.edges(state):
+                    candidate = _after((edge.via,), edge.decision, self.a.get(edge.target))
+                    if _better(candidate, e):
+                        e = candidate
+                for arn, decision, steps in self.plain_next(state):
+                    candidate = _after(steps, decision, self.e.get(self.esc.role_state(arn)))
+                    if _better(candidate, e):
+                        e = candidate
+                a = e
+                for candidate in (self.own(state), self.plain_best(state)):
+                    if _better(candidate, a):
+                        a = candidate
+                if _better(e, self.e.get(state)):  # values only rise: a fixed point is reached
+                    self.e[state], changed = e, True
+                if _better(a, self.a.get(state)):
+                    self.a[state], changed = a, True
+        self._solved.update(order)

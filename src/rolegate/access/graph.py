@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from rolegate.access.decide import Verdict, grants_principal_directly, judge
 from rolegate.access.policy import (
     Context,
     Decision,
@@ -40,10 +41,8 @@ from rolegate.access.policy import (
     Statement,
     action_matches,
     both,
-    either,
     evaluate,
     finish,
-    names_principal_itself,
     scan,
     statements,
     wildcard_match,
@@ -311,6 +310,8 @@ class AccessGraph:
         self._named: dict[str, set[str]] = {}  # principal ARN -> roles whose trust allows it by name
         self._trusting: dict[str, set[str]] = {}  # account id -> roles whose trust allows its root
         self._open: set[str] = set()  # roles whose trust allows `*` or uses NotPrincipal
+        # Roles whose trust grants `*`, by their account: within it they need no identity allow (decide.py).
+        self._everyone: dict[str, set[str]] = {}
         self._mentioned: set[str] = set()  # principal ARNs some trust names: answered one by one
         for arn, stmts in self._trust.items():
             for stmt in stmts:
@@ -324,6 +325,7 @@ class AccessGraph:
                 for p in stmt.principals or ():
                     if p == "*":
                         self._open.add(arn)
+                        self._everyone.setdefault(self.roles[arn][0].account_id, set()).add(arn)
                     elif p.endswith(":root") and p.startswith("arn:aws:iam::"):
                         self._trusting.setdefault(p.split(":")[4], set()).add(arn)
                     else:
@@ -375,12 +377,22 @@ class AccessGraph:
             )
         return found
 
+    def edges(self, principal: Principal, mfa: bool) -> dict[str, Path]:
+        """The roles the principal may assume in one hop (role ARN -> path), with an MFA session or without:
+        each one decided by `decide.judge`, as `decide()` would answer sts:AssumeRole on it."""
+        with collector_paused():
+            return dict(self._out(principal, mfa))
+
     # -- policies as chunks ---------------------------------------------------------------------------
-    def _document(self, account: AccountState, arn: str) -> dict[str, Any] | None:
+    def document(self, account: AccountState, arn: str) -> dict[str, Any] | None:
+        """A managed policy's document as the snapshot holds it (or, for the two AWS managed policies that
+        grant sts:AssumeRole broadly, as AWS publishes it); None when unknown."""
         policy = account.policy_by_arn(arn)
         if policy is not None:
             return policy.document
         return self.snapshot.aws_managed_policies.get(arn) or KNOWN_AWS_MANAGED.get(arn)
+
+    _document = document
 
     def _policy_name(self, arn: str) -> str:
         return arn.rsplit("/", 1)[-1]
@@ -606,52 +618,40 @@ class AccessGraph:
         key = (base, shape, self._who(trust, principal))
         if key in self._decisions:
             return self._decisions[key]
-        decision, why = self._decide(principal, role_arn, chunks, limits, mfa)
-        found = None if decision is False else (decision, tuple(why), ())
+        verdict = self._decide(principal, role_arn, chunks, limits, mfa)
+        found: Path | None = None
+        if verdict.decision is not False:
+            found = (verdict.decision, tuple(s.label() for s in verdict.allows), ())
         self._decisions[key] = found
-        return found
-
-    def _limited(self, limits: list[Chunk], role_arn: str, principal: Principal, mfa: bool) -> Decision:
-        """What the boundary and the SCPs leave of an allow: on every path, even for a user named in the
-        trust policy ("if a permissions boundary is set for the user, then it must allow sts:AssumeRole")."""
-        found: Decision = True
-        for limit in limits:  # each limit's evaluation is cached; the decision that uses them is too
-            found = both(found, _allowed(self._evaluation(limit, role_arn, principal, mfa)))
         return found
 
     def _decide(
         self, principal: Principal, role_arn: str, chunks: list[Chunk], limits: list[Chunk], mfa: bool
-    ) -> tuple[Decision, list[str]]:
+    ) -> Verdict:
+        """One edge, put together by `decide.judge` (the code `rolegate access check` runs) from this
+        graph's cached evaluations of each layer."""
         if len(chunks) == 1:
             own = self._evaluation(chunks[0], role_arn, principal, mfa)
         else:
             own = finish([self._scan(c, role_arn, principal, mfa) for c in chunks])
         trust_chunk = self._trust_chunk(role_arn)
         trust = self._evaluation(trust_chunk, role_arn, principal, mfa)
-        if own.denied or trust.denied:
-            return False, []
-        allowed_by_limits = self._limited(limits, role_arn, principal, mfa)
-        # Any account: an identity policy allows, and the trust policy allows.
-        by_identity = both(both(own.allowed, allowed_by_limits), trust.allowed)
-        # Same account only: trust statements naming the principal itself suffice without an identity allow;
-        # identity Denies (conditional ones too) still count.
-        by_name: Decision = False
-        target_account = self.roles[role_arn][0].account_id
-        named = [s for s in trust.allows if names_principal_itself(s, principal.arn)]
-        if named and target_account == principal.account_id:
+        # Each limit's evaluation is cached; the decision that uses them is too.
+        evaluated = [self._evaluation(limit, role_arn, principal, mfa) for limit in limits]
+        direct = None
+        if self.roles[role_arn][0].account_id == principal.account_id and any(
+            grants_principal_directly(s, principal.arn) for s in trust.allows
+        ):
+            # Same account: the trust statements granting the principal itself (or `*`) suffice without an
+            # identity allow; identity Denies (conditional ones too), the boundary and the SCPs still count.
             naming_it = [
                 s
                 for s in trust_chunk.statements
-                if s.effect == "Deny" or names_principal_itself(s, principal.arn)
+                if s.effect == "Deny" or grants_principal_directly(s, principal.arn)
             ]
             args = (ASSUME, role_arn, principal.arn, principal.account_id, self._context(principal, mfa))
-            by_name = both(both(own.unless_denied(), allowed_by_limits), _allowed(evaluate(naming_it, *args)))
-        decision = either(by_name, by_identity)
-        if decision is False:
-            return False, []
-        if by_name is True or (by_name is not False and by_identity is False):
-            return decision, [s.label() for s in named]
-        return decision, [s.label() for s in own.allows] + [s.label() for s in trust.allows]
+            direct = evaluate(naming_it, *args)
+        return judge(own, evaluated, trust, direct)
 
     # -- a principal's own edges ----------------------------------------------------------------------
     def _shared_class(self, principal: Principal) -> tuple[Any, ...] | None:
@@ -697,6 +697,16 @@ class AccessGraph:
                 found = self._out_one(principal, chunks, limits, mfa)
             else:
                 found = self._out_alike(principal, chunks, limits, mfa)
+                # Roles of its own account open to everyone, which no identity policy of it allows: the
+                # trust alone may let it in (decide.py); decided on the chunks that concern them (Denies).
+                everyone = self._everyone.get(principal.account_id)
+                if everyone:
+                    left = everyone - found.keys()
+                    for chunk in chunks:
+                        left -= self._chunk_targets(chunk)[0]
+                    if left:
+                        found = dict(found)
+                        self._decide_each(principal, left, chunks, limits, mfa, found)
             self._outs[key] = found
         if principal.arn in found:  # a role never reaches itself
             found = {arn: path for arn, path in found.items() if arn != principal.arn}
@@ -709,8 +719,9 @@ class AccessGraph:
         for chunk in chunks:
             allowed |= self._chunk_targets(chunk)[0]
         reachable = self._admitting(principal.account_id) | named
+        own_account = self._everyone.get(principal.account_id, set())
         found: _Out = {}
-        self._decide_each(principal, (allowed & reachable) | named, chunks, limits, mfa, found)
+        self._decide_each(principal, (allowed & reachable) | named | own_account, chunks, limits, mfa, found)
         return found
 
     def _out_alike(self, principal: Principal, chunks: list[Chunk], limits: list[Chunk], mfa: bool) -> _Out:
@@ -764,7 +775,7 @@ class AccessGraph:
         the caller's account. Every other role decides alike for callers from any account."""
         found = self._specific.get(account_id)
         if found is None:
-            found = set(self._trusting.get(account_id, set()))
+            found = set(self._trusting.get(account_id, set())) | self._everyone.get(account_id, set())
             for arn in self._open:
                 trust = self._trust_chunk(arn)
                 if trust.on_account or account_id in trust.accounts:
@@ -969,10 +980,6 @@ def _new_cell(role_arn: str, account: str, with_mfa: Path | None, without: Path 
         tuple(w.replace(ACCOUNT_SLOT, account) for w in why),
         via,
     )
-
-
-def _allowed(evaluation: Evaluation) -> Decision:
-    return False if evaluation.denied else evaluation.allowed
 
 
 def _may_allow_assume(stmt: Statement) -> bool:

@@ -1,0 +1,290 @@
+"""`rolegate.access.decide`: may this principal make this request, and which statements say so, by layer.
+
+Given a small organization (the corpus's worlds: users in the hub, roles in prod and stage), when one
+request is asked — any action, any resource, a context of condition keys — then the decision is IAM's
+(allow, explicit deny, implicit deny, or conditional on what rolegate cannot know), every deciding
+statement is named with its policy, account and Sid or index, and every layer says what it said, an absent
+one included. The access graph decides its edges through the same `judge`, and the two agree on the whole
+corpus with MFA and without.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from tests.unit.test_access_corpus import (
+    ADMIN,
+    FULL_ACCESS,
+    MFA,
+    SCENARIOS,
+    SnapshotWorld,
+    World,
+    allow,
+    deny,
+    doc,
+    trust,
+    trusts,
+)
+
+from rolegate.access import decide as decide_module
+from rolegate.access.decide import Decision, UnknownPrincipal, decide
+from rolegate.access.graph import AccessGraph
+
+ASSUME = "sts:AssumeRole"
+WITH_MFA = {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "0"}
+WITHOUT_MFA: dict[str, str | None] = {"aws:MultiFactorAuthPresent": None, "aws:MultiFactorAuthAge": None}
+
+
+def alice(w: World) -> str:
+    return w.user_arn("alice")
+
+
+# -- the graph is built on decide: the same answer for every edge of the corpus ---------------------------
+
+
+def _effect(path: Any) -> str:
+    if path is None:
+        return "deny"
+    return "allow" if path[0] is True else "conditional"
+
+
+def _plain(decision: Decision) -> str:
+    return "deny" if decision.effect in ("explicit_deny", "implicit_deny") else decision.effect
+
+
+@pytest.mark.parametrize("item", [pytest.param(s, id=s.name) for s in SCENARIOS.values()])
+def test_every_corpus_edge_is_what_decide_says(item: Any) -> None:
+    """Given a corpus scenario, when the graph's one-hop edges of its user are compared with decide() on
+    sts:AssumeRole for every role of the snapshot, with an MFA session and with long-term keys, then they
+    agree on allow / conditional / deny, and the conditions are the same."""
+    world = SnapshotWorld()
+    item.build(world)
+    graph = AccessGraph(world.snapshot)
+    user = next(u for u in graph.users() if u.name == world.name(item.who))
+    for mfa, context in ((True, WITH_MFA), (False, WITHOUT_MFA)):
+        edges = graph.edges(user, mfa)
+        for role_arn in graph.roles:
+            answer = decide(graph, user.arn, ASSUME, role_arn, context)
+            path = edges.get(role_arn)
+            assert _plain(answer) == _effect(path), (item.rule, role_arn, mfa, answer.reason)
+            if path is not None and path[0] is not True:
+                assert list(answer.conditions) == [str(c) for c in path[0]]
+
+
+# -- a table of requests ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    build: Callable[[World], None]
+    action: str
+    resource: Callable[[World], str]
+    effect: str
+    context: dict[str, Any] | None = None
+    cites: tuple[str, ...] = ()  # substrings of the labels of the deciding statements, in order
+    layer: tuple[str, str] | None = None  # (layer, what it said) that must be among the layers
+    who: Callable[[World], str] = alice
+
+
+def prod_admin(w: World) -> str:
+    return w.role_arn("admin", "prod")
+
+
+def hub_admin(w: World) -> str:
+    return w.role_arn("admin", "hub")
+
+
+def _cross(w: World, condition: dict[str, Any] | None = None, **user: Any) -> None:
+    w.user("alice", **user)
+    w.role("admin", "prod", trust=trust(w.root("hub"), condition))
+
+
+def _may(w: World, *stmts: dict[str, Any]) -> dict[str, Any]:
+    return {"assume": doc(*stmts)}
+
+
+CASES = [
+    Case("cross-account, both sides allow", lambda w: _cross(w, inline=_may(w, allow(prod_admin(w)))),
+         ASSUME, prod_admin, "allow", WITH_MFA,
+         ("user alice: inline policy assume", "trust policy of role admin")),
+    Case("cross-account, no identity allow", _cross, ASSUME, prod_admin, "implicit_deny",
+         layer=("identity", "implicit deny")),
+    Case("identity Deny beats Allow, cited by Sid",
+         lambda w: _cross(w, inline=_may(w, allow(prod_admin(w)), deny(prod_admin(w), Sid="Fence"))),
+         ASSUME, prod_admin, "explicit_deny", cites=("Sid Fence",)),
+    Case("group Deny beats the user's Allow, cited by index",
+         lambda w: (w.group("g", inline={"no": doc(allow("arn:aws:s3:::x"), deny())}),
+                    _cross(w, inline=_may(w, allow(prod_admin(w))), groups=("g",))),
+         ASSUME, prod_admin, "explicit_deny", cites=("group g: inline policy no in hub (statement #1)",)),
+    Case("trust Deny beats the trust's Allow",
+         lambda w: (w.user("alice", inline=_may(w, allow(prod_admin(w)))),
+                    w.role("admin", "prod",
+                           trust=doc(trusts(w.root("hub")), trusts(alice(w), effect="Deny")))),
+         ASSUME, prod_admin, "explicit_deny", cites=("trust policy of role admin in prod",)),
+    Case("boundary without sts:AssumeRole: implicit deny in the boundary",
+         lambda w: _cross(w, inline=_may(w, allow(prod_admin(w))),
+                          boundary=w.policy("edge", doc(allow(action="s3:*")))),
+         ASSUME, prod_admin, "implicit_deny", layer=("permissions boundary", "implicit deny")),
+    Case("boundary with a Deny", lambda w: _cross(
+        w, inline=_may(w, allow(prod_admin(w))),
+        boundary=w.policy("edge", doc(allow(action="*"), deny(prod_admin(w))))),
+         ASSUME, prod_admin, "explicit_deny", cites=("permissions boundary edge",)),
+    Case("SCP level without an allow", lambda w: (_cross(w, inline=_may(w, allow(prod_admin(w)))),
+                                                  w.scp("hub", [FULL_ACCESS], [doc(allow(action="s3:*"))])),
+         ASSUME, prod_admin, "implicit_deny", WITH_MFA, layer=("SCP", "implicit deny")),
+    Case("SCP Deny", lambda w: (_cross(w, inline=_may(w, allow(prod_admin(w)))),
+                                w.scp("hub", [FULL_ACCESS, doc(deny(Sid="NoRoles"))])),
+         ASSUME, prod_admin, "explicit_deny", cites=("Sid NoRoles",)),
+    Case("an SCP level with no policy read is said, not dropped",
+         lambda w: (_cross(w, inline=_may(w, allow(prod_admin(w)))), w.scp("hub", [FULL_ACCESS], [])),
+         ASSUME, prod_admin, "allow", WITH_MFA, layer=("SCP", "absent")),
+    Case("no SCP known for the account is said", lambda w: _cross(w, inline=_may(w, allow(prod_admin(w)))),
+         ASSUME, prod_admin, "allow", layer=("SCP", "absent")),
+    Case("MFA unknown: conditional on it", lambda w: _cross(w, MFA, inline=_may(w, allow(prod_admin(w)))),
+         ASSUME, prod_admin, "conditional"),
+    Case("MFA absent (long-term keys): implicit deny",
+         lambda w: _cross(w, MFA, inline=_may(w, allow(prod_admin(w)))),
+         ASSUME, prod_admin, "implicit_deny", WITHOUT_MFA, layer=("resource policy", "implicit deny")),
+    Case("MFA present: allow", lambda w: _cross(w, MFA, inline=_may(w, allow(prod_admin(w)))),
+         ASSUME, prod_admin, "allow", WITH_MFA),
+    Case("ExternalId given and right", lambda w: _cross(w, {"StringEquals": {"sts:ExternalId": "s3cr"}},
+                                                        managed=(ADMIN,)),
+         ASSUME, prod_admin, "allow", {"sts:ExternalId": "s3cr"}),
+    Case("ExternalId given and wrong", lambda w: _cross(w, {"StringEquals": {"sts:ExternalId": "s3cr"}},
+                                                        managed=(ADMIN,)),
+         ASSUME, prod_admin, "implicit_deny", {"sts:ExternalId": "other"}),
+    Case("source IP given inside the range",
+         lambda w: _cross(w, {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}, managed=(ADMIN,)),
+         ASSUME, prod_admin, "allow", {"aws:SourceIp": "203.0.113.9"}),
+    Case("a multi-valued key: ForAnyValue matches one of the values",
+         lambda w: _cross(w, {"ForAnyValue:StringEquals": {"aws:PrincipalTag/team": ["ops"]}},
+                          managed=(ADMIN,)),
+         ASSUME, prod_admin, "allow", {"aws:PrincipalTag/team": ["dev", "ops"]}),
+    Case("same account: trust naming the user suffices without identity allow",
+         lambda w: (w.user("alice"), w.role("admin", "hub", trust=trust(alice(w)))),
+         ASSUME, hub_admin, "allow", cites=("trust policy of role admin in hub",)),
+    Case("same account: trust naming the account needs the identity allow",
+         lambda w: (w.user("alice"), w.role("admin", "hub", trust=trust(w.root("hub")))),
+         ASSUME, hub_admin, "implicit_deny"),
+    Case("same account: trust naming the bare account id is the account too",
+         lambda w: (w.user("alice"), w.role("admin", "hub", trust=trust(w.id("hub")))),
+         ASSUME, hub_admin, "implicit_deny"),
+    Case('same account: Principal "*" suffices without identity allow (IAM: "to allow everyone")',
+         lambda w: (w.user("alice"), w.role("admin", "hub", trust=trust("*"))),
+         ASSUME, hub_admin, "allow", cites=("trust policy of role admin in hub",)),
+    Case('same account: Principal "*" with a condition that fails',
+         lambda w: (w.user("alice"),
+                    w.role("admin", "hub",
+                           trust=trust("*", {"StringEquals": {"aws:PrincipalOrgID": "o-other"}}))),
+         ASSUME, hub_admin, "implicit_deny"),
+    Case('across accounts: Principal "*" still needs the identity allow',
+         lambda w: (w.user("alice"), w.role("admin", "prod", trust=trust("*"))),
+         ASSUME, prod_admin, "implicit_deny"),
+    Case("same account: an identity Deny still beats a trust naming the user",
+         lambda w: (w.user("alice", inline={"no": doc(deny())}),
+                    w.role("admin", "hub", trust=trust(alice(w)))),
+         ASSUME, hub_admin, "explicit_deny"),
+    Case("any action: s3:GetObject in the same account, identity allows",
+         lambda w: w.user("alice", inline={"s3": doc(allow(f"arn:aws:s3:::logs-{w.id('hub')}/*",
+                                                           action="s3:GetObject"))}),
+         "s3:GetObject", lambda w: f"arn:aws:s3:::logs-{w.id('hub')}/a.txt", "allow",
+         layer=("resource policy", "absent")),
+    Case("any action: another account's queue hangs on its own policy",
+         lambda w: w.user("alice", managed=(ADMIN,)),
+         "sqs:SendMessage", lambda w: f"arn:aws:sqs:us-east-1:{w.id('prod')}:q", "conditional",
+         layer=("resource policy", "conditional")),
+    Case("any action: iam:CreateUser in its own account",
+         lambda w: w.user("alice", inline={"iam": doc(allow(action="iam:CreateUser"))}),
+         "iam:CreateUser", lambda w: f"arn:aws:iam::{w.id('hub')}:user/bob", "allow"),
+    Case("any action: IAM in another account is never reached by identity alone",
+         lambda w: w.user("alice", managed=(ADMIN,)),
+         "iam:CreateUser", lambda w: f"arn:aws:iam::{w.id('prod')}:user/bob", "implicit_deny"),
+    Case("any action: NotAction leaves it out", lambda w: w.user(
+        "alice", inline={"most": doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})}),
+         "iam:CreateUser", lambda w: f"arn:aws:iam::{w.id('hub')}:user/bob", "implicit_deny"),
+    Case("a role as the principal", lambda w: (
+        w.role("hop", "hub", trust=trust(w.root("hub")), inline={"a": doc(allow(prod_admin(w)))}),
+        w.role("admin", "prod", trust=trust(w.role_arn("hop", "hub")))),
+         ASSUME, prod_admin, "allow", who=lambda w: w.role_arn("hop", "hub")),
+    Case("a role session acts with its role's policies", lambda w: (
+        w.role("hop", "hub", trust=trust(w.root("hub")), inline={"a": doc(allow(prod_admin(w)))}),
+        w.role("admin", "prod", trust=trust(w.root("hub")))),
+         ASSUME, prod_admin, "allow", who=lambda w: f"arn:aws:sts::{w.id('hub')}:assumed-role/hop/alice"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in CASES])
+def test_a_request_decided_with_its_statements_and_layers(case: Case) -> None:
+    """Given the case's organization, when decide() is asked the request, then IAM's answer, with the
+    deciding statements named and the layers each saying something."""
+    w = SnapshotWorld()
+    case.build(w)
+
+    answer = decide(w.snapshot, case.who(w), case.action, case.resource(w), case.context)
+
+    assert answer.effect == case.effect, answer.reason
+    labels = [c.label() for c in answer.statements]
+    for wanted, label in zip(case.cites, labels, strict=False):
+        assert wanted in label, labels
+    assert len(labels) >= len(case.cites), labels
+    names = [layer.layer for layer in answer.layers]
+    assert names[0] == "identity" and "permissions boundary" in names and "SCP" in names
+    assert names[-1] == "resource policy"
+    if case.layer is not None:
+        assert case.layer in [(x.layer, x.said) for x in answer.layers], answer.layers
+    if answer.effect == "conditional":
+        assert answer.conditions
+    if answer.effect == "explicit_deny":
+        assert answer.statements and all(c.effect == "Deny" for c in answer.statements)
+    json.dumps(answer.to_json())  # data, all of it
+
+
+def test_the_table_is_large_enough() -> None:
+    assert len(CASES) >= 20
+    assert {c.effect for c in CASES} == {"allow", "explicit_deny", "implicit_deny", "conditional"}
+
+
+def test_principal_star_in_one_account_follows_the_docs() -> None:
+    """IAM: "If either the identity-based policy or the resource-based policy within the same account allows
+    the request and the other doesn't, the request is still allowed", and of a role's trust: "you can change
+    the account to "*" to allow everyone to assume the role". Given a hub role trusting "*" and bob with no
+    policy at all, when bob asks to assume it, then allow, on the trust statement alone; the graph agrees."""
+    w = SnapshotWorld()
+    w.user("bob")
+    w.role("open", "hub", trust=trust("*"))
+    graph = AccessGraph(w.snapshot)
+
+    answer = decide(graph, w.user_arn("bob"), ASSUME, w.role_arn("open", "hub"), WITHOUT_MFA)
+
+    assert answer.effect == "allow"
+    assert [c.layer for c in answer.statements] == ["resource policy"]
+    assert "grants the principal itself" in answer.reason
+    rows = graph.reach(next(u for u in graph.users() if u.name == "bob"))
+    assert [(r.role, r.reachable, r.mfa_required) for r in rows] == [("open", "yes", False)]
+
+
+def test_an_unknown_principal_is_one_clear_error() -> None:
+    w = SnapshotWorld()
+    with pytest.raises(UnknownPrincipal, match="no user or role"):
+        decide(w.snapshot, "arn:aws:iam::111111111111:user/nobody", ASSUME, "*")
+
+
+def test_decide_is_the_same_on_the_snapshot_and_on_its_graph() -> None:
+    w = SnapshotWorld()
+    _cross(w, MFA, inline=_may(w, allow(prod_admin(w))))
+    on_snapshot = decide(w.snapshot, alice(w), ASSUME, prod_admin(w), WITH_MFA)
+    on_graph = decide(AccessGraph(w.snapshot), alice(w), ASSUME, prod_admin(w), WITH_MFA)
+    assert on_snapshot.to_json() == on_graph.to_json()
+    assert on_snapshot.allowed
+
+
+def test_judge_is_the_one_the_graph_calls() -> None:
+    """The matrix is built on decide's judge, not beside it: the graph module uses that very function."""
+    from rolegate.access import graph
+
+    assert graph.judge is decide_module.judge

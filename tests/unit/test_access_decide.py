@@ -30,8 +30,7 @@ from tests.unit.test_access_corpus import (
     trusts,
 )
 
-from rolegate.access import decide as decide_module
-from rolegate.access.decide import Decision, UnknownPrincipal, decide
+from rolegate.access.decide import Decision, UnknownPrincipal, decide, judge
 from rolegate.access.graph import AccessGraph
 
 ASSUME = "sts:AssumeRole"
@@ -287,4 +286,4 @@ def test_judge_is_the_one_the_graph_calls() -> None:
     """The matrix is built on decide's judge, not beside it: the graph module uses that very function."""
     from rolegate.access import graph
 
-    assert graph.judge is decide_module.judge
+    assert graph.judge is judge

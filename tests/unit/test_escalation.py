@@ -10,11 +10,13 @@ Escalation is a new API (rolegate.access.escalation): these tests cannot run on 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from rolegate.access.audit import AuditInput, Finding, audit
 from rolegate.access.escalation import Escalations
 from rolegate.access.graph import AccessGraph
 from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
@@ -433,3 +435,116 @@ def test_the_audits_one_pass_finds_nothing_where_there_is_nothing(build: Any) ->
     build(org)
     graph = AccessGraph(org.snapshot)
     assert hub_user("mallory") not in Escalations(graph).worst(graph.users(), lambda arn: 1)
+
+
+# -- the audit ---------------------------------------------------------------------------------------------
+
+DEV = "333333333333"
+NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+
+
+def _with_development(org: Org) -> None:
+    dev = AccountState("development", DEV)
+    dev.roles["administrator"] = Role(
+        "administrator", f"arn:aws:iam::{DEV}:role/administrator", "/",
+        trust({"AWS": f"arn:aws:iam::{HUB}:root"}, MFA), [ADMIN],
+    )  # fmt: skip
+    org.snapshot.accounts["development"] = dev
+
+
+def _audit(org: Org, **extra: Any) -> list[Finding]:
+    return audit(copy.deepcopy(org.snapshot), AuditInput(hub="hub", now=NOW, **extra))
+
+
+def test_given_mallory_may_add_herself_to_admins_the_audit_says_critical_with_the_path() -> None:
+    org = Org()
+    scenario_add_user_to_group(org)
+    (found,) = [f for f in _audit(org) if f.rule == "RG030"]
+    assert (found.severity, found.resource, found.account) == ("CRITICAL", hub_user("mallory"), "hub")
+    assert found.message == (
+        "mallory can make itself reach administrator in production: "
+        "iam:AddUserToGroup on group admins > sts:AssumeRole on role administrator in production"
+    )
+
+
+def test_given_the_admin_role_is_only_in_development_the_escalation_is_high() -> None:
+    org = Org()
+    _with_development(org)
+    del org.prod.roles["administrator"]
+    org.group("admins", {"assume": doc(allow("sts:AssumeRole", f"arn:aws:iam::{DEV}:role/administrator"))})
+    org.give(doc(allow("iam:AddUserToGroup", hub_group("admins"))))
+    (found,) = [f for f in _audit(org) if f.rule == "RG030"]
+    assert found.severity == "HIGH"
+    assert [f.severity for f in _audit(org, production=frozenset({"development"})) if f.rule == "RG030"] == [
+        "CRITICAL"
+    ]
+
+
+def test_given_a_hub_role_is_administrator_equivalent_reaching_it_by_escalation_is_critical() -> None:
+    org = Org()
+    del org.prod.roles["administrator"]
+    org.role("hub_admin", trust({"Service": "lambda.amazonaws.com"}), managed_policies=[ADMIN])
+    scenario_pass_role_lambda(org)
+    org.give(doc(allow("iam:PassRole", hub_role("hub_admin")),
+                 allow(["lambda:CreateFunction", "lambda:InvokeFunction"])))  # fmt: skip
+    (found,) = [f for f in _audit(org) if f.rule == "RG030"]
+    assert found.severity == "CRITICAL"
+    assert "iam:PassRole on role hub_admin to lambda" in found.message
+
+
+def test_given_alice_reaches_admin_herself_no_escalation_finding_is_hers() -> None:
+    org = Org()
+    scenario_create_access_key(org)
+    assert [f.resource for f in _audit(org) if f.rule == "RG030"] == [hub_user("mallory")]
+
+
+def test_given_nobody_has_an_iam_permission_there_is_no_escalation_finding() -> None:
+    org = Org()
+    org.group("admins", {"assume": ASSUME_PROD_ADMIN})
+    org.user("alice", groups=("admins",))
+    assert [f for f in _audit(org) if f.rule == "RG030"] == []
+
+
+ROLE_USE = [  # last used, created, days, expected message (None: no finding)
+    ("2026-11-30T00:00:00+00:00", "2020-01-01T00:00:00+00:00", 90, None),
+    ("2026-09-01T00:00:00+00:00", "2020-01-01T00:00:00+00:00", 90, "was last used 91 days ago"),
+    ("2026-09-01T00:00:00+00:00", "2020-01-01T00:00:00+00:00", 120, None),
+    ("", "2020-01-01T00:00:00+00:00", 90, "was never used in its 2526 days"),
+    ("", "2026-11-01T00:00:00+00:00", 90, None),  # new: not yet a finding
+    ("", "", 90, None),  # creation unknown
+    (None, "2020-01-01T00:00:00+00:00", 90, None),  # not read (an old snapshot)
+]
+
+
+@pytest.mark.parametrize(("last_used", "created", "days", "expected"), ROLE_USE)
+def test_given_a_role_last_used_long_ago_the_audit_finds_unused_access(
+    last_used: str | None, created: str, days: int, expected: str | None
+) -> None:
+    org = Org()
+    org.prod.roles["administrator"].last_used = last_used
+    org.prod.roles["administrator"].created = created
+    found = [f.message for f in _audit(org, unused_days=days) if f.rule == "RG031"]
+    assert found == ([f"role administrator in production {expected}"] if expected else [])
+
+
+KEY_USE = [  # key 1 active, its last use, days, finding
+    ("true", "2026-11-20T10:00:00+00:00", 90, False),
+    ("true", "2026-08-01T10:00:00+00:00", 90, True),
+    ("false", "2026-08-01T10:00:00+00:00", 90, False),  # inactive
+    ("true", "N/A", 90, False),  # never used: RG013's
+    ("true", "2026-08-01T10:00:00+00:00", 365, False),
+]
+
+
+@pytest.mark.parametrize(("active", "used", "days", "finding"), KEY_USE)
+def test_given_an_access_key_not_used_in_n_days_the_audit_says_so(
+    active: str, used: str, days: int, finding: bool
+) -> None:
+    org = Org()
+    org.hub.credential_report = [
+        {"user": "mallory", "arn": hub_user("mallory"), "access_key_1_active": active,
+         "access_key_1_last_used_date": used, "access_key_1_last_rotated": "2026-07-01T00:00:00+00:00"}
+    ]  # fmt: skip
+    found = [f for f in _audit(org, unused_days=days) if f.rule == "RG032"]
+    assert [f.resource for f in found] == ([f"{hub_user('mallory')}#key1"] if finding else [])
+    assert all("AKIA" not in f.message for f in found)

@@ -19,6 +19,7 @@ from rolegate.state.snapshot import AccountState, Role, Snapshot
 
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 KEY_MAX_AGE_DAYS = 90
+UNUSED_DAYS = 90  # Access Analyzer's default for unused access
 ADMIN_POLICIES = frozenset(
     {"arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/IAMFullAccess"}
 )
@@ -74,6 +75,14 @@ RULES = {
         Rule("RG022", "rolegate's principal has an undeclared inline policy granting administrator access",
              "CRITICAL",
              "`rolegate apply` removes it (declare it under inline_policies: if meant); find who added it"),
+        # Escalation (issue 17): HIGH, CRITICAL where the role is in production or the hub's.
+        Rule("RG030", "principal can escalate to an administrator-equivalent role", "HIGH",
+             "take the IAM permission of the first step away from it, or scope it to resources it should "
+             "change (`rolegate access --user USER --json` shows the path)"),
+        Rule("RG031", "role not used recently", "LOW",
+             "delete it if nobody needs it, or take its trust away (Access Analyzer's unused access)"),
+        Rule("RG032", "access key not used recently", "MEDIUM",
+             "deactivate it, then delete it if nothing breaks (`rolegate keys` makes new ones)"),
     )
 }  # fmt: skip
 
@@ -120,11 +129,17 @@ class AuditInput:
     # any owner tag) and the inline policies it declares, as (kind, principal name, policy name).
     org: str | None = None
     declared_inline: frozenset[tuple[str, str, str]] = frozenset()
+    # Unused access: roles and access keys not used in this many days. Production accounts (where an
+    # escalation is CRITICAL) by logical name; None: every account whose name contains "prod".
+    unused_days: int = UNUSED_DAYS
+    production: frozenset[str] | None = None
 
 
-def _finding(rule: str, account: AccountState, resource: str, message: str) -> Finding:
+def _finding(
+    rule: str, account: AccountState, resource: str, message: str, severity: str | None = None
+) -> Finding:
     r = RULES[rule]
-    return Finding(rule, r.severity, account.name, account.account_id, resource, message, r.fix)
+    return Finding(rule, severity or r.severity, account.name, account.account_id, resource, message, r.fix)
 
 
 # -- helpers --------------------------------------------------------------------------------------------
@@ -526,6 +541,82 @@ def _undeclared_admin(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding
                     )  # fmt: skip
 
 
+def _is_production(account: AccountState, extra: AuditInput) -> bool:
+    if extra.production is not None:
+        return account.name in extra.production
+    return "prod" in account.name.lower()
+
+
+def _escalation(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> Iterator[Finding]:
+    """A user who can make itself reach an administrator-equivalent role (access/escalation.py): HIGH, and
+    CRITICAL where the role is in production or in the hub. Only paths with at least one escalation step
+    count, and only roles the user does not reach as well or better without one."""
+    from rolegate.access.escalation import Escalations
+
+    admin = _AdminRoles(snapshot, graph.roles)
+
+    def severity(role_arn: str) -> int:
+        if not admin[role_arn]:
+            return 0
+        account = graph.roles[role_arn][0]
+        return 2 if account.name == extra.hub or _is_production(account, extra) else 1
+
+    groups = graph.groups()
+    escalations = Escalations(graph)
+    escalations.prime(groups)
+    plain = {who.arn: group.answer.with_mfa for group in groups for who in group.principals}
+    users = graph.users()
+    home = {user.arn: snapshot.accounts[user.account] for user in users}
+    for who, found in escalations.worst(users, severity).items():
+        already = plain.get(who, {}).get(found.role_arn)
+        if already is not None and (already[0] is True or found.decision is not True):
+            continue  # reached as well without escalating: RG004 / the matrix say so
+        account, role = graph.roles[found.role_arn]
+        name = who.rsplit("/", 1)[-1]
+        yield _finding(
+            "RG030", home[who], who,
+            f"{name} can make itself reach {role.name} in {account.name}: " + " > ".join(found.via),
+            "CRITICAL" if severity(found.role_arn) == 2 else "HIGH",
+        )  # fmt: skip
+
+
+def _days_since(value: str | None, now: dt.datetime) -> int | None:
+    when = _date(value)
+    return None if when is None else (now - when).days
+
+
+def _unused(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
+    """Access Analyzer's unused access, from what IAM already records: a role not used in N days (GAAD's
+    RoleLastUsed), an access key not used in N days (the credential report). A key never used is RG013."""
+    now = extra.now or dt.datetime.now(dt.UTC)
+    days = extra.unused_days
+    for account in snapshot.accounts.values():
+        for role in account.roles.values():
+            if role.last_used is None or role.path.startswith("/aws-service-role/"):
+                continue  # not read, or AWS's own
+            since_use = _days_since(role.last_used, now)
+            age = _days_since(role.created, now)
+            if since_use is not None and since_use > days:
+                message = f"role {role.name} in {account.name} was last used {since_use} days ago"
+                yield _finding("RG031", account, role.arn, message)
+            elif since_use is None and not role.last_used and age is not None and age > days:
+                message = f"role {role.name} in {account.name} was never used in its {age} days"
+                yield _finding("RG031", account, role.arn, message)
+        for row in _report_rows(account):
+            name = row.get("user", "")
+            if name == "<root_account>":
+                continue
+            for n in ("1", "2"):
+                if row.get(f"access_key_{n}_active") != "true":
+                    continue
+                since_use = _days_since(row.get(f"access_key_{n}_last_used_date"), now)
+                if since_use is not None and since_use > days:
+                    yield _finding(
+                        "RG032", account, f"{row.get('arn', '')}#key{n}",
+                        f"{name}'s access key {n} was last used {since_use} days ago",
+                    )  # fmt: skip
+
+
 def declared_inline_policies(config: Any) -> frozenset[tuple[str, str, str]]:
     """(kind, name, policy) for every inline policy rolegate.yaml declares."""
     found: set[tuple[str, str, str]] = set()
@@ -537,7 +628,7 @@ def declared_inline_policies(config: Any) -> frozenset[tuple[str, str, str]]:
 
 CHECKS: tuple[Callable[[Snapshot, AuditInput], Iterator[Finding]], ...] = (
     _root, _users, _trusts, _identity, _grants, _environment_users, _password_policy, _lockdowns, _local,
-    _undeclared_admin,
+    _undeclared_admin, _unused,
 )  # fmt: skip
 
 
@@ -560,6 +651,8 @@ def _audit(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> list[Fi
         for finding in check(snapshot, extra):
             found.setdefault(finding.id, finding)
     for finding in _reach(snapshot, extra, graph):
+        found.setdefault(finding.id, finding)
+    for finding in _escalation(snapshot, extra, graph):
         found.setdefault(finding.id, finding)
     order = {name: i for i, name in enumerate(snapshot.accounts)}
     return sorted(

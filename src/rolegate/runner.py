@@ -11,7 +11,8 @@ from typing import Any
 from rolegate.aws.retry import patiently
 from rolegate.aws.session import AwsSessions
 from rolegate.model.config import Config
-from rolegate.plan.changes import Plan
+from rolegate.plan.apply import NotApplied, not_applied, unread
+from rolegate.plan.changes import Change, Plan
 from rolegate.plan.compile import Desired, compile_config
 from rolegate.plan.diff import diff
 from rolegate.state.collect import DEFAULT_WORKERS, ReadPlan, collect, collect_each
@@ -65,6 +66,73 @@ def read_and_plan(
         for name, exc in failures.items()
     }
     return snapshot, plan
+
+
+# Waits before a change that does not read back is read again: IAM is eventually consistent, and a read right
+# after a write may still see the old state for a few seconds. About 15 s in all.
+READ_BACK_WAITS = (1.0, 2.0, 4.0, 8.0)
+
+
+def read_back_plans(desired: Desired, changes: list[Change]) -> list[ReadPlan]:
+    """The reads that show what `changes` did, and no more: GAAD in each account they touched, ListRoles only
+    where a role changed, the alias or the password policy only where that changed, the hub's logins only
+    where a user changed. The same reads `collect` makes for a plan."""
+    touched: dict[str, set[tuple[str, str]]] = {}
+    for change in changes:
+        touched.setdefault(change.account, set()).add((change.kind, change.name))
+    plans = []
+    for name, what in touched.items():
+        acct = desired.accounts[name]
+        kinds = {kind for kind, _ in what}
+        plans.append(
+            ReadPlan(
+                name=name,
+                account_id=acct.account_id,
+                role_sessions="role" in kinds,
+                alias=("account", "alias") in what,
+                password_policy=acct.is_hub and ("account", "password policy") in what,
+                logins=acct.is_hub and "user" in kinds,
+                owner=desired.org,
+            )
+        )
+    return plans
+
+
+def read_back(
+    desired: Desired,
+    sessions: AwsSessions,
+    changes: list[Change],
+    *,
+    sleep: Callable[[float], None] | None = None,
+    waits: tuple[float, ...] | None = None,
+) -> list[NotApplied]:
+    """Which of `changes`, every call of them answered OK, the accounts do not show: their accounts read
+    again as plan reads them, and the file's plan made against that (diff, then apply's `not_applied`). What
+    does not match is read again after a wait, for IAM's eventual consistency, before it is reported."""
+    import time
+
+    pending = list(changes)
+    found: list[NotApplied] = []
+    for wait in (*(READ_BACK_WAITS if waits is None else waits), None):
+        # One account at a time is what apply asks for: its worker reads back its own account.
+        snapshot, failures = collect_each(read_back_plans(desired, pending), sessions.iam, workers=1)
+        found = not_applied(pending, diff(desired, snapshot))
+        for name, exc in failures.items():
+            found += unread([c for c in pending if c.account == name], exc.message)
+        if not found or wait is None:
+            break
+        (sleep or time.sleep)(wait)
+        pending = [f.change for f in found]
+    order = {id(c): i for i, c in enumerate(changes)}
+    return sorted(found, key=lambda f: order.get(id(f.change), 0))
+
+
+def read_back_for(
+    config: Config, sessions: AwsSessions, *, adopt: frozenset[str] = frozenset()
+) -> Callable[[list[Change]], list[NotApplied]]:
+    """apply_plan's `read_back` for this file: compiled once, called by each account's worker."""
+    desired = replace(compile_config(config), adopt_names=adopt)
+    return lambda changes: read_back(desired, sessions, changes) if changes else []
 
 
 def read_everything(config: Config, sessions: AwsSessions, *, audit: bool = True) -> Snapshot:

@@ -47,6 +47,8 @@ def reading(env: Env, total: int) -> Iterator[Callable[[object], None]]:
 def account_record(result: AccountResult, total: int, retries: int) -> dict[str, Any]:
     """One account's outcome as data: the --json progress lines and the apply's --json summary."""
     status = "ok" if result.ok else ("failed" if result.failed else "interrupted")
+    if result.ok and result.not_applied:  # every call went through, and reading back showed otherwise
+        status = "not applied"
     return {
         "account": result.account,
         "account_id": result.account_id,
@@ -59,12 +61,16 @@ def account_record(result: AccountResult, total: int, retries: int) -> dict[str,
         "calls": result.calls,
         "retries": retries,
         "seconds": round(result.seconds, 2),
+        **({"not_applied": [n.change.address for n in result.not_applied]} if result.not_applied else {}),
     }
 
 
 def account_line(result: AccountResult, total: int, retries: int) -> str:
     where = f"{result.account} ({result.account_id})"
     cost = f"{plural(result.calls, 'call')}" + (f", {retries} retried" if retries else "")
+    if result.ok and result.not_applied:
+        missed = len(result.not_applied)
+        return f"[red]✗[/] {where}: {missed} of {plural(total, 'change')} not applied (read back)"
     if result.ok:
         return f"[green]✓[/] {where}: {plural(total, 'change')} applied ({cost}) in {result.seconds:.1f} s"
     if result.failed is None:

@@ -15,7 +15,7 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -46,12 +46,65 @@ class AccountResult:
     error: str | None = None
     hint: str | None = None
     not_done: list[Change] = field(default_factory=list)  # after the failure, or never started
+    # Changes whose every call went through and whose resource did not read back as planned; not in `done`.
+    not_applied: list[NotApplied] = field(default_factory=list)
     calls: int = 0
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
+        """Every call went through; whether it all read back is `not_applied`'s to say."""
         return self.failed is None and not self.not_done
+
+
+@dataclass(frozen=True)
+class NotApplied:
+    """A change whose every call IAM answered OK, and whose resource, read back, is not what the plan made it
+    for: a write AWS accepted and did not keep, someone undoing it meanwhile, or a call rolegate got wrong."""
+
+    change: Change
+    headline: str  # e.g. "it is not there"
+    details: tuple[str, ...] = ()  # what still differs, as the plan would show it
+
+    @property
+    def message(self) -> str:
+        c = self.change
+        return f"{c.account} ({c.account_id}): {c.kind} {c.name}: not applied: {self.headline}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"address": self.change.address, "not_applied": self.headline, "differs": list(self.details)}
+
+
+def not_applied(done: Iterable[Change], again: Plan) -> list[NotApplied]:
+    """Which of the changes apply made the accounts do not show, decided from `again`: the plan made from the
+    file and a re-read of those accounts. A change is applied when that plan has nothing left to do to its
+    resource; anything else, a change still wanted or the resource no longer rolegate's by what the re-read
+    shows, is not applied, with what differs. Changes to other resources are not apply's to answer for."""
+    still = {c.address: c for c in again.changes}
+    conflicts = {f"{c.account}/{c.kind}/{c.name}": c for c in again.conflicts}
+    found = []
+    for change in done:
+        conflict = conflicts.get(change.address)
+        if conflict is not None:
+            found.append(NotApplied(change, f"read back, it is a conflict: {conflict.message}"))
+            continue
+        left = still.get(change.address)
+        if left is None:
+            continue
+        if left.action == "create":
+            found.append(NotApplied(change, "it is not there"))
+        elif left.action == "delete":
+            found.append(NotApplied(change, "it is still there"))
+        else:
+            found.append(
+                NotApplied(change, "it still differs from the file", left.details or (left.summary,))
+            )
+    return found
+
+
+def unread(changes: Iterable[Change], why: str) -> list[NotApplied]:
+    """Changes whose account could not be read back: not known to be applied, so not said to be."""
+    return [NotApplied(c, f"it could not be read back ({why})") for c in changes]
 
 
 @dataclass
@@ -63,10 +116,12 @@ class ApplyResult:
     passwords: dict[tuple[str, str], str] = field(default_factory=dict)  # (account, user) -> first password
     calls: int = 0
     accounts: dict[str, AccountResult] = field(default_factory=dict)  # by logical name, in plan order
+    # Done changes that did not read back as planned (they are not in `done`), in plan order.
+    not_applied: list[NotApplied] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.failed is None and not self.not_done
+        return self.failed is None and not self.not_done and not self.not_applied
 
     @property
     def failures(self) -> list[AccountResult]:
@@ -177,6 +232,7 @@ def hint_for(change: Change, call: Call | None, exc: BaseException) -> str:
 
 
 Progress = Callable[[Change], None]
+ReadBack = Callable[[list[Change]], list[NotApplied]]
 
 
 @dataclass
@@ -190,6 +246,7 @@ class _Run:
     on_done: Progress | None = None
     on_account: Callable[[AccountResult], None] | None = None
     on_password: Callable[[str, str, str], None] | None = None
+    read_back: ReadBack | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     passwords: dict[tuple[str, str], str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -212,14 +269,16 @@ def apply_plan(
     on_password: Callable[[str, str, str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     waits: tuple[float, ...] = CONSISTENCY_WAITS,
+    read_back: ReadBack | None = None,
 ) -> ApplyResult:
     """Every account's changes in plan order, `workers` accounts at a time. Callbacks are called from the
-    workers' threads."""
+    workers' threads. `read_back` (runner.read_back_for): told an account's changes once all their calls went
+    through, it says which of them the account does not show; those are `not_applied`, never done."""
     ordered = plan.ordered()
     by_account: dict[str, list[Change]] = {}
     for change in ordered:
         by_account.setdefault(change.account, []).append(change)
-    run = _Run(iam_for, sleep, waits, on_start, on_done, on_account, on_password)
+    run = _Run(iam_for, sleep, waits, on_start, on_done, on_account, on_password, read_back)
     if workers <= 1 or len(by_account) <= 1:
         outcomes = [_apply_account(changes, run) for changes in by_account.values()]
     else:
@@ -241,9 +300,12 @@ def _merge(
     result.accounts = {o.account: o for o in outcomes}
     done = {id(c) for o in outcomes for c in o.done}
     failed = {id(o.failed): o for o in outcomes if o.failed is not None}
+    missed = {id(n.change): n for o in outcomes for n in o.not_applied}
     for change in ordered:
         if id(change) in done:
             result.done.append(change)
+        elif id(change) in missed:
+            result.not_applied.append(missed[id(change)])
         elif id(change) in failed:
             if result.failed is None:
                 result.failed, result.error = change, failed[id(change)].error
@@ -261,11 +323,28 @@ def _apply_account(changes: list[Change], run: _Run) -> AccountResult:
     started = time.monotonic()
     try:
         _apply_changes(changes, run, out)
+        if run.read_back is not None and out.ok and out.done:
+            _read_back(run, out)
     finally:
         out.seconds = time.monotonic() - started
     if run.on_account:
         run.on_account(out)
     return out
+
+
+def _read_back(run: _Run, out: AccountResult) -> None:
+    """The account's changes read again before it is said to be done: what does not show as planned moves
+    from `done` to `not_applied`; an account that cannot be read again has nothing known to be applied."""
+    assert run.read_back is not None
+    try:
+        out.not_applied = run.read_back(list(out.done))
+    except RolegateError as exc:
+        out.not_applied = unread(out.done, exc.message)
+    except KeyboardInterrupt:  # the calls are made: report like any stop, so the passwords are handed out
+        run.stop.set()
+        out.not_applied = unread(out.done, INTERRUPTED)
+    missed = {id(n.change) for n in out.not_applied}
+    out.done = [c for c in out.done if id(c) not in missed]
 
 
 def _apply_changes(changes: list[Change], run: _Run, out: AccountResult) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.markup import escape
 
 from rolegate.aws.managed_policies import check_managed_policies
 from rolegate.aws.session import MAX_POOL, AwsSessions
@@ -20,9 +21,10 @@ from rolegate.cli.options import global_options
 from rolegate.cli.progress import ApplyProgress, account_line, account_record, reading
 from rolegate.cli.render import apply_result_lines, plan_lines, plan_summary, plural, unreadable_lines
 from rolegate.errors import ApplyError, AwsError, RolegateError, UserAbort
-from rolegate.plan.apply import ApplyResult, apply_plan
+from rolegate.model.config import Config
+from rolegate.plan.apply import AccountResult, ApplyResult, ReadBack, apply_plan
 from rolegate.plan.changes import Plan
-from rolegate.runner import read_and_plan, sessions_for
+from rolegate.runner import read_and_plan, read_back_for, sessions_for
 from rolegate.state.collect import DEFAULT_WORKERS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,7 +43,7 @@ engine_option = click.option(
 
 def _compute(
     env: Env, parallel: int = DEFAULT_WORKERS, engine: str = "direct", adopt: tuple[str, ...] = ()
-) -> tuple[Plan, AwsSessions]:
+) -> tuple[Plan, AwsSessions, Config]:
     loaded = load_config(env)
     sessions = sessions_for(loaded.config, env.profile)
     check_managed_policies(loaded, sessions)  # a misspelt AWS managed policy stops here, before any read
@@ -63,7 +65,7 @@ def _compute(
             unreadable = plan.unreadable
             plan = plan_with_stacksets(compile_config(loaded.config), snapshot, plan, sessions)
             plan.unreadable = unreadable
-    return plan, sessions
+    return plan, sessions, loaded.config
 
 
 def adopt_option(command: F) -> F:
@@ -164,7 +166,7 @@ def plan(
         desired = replace(compile_config(load_config(env).config), adopt_names=frozenset(adopt))
         result = diff(desired, load_snapshot(snapshot_file))
     else:
-        result, _ = _compute(env, parallel, engine, adopt)
+        result, _, _ = _compute(env, parallel, engine, adopt)
     if as_json:
         print_json(result.to_json())
     else:
@@ -230,7 +232,7 @@ def apply(
     """
     if password_out is not None:  # a typo must fail here, not after IAM has set a password nobody can read
         check_password_out(password_out)
-    the_plan, sessions = _compute(env, parallel, engine, adopt)
+    the_plan, sessions, config = _compute(env, parallel, engine, adopt)
     if not as_json:
         show_plan(env, the_plan)
     if the_plan.conflicts:
@@ -263,14 +265,12 @@ def apply(
             raise UserAbort("apply cancelled; nothing was changed")
     started = time.monotonic()
     with ApplyProgress(env, the_plan, as_json=as_json, retries=sessions.log.retries) as progress:
-        result = _apply(the_plan, sessions, parallel, progress, _password_writer(password_out))
+        read_back = read_back_for(config, sessions, adopt=frozenset(adopt))
+        result = _apply(the_plan, sessions, parallel, progress, _password_writer(password_out), read_back)
     elapsed = time.monotonic() - started
     _hand_out_passwords(env, result, password_out, quiet=as_json)
     records = [
-        account_record(
-            r, len(r.done) + len(r.not_done) + (r.failed is not None), sessions.log.retries(r.account_id)
-        )
-        for r in result.accounts.values()
+        account_record(r, _total(r), sessions.log.retries(r.account_id)) for r in result.accounts.values()
     ]
     if as_json:
         print_json(
@@ -279,14 +279,14 @@ def apply(
                 "failed": result.failed.address if result.failed else None,
                 "error": result.error,
                 "not_done": [c.address for c in result.not_done],
+                "not_applied": [n.to_json() for n in result.not_applied],
                 "accounts": records,
                 **_unreadable_json(the_plan),
             }
         )
     else:
         _account_summary(env, the_plan, result, sessions.log.retries)
-        for line in apply_result_lines(result, elapsed):
-            env.print(line)
+        _show_not_applied(env, result, elapsed)
     if not result.ok or the_plan.unreadable:
         if as_json:
             return 1
@@ -304,8 +304,7 @@ def _account_summary(env: Env, plan: Plan, result: ApplyResult, retries: Callabl
         return
     env.print()
     for account in result.accounts.values():
-        total = len(account.done) + len(account.not_done) + (account.failed is not None)
-        env.print("  " + account_line(account, total, retries(account.account_id)))
+        env.print("  " + account_line(account, _total(account), retries(account.account_id)))
     for name, what in plan.unreadable.items():
         env.print(f"  [red]✗[/] {name} ({what['account_id']}): not read, nothing applied")
     idle = len(plan.accounts) - len(result.accounts) - len(plan.unreadable)
@@ -313,8 +312,42 @@ def _account_summary(env: Env, plan: Plan, result: ApplyResult, retries: Callabl
         env.print(f"  [dim]{plural(idle, 'account')}: nothing to change[/]")
 
 
+def _total(account: AccountResult) -> int:
+    """An account's changes in the plan: done, not applied (read back otherwise), failed, never started."""
+    return len(account.done) + len(account.not_applied) + len(account.not_done) + (account.failed is not None)
+
+
+def _show_not_applied(env: Env, result: ApplyResult, elapsed: float) -> None:
+    """The final lines: each change that did not read back as planned, by account and resource, with what
+    differs; then the usual summary, which never calls them applied."""
+    if result.not_applied:
+        env.print()
+        env.print("[red bold]Not applied[/] (IAM answered OK, but reading back shows otherwise):")
+        for missed in result.not_applied:
+            env.print(f"  [red]✗[/] {escape(missed.message)}")
+            for line in missed.details:
+                env.print(f"      {escape(line)}")
+    if result.failed is not None or result.not_done or not result.not_applied:
+        for line in apply_result_lines(result, elapsed):
+            env.print(line)
+        return
+    n = len(result.not_applied)
+    env.print(
+        f"[red bold]{n} of {plural(n + len(result.done), 'change')} not applied[/]; the other "
+        f"{len(result.done)} read back as planned ({plural(result.calls, 'call')} in {elapsed:.1f} s)."
+    )
+
+
 def _apply_error(plan: Plan, result: ApplyResult) -> ApplyError:
     """Names every failed account, the resource it stopped at, and what to do."""
+    if result.not_applied and result.failed is None and not result.not_done and not plan.unreadable:
+        names = ", ".join(f"{n.change.account} ({n.change.kind} {n.change.name})" for n in result.not_applied)
+        return ApplyError(
+            f"{plural(len(result.not_applied), 'change')} not applied: IAM answered OK, but reading back "
+            f"shows otherwise: {names}",
+            "`rolegate plan` shows what still differs; if a rerun does not fix it, something undoes these "
+            "writes (another tool, a person, an automation) or IAM does not keep them",
+        )
     failed = [
         f"{a.account} ({a.failed.kind} {a.failed.name})" if a.failed else f"{a.account} (interrupted)"
         for a in result.failures
@@ -322,6 +355,8 @@ def _apply_error(plan: Plan, result: ApplyResult) -> ApplyError:
     if result.failed is not None and result.failed.account not in {a.account for a in result.failures}:
         failed.append(f"{result.failed.account} ({result.failed.kind} {result.failed.name})")  # a StackSet
     failed += [f"{name} (not read)" for name in plan.unreadable]
+    for missed in result.not_applied:
+        failed.append(f"{missed.change.account} ({missed.change.kind} {missed.change.name}: not applied)")
     n = len(set(plan.accounts) & (set(result.accounts) | set(plan.unreadable)))
     hint = next((a.hint for a in result.failures if a.hint), None)
     if hint is None and plan.unreadable:
@@ -442,8 +477,10 @@ def _apply(
     parallel: int,
     progress: ApplyProgress,
     on_password: Callable[[str, str, str], None] | None,
+    read_back: ReadBack | None = None,
 ) -> ApplyResult:
-    """Direct changes by rolegate's own calls; then the StackSet's, which CloudFormation carries out."""
+    """Direct changes by rolegate's own calls, each account's read back before it is said to be done (the
+    StackSet's are CloudFormation's, which reports on its own operations); then the StackSet's."""
     from rolegate.aws.stacksets import apply_stackset_changes, is_stackset_change
 
     stackset = [c for c in the_plan.ordered() if is_stackset_change(c)]
@@ -458,6 +495,7 @@ def _apply(
         on_done=progress.on_done,
         on_account=progress.on_account,
         on_password=on_password,
+        read_back=read_back,
     )
     if not stackset:
         return result

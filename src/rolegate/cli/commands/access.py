@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import difflib
 import json
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,6 +26,11 @@ ACCESS_FORMAT_VERSION = 1
 def _shown(text: str) -> str:
     """A name inside one line of the terminal: rich markup escaped, controls and newlines shown as escapes."""
     return escape(visible(str(text), one_line=True))
+
+
+def _named(text: str) -> str:
+    """A name inside an error message (main escapes the markup): controls and newlines shown as escapes."""
+    return visible(str(text), one_line=True)
 
 
 COLUMNS = ("principal_name", "principal_account", "account", "role", "reachable", "mfa_required", "via")
@@ -90,7 +96,7 @@ def snapshot(env: Env, output: Path) -> int:
     return 0
 
 
-@click.command("access")
+@click.group("access", invoke_without_command=True, context_settings={"max_content_width": 100})
 @click.option("--user", "-u", "users", multiple=True, help="Only these principals (user or role names).")
 @click.option("--role", "-r", "roles", multiple=True, help="Only these roles (who can reach them).")
 @click.option("--account", "-a", "accounts", multiple=True, help="Only roles in these accounts.")
@@ -106,9 +112,9 @@ def snapshot(env: Env, output: Path) -> int:
 @click.option("--explain", nargs=2, metavar="PRINCIPAL ROLE@ACCOUNT", help="The whole chain for one answer.")
 @snapshot_option
 @global_options
-@click.pass_obj
+@click.pass_context
 def access(
-    env: Env,
+    ctx: click.Context,
     users: tuple[str, ...],
     roles: tuple[str, ...],
     accounts: tuple[str, ...],
@@ -132,7 +138,14 @@ def access(
       rolegate access --explain cobus administrator@production
       rolegate access --format html > access.html
       rolegate snapshot -o org.json && rolegate access --snapshot org.json --json
+
+    \b
+    One request, any action, with every statement that decides it (exit 0 allow, 1 deny, 2 conditional):
+      rolegate access check --principal cobus --action sts:AssumeRole --resource administrator@production
     """
+    if ctx.invoked_subcommand is not None:
+        return 0  # `access check …`: the subcommand answers
+    env: Env = ctx.obj
     from rolegate.access.graph import AccessGraph, collector_paused
 
     taken = read_snapshot(env, snapshot_file)
@@ -255,6 +268,229 @@ def _explain(env: Env, graph: Any, principal_name: str, target: str) -> int:
     for condition in row.conditions:
         env.print(f"  [yellow]only if[/] {_shown(condition)}")
     return 0
+
+
+CHECK_EXIT = {"allow": 0, "explicit_deny": 1, "implicit_deny": 1, "conditional": 2}
+_ACTION = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9*?]+")
+_CONTEXT_KEY = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9_./:*-]+")
+
+
+@access.command("check")
+@click.option("--principal", "-p", metavar="ARN|USER", help="Who asks: a user or role ARN, or a user name.")
+@click.option("--action", metavar="SERVICE:ACTION", help="What is asked, e.g. sts:AssumeRole, s3:GetObject.")
+@click.option(
+    "--resource", metavar="ARN|ROLE@ACCOUNT", help="On what: an ARN, or a role as name@account (name or id)."
+)
+@click.option(
+    "--context",
+    "contexts",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A condition key of the request (repeat; a key given twice is multi-valued).",
+)
+@click.option(
+    "--absent", "absent", multiple=True, metavar="KEY", help="A key the request does not carry (repeat)."
+)
+@click.option(
+    "--mfa/--no-mfa",
+    default=None,
+    help="An MFA session (aws:MultiFactorAuthPresent true), or long-term keys (both MFA keys absent). "
+    "Neither: MFA is unknown, and an answer that hangs on it is conditional.",
+)
+@click.option("--json", "as_json", is_flag=True, help="The decision as JSON (format_version 1).")
+@snapshot_option
+@global_options
+@click.pass_context
+def check(
+    ctx: click.Context,
+    principal: str | None,
+    action: str | None,
+    resource: str | None,
+    contexts: tuple[str, ...],
+    absent: tuple[str, ...],
+    mfa: bool | None,
+    as_json: bool,
+    snapshot_file: Path | None,
+) -> int:
+    """May this principal make this request? IAM's answer, with every statement that decides it, layer by
+    layer: identity policies, permissions boundary, each SCP level, RCPs, the resource's policy.
+
+    \b
+    Exit codes, so it can gate CI: 0 allow, 1 deny (explicit or implicit; also any error), 2 conditional
+    (the answer hangs on a key the request does not give: add it with --context).
+
+    \b
+    Examples:
+      rolegate access check -p cobus --action sts:AssumeRole --resource administrator@production --mfa
+      rolegate access check -p arn:aws:iam::123456789012:user/ci --action sts:AssumeRole \\
+          --resource deployer@staging --context aws:SourceIp=203.0.113.7 --no-mfa
+      rolegate access check -p cobus --action s3:GetObject --resource 'arn:aws:s3:::logs/a.txt' --json
+      rolegate access check --snapshot org.json -p vendor-role@production --action sts:AssumeRole \\
+          --resource read_only@production --context sts:ExternalId=abc123
+    """
+    env: Env = ctx.obj
+    # Checked here, not by click: a usage error would exit 2, which means "conditional" for this command.
+    if not principal or not action or not resource:
+        asked = (("--principal", principal), ("--action", action), ("--resource", resource))
+        missing = ", ".join(name for name, value in asked if not value)
+        raise RolegateError(f"access check needs {missing}", "see `rolegate access check --help`")
+    if not _ACTION.fullmatch(action):
+        raise RolegateError(
+            f"--action '{_named(action)}' is not an IAM action",
+            "write it service:Action, e.g. sts:AssumeRole or s3:GetObject",
+        )
+    given = _check_context(contexts, absent, mfa)
+    if snapshot_file is None and ctx.parent is not None:  # `access --snapshot F check …` reads it too
+        snapshot_file = ctx.parent.params.get("snapshot_file")
+    from rolegate.access.decide import decide
+    from rolegate.access.graph import AccessGraph
+
+    graph = AccessGraph(read_snapshot(env, snapshot_file))
+    principal_arn = _principal_arn(graph, principal)
+    resource_arn = _resource_arn(graph, resource)
+    decision = decide(graph, principal_arn, action, resource_arn, given)
+    if as_json:
+        sys.stdout.write(json.dumps({"format_version": 1, **decision.to_json()}, indent=2) + "\n")
+    else:
+        for line in decision_lines(decision):
+            env.print(line)
+    return CHECK_EXIT[decision.effect]
+
+
+def _check_context(
+    contexts: tuple[str, ...], absent: tuple[str, ...], mfa: bool | None
+) -> dict[str, str | list[str] | None]:
+    """--context KEY=VALUE (a key twice: multi-valued), --absent KEY, --mfa/--no-mfa: decide's context."""
+    given: dict[str, str | list[str] | None] = {}
+    if mfa is True:
+        given.update({"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "0"})
+    elif mfa is False:  # long-term keys: IAM leaves both keys out of the request
+        given.update({"aws:MultiFactorAuthPresent": None, "aws:MultiFactorAuthAge": None})
+    seen: dict[str, list[str]] = {}
+    for item in contexts:
+        key, sep, value = item.partition("=")
+        if not sep or not _CONTEXT_KEY.fullmatch(key):
+            raise RolegateError(
+                f"--context '{_named(item)}' is not KEY=VALUE with an IAM condition key",
+                "e.g. --context aws:SourceIp=203.0.113.7 --context aws:PrincipalTag/team=ops",
+            )
+        seen.setdefault(key, []).append(value)
+    for key, values in seen.items():
+        given[key] = values[0] if len(values) == 1 else values
+    for key in absent:
+        if not _CONTEXT_KEY.fullmatch(key):
+            raise RolegateError(
+                f"--absent '{_named(key)}' is not an IAM condition key", "e.g. --absent sts:ExternalId"
+            )
+        if key in seen:
+            raise RolegateError(f"{_named(key)} is both given (--context) and absent (--absent)")
+        given[key] = None
+    return given
+
+
+def _principal_arn(graph: Any, principal: str) -> str:
+    """An ARN as given; a user name (or role@account) looked up in the snapshot."""
+    if principal.startswith("arn:"):
+        if not _ARN.fullmatch(principal):
+            raise RolegateError(
+                f"--principal '{_named(principal)}' is not an ARN", "arn:aws:iam::<id>:user/<name>"
+            )
+        known = {u.arn for u in graph.users()} | set(graph.roles)
+        session = principal.startswith("arn:aws:sts::") and ":assumed-role/" in principal
+        if principal not in known and not session:
+            raise RolegateError(
+                f"no user or role {_named(principal)} in the snapshot", _users_hint(graph, "")
+            )
+        return principal
+    if "@" in principal:
+        return _role_arn(graph, principal, "--principal")
+    found = [u for u in graph.users() if u.name == principal]
+    if not found:
+        raise RolegateError(f"no user '{_named(principal)}' in the snapshot", _users_hint(graph, principal))
+    if len(found) > 1:
+        where = ", ".join(_named(u.account) for u in found)
+        hint = "give the ARN with --principal"
+        raise RolegateError(f"user '{_named(principal)}' is in several accounts ({where})", hint)
+    return str(found[0].arn)
+
+
+def _users_hint(graph: Any, name: str) -> str:
+    known = sorted({u.name for u in graph.users()})
+    close = difflib.get_close_matches(name, known, n=3) if name else []
+    if close:
+        return f"did you mean {' or '.join(close)}?"
+    return f"users: {', '.join(known[:20])}" + (f" … ({len(known)} in all)" if len(known) > 20 else "")
+
+
+_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}|aws)?:.+")
+
+
+def _resource_arn(graph: Any, resource: str) -> str:
+    if resource == "*" or resource.startswith("arn:"):
+        if resource != "*" and not _ARN.fullmatch(resource):
+            raise RolegateError(
+                f"--resource '{_named(resource)}' is not an ARN",
+                "arn:partition:service:region:account:resource, or ROLE@ACCOUNT for a role",
+            )
+        return resource
+    if "@" in resource:
+        return _role_arn(graph, resource, "--resource")
+    raise RolegateError(
+        f"--resource '{_named(resource)}' is neither an ARN nor ROLE@ACCOUNT",
+        "e.g. --resource administrator@production or --resource arn:aws:s3:::bucket/key",
+    )
+
+
+def _role_arn(graph: Any, target: str, option: str) -> str:
+    name, _, account = target.partition("@")
+    arns = [
+        arn
+        for arn, (acct, role) in graph.roles.items()
+        if role.name == name and account in (acct.name, acct.account_id)
+    ]
+    if not arns:
+        accounts = {acct.name for acct, _ in graph.roles.values()}
+        hint = (
+            f"accounts: {', '.join(sorted(accounts))}"
+            if account not in accounts and not any(a.account_id == account for a, _ in graph.roles.values())
+            else f"roles in {account}: "
+            + ", ".join(
+                sorted(r.name for a, r in graph.roles.values() if account in (a.name, a.account_id))[:20]
+            )
+        )
+        raise RolegateError(f"{option}: no role '{_named(name)}' in account '{_named(account)}'", hint)
+    return str(arns[0])
+
+
+_SAID = {"allow": "green", "deny": "red", "implicit deny": "yellow", "conditional": "yellow", "absent": "dim"}
+_EFFECT = {
+    "allow": "[green bold]ALLOW[/]",
+    "explicit_deny": "[red bold]DENY[/] (explicit)",
+    "implicit_deny": "[red bold]DENY[/] (implicit: nothing allows it)",
+    "conditional": "[yellow bold]CONDITIONAL[/]",
+}
+
+
+def decision_lines(decision: Any) -> list[str]:
+    """The decision for people: the answer, why, the conditions, then each layer and its statements."""
+    lines = [
+        f"{_EFFECT[decision.effect]}  {_shown(decision.principal)} → {_shown(decision.action)} on "
+        f"{_shown(decision.resource)}",
+        f"  {_shown(decision.reason)}",
+    ]
+    lines += [f"  [yellow]only if[/] {_shown(c)}" for c in decision.conditions]
+    lines.append("  layers:")
+    for layer in decision.layers:
+        colour = _SAID.get(layer.said, "dim")
+        note = f"  [dim]{_shown(layer.note)}[/]" if layer.note else ""
+        lines.append(
+            f"    {_shown(layer.layer):<20} [{colour}]{_shown(layer.said):<13}[/] {_shown(layer.scope)}{note}"
+        )
+        for cited in layer.statements:
+            extra = f"  only if {_shown('; '.join(cited.conditions))}" if cited.conditions else ""
+            lines.append(f"        {cited.effect:<5} {_shown(cited.label())}{extra}")
+        lines += [f"        [yellow]only if[/] {_shown(c)}" for c in layer.conditions]
+    return lines
 
 
 @click.command("audit")

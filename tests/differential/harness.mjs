@@ -7,8 +7,8 @@
 //    "errors": "<why the simulator refused the case>", "ignored": [context keys it left out],
 //    "statements": {"<Sid>": {"action": bool, "resource": bool, "principal": "Match" | ..., "condition": bool,
 //                             "conditions": {"<operator>|<key>": bool}}}}
-// Every statement the test generates carries a Sid unique in its case, so the statements of every layer
-// (identity, boundary, SCP, trust) are found by Sid wherever the analysis puts them.
+// Every statement the test generates carries a Sid unique in its case (the explain's identifier), so the
+// statements of every layer (identity, boundary, SCP, trust) are found by Sid wherever the analysis puts them.
 //
 // One process for all cases: loading iam-data costs more than thousands of simulations.
 import { createInterface } from 'node:readline'
@@ -26,13 +26,13 @@ function collectStatements(node, found) {
     return
   }
   if (node === null || typeof node !== 'object') return
-  if (node.statement && node.explain && node.statement.Sid) {
+  if (node.statement && node.explain && node.explain.identifier !== undefined) {
     const explain = node.explain
     const conditions = {}
     for (const c of asList(explain.conditions)) {
       conditions[`${c.operator}|${c.conditionKeyValue}`] = Boolean(c.matches)
     }
-    found[node.statement.Sid] = {
+    found[explain.identifier] = {
       action: explain.actionMatch,
       resource: explain.resourceMatch,
       principal: explain.principalMatch,

@@ -125,7 +125,9 @@ class Context:
         found = self.keys.get(key)
         if found is not None:
             return found
-        if key in self.absent or any(key.startswith(p) for p in self.absent_prefixes):
+        if key in self.absent:
+            return ()
+        if self.absent_prefixes and any(key.startswith(p) for p in self.absent_prefixes):
             return ()
         return None
 
@@ -155,8 +157,10 @@ class Statement:
 def _strings(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
+    if type(value) is str:
+        return (value,)
     if isinstance(value, list | tuple):
-        return tuple(_string(v) for v in value)
+        return tuple(v if type(v) is str else _string(v) for v in value)
     return (_string(value),)
 
 
@@ -206,10 +210,12 @@ def statements(document: dict[str, Any] | None, source: str) -> list[Statement]:
                 conditions += [(operator, key, _strings(values)) for key, values in block.items()]
         resources = _strings(st["Resource"]) if "Resource" in st else None
         not_resources = _strings(st["NotResource"]) if "NotResource" in st else None
-        variables = with_variables and any(
-            "${" in text
-            for text in (*(resources or ()), *(not_resources or ()), *(v for c in conditions for v in c[2]))
-        )
+        variables = False
+        if with_variables:  # one C-level scan of the texts: parsing is on the audit's hot path
+            texts = (resources or ()) + (not_resources or ())
+            if conditions:
+                texts += tuple(v for c in conditions for v in c[2])
+            variables = "${" in "\0".join(texts)
         out.append(
             Statement(
                 source=source,
@@ -660,27 +666,35 @@ def _piece_matches(family: str, value: str, pieces: tuple[Piece, ...]) -> bool:
     return _arn_like(pieces, value)  # "arn"
 
 
+def _plain_matches(family: str, value: str, wanted: str) -> bool:
+    """One request value against one policy value that has no variable to resolve."""
+    if family == "string":
+        return value == wanted
+    if family == "string_ignore_case":
+        return value.lower() == wanted.lower()
+    if family == "string_like":
+        return wildcard_match(wanted, value)
+    if family == "bool":
+        return _piece_matches(family, value, ((wanted, False),))
+    if family == "arn":
+        return _arn_like(((wanted, False),), value)
+    return _value_matches(family, value, wanted)
+
+
 def _matches_any(family: str, value: str, wanted: tuple[str, ...], context: Context, variables: bool) -> Tri:
     """One request value against the policy's values, OR'd; None when a variable decides and is unknown."""
     unknown = False
-    pieced = family in _WITH_VARIABLES
     for w in wanted:
-        if not pieced:
-            if _value_matches(family, value, w):
+        if not (variables and "${" in w and family in _WITH_VARIABLES):
+            if _plain_matches(family, value, w):
                 return True
             continue
-        if variables and "${" in w:
-            resolved = resolve(w, context)
-            if resolved is None:
-                unknown = True
-                continue
-            if resolved is False:
-                continue  # IAM: an unresolvable variable "causes the statement to be invalid": no match
-            pieces = resolved
-        else:
-            pieces = ((w, False),)
-        if _piece_matches(family, value, pieces):
+        resolved = resolve(w, context)
+        if resolved is None:
+            unknown = True
+        elif resolved is not False and _piece_matches(family, value, resolved):
             return True
+        # resolved is False: IAM, an unresolvable variable "causes the statement to be invalid": no match
     return None if unknown else False
 
 
@@ -709,15 +723,16 @@ def condition_holds(
             return False  # no value of the request, so none matches, negated operator or not
         return op.negated
     family = op.family
+    if op.set_operator is None:
+        if len(values) > 1:
+            return False  # IAM: "Multivalued context keys require a condition set operator"
+        found = _matches_any(family, values[0], wanted, context, variables)
+        return _not(found) if op.negated else found
 
     def one(value: str) -> Tri:
         found = _matches_any(family, value, wanted, context, variables)
         return _not(found) if op.negated else found
 
-    if op.set_operator is None:
-        if len(values) > 1:
-            return False  # IAM: "Multivalued context keys require a condition set operator"
-        return one(values[0])
     if op.set_operator == "foranyvalue":
         return _any_of(one(v) for v in values)
     return _all_of(one(v) for v in values)

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from tests.differential import simulator
-from tests.differential.cases import Case, cases
+from tests.differential.cases import HUB, Case, cases
 from tests.differential.compare import (
     KEY_KINDS,
     Part,
@@ -57,8 +57,11 @@ BUG_CLASSES = {
     "set-operators": "ForAnyValue/ForAllValues over absent and multivalued keys (issue 17, class 3)",
     "arn-equals": "ArnEquals/ArnNotEquals behave as ArnLike/ArnNotLike (issue 17, class 1)",
     "operators": "every condition operator as the IAM reference has it (issue 17, class 4)",
+    # fixed already (rolegate.access.decide): strict, so it fails on PRE and stays fixed
+    "same-account-trust": "a same-account trust policy granting '*' allows without an identity allow "
+    "(issue 17, class 1, 'decide and document')",
 }
-STILL_OPEN: dict[str, str] = dict(BUG_CLASSES)  # the classes still xfail
+STILL_OPEN = {"policy-variables", "set-operators", "arn-equals", "operators"}  # the classes still xfail
 
 
 def bug_class(klass: str) -> str | None:
@@ -151,6 +154,33 @@ DOCUMENTED = (
         part=lambda p: p.klass == "multivalued key without a set operator",
     ),
     Documented(
+        "an IPv6 address is not a bare IPv4 address",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html",
+        "IP address condition operators let you construct Condition elements that restrict access based on "
+        "comparing a key to an IPv4 or IPv6 address or range of IP addresses. (NotIpAddress: 'Negated "
+        "matching for the specified IP address or range')",
+        "the simulator fails the whole condition when an IPv6 request address meets an IPv4 range (and the "
+        "other way), so NotIpAddress is false to it; the address is not in the range, so rolegate says true",
+        part=lambda p: (
+            p.part == "condition"
+            and _base(p.operator) in ("IpAddress", "NotIpAddress")
+            and any((":" in v) != (":" in r) for v in p.values for r in (p.request or ()))
+        ),
+    ),
+    Documented(
+        "a value that is not an ARN under an ARN operator",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html",
+        "Each of the six colon-delimited components of the ARN is checked separately and each can include "
+        "multi-character match wildcards (*) or single-character match wildcards (?).",
+        "a policy value such as '*' has no six components: IAM documents no answer. The simulator fails the "
+        "condition (ArnNotLike '*' is false), rolegate finds no match (ArnNotLike '*' is true)",
+        part=lambda p: (
+            p.part == "condition"
+            and _base(p.operator).startswith("Arn")
+            and any(v.count(":") < 5 for v in (*p.values, *(p.request or ())))
+        ),
+    ),
+    Documented(
         "NotPrincipal in a role trust policy",
         "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html",
         "You cannot use the NotPrincipal element in an IAM identity-based policy nor in an IAM role trust "
@@ -170,6 +200,25 @@ DOCUMENTED = (
         case=_boundary_on_direct_grant,
     ),
 )
+
+
+def composition_class(case: Case) -> str:
+    """Which rule for putting layers together a decision disagreement with every part agreeing is about."""
+    everyone = any(
+        (s.get("Effect") == "Allow" and s.get("Principal") == "*") or "*" in _aws(s)
+        for s in (case.trust or {}).get("Statement", [])
+    )
+    if case.kind == "assume" and case.principal_account == case.resource_account and everyone:
+        return "same-account-trust"
+    return "composition"
+
+
+def _aws(stmt: dict[str, object]) -> list[str]:
+    principal = stmt.get("Principal")
+    if stmt.get("Effect") != "Allow" or not isinstance(principal, dict):
+        return []
+    aws = principal.get("AWS", [])
+    return [aws] if isinstance(aws, str) else list(aws)
 
 
 def documented_part(part: Part) -> str | None:
@@ -196,7 +245,7 @@ class Outcome:
         decision differs with every part agreeing."""
         found = {p.klass for p in self.parts if documented_part(p) is None}
         if not found and not any(documented_part(p) for p in self.parts) and self.documented is None:
-            found = {"composition"}
+            found = {composition_class(self.case)}
         return found
 
 
@@ -332,12 +381,92 @@ def test_no_disagreement_in(differential: Run, klass: str) -> None:
     assert not outcomes and not parts, f"{klass}:\n{_shown(outcomes, parts)}"
 
 
-def test_the_simulator_is_still_wrong_where_the_docs_say(differential: Run) -> None:
-    """Given the same requests, then each documented case where the simulator contradicts AWS's words is still
-    seen (so the table says what is true of the pinned simulator; drop an entry when an upgrade fixes it)."""
-    seen = {documented_part(p) for p in differential.parts()}
-    missing = [d.name for d in DOCUMENTED if d.simulator_wrong and d.name not in seen]
-    assert not missing, f"no longer seen: {missing}"
+def _probe(condition: dict[str, dict[str, str]], context: dict[str, str]) -> Case:
+    """cobus reads one S3 object; his one policy allows it under `condition`."""
+    allow = {
+        "Sid": "Probe",
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": "*",
+        "Condition": condition,
+    }
+    request = {"aws:PrincipalArn": f"arn:aws:iam::{HUB}:user/cobus", "aws:PrincipalAccount": HUB, **context}
+    return Case(
+        "identity",
+        f"arn:aws:iam::{HUB}:user/cobus",
+        HUB,
+        "s3:GetObject",
+        "arn:aws:s3:::reports/2024/q1.csv",
+        HUB,
+        [{"Version": "2012-10-17", "Statement": [allow]}],
+        None,
+        [],
+        None,
+        request,
+    )
+
+
+def _boundary_probe() -> Case:
+    """The trust policy of ops names cobus himself; his boundary allows S3 only."""
+    trust = {"Sid": "Cobus", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{HUB}:user/cobus"}}
+    boundary = {"Sid": "S3Only", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+    return Case(
+        "assume",
+        f"arn:aws:iam::{HUB}:user/cobus",
+        HUB,
+        "sts:AssumeRole",
+        f"arn:aws:iam::{HUB}:role/ops",
+        HUB,
+        [],
+        {"Version": "2012-10-17", "Statement": [boundary]},
+        [],
+        {"Version": "2012-10-17", "Statement": [{**trust, "Action": "sts:AssumeRole"}]},
+        {"aws:PrincipalArn": f"arn:aws:iam::{HUB}:user/cobus", "aws:PrincipalAccount": HUB},
+    )
+
+
+# (documented entry, the request, what AWS's words give, what the pinned simulator says)
+PROBES = (
+    (
+        "epoch dates are seconds",
+        _probe(
+            {"DateEquals": {"aws:CurrentTime": "1735689600"}}, {"aws:CurrentTime": "2025-01-01T00:00:00Z"}
+        ),
+        "Allowed",
+        "ImplicitlyDenied",
+    ),
+    (
+        "an IPv4 /0 range holds every address",
+        _probe({"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}, {"aws:SourceIp": "203.0.113.5"}),
+        "Allowed",
+        "ImplicitlyDenied",
+    ),
+    (
+        "an IPv6 address is not a bare IPv4 address",
+        _probe({"NotIpAddress": {"aws:SourceIp": "192.168.1.1"}}, {"aws:SourceIp": "2001:db8::1"}),
+        "Allowed",
+        "ImplicitlyDenied",
+    ),
+    (
+        "a permissions boundary limits a trust policy's grant",
+        _boundary_probe(),
+        "ImplicitlyDenied",
+        "Allowed",
+    ),
+)
+
+
+@pytest.mark.parametrize(("name", "case", "documented", "simulated"), PROBES, ids=[p[0] for p in PROBES])
+def test_where_the_docs_side_with_rolegate(name: str, case: Case, documented: str, simulated: str) -> None:
+    """Given the smallest request showing a documented case, then rolegate answers as AWS's words have it
+    and the pinned simulator as the table says (drop the entry when an upgrade of the simulator fixes it)."""
+    why = simulator.missing()
+    if why is not None:
+        pytest.skip(why)
+    assert name in {d.name for d in DOCUMENTED}
+    (answer,) = simulator.simulate([case.to_simulation()])
+    assert rolegate_decision(case, context_of(case, answer.get("ignored", []))) == documented
+    assert answer["result"] == simulated, answer
 
 
 def test_the_documented_table_quotes_its_sources() -> None:

@@ -591,19 +591,18 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 def _split_arn(pieces: tuple[Piece, ...]) -> list[tuple[Piece, ...]] | None:
     """The six colon-separated parts of an ARN (the sixth keeps its own colons), pieces kept apart so a
-    variable's value stays literal."""
+    variable's value stays literal text."""
+    # Variables are replaced first ("the policy variables are replaced with values that come from the
+    # context of the request"), then the ARN is cut: a value's colons cut it too, its `*` stays literal.
     parts: list[list[Piece]] = [[]]
     for text, literal in pieces:
-        if literal:  # a variable's value is one piece of its part, colons and all
-            parts[-1].append((text, True))
-            continue
         for i, chunk in enumerate(text.split(":")):
             if i and len(parts) < 6:
                 parts.append([])
             elif i:  # inside the sixth part a colon is text
                 parts[-1].append((":", True))
             if chunk:
-                parts[-1].append((chunk, False))
+                parts[-1].append((chunk, literal))
     return [tuple(p) for p in parts] if len(parts) == 6 else None
 
 

@@ -424,3 +424,24 @@ def cases(draw: st.DrawFn) -> Case:
         context,
         sids,
     )
+
+
+def probe(statement: dict[str, Any], context: dict[str, Any], principal: int = 0) -> Case:
+    """The smallest request around one identity statement: a principal of HUB reads one S3 object."""
+    arn, account, username, principal_arn = PRINCIPALS[principal]
+    request: dict[str, Any] = {"aws:PrincipalArn": principal_arn, "aws:PrincipalAccount": account}
+    if username is not None:
+        request["aws:username"] = username
+    return Case(
+        "identity",
+        arn,
+        account,
+        "s3:GetObject",
+        "arn:aws:s3:::reports/2024/q1.csv",
+        HUB,
+        [policy([{"Sid": "Probe", **statement}])],
+        None,
+        [],
+        None,
+        {**request, **context},
+    )

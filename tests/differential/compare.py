@@ -186,7 +186,7 @@ def agrees(rolegate: str, simulator: str) -> bool:
 # -- statement parts ------------------------------------------------------------------------------------
 
 
-def _raw_statements(case: Case) -> dict[str, dict[str, Any]]:
+def raw_statements(case: Case) -> dict[str, dict[str, Any]]:
     return {s["Sid"]: s for doc in _documents(case) for s in doc.get("Statement", [])}
 
 
@@ -217,7 +217,7 @@ def condition_class(operator: str, key: str, values: tuple[str, ...]) -> str:
 
 def statement_parts(case: Case, context: Context, simulated: dict[str, Any]) -> list[Part]:
     """Every part of every statement where rolegate's match differs from the simulator's explain."""
-    raw = _raw_statements(case)
+    raw = raw_statements(case)
     out: list[Part] = []
     for stmt in layers_of(case).all():
         sid = stmt.sid or ""

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from tests.differential import simulator
-from tests.differential.cases import HUB, Case, cases
+from tests.differential.cases import HUB, Case, cases, probe
 from tests.differential.compare import (
     KEY_KINDS,
     Part,
@@ -253,7 +253,8 @@ class Outcome:
 class Run:
     outcomes: list[Outcome] = field(default_factory=list)
     refused: Counter[str] = field(default_factory=Counter)
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall clock, drawing included
+    cpu: float = 0.0  # this process's CPU (drawing and comparing; node's share is the rest)
     drawn: int = 0
 
     def compared(self) -> list[Outcome]:
@@ -278,7 +279,8 @@ class Run:
             f"iam-simulate {simulator.version()}: {self.drawn} cases drawn, {len(self.outcomes)} run "
             f"({sum(self.refused.values())} refused by the simulator's validation), "
             f"{decided['definite']} compared, {decided['Conditional']} conditional in rolegate, "
-            f"{len(self.disagreements())} decisions differ, {self.seconds:.1f} s\n"
+            f"{len(self.disagreements())} decisions differ, "
+            f"{self.seconds:.1f} s ({self.cpu:.1f} s CPU in python)\n"
             f"decisions that differ, by class: {dict(by_class.most_common())}\n"
             f"statement parts that differ, by class: {dict(parts.most_common())}"
         )
@@ -329,9 +331,11 @@ def differential() -> Run:
     why = simulator.missing()
     if why is not None:
         pytest.skip(why)
-    started = time.perf_counter()
-    run = run_all(draw_cases(CASES))
+    started, cpu = time.perf_counter(), time.process_time()
+    drawn = draw_cases(CASES)
+    run = run_all(drawn)
     run.seconds = time.perf_counter() - started
+    run.cpu = time.process_time() - cpu
     print("\n" + run.summary())
     return run
 
@@ -383,26 +387,8 @@ def test_no_disagreement_in(differential: Run, klass: str) -> None:
 
 def _probe(condition: dict[str, dict[str, str]], context: dict[str, str]) -> Case:
     """cobus reads one S3 object; his one policy allows it under `condition`."""
-    allow = {
-        "Sid": "Probe",
-        "Effect": "Allow",
-        "Action": "s3:GetObject",
-        "Resource": "*",
-        "Condition": condition,
-    }
-    request = {"aws:PrincipalArn": f"arn:aws:iam::{HUB}:user/cobus", "aws:PrincipalAccount": HUB, **context}
-    return Case(
-        "identity",
-        f"arn:aws:iam::{HUB}:user/cobus",
-        HUB,
-        "s3:GetObject",
-        "arn:aws:s3:::reports/2024/q1.csv",
-        HUB,
-        [{"Version": "2012-10-17", "Statement": [allow]}],
-        None,
-        [],
-        None,
-        request,
+    return probe(
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": condition}, context
     )
 
 

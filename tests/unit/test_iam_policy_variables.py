@@ -4,8 +4,10 @@ Given a statement whose Resource, NotResource or condition values hold `${aws:us
 `${aws:PrincipalTag/team}`, `${aws:PrincipalAccount}`, `${*}` or a default `${aws:userid, 'anonymous'}`, and
 what rolegate knows of the request (a key's value, the key known absent, or unknown before the call), when
 `policy.evaluate` decides it, then the variable is replaced by the request's value; a variable that cannot be
-resolved makes that value match nothing; one whose key is unknown leaves the answer conditional; in a policy
-of Version 2008-10-17 (or none) the text is literal.
+resolved (its key absent and no default, or several values) makes "any attempt to match it" fail: the value
+matches nothing, and under a negated operator or in NotResource the test fails, so the statement does not
+apply; one whose key is unknown leaves the answer conditional; in a policy of Version 2008-10-17 (or none)
+the text is literal.
 
 These tests are the fourth class issue 17 found wrong: on the pre-fix commit dc3883e (worktree
 /tmp/base17) every row that resolves a variable fails, because the old evaluator read `${aws:username}` as
@@ -144,7 +146,7 @@ NOT_RESOURCE_ROWS: list[tuple[str, str, dict[str, Any], Any]] = [
     (user("${aws:username}"), user("cobus"), {"aws_username": "cobus"}, False),  # everything but his own
     (user("${aws:username}"), user("alice"), {"aws_username": "cobus"}, True),
     (user("${aws:username}"), user("alice"), {}, "conditional"),
-    (user("${aws:username}"), user("alice"), {"aws_username": ABSENT}, True),  # the value matches nothing
+    (user("${aws:username}"), user("alice"), {"aws_username": ABSENT}, False),  # the attempt fails: invalid
     (user("${aws:username}*"), user("cobus2"), {"aws_username": "cobus"}, False),
 ]
 
@@ -239,6 +241,27 @@ CONDITION_ROWS: list[tuple[dict[str, Any], dict[str, Any], Any]] = [
     ),
     ({"StringLike": {"s3:prefix": "${*}"}}, {"s3_prefix": "*"}, True),
     ({"StringLike": {"s3:prefix": "${*}"}}, {"s3_prefix": "anything"}, False),
+    # a negated operator whose value cannot be resolved fails too: "any attempt to match it fails"
+    (
+        {"StringNotEquals": {"aws:PrincipalTag/team": "${aws:ResourceTag/team}"}},
+        {"aws_PrincipalTag__team": "data", "aws_ResourceTag__team": ABSENT},
+        False,
+    ),
+    (
+        {"ArnNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:user/${{aws:username}}"}},
+        {"aws_username": ABSENT},
+        False,
+    ),
+    (
+        {"StringNotLike": {"s3:prefix": ["secret/*", "home/${aws:username}/*"]}},
+        {"s3_prefix": "public/x", "aws_username": ABSENT},
+        False,
+    ),
+    (
+        {"StringNotLike": {"s3:prefix": ["secret/*", "home/${aws:username}/*"]}},
+        {"s3_prefix": "public/x", "aws_username": "cobus"},
+        True,
+    ),
     # no variables in Numeric, Date, IP, Binary: the text stays literal and is no number, date or range
     (
         {"NumericLessThan": {"aws:MultiFactorAuthAge": "${aws:TokenAge}"}},

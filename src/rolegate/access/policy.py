@@ -15,7 +15,9 @@ Pure functions over policy documents as IAM stores them. What is followed, from 
   in the request does not match (IAM: "multivalued context keys require a condition set operator");
 - policy variables (`${aws:username}`, `${aws:PrincipalTag/team, 'default'}`, `${*}` …) are resolved from
   the request in Resource, NotResource and the values of String, ARN and Bool conditions, only in policies
-  of Version 2012-10-17; a variable that cannot be resolved makes its value not match;
+  of Version 2012-10-17; a variable that cannot be resolved fails its value's test ("any attempt to match
+  it fails and causes the statement to be invalid"): no match, and under a negated operator or NotResource
+  no statement;
 - what cannot be known before the call (the caller's source IP, an ExternalId the caller may pass, a key
   rolegate does not model) is never guessed: the statement becomes *conditional* and carries the condition.
 
@@ -382,19 +384,28 @@ def _like(pieces: tuple[Piece, ...], value: str, *, ignore_case: bool = False) -
 # -- resources ------------------------------------------------------------------------------------------
 
 
-def _any_pattern(patterns: tuple[str, ...], resource: str, context: Context) -> bool | None:
+def _patterns_test(patterns: tuple[str, ...], resource: str, context: Context, negated: bool) -> bool | None:
+    """Resource: some pattern matches. NotResource (`negated`): no pattern matches. A pattern whose variable
+    cannot be resolved fails its test either way (IAM: "any attempt to match it fails and causes the
+    statement to be invalid"); one whose variable is unknown before the call leaves the answer open."""
     unknown = False
     for pattern in patterns:
         if "${" not in pattern:
-            if wildcard_match(pattern, resource):
-                return True
-            continue
-        resolved = resolve(pattern, context)
-        if resolved is None:
+            matched: bool | None = wildcard_match(pattern, resource)
+        else:
+            resolved = resolve(pattern, context)
+            if resolved is False:
+                if negated:
+                    return False
+                continue
+            matched = None if resolved is None else _like(resolved, resource)
+        if matched is None:
             unknown = True
-        elif resolved is not False and _like(resolved, resource):
-            return True
-    return None if unknown else False
+        elif matched:
+            return not negated
+    if unknown:
+        return None
+    return negated
 
 
 def resource_decision(stmt: Statement, resource: str, context: Context) -> bool | None:
@@ -403,10 +414,9 @@ def resource_decision(stmt: Statement, resource: str, context: Context) -> bool 
     if not stmt.variables:
         return resource_matches(stmt, resource)
     if stmt.resources is not None:
-        return _any_pattern(stmt.resources, resource, context)
+        return _patterns_test(stmt.resources, resource, context, False)
     if stmt.not_resources is not None:
-        found = _any_pattern(stmt.not_resources, resource, context)
-        return None if found is None else not found
+        return _patterns_test(stmt.not_resources, resource, context, True)
     return True
 
 
@@ -680,25 +690,33 @@ def _plain_matches(family: str, value: str, wanted: str) -> bool:
     return _value_matches(family, value, wanted)
 
 
-def _matches_any(family: str, value: str, wanted: tuple[str, ...], context: Context, variables: bool) -> Tri:
-    """One request value against the policy's values, OR'd; None when a variable decides and is unknown."""
+def _values_test(
+    family: str, negated: bool, value: str, wanted: tuple[str, ...], context: Context, variables: bool
+) -> Tri:
+    """One request value against the policy's values: OR'd for an operator, NOR'd for a negated one (IAM:
+    "If a single negated matching condition operator includes multiple values for a context key, those
+    values are evaluated using a logical NOR"). A value whose variable cannot be resolved fails its test,
+    negated or not ("any attempt to match it fails and causes the statement to be invalid"); one whose
+    variable is unknown before the call leaves the answer open (None)."""
     unknown = False
     for w in wanted:
         if not (variables and "${" in w and family in _WITH_VARIABLES):
-            if _plain_matches(family, value, w):
-                return True
-            continue
-        resolved = resolve(w, context)
-        if resolved is None:
-            unknown = True
-        elif resolved is not False and _piece_matches(family, value, resolved):
-            return True
-        # resolved is False: IAM, an unresolvable variable "causes the statement to be invalid": no match
-    return None if unknown else False
-
-
-def _not(value: Tri) -> Tri:
-    return None if value is None else not value
+            matched = _plain_matches(family, value, w)
+        else:
+            resolved = resolve(w, context)
+            if resolved is None:
+                unknown = True
+                continue
+            if resolved is False:
+                if negated:
+                    return False
+                continue
+            matched = _piece_matches(family, value, resolved)
+        if matched:
+            return not negated
+    if unknown:
+        return None
+    return negated
 
 
 def condition_holds(
@@ -725,12 +743,10 @@ def condition_holds(
     if op.set_operator is None:
         if len(values) > 1:
             return False  # IAM: "Multivalued context keys require a condition set operator"
-        found = _matches_any(family, values[0], wanted, context, variables)
-        return _not(found) if op.negated else found
+        return _values_test(family, op.negated, values[0], wanted, context, variables)
 
     def one(value: str) -> Tri:
-        found = _matches_any(family, value, wanted, context, variables)
-        return _not(found) if op.negated else found
+        return _values_test(family, op.negated, value, wanted, context, variables)
 
     if op.set_operator == "foranyvalue":
         return _any_of(one(v) for v in values)

@@ -64,7 +64,7 @@ def read_bytes(path: Path | str, limit: int, kind: str) -> bytes:
             info = os.fstat(handle.fileno())
             if stat.S_ISREG(info.st_mode) and info.st_size > limit:
                 raise too_large(where, limit, kind)
-            data = handle.read(limit + 1)
+            data = _read_at_most(handle, limit + 1)
     except FileNotFoundError:
         raise
     except IsADirectoryError:
@@ -74,6 +74,20 @@ def read_bytes(path: Path | str, limit: int, kind: str) -> bytes:
     if len(data) > limit:  # a pipe, a device, or a file that grew while it was read
         raise too_large(where, limit, kind)
     return data
+
+
+def _read_at_most(handle: IO[bytes], most: int, chunk: int = MiB) -> bytes:
+    """Up to `most` bytes, a chunk at a time: `read(most)` would allocate the whole cap (256 MB for a
+    snapshot) up front, for a file of a few bytes."""
+    parts: list[bytes] = []
+    left = most
+    while left > 0:
+        part = handle.read(min(chunk, left))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
 
 
 def decode(data: bytes, where: str) -> str:

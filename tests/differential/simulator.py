@@ -31,7 +31,7 @@ def version() -> str:
 
 
 def simulate(simulations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The simulator's answer for each simulation, in order. Only loopback-free local work: no network."""
+    """The simulator's answer for each simulation, in order: one local node process, no network."""
     node = shutil.which("node")
     assert node is not None
     lines = "".join(json.dumps({"id": i, "simulation": s}) + "\n" for i, s in enumerate(simulations))

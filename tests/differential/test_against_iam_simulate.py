@@ -16,7 +16,8 @@ in a named class:
   outside IAM's documented language (DOCUMENTED, each with the doc's words): excluded by name;
 - anything else fails the test.
 
-PRE = dc3883e, checked (PYTHONPATH=/tmp/base17/src): there the same-account-trust class (a trust policy granting
+PRE = dc3883e, checked (PYTHONPATH=/tmp/base17/src): there the same-account-trust class (a trust policy
+granting
 '*' read as naming only the account: 43 decisions "no" where IAM says yes) and the probes for Date and
 IpAddress (left undecided) fail, and the policy-variables, set-operators and arn-equals classes fail under
 their xfail (hundreds of statement parts: variables read literally, ArnEquals exact, ForAnyValue on an absent

@@ -17,12 +17,12 @@ in a named class:
 - anything else fails the test.
 
 PRE = dc3883e, checked (PYTHONPATH=/tmp/base17/src): there the same-account-trust class (a trust policy
-granting
-'*' read as naming only the account: 43 decisions "no" where IAM says yes) and the probes for Date and
-IpAddress (left undecided) fail, and the policy-variables, set-operators and arn-equals classes fail under
-their xfail (hundreds of statement parts: variables read literally, ArnEquals exact, ForAnyValue on an absent
-key true). The layers are put together by rolegate.access.decide.judge where the tree has it (the access
-graph decides through it), else as the pre-fix access graph did (graph.py's _decide, mirrored in compare.py).
+granting '*' read as naming only the account: 43 decisions "no" where IAM says yes) and the probes for Date
+and IpAddress (left undecided) fail, and the policy-variables, set-operators and arn-equals classes fail
+under their xfail (hundreds of statement parts: variables read literally, ArnEquals exact, ForAnyValue on an
+absent key true). The layers are put together by rolegate.access.decide.judge where the tree has it (the
+access graph decides through it), else as the pre-fix access graph did (graph.py's _decide, mirrored in
+compare.py).
 
 Skipped, with the reason, where node or the installed package is missing (`bash scripts/bootstrap.sh test`
 installs it). The npm registry is contacted only by bootstrap; the test itself runs offline.

@@ -16,8 +16,8 @@ Pure functions over policy documents as IAM stores them. What is followed, from 
 - policy variables (`${aws:username}`, `${aws:PrincipalTag/team, 'default'}`, `${*}` …) are resolved from
   the request in Resource, NotResource and the values of String, ARN and Bool conditions, only in policies
   of Version 2012-10-17; a variable that cannot be resolved fails its value's test ("any attempt to match
-  it fails and causes the statement to be invalid"): no match, and under a negated operator or NotResource
-  no statement;
+  it fails and causes the statement to be invalid"): a pattern names no resource, a condition value fails
+  under a negated operator too;
 - what cannot be known before the call (the caller's source IP, an ExternalId the caller may pass, a key
   rolegate does not model) is never guessed: the statement becomes *conditional* and carries the condition.
 
@@ -386,8 +386,9 @@ def _like(pieces: tuple[Piece, ...], value: str, *, ignore_case: bool = False) -
 
 def _patterns_test(patterns: tuple[str, ...], resource: str, context: Context, negated: bool) -> bool | None:
     """Resource: some pattern matches. NotResource (`negated`): no pattern matches. A pattern whose variable
-    cannot be resolved fails its test either way (IAM: "any attempt to match it fails and causes the
-    statement to be invalid"); one whose variable is unknown before the call leaves the answer open."""
+    cannot be resolved names no resource (IAM: "any attempt to match it fails"), so NotResource leaves
+    nothing out for it, as iam-simulate reads it too; one whose variable is unknown before the call leaves
+    the answer open."""
     unknown = False
     for pattern in patterns:
         if "${" not in pattern:
@@ -395,8 +396,6 @@ def _patterns_test(patterns: tuple[str, ...], resource: str, context: Context, n
         else:
             resolved = resolve(pattern, context)
             if resolved is False:
-                if negated:
-                    return False
                 continue
             matched = None if resolved is None else _like(resolved, resource)
         if matched is None:

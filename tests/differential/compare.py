@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,16 +216,33 @@ def condition_class(operator: str, key: str, values: tuple[str, ...]) -> str:
     return f"operator {base}"
 
 
-def statement_parts(case: Case, context: Context, simulated: dict[str, Any]) -> list[Part]:
-    """Every part of every statement where rolegate's match differs from the simulator's explain."""
+def _principal_form(written: Any) -> str:
+    if written == "*" or (isinstance(written, dict) and written.get("AWS") in ("*", ["*"])):
+        return "everyone"
+    if isinstance(written, dict) and "Service" in written:
+        return "a service"
+    aws = written.get("AWS", []) if isinstance(written, dict) else []
+    listed = [aws] if isinstance(aws, str) else list(aws)
+    if all(re.fullmatch(r"\d{12}", p) or p.endswith(":root") for p in listed):
+        return "an account"
+    return "a user or role"
+
+
+def statement_parts(
+    case: Case, context: Context, simulated: dict[str, Any], seen: Counter[str] | None = None
+) -> list[Part]:
+    """Every part of every statement where rolegate's match differs from the simulator's explain. `seen`
+    counts the features both sides answered for, disagreeing or not (what the comparison covered)."""
     raw = raw_statements(case)
     out: list[Part] = []
+    seen = Counter() if seen is None else seen
     for stmt in layers_of(case).all():
         sid = stmt.sid or ""
         sim = simulated.get(sid)
         if sim is None:
             continue
         ours = action_matches(stmt, case.action)
+        seen["Action" if stmt.actions is not None else "NotAction"] += sim.get("action") is not None
         if sim.get("action") is not None and ours != sim["action"]:
             patterns = stmt.actions if stmt.actions is not None else stmt.not_actions
             out.append(Part(sid, "action", str(patterns), ours, sim["action"], "action"))
@@ -234,16 +252,20 @@ def statement_parts(case: Case, context: Context, simulated: dict[str, Any]) -> 
                 if _RESOURCE_TAKES_CONTEXT
                 else policy.resource_matches(stmt, case.resource)
             )
+            patterns = stmt.resources if stmt.resources is not None else stmt.not_resources
+            if sim.get("resource") is not None:
+                seen["Resource" if stmt.resources is not None else "NotResource"] += 1
+                seen["a variable in Resource"] += any("${" in p for p in patterns or ())
             if sim.get("resource") is not None and ours != sim["resource"]:
-                patterns = stmt.resources if stmt.resources is not None else stmt.not_resources
                 klass = "policy-variables" if any("${" in p for p in patterns or ()) else "resource"
                 out.append(Part(sid, "resource", str(patterns), ours, sim["resource"], klass))
         if "Principal" in raw[sid] or "NotPrincipal" in raw[sid]:
             ours = principal_matches(stmt, case.principal, case.principal_account)
             theirs = sim.get("principal") in SIM_PRINCIPAL_MATCHES
+            written = raw[sid].get("Principal", raw[sid].get("NotPrincipal"))
+            kind = "Principal" if "Principal" in raw[sid] else "NotPrincipal"
+            seen[f"{kind}: {_principal_form(written)}"] += sim.get("principal") is not None
             if sim.get("principal") is not None and ours != theirs:
-                written = raw[sid].get("Principal", raw[sid].get("NotPrincipal"))
-                kind = "Principal" if "Principal" in raw[sid] else "NotPrincipal"
                 out.append(Part(sid, "principal", f"{kind} {written}", ours, theirs, "principal"))
         for operator, key, values in stmt.conditions:
             held = (
@@ -252,9 +274,20 @@ def statement_parts(case: Case, context: Context, simulated: dict[str, Any]) -> 
                 else policy.condition_holds(operator, key, values, context)
             )
             theirs_c = sim.get("conditions", {}).get(f"{operator}|{key}")
+            request = context.keys.get(key.lower())
+            if held is not None and theirs_c is not None:
+                base = operator.rsplit(":", maxsplit=1)[-1]
+                seen[base.removesuffix("IfExists")] += 1
+                found = {
+                    "...IfExists": base.endswith("IfExists"),
+                    operator.split(":")[0] + ":": ":" in operator,
+                    "a variable in a condition": any("${" in v for v in values),
+                    "a key absent from the request": request is None,
+                    "a key with several values": request is not None and len(request) > 1,
+                }
+                seen.update(k for k, present in found.items() if present)
             if held is None or theirs_c is None or held == theirs_c:
                 continue
-            request = context.keys.get(key.lower())
             shown = f"{operator} {key} {list(values)} (request: {list(request) if request else 'absent'})"
             klass = condition_class(operator, key, values)
             out.append(Part(sid, "condition", shown, held, theirs_c, klass, operator, key, values, request))

@@ -258,6 +258,7 @@ class Outcome:
 class Run:
     outcomes: list[Outcome] = field(default_factory=list)
     refused: Counter[str] = field(default_factory=Counter)
+    covered: Counter[str] = field(default_factory=Counter)  # features both sides answered for
     seconds: float = 0.0  # wall clock, drawing included
     cpu: float = 0.0  # this process's CPU (drawing and comparing; node's share is the rest)
     drawn: int = 0
@@ -323,7 +324,7 @@ def run_all(drawn: list[Case]) -> Run:
             case,
             rolegate_decision(case, context),
             answer["result"],
-            statement_parts(case, context, answer.get("statements", {})),
+            statement_parts(case, context, answer.get("statements", {}), run.covered),
         )
         if outcome.disagrees:
             outcome.documented = next((d.name for d in DOCUMENTED if d.case(case, answer["result"])), None)
@@ -376,6 +377,36 @@ def test_thousands_of_cases_are_compared_in_well_under_a_minute(differential: Ru
     definite, the simulator accepting the case) and the whole run, drawing included, takes under a minute."""
     assert len(differential.compared()) >= AT_LEAST, differential.summary()
     assert differential.seconds < WITHIN_SECONDS, differential.summary()
+
+
+# Each feature the comparison must have covered, and how often at least (both sides answering).
+COVERAGE = {
+    **{op: 100 for op in ("StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringLike")},
+    **{op: 100 for op in ("StringNotLike", "StringNotEqualsIgnoreCase", "ArnLike", "ArnNotLike")},
+    **{op: 50 for op in ("ArnEquals", "ArnNotEquals", "Bool", "IpAddress", "NotIpAddress", "Null")},
+    **{op: 50 for op in ("NumericEquals", "NumericLessThan", "NumericGreaterThanEquals", "DateEquals")},
+    **{op: 50 for op in ("DateNotEquals", "DateLessThan", "DateGreaterThan", "NumericNotEquals")},
+    "...IfExists": 300,
+    "ForAnyValue:": 100,
+    "ForAllValues:": 100,
+    "a variable in a condition": 100,
+    "a variable in Resource": 100,
+    "a key absent from the request": 500,
+    "a key with several values": 50,
+    "NotAction": 300,
+    "NotResource": 300,
+    "Principal: everyone": 50,
+    "Principal: an account": 100,
+    "Principal: a user or role": 100,
+    "Principal: a service": 20,
+}
+
+
+def test_the_comparison_covers_every_feature(differential: Run) -> None:
+    """Given the same requests, then each condition operator, modifier, policy variable place, absent and
+    multivalued key, NotAction/NotResource and Principal form was answered by both sides many times over."""
+    short = {k: differential.covered[k] for k, least in COVERAGE.items() if differential.covered[k] < least}
+    assert not short, f"covered too rarely: {short}; all: {dict(differential.covered.most_common())}"
 
 
 def test_every_disagreement_is_a_known_class(differential: Run) -> None:

@@ -5,7 +5,8 @@ Given a statement whose Resource, NotResource or condition values hold `${aws:us
 what rolegate knows of the request (a key's value, the key known absent, or unknown before the call), when
 `policy.evaluate` decides it, then the variable is replaced by the request's value; a variable that cannot be
 resolved (its key absent and no default, or several values) makes "any attempt to match it" fail: as a
-Resource or NotResource pattern it names no resource, as a condition value it fails its test, under a
+Resource pattern it matches nothing, under NotResource it makes the statement invalid (unless the ARN's
+service, region or account already rule the resource out), as a condition value it fails its test, under a
 negated operator too (so the condition is false); one whose key is unknown leaves the answer conditional;
 in a policy of Version 2008-10-17 (or none) the text is literal.
 
@@ -146,8 +147,40 @@ NOT_RESOURCE_ROWS: list[tuple[str, str, dict[str, Any], Any]] = [
     (user("${aws:username}"), user("cobus"), {"aws_username": "cobus"}, False),  # everything but his own
     (user("${aws:username}"), user("alice"), {"aws_username": "cobus"}, True),
     (user("${aws:username}"), user("alice"), {}, "conditional"),
-    (user("${aws:username}"), user("alice"), {"aws_username": ABSENT}, True),  # names no resource
+    (user("${aws:username}"), user("alice"), {"aws_username": ABSENT}, False),  # invalid: it decides
+    (user("${aws:username}"), "arn:aws:s3:::bucket/x", {"aws_username": ABSENT}, True),  # S3: ruled out
     (user("${aws:username}*"), user("cobus2"), {"aws_username": "cobus"}, False),
+    # an unresolvable variable makes the statement invalid unless service, region or account rule it out
+    (
+        "arn:aws:s3:::reports/${aws:PrincipalTag/team}/*",
+        "arn:aws:s3:::reports/2024/q1.csv",
+        {"aws_PrincipalTag__team": ABSENT},
+        False,
+    ),
+    (
+        "arn:aws:s3:::other/${aws:PrincipalTag/team}",
+        "arn:aws:s3:::reports/2024/q1.csv",
+        {"aws_PrincipalTag__team": ABSENT},
+        False,
+    ),
+    (
+        "arn:aws:iam::222222222222:user/${aws:username}",
+        user("alice"),
+        {"aws_username": ABSENT},
+        True,
+    ),
+    (
+        "arn:aws:s3:::reports/${aws:PrincipalTag/team}/*",
+        "arn:aws:s3:::reports/2024/q1.csv",
+        {"aws_PrincipalTag__team": "2024"},
+        False,
+    ),
+    (
+        "arn:aws:s3:::reports/${aws:PrincipalTag/team}/*",
+        "arn:aws:s3:::reports/2024/q1.csv",
+        {"aws_PrincipalTag__team": "web"},
+        True,
+    ),
 ]
 
 

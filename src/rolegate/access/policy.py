@@ -349,6 +349,23 @@ def resolve(text: str, context: Context) -> tuple[Piece, ...] | Literal[False] |
     return None if unknown else tuple(pieces)
 
 
+def _any_value(text: str) -> tuple[Piece, ...]:
+    """The text with each variable as a `*`: what it could match whatever the variables' values."""
+    return tuple(
+        (value, kind == "char") if kind != "var" else ("*", False) for kind, value, _ in _parse(text)
+    )
+
+
+def _prefix_rules_out(pattern: str, resource: str) -> bool:
+    """Whether the pattern's partition, service, region and account, whatever its variables' values, already
+    tell the resource apart (not an ARN: whether the whole pattern does)."""
+    pieces = _any_value(pattern)
+    parts, found = _split_arn(pieces), resource.split(":", 5)
+    if parts is None or len(found) != 6:
+        return not _like(pieces, resource)
+    return not all(_pieces_pattern(p, False).fullmatch(f) for p, f in zip(parts[:5], found[:5], strict=True))
+
+
 def variable_keys(stmt: Statement) -> frozenset[str]:
     """The condition keys (lower-case) a statement's policy variables read: what its answer depends on
     beyond its condition keys (the access graph must tell principals apart by them)."""
@@ -386,9 +403,10 @@ def _like(pieces: tuple[Piece, ...], value: str, *, ignore_case: bool = False) -
 
 def _patterns_test(patterns: tuple[str, ...], resource: str, context: Context, negated: bool) -> bool | None:
     """Resource: some pattern matches. NotResource (`negated`): no pattern matches. A pattern whose variable
-    cannot be resolved names no resource (IAM: "any attempt to match it fails"), so NotResource leaves
-    nothing out for it, as iam-simulate reads it too; one whose variable is unknown before the call leaves
-    the answer open."""
+    cannot be resolved matches no resource (IAM: "any attempt to match it fails and causes the statement to
+    be invalid"); under NotResource the statement is then invalid, unless the ARN's partition, service,
+    region or account already rule the resource out (IAM puts variables "only in the resource portion of
+    the ARN"), as iam-simulate reads it. A variable unknown before the call leaves the answer open."""
     unknown = False
     for pattern in patterns:
         if "${" not in pattern:
@@ -396,6 +414,8 @@ def _patterns_test(patterns: tuple[str, ...], resource: str, context: Context, n
         else:
             resolved = resolve(pattern, context)
             if resolved is False:
+                if negated and not _prefix_rules_out(pattern, resource):
+                    return False
                 continue
             matched = None if resolved is None else _like(resolved, resource)
         if matched is None:

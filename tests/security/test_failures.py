@@ -19,7 +19,10 @@ and the tests of `rolegate.model.managed_policies`, a module that did not exist 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import subprocess
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -642,3 +645,386 @@ def test_a_write_iam_answered_ok_but_did_not_keep_is_not_applied_and_apply_fails
 
     assert rerun.code == 0, rerun.all
     assert "not applied" not in rerun.all.lower()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# --password-out, on every path that issues a console password (apply and restore --user)
+
+
+@contextlib.contextmanager
+def _read_only(directory: Path) -> Iterator[None]:
+    """A directory nobody may write in, root included: immutable where the test runs as root (root ignores
+    the mode bits), mode 0500 otherwise. Undone on the way out, so the test's tmp_path can be cleaned."""
+    if os.geteuid() != 0:
+        directory.chmod(0o500)
+        try:
+            yield
+        finally:
+            directory.chmod(0o700)
+        return
+    if subprocess.run(["chattr", "+i", str(directory)], capture_output=True, check=False).returncode:
+        pytest.skip("running as root where `chattr +i` is not allowed: no directory is read-only to root")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(directory)], capture_output=True, check=True)
+
+
+def _file(path: Path, text: str | bytes, mode: int = 0o600) -> Path:
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    path.chmod(mode)
+    return path
+
+
+def _link(path: Path, target: Path) -> Path:
+    path.symlink_to(target)
+    return path
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path, 0o600)
+    return path
+
+
+def _hard_linked(path: Path) -> Path:
+    _file(path, "master\tdana\tOld-One-1!\n")
+    os.link(path, path.with_name("pw.other-name"))
+    return path
+
+
+def _others(path: Path) -> Path:
+    _file(path, "master\tdana\tOld-One-1!\n")
+    os.chown(path, 65534, 65534)
+    return path
+
+
+def _in_dir(mode: int) -> Callable[[Path, Path], Path]:
+    def make(work: Path, _: Path) -> Path:
+        shared = work / "shared"
+        shared.mkdir()
+        shared.chmod(mode)
+        return shared / "pw"
+
+    return make
+
+
+# (what cobus typed or found, how the path is made from (workdir, rolegate.yaml), words the refusal says)
+PASSWORD_OUT_REFUSED: list[tuple[str, Callable[[Path, Path], Path], str]] = [
+    ("rolegate.yaml itself, a typo", lambda w, c: c, "--password-out"),
+    ("rolegate.yaml made 0600", lambda w, c: (c.chmod(0o600), c)[1], "not a rolegate password file"),
+    ("a symlink to rolegate.yaml", lambda w, c: _link(w / "pw", c), "symbolic link"),
+    ("a symlink to ~/.aws/credentials",
+     lambda w, c: _link(w / "pw", _file(w / "credentials", "[default]\naws_access_key_id = AKIAX\n")),
+     "symbolic link"),
+    ("a dangling symlink (to where an attacker waits)", lambda w, c: _link(w / "pw", w / "not-yet"),
+     "symbolic link"),
+    ("a symlink to a real password file",
+     lambda w, c: _link(w / "pw", _file(w / "real", "master\tdana\tOld-One-1!\n")), "symbolic link"),
+    ("a symlink to /dev/null", lambda w, c: _link(w / "pw", Path("/dev/null")), "symbolic link"),
+    ("a 0600 file of notes", lambda w, c: _file(w / "pw", "remember: rotate keys\n"),
+     "not a rolegate password file"),
+    ("a 0600 private key", lambda w, c: _file(w / "pw", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n"),
+     "not a rolegate password file"),
+    ("a 0600 AWS credentials file",
+     lambda w, c: _file(w / "pw", "[default]\naws_access_key_id = AKIAX\naws_secret_access_key = x\n"),
+     "not a rolegate password file"),
+    ("a 0600 binary file", lambda w, c: _file(w / "pw", b"\x89PNG\r\n\x1a\n\x00\x00"),
+     "not a rolegate password file"),
+    ("a password file with a line of notes",
+     lambda w, c: _file(w / "pw", "master\tdana\tOld-One-1!\n# dana's, from March\n"),
+     "not a rolegate password file"),
+    ("a line of two fields", lambda w, c: _file(w / "pw", "master\tdana\n"), "not a rolegate password file"),
+    ("a password file others can read", lambda w, c: _file(w / "pw", "master\tdana\tOld-1!\n", 0o644),
+     "readable or writable by others"),
+    ("a password file others can write", lambda w, c: _file(w / "pw", "master\tdana\tOld-1!\n", 0o622),
+     "readable or writable by others"),
+    ("a password file of another user", lambda w, c: _others(w / "pw"), "another user"),
+    ("a password file with a second hard link", lambda w, c: _hard_linked(w / "pw"), "hard links"),
+    ("a directory", lambda w, c: (w / "pw").mkdir() or w / "pw", "is a directory"),
+    ("a FIFO someone listens on", lambda w, c: _fifo(w / "pw"), "FIFO"),
+    ("a device", lambda w, c: Path("/dev/null"), "a device"),
+    ("a directory that does not exist", lambda w, c: w / "missing" / "pw", "cannot be created"),
+    ("a file where the directory should be", lambda w, c: _file(w / "notes", "x") / "pw",
+     "cannot be used (Not a directory)"),
+    ("a world-writable directory, no sticky bit", _in_dir(0o777), "writable by every user"),
+    ("a read-only directory", _in_dir(0o700), "not writable"),  # made read-only below
+]  # fmt: skip
+
+
+def _refused_everywhere(
+    org: Org, capsys: pytest.CaptureFixture[str], command: list[str], unchanged: Callable[[], object]
+) -> None:
+    """Each --password-out of the table, given to `command`: refused before any IAM change, with the reason,
+    the victim file byte for byte as it was, and what `unchanged` reads from IAM as before."""
+    from tests.helpers import rolegate
+
+    config = Path(command[1])
+    before = unchanged()
+    for i, (story, make, words) in enumerate(PASSWORD_OUT_REFUSED):
+        work = org.workdir / f"case-{i}"
+        work.mkdir()
+        path = make(work, config)
+        victim = Path(os.path.realpath(path))
+        held = victim.read_bytes() if victim.is_file() else None
+        guard = _read_only(path.parent) if story == "a read-only directory" else contextlib.nullcontext()
+        with guard:
+            refused = rolegate(capsys, *command, "--password-out", str(path))
+        # A directory is refused by the option itself, as a usage error (exit 2), before rolegate runs.
+        assert refused.code == (2 if story == "a directory" else 1), (story, refused.all)
+        assert words in refused.err, (story, refused.err)
+        assert "nothing was changed" in refused.err or refused.code == 2, (story, refused.err)
+        assert "Traceback" not in refused.all, story
+        assert (victim.read_bytes() if victim.is_file() else None) == held, story
+        assert not (path.parent / "pw.lock").exists() or story == "a read-only directory", story
+        assert unchanged() == before, story
+
+
+def test_every_unsafe_password_out_is_refused_before_apply_changes_anything(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given the seed's console user cobus not yet made, when cobus's admin names any of 24 unsafe files as
+    --password-out, then apply refuses before any IAM change: no user, no password, the file untouched."""
+    from tests.conftest import seed_config
+
+    config = org.write_config(seed_config(org.ids))
+    iam = org.client("iam")
+
+    _refused_everywhere(org, capsys, ["-c", str(config), "apply", "--yes"], lambda: iam.list_users()["Users"])
+
+    assert iam.list_users()["Users"] == []
+
+
+def _locked_out(org: Org, capsys: pytest.CaptureFixture[str]) -> str:
+    """The seed applied and cobus locked out: his console password deleted, his sessions denied."""
+    from tests.conftest import seed_config
+    from tests.helpers import rolegate
+
+    config = str(org.write_config(seed_config(org.ids)))
+    applied = rolegate(capsys, "-c", config, "apply", "--yes", "--password-out", str(org.workdir / "first"))
+    assert applied.code == 0, applied.all
+    locked = rolegate(capsys, "-c", config, "lockdown", "--user", "cobus", "--yes")
+    assert locked.code == 0, locked.all
+    return config
+
+
+def _cobus(org: Org) -> tuple[bool, list[str]]:
+    """Whether cobus has a console password, and his inline policies (the lockout's deny among them)."""
+    iam = org.client("iam")
+    try:
+        iam.get_login_profile(UserName="cobus")
+        password = True
+    except iam.exceptions.NoSuchEntityException:
+        password = False
+    return password, iam.list_user_policies(UserName="cobus")["PolicyNames"]
+
+
+def test_every_unsafe_password_out_is_refused_before_restore_lets_anyone_back_in(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given cobus locked out, when the admin restores him naming any of 24 unsafe files as --password-out,
+    then restore refuses before any IAM change: still no password, still locked, the file untouched."""
+    config = _locked_out(org, capsys)
+
+    _refused_everywhere(
+        org, capsys, ["-c", config, "restore", "--user", "cobus", "--yes"], lambda: _cobus(org)
+    )
+
+    assert _cobus(org) == (False, ["RolegateLockdown"])
+
+
+def _password_lines(path: Path) -> dict[str, str]:
+    return {line.split("\t")[1]: line.split("\t")[2] for line in path.read_text().splitlines()}
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["a new file", "a password file of an earlier run"])
+def test_apply_and_restore_write_a_new_0600_file_or_add_to_their_own(
+    org: Org, capsys: pytest.CaptureFixture[str], existing: bool
+) -> None:
+    """The other side of the refusals: a new path becomes a 0600 file; a 0600 password file of an earlier
+    run keeps its lines and gains the new password (a newer one of the same user replaces the older)."""
+    from tests.helpers import rolegate
+
+    path = org.workdir / "passwords"
+    if existing:
+        _file(path, "master\tdana\tOld-One-1!\n")
+    from tests.conftest import seed_config
+
+    config = str(org.write_config(seed_config(org.ids)))
+    applied = rolegate(capsys, "-c", config, "apply", "--yes", "--password-out", str(path))
+    first = _password_lines(path)
+    locked = rolegate(capsys, "-c", config, "lockdown", "--user", "cobus", "--yes")
+    restored = rolegate(
+        capsys, "-c", config, "restore", "--user", "cobus", "--yes", "--password-out", str(path)
+    )
+
+    assert applied.code == 0 and locked.code == 0 and restored.code == 0, restored.all
+    assert oct(path.stat().st_mode & 0o777) == "0o600" and not path.is_symlink()
+    after = _password_lines(path)
+    assert set(after) == ({"dana", "cobus"} if existing else {"cobus"})
+    assert after["cobus"] != first["cobus"]  # restore's one-time password replaced apply's first one
+    if existing:
+        assert after["dana"] == "Old-One-1!"
+    for result in (applied, locked, restored):
+        assert first["cobus"] not in result.all and after["cobus"] not in result.all
+
+
+class _Terminal(io.StringIO):
+    """The person's terminal (/dev/tty), kept readable after rolegate closes it."""
+
+    def close(self) -> None:
+        pass
+
+
+def _directory_turns_read_only_after(
+    monkeypatch: pytest.MonkeyPatch, directory: Path, undo: contextlib.ExitStack
+) -> list[str]:
+    """A fault hook: the moment IAM answers CreateLoginProfile, --password-out's directory becomes read-only
+    (a disk that filled, a mount gone read-only): after the check, after the IAM change, before the write.
+    `undo` makes it writable again. Returns the list the hook notes each time it fires in."""
+    from rolegate.aws.session import AwsSessions
+
+    fired: list[str] = []
+
+    def hook(client: Any) -> None:
+        def after(**_: Any) -> None:
+            if not fired:
+                undo.enter_context(_read_only(directory))
+            fired.append("CreateLoginProfile")
+
+        client.meta.events.register("after-call.iam.CreateLoginProfile", after)
+
+    real = AwsSessions.__init__
+
+    def with_hook(self: AwsSessions, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        self.hooks.append(hook)
+
+    monkeypatch.setattr(AwsSessions, "__init__", with_hook)
+    return fired
+
+
+@pytest.mark.parametrize("command", ["apply", "restore"])
+@pytest.mark.parametrize("terminal", [True, False], ids=["on a terminal", "no terminal"])
+def test_a_password_set_in_iam_and_then_not_written_is_shown_once_on_the_terminal(
+    org: Org,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    terminal: bool,
+) -> None:
+    """Given --password-out checked writable, when its directory turns read-only after IAM set the password,
+    then the password is shown once on the terminal, never on stdout, stderr or in --json, and the command
+    fails naming the file; with no terminal at all, the users are named with how to set a new one."""
+    from tests.conftest import seed_config
+    from tests.helpers import rolegate
+
+    from rolegate.cli.commands import plan
+
+    config = _locked_out(org, capsys) if command == "restore" else str(org.write_config(seed_config(org.ids)))
+    directory = org.workdir / "out"
+    directory.mkdir()
+    shown = _Terminal()
+    monkeypatch.setattr(plan, "_terminal", lambda: shown if terminal else None)
+    args = ["apply", "--yes", "--json"] if command == "apply" else ["restore", "--user", "cobus", "--yes"]
+
+    with contextlib.ExitStack() as undo:
+        fired = _directory_turns_read_only_after(monkeypatch, directory, undo)
+        done = rolegate(capsys, "-c", config, *args, "--password-out", str(directory / "pw"))
+
+    assert fired == ["CreateLoginProfile"]
+    assert _cobus(org)[0]  # IAM has the password
+    assert not (directory / "pw").exists()
+    assert done.code == 1 and "Traceback" not in done.all, done.all
+    assert f"--password-out {directory / 'pw'}" in done.err or str(directory / "pw") in done.err
+    if terminal:
+        lines = [line for line in shown.getvalue().splitlines() if "cobus:" in line]
+        assert len(lines) == 1, shown.getvalue()  # once
+        password = lines[0].rsplit(": ", 1)[1]
+        assert len(password) >= 24 and password not in done.all
+        assert "shown once on the terminal" in done.err
+    else:
+        assert "no terminal" in done.err and "update-login-profile" in done.err
+
+
+def test_a_console_password_never_lands_in_a_log_the_journal_or_iam_tags(
+    org: Org, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Given every logger of the process at DEBUG (botocore's among them logs each request's parameters),
+    when apply issues cobus's first password and restore his one-time one, then neither password is in any
+    log record, either journal (the local one and the copy in his tags), his tags, or any output."""
+    import logging
+    import urllib.parse
+
+    from tests.conftest import seed_config
+    from tests.helpers import rolegate
+
+    from rolegate.respond.journal import state_dir
+
+    caplog.set_level(logging.DEBUG)
+    config = str(org.write_config(seed_config(org.ids)))
+    first_file, second_file = org.workdir / "first", org.workdir / "second"
+    applied = rolegate(capsys, "-c", config, "apply", "--yes", "--json", "--password-out", str(first_file))
+    locked = rolegate(capsys, "-c", config, "lockdown", "--user", "cobus", "--yes")
+    tags_while_locked = org.client("iam").list_user_tags(UserName="cobus")["Tags"]
+    journals_while_locked = [p.read_text() for p in state_dir().glob("*.json")]
+    restored = rolegate(
+        capsys, "-c", config, "restore", "--user", "cobus", "--yes", "--password-out", str(second_file)
+    )
+    journals = journals_while_locked + [p.read_text() for p in state_dir().glob("*.json")]
+    tags = json.dumps(tags_while_locked + org.client("iam").list_user_tags(UserName="cobus")["Tags"])
+
+    assert applied.code == 0 and locked.code == 0 and restored.code == 0, restored.all
+    assert any("CreateLoginProfile" in r.getMessage() for r in caplog.records)  # botocore did log the call
+    assert len(journals) >= 2  # the lockout's journal, then the restored one kept for the record
+    passwords = [_password_lines(first_file)["cobus"], _password_lines(second_file)["cobus"]]
+    for password in passwords:
+        forms = {password, urllib.parse.quote(password, safe=""), urllib.parse.quote(password, safe="-_.~")}
+        forms.add(urllib.parse.quote_plus(password))
+        for form in forms:
+            assert not [r.name for r in caplog.records if form in r.getMessage()], form
+            assert form not in caplog.text
+            assert all(form not in text for text in journals)
+            assert form not in tags
+            for result in (applied, locked, restored):
+                assert form not in result.all
+
+
+@pytest.mark.parametrize("command", ["apply", "restore"])
+def test_the_password_is_in_password_out_before_the_next_iam_call(
+    org: Org, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """Given --password-out, when IAM sets cobus's password, then it is in the file before rolegate makes
+    its next call: a process killed there (SIGKILL, a closed laptop) has lost no password."""
+    from tests.conftest import seed_config
+    from tests.helpers import rolegate
+
+    from rolegate.aws.session import AwsSessions
+
+    config = _locked_out(org, capsys) if command == "restore" else str(org.write_config(seed_config(org.ids)))
+    path = org.workdir / "pw-now"
+    seen: list[str] = []  # the file's users at the first call after CreateLoginProfile
+
+    def hook(client: Any) -> None:
+        def before(model: Any, **_: Any) -> None:
+            if seen == ["set"]:
+                seen[:] = [model.name, ",".join(_password_lines(path)) if path.exists() else ""]
+
+        def after(**_: Any) -> None:
+            seen.append("set")
+
+        client.meta.events.register("before-call.iam", before)
+        client.meta.events.register("after-call.iam.CreateLoginProfile", after)
+
+    real = AwsSessions.__init__
+
+    def with_hook(self: AwsSessions, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        self.hooks.append(hook)
+
+    monkeypatch.setattr(AwsSessions, "__init__", with_hook)
+    args = ["apply", "--yes"] if command == "apply" else ["restore", "--user", "cobus", "--yes"]
+
+    done = rolegate(capsys, "-c", config, *args, "--password-out", str(path))
+
+    assert done.code == 0, done.all
+    assert len(seen) == 2 and seen[1] == "cobus", seen  # the next call found the password written

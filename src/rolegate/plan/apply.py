@@ -138,6 +138,65 @@ def first_password(length: int = 24) -> str:
             return "".join(chars)
 
 
+# --- a password never in a log ------------------------------------------------------------------------------
+# botocore logs every request's parameters at DEBUG (CreateLoginProfile's Password among them) for anyone who
+# turns logging on: a wrapper application, a debugging session, a test's log capture. Each password apply
+# makes is therefore hidden from every log record the process makes after it, as given and as a request body
+# spells it (URL-encoded).
+
+_HIDDEN_MARK = "<password hidden>"
+
+
+@dataclass
+class _Hidden:
+    forms: frozenset[str] = frozenset()  # every form of every password hidden so far
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_HIDDEN = _Hidden()
+
+
+def secret_forms(secret: str) -> frozenset[str]:
+    """How `secret` can appear in a log: as is, and URL-encoded as query bodies and URLs carry it."""
+    from urllib.parse import quote, quote_plus
+
+    return frozenset({secret, quote(secret, safe=""), quote(secret, safe="-_.~"), quote_plus(secret)})
+
+
+def redact(text: str, forms: frozenset[str]) -> str:
+    """`text` with each of `forms` replaced, longest first (an encoded form may contain the plain one)."""
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, _HIDDEN_MARK)
+    return text
+
+
+def hide_from_logs(secret: str) -> None:
+    """From now on no log record this process makes holds `secret`."""
+    with _HIDDEN.lock:
+        if not _HIDDEN.forms:
+            _redact_log_records()
+        _HIDDEN.forms = _HIDDEN.forms | secret_forms(secret)
+
+
+def _redact_log_records() -> None:
+    import logging
+
+    make = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        forms = _HIDDEN.forms
+        try:
+            message = record.getMessage()
+        except Exception:  # a record that cannot be formatted is the logging module's to report
+            return record
+        if any(form in message for form in forms):
+            record.msg, record.args = redact(message, forms), None
+        return record
+
+    logging.setLogRecordFactory(factory)
+
+
 def _code(exc: Exception) -> str:
     return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
@@ -393,6 +452,7 @@ def _run(iam: Any, change: Change, call: Call, run: _Run) -> int:
     params = dict(call.params)
     if params.get("Password") == GENERATED_PASSWORD:
         params["Password"] = first_password()
+        hide_from_logs(params["Password"])  # before botocore logs the request
     method = getattr(iam, xform_name(call.operation))
     attempts = 0
     for wait in (*run.waits, None):

@@ -56,13 +56,19 @@ def run_in_order(
     *,
     on_done: Callable[[Change], None] | None = None,
     on_failed: Callable[[Change, str], bool] | None = None,
+    on_password: Callable[[str, str, str], None] | None = None,
 ) -> ApplyResult:
     """Each change through apply's executor, in exactly this order. A failure stops the rest unless
     `on_failed` (told of it) says to go on: in a breach, a role that cannot be locked must not keep the others
-    open. `failed` and `error` are then the first failure's."""
+    open. `failed` and `error` are then the first failure's. `on_password`: as apply's, told of each console
+    password the moment IAM has it."""
     total = ApplyResult()
     for index, change in enumerate(changes):
-        one = apply_plan(Plan(changes=[change], accounts={change.account: change.account_id}), iam_for)
+        one = apply_plan(
+            Plan(changes=[change], accounts={change.account: change.account_id}),
+            iam_for,
+            on_password=on_password,
+        )
         total.calls += one.calls
         total.passwords.update(one.passwords)
         if not one.ok:

@@ -403,11 +403,11 @@ def check_password_out(path: Path) -> None:
         if problem is None and not os.access(path.parent, os.W_OK | os.X_OK):
             raise _password_out_error(path, f"cannot be created: {path.parent} is not writable")
         if problem is not None:
-            raise problem
+            raise _refused(problem)
         return
     problem = atomic.refusal(path, status, os.geteuid())
     if problem is not None:
-        raise problem
+        raise _refused(problem)
     if status.st_uid != os.geteuid():
         raise _password_out_error(path, f"belongs to another user (uid {status.st_uid})")
     if stat.S_IMODE(status.st_mode) & 0o077:
@@ -423,6 +423,18 @@ def check_password_out(path: Path) -> None:
         text = "\x00"
     if not is_password_file_text(text):
         raise _password_out_error(path, "is not a rolegate password file (lines of account, user, password)")
+
+
+def _refused(problem: RolegateError) -> RolegateError:
+    """The file-writing helper's refusal (a link, a FIFO, a shared directory…), said as --password-out's: the
+    user must know that no password was set either."""
+    from rolegate.errors import LocalFileError
+
+    why = problem.message.removesuffix(", and wrote nothing").removesuffix(", so nothing was written")
+    return LocalFileError(
+        f"--password-out {why}; nothing was changed",
+        "name a new file (it is created with mode 0600), or a password file of an earlier apply",
+    )
 
 
 def _password_out_error(path: Path, why: str) -> RolegateError:

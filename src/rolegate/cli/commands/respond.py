@@ -137,6 +137,7 @@ def _run(
     *,
     go_on: bool = False,
     hand_out: Callable[[ApplyResult], None] | None = None,
+    on_password: Callable[[str, str, str], None] | None = None,
 ) -> ApplyResult:
     """The changes in order. With `go_on` (a lockdown), a role that fails is reported and the others are
     still locked; only a failure to write the journal into the account stops everything."""
@@ -154,7 +155,9 @@ def _run(
         env.print(f"  [red]✗[/] {escape(error)}")
         return True
 
-    result = run_in_order(decided.changes, sessions.iam, on_done=done, on_failed=on_failed)
+    result = run_in_order(
+        decided.changes, sessions.iam, on_done=done, on_failed=on_failed, on_password=on_password
+    )
     if hand_out is not None:
         hand_out(result)
     if failed and not result.not_done:
@@ -488,7 +491,7 @@ def _restore_account(
 def _restore_user(
     env: Env, config: Config, sessions: Any, user_name: str, force: bool, yes: bool, password_out: Path | None
 ) -> int:
-    from rolegate.cli.commands.plan import _hand_out_passwords, check_password_out
+    from rolegate.cli.commands.plan import _hand_out_passwords, _password_writer, check_password_out
     from rolegate.respond.act import read_one, user_credentials
     from rolegate.respond.people import compare_user, journal_of_user, plan_user_restore
 
@@ -534,6 +537,8 @@ def _restore_user(
             env, sessions, decided, "Restore", f"rolegate restore --user {user_name}",
             # even when a later step fails: the password is set in IAM and shown nowhere else
             hand_out=lambda result: _hand_out_passwords(env, result, password_out),
+            # and into --password-out the moment IAM has it: a restore killed later has not lost it
+            on_password=_password_writer(password_out),
         )  # fmt: skip
     _retire_journal(env, path)
     env.print(f"[green bold]{escape(user_name)} is let back in[/].")

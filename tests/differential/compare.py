@@ -191,7 +191,7 @@ def raw_statements(case: Case) -> dict[str, dict[str, Any]]:
     return {s["Sid"]: s for doc in _documents(case) for s in doc.get("Statement", [])}
 
 
-def condition_class(operator: str, key: str, values: tuple[str, ...]) -> str:
+def condition_class(operator: str, key: str, values: tuple[str, ...], absent: bool = False) -> str:
     """Which class a condition disagreement falls in: the four of issue 17 (policy variables, set operators,
     ArnEquals, each operator), or an operator used on a key of another type, or a multivalued key read
     without a set operator."""
@@ -207,9 +207,12 @@ def condition_class(operator: str, key: str, values: tuple[str, ...]) -> str:
         return f"{family} operator on a {known.kind} key"
     if known is not None and known.multivalued and ":" not in operator and base != "Null":
         return "multivalued key without a set operator"
+    set_operator = operator.startswith(("ForAnyValue:", "ForAllValues:"))
+    if set_operator and absent:  # on an absent key the values, variables or not, are never read
+        return "set-operators"
     if any("${" in v for v in values):
         return "policy-variables"
-    if operator.startswith(("ForAnyValue:", "ForAllValues:")):
+    if set_operator:
         return "set-operators"
     if base in ("ArnEquals", "ArnNotEquals"):
         return "arn-equals"
@@ -289,6 +292,6 @@ def statement_parts(
             if held is None or theirs_c is None or held == theirs_c:
                 continue
             shown = f"{operator} {key} {list(values)} (request: {list(request) if request else 'absent'})"
-            klass = condition_class(operator, key, values)
+            klass = condition_class(operator, key, values, absent=request is None)
             out.append(Part(sid, "condition", shown, held, theirs_c, klass, operator, key, values, request))
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -30,8 +31,9 @@ def _reproducer(part: Part, case: Case) -> Case | None:
         context: dict[str, Any] = {}
         if part.request is not None:
             context[part.key] = list(part.request) if len(part.request) > 1 else part.request[0]
-        for key in ("aws:PrincipalTag/team", "aws:username"):  # what the condition's variables read
-            if key in case.context and any(key in v for v in part.values):
+        for name in re.findall(r"\$\{([^},]*)", " ".join(part.values)):  # what the variables read
+            key = next((k for k in case.context if k.lower() == name.strip().lower()), None)
+            if key is not None:
                 context[key] = case.context[key]
         values = list(part.values) if len(part.values) > 1 else part.values[0]
         statement = {

@@ -474,7 +474,9 @@ SET_DOC = (
     "every one of the specified key values in the request and at least one value in the policy. If the key "
     "values in the request resolve to an empty data set (for example, an empty string), a condition operator "
     "modified by ForAllValues returns true, and a condition operator modified by ForAnyValue returns false. "
-    "Multivalued context keys require a condition set operator."
+    "Multivalued context keys require a condition set operator. (Observed in AWS, repost.aws question "
+    "'ForAnyValue:StringEqualsIfExists behaving unexpectedly': 'if there is no matching context key or the "
+    "dataset is null, the condition returns false', IfExists or not.)"
 )
 G = "aws:TagKeys"
 SET_ROWS: list[Row] = [
@@ -484,7 +486,9 @@ SET_ROWS: list[Row] = [
     ("ForAnyValue:ArnNotLike", G, ROLE, ABSENT, False),
     ("ForAnyValue:StringEquals", G, "team", ABSENT, False),
     ("ForAnyValue:StringEquals", G, "team", [], False),  # an empty data set
-    ("ForAnyValue:StringEqualsIfExists", G, "team", ABSENT, True),
+    ("ForAnyValue:StringEqualsIfExists", G, "team", ABSENT, False),  # IfExists does not save it (AWS)
+    ("ForAnyValue:StringNotEqualsIfExists", G, "team", ABSENT, False),
+    ("ForAllValues:StringEqualsIfExists", G, "team", ABSENT, True),
     # ForAllValues over an absent key is true
     ("ForAllValues:StringEquals", G, "team", ABSENT, True),
     ("ForAllValues:StringNotEquals", G, "team", ABSENT, True),

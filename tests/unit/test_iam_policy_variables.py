@@ -5,9 +5,9 @@ Given a statement whose Resource, NotResource or condition values hold `${aws:us
 what rolegate knows of the request (a key's value, the key known absent, or unknown before the call), when
 `policy.evaluate` decides it, then the variable is replaced by the request's value; a variable that cannot be
 resolved (its key absent and no default, or several values) makes "any attempt to match it" fail: as a
-Resource pattern it matches nothing, under NotResource it makes the statement invalid (unless the ARN's
-service, region or account already rule the resource out), as a condition value it fails its test, under a
-negated operator too (so the condition is false); one whose key is unknown leaves the answer conditional;
+Resource pattern it matches nothing, under NotResource it makes the statement invalid where it decides (the
+rest of the pattern matches the resource), as a condition value it fails its test, under a negated
+operator too (so the condition is false); one whose key is unknown leaves the answer conditional;
 in a policy of Version 2008-10-17 (or none) the text is literal.
 
 These tests are the fourth class issue 17 found wrong: on the pre-fix commit dc3883e (worktree
@@ -149,8 +149,9 @@ NOT_RESOURCE_ROWS: list[tuple[str, str, dict[str, Any], Any]] = [
     (user("${aws:username}"), user("alice"), {}, "conditional"),
     (user("${aws:username}"), user("alice"), {"aws_username": ABSENT}, False),  # invalid: it decides
     (user("${aws:username}"), "arn:aws:s3:::bucket/x", {"aws_username": ABSENT}, True),  # S3: ruled out
+    (user("${aws:username}"), f"arn:aws:iam::{ACCOUNT}:role/app", {"aws_username": ABSENT}, True),
     (user("${aws:username}*"), user("cobus2"), {"aws_username": "cobus"}, False),
-    # an unresolvable variable makes the statement invalid unless service, region or account rule it out
+    # an unresolvable variable makes the statement invalid where it decides; elsewhere the rest rules out
     (
         "arn:aws:s3:::reports/${aws:PrincipalTag/team}/*",
         "arn:aws:s3:::reports/2024/q1.csv",
@@ -161,7 +162,7 @@ NOT_RESOURCE_ROWS: list[tuple[str, str, dict[str, Any], Any]] = [
         "arn:aws:s3:::other/${aws:PrincipalTag/team}",
         "arn:aws:s3:::reports/2024/q1.csv",
         {"aws_PrincipalTag__team": ABSENT},
-        False,
+        True,
     ),
     (
         "arn:aws:iam::222222222222:user/${aws:username}",

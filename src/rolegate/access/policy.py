@@ -11,13 +11,14 @@ Pure functions over policy documents as IAM stores them. What is followed, from 
   a key the request lacks makes the condition false, except under a negated operator (StringNotEquals,
   ArnNotLike, NotIpAddress, …) or an ...IfExists operator, where it is true; `Null` tests for absence;
   `ForAllValues:` is true over a missing key and needs every request value to match; `ForAnyValue:` is false
-  over a missing key and needs one request value to match; a plain operator on a key with several values
-  in the request does not match (IAM: "multivalued context keys require a condition set operator");
+  over a missing key (IfExists or not) and needs one request value to match; a plain operator on a key with
+  several values in the request does not match (IAM: "multivalued context keys require a condition set
+  operator");
 - policy variables (`${aws:username}`, `${aws:PrincipalTag/team, 'default'}`, `${*}` …) are resolved from
   the request in Resource, NotResource and the values of String, ARN and Bool conditions, only in policies
   of Version 2012-10-17; a variable that cannot be resolved fails its value's test ("any attempt to match
-  it fails and causes the statement to be invalid"): a pattern names no resource, a condition value fails
-  under a negated operator too;
+  it fails and causes the statement to be invalid"): a Resource pattern matches nothing, a NotResource
+  one makes the statement invalid where it decides, a condition value fails under a negated operator too;
 - what cannot be known before the call (the caller's source IP, an ExternalId the caller may pass, a key
   rolegate does not model) is never guessed: the statement becomes *conditional* and carries the condition.
 
@@ -356,16 +357,6 @@ def _any_value(text: str) -> tuple[Piece, ...]:
     )
 
 
-def _prefix_rules_out(pattern: str, resource: str) -> bool:
-    """Whether the pattern's partition, service, region and account, whatever its variables' values, already
-    tell the resource apart (not an ARN: whether the whole pattern does)."""
-    pieces = _any_value(pattern)
-    parts, found = _split_arn(pieces), resource.split(":", 5)
-    if parts is None or len(found) != 6:
-        return not _like(pieces, resource)
-    return not all(_pieces_pattern(p, False).fullmatch(f) for p, f in zip(parts[:5], found[:5], strict=True))
-
-
 def variable_keys(stmt: Statement) -> frozenset[str]:
     """The condition keys (lower-case) a statement's policy variables read: what its answer depends on
     beyond its condition keys (the access graph must tell principals apart by them)."""
@@ -404,9 +395,9 @@ def _like(pieces: tuple[Piece, ...], value: str, *, ignore_case: bool = False) -
 def _patterns_test(patterns: tuple[str, ...], resource: str, context: Context, negated: bool) -> bool | None:
     """Resource: some pattern matches. NotResource (`negated`): no pattern matches. A pattern whose variable
     cannot be resolved matches no resource (IAM: "any attempt to match it fails and causes the statement to
-    be invalid"); under NotResource the statement is then invalid, unless the ARN's partition, service,
-    region or account already rule the resource out (IAM puts variables "only in the resource portion of
-    the ARN"), as iam-simulate reads it. A variable unknown before the call leaves the answer open."""
+    be invalid"); under NotResource the statement is then invalid where the attempt is made, i.e. where the
+    rest of the pattern matches the resource (with any value in the variable's place), and unaffected where
+    the rest already rules the resource out. A variable unknown before the call leaves the answer open."""
     unknown = False
     for pattern in patterns:
         if "${" not in pattern:
@@ -414,7 +405,7 @@ def _patterns_test(patterns: tuple[str, ...], resource: str, context: Context, n
         else:
             resolved = resolve(pattern, context)
             if resolved is False:
-                if negated and not _prefix_rules_out(pattern, resource):
+                if negated and _like(_any_value(pattern), resource):
                     return False
                 continue
             matched = None if resolved is None else _like(resolved, resource)
@@ -751,13 +742,14 @@ def condition_holds(
         goal = "false" if values else "true"
         return any(w.strip().lower() == goal for w in wanted)
     if not values:  # the key is absent (or its values an empty set)
-        if op.if_exists:
-            return True
         if op.set_operator == "forallvalues":
             return True  # IAM: "ForAllValues … also returns true if there are no context keys in the request"
         if op.set_operator == "foranyvalue":
-            return False  # no value of the request, so none matches, negated operator or not
-        return op.negated
+            # no value of the request, so none matches, negated operator or not; IfExists does not save it
+            # (ForAnyValue:StringEqualsIfExists over a missing aws:TagKeys denies in AWS: repost.aws
+            # QU9HFmDzP0QGuU-fd7rS6B7w, "if there is no matching context key ... the condition returns false")
+            return False
+        return op.if_exists or op.negated
     family = op.family
     if op.set_operator is None:
         if len(values) > 1:

@@ -8,13 +8,25 @@ Given the seed applied on moto and cobus's profiles written, these tests show th
 - a misspelt AWS managed policy (`ReadOnlyAcess`, `service-role/AWSLambdaBasicExecutionRol`, an ARN with a
   typo) is caught by `plan` (file:line, did you mean) before any change, looked up in the hub only when the
   shipped list does not know it; offline `validate` warns;
-- `apply` reads back what it wrote: a change IAM answered OK for but did not keep is a failure naming the
-  account and resource, exit 1, never "applied".
+- `apply` reads back what it wrote: a change IAM answered OK for but did not keep (an IAM in front of moto
+  that answers a write OK and drops it) is "not applied: <what differs>" naming the account and resource,
+  exit 1, never "applied"; a normal apply reads back only the accounts and extras it changed and says
+  applied; the decision itself (apply.not_applied) is tested on 27 pairs of plan and re-read state;
+- (class 4) every path that issues a console password, apply and `restore --user`, refuses 24 unsafe
+  --password-out paths (links, someone's file, a FIFO, a read-only or shared directory…) before any IAM
+  change; writes the password into the file before its next IAM call; and, when the write fails after IAM
+  set the password, shows it once on the terminal (or, with none, names the users and how to reset them);
+- no console password is in any log record (botocore logs request parameters at DEBUG), in the lockdown
+  journal, the user's tags, or any output.
 
 Checked against the pre-fix commit fb45e3e (a worktree of it on PYTHONPATH, then this module):
 every attack here fails there (six prompts for six callers; the misspelt names pass plan; apply says
-applied). Two guards pass there too, by design: a failure that asked nobody (no terminal) is not shared,
-and the tests of `rolegate.model.managed_policies`, a module that did not exist at fb45e3e.
+applied; unsafe --password-out files are written or refused after IAM changed; a password that cannot be
+written is lost; botocore's DEBUG log holds the password; restore writes its password only at the end).
+Guards that pass there too, by design: a failure that asked nobody (no terminal) is not shared; the safe
+--password-out cases (a new 0600 file, an earlier run's password file) and apply writing the password
+before its next call, which fb45e3e did already. The tests of `rolegate.model.managed_policies` and of
+`rolegate.plan.apply.not_applied` cannot run there: neither existed at fb45e3e (they fail on import).
 """
 
 from __future__ import annotations
@@ -27,9 +39,12 @@ import subprocess
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.aws.test_role_credentials import PROFILES, ROLEGATE, asked, cobus
 from tests.conftest import Org
 from tests.faults import STS_XMLNS, FaultyProxy
@@ -547,7 +562,7 @@ def no_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     """A change that does not read back is read once more at once, not after IAM's ~15 s of consistency."""
     import rolegate.runner
 
-    monkeypatch.setattr(rolegate.runner, "READ_BACK_WAITS", (0.0,))
+    monkeypatch.setattr(rolegate.runner, "READ_BACK_WAITS", (0.0,), raising=False)  # none before the fix
 
 
 def test_a_normal_apply_reads_back_only_what_it_changed_and_says_applied(
@@ -1028,3 +1043,71 @@ def test_the_password_is_in_password_out_before_the_next_iam_call(
 
     assert done.code == 0, done.all
     assert len(seen) == 2 and seen[1] == "cobus", seen  # the next call found the password written
+
+
+@pytest.mark.parametrize("stale_reads", [0, 1, 4, 5])
+def test_a_read_back_waits_out_iams_eventual_consistency_before_it_says_not_applied(
+    monkeypatch: pytest.MonkeyPatch, stale_reads: int
+) -> None:
+    """Given IAM still showing the old state to the first `stale_reads` reads after a write (IAM is eventually
+    consistent), then the read-back waits 1, 2, 4, 8 s between reads and says applied once it shows; after
+    five stale reads (~15 s) the change is not applied. The reads are runner's own collect, fed by hand."""
+    from tests.unit.test_plan_diff import IDS, desired, empty_snapshot
+
+    import rolegate.runner
+    from rolegate.plan.diff import diff
+
+    want = desired()
+    done = [c for c in diff(want, empty_snapshot()).changes if c.account == "production"]
+    reads: list[list[str]] = []
+
+    def collect_each(plans: list[Any], iam_for: Any, **_: Any) -> tuple[Snapshot, dict[str, Any]]:
+        reads.append([p.name for p in plans])
+        source = empty_snapshot() if len(reads) <= stale_reads else _applied(want)
+        return Snapshot(accounts={p.name: source.accounts[p.name] for p in plans}), {}
+
+    monkeypatch.setattr(rolegate.runner, "collect_each", collect_each)
+    slept: list[float] = []
+
+    sessions: Any = SimpleNamespace(iam=lambda account_id: None)  # nothing is called through it here
+
+    found = rolegate.runner.read_back(want, sessions, done, sleep=slept.append)
+
+    assert reads == [["production"]] * min(stale_reads + 1, 5)  # only the account the changes were in
+    assert slept == [1.0, 2.0, 4.0, 8.0][: min(stale_reads, 4)]
+    if stale_reads < 5:
+        assert found == []
+    else:
+        assert [f.message for f in found] == [
+            f"production ({IDS['production']}): role administrator: not applied: it is not there"
+        ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40), st.text(max_size=40), st.sampled_from(["plain", "body", "quoted", "repr"]))
+def test_a_password_is_hidden_from_a_log_record_however_it_is_spelt(
+    before: str, after: str, how: str
+) -> None:
+    """Given a password apply made (every character class IAM allows, the symbols included), when a log
+    record holds it as is, URL-encoded as in a request body, or inside a dict's repr, then the record as
+    logged holds none of its forms."""
+    import logging
+    import urllib.parse
+
+    from rolegate.plan.apply import first_password, hide_from_logs, secret_forms
+
+    password = first_password()
+    hide_from_logs(password)
+    spelt = {
+        "plain": password,
+        "body": urllib.parse.urlencode({"Action": "CreateLoginProfile", "Password": password}),
+        "quoted": urllib.parse.quote(password, safe="-_.~"),
+        "repr": repr({"Password": password}),
+    }[how]
+    record = logging.getLogger("botocore.endpoint").makeRecord(
+        "botocore.endpoint", logging.DEBUG, __file__, 1, "request %s%s%s", (before, spelt, after), None
+    )
+
+    message = record.getMessage()
+    assert not any(form in message for form in secret_forms(password)), message
+    assert before in message or any(form in before for form in secret_forms(password))

@@ -204,7 +204,8 @@ def statements(document: dict[str, Any] | None, source: str) -> list[Statement]:
         return []
     with_variables = document.get("Version") == VARIABLES_VERSION
     out: list[Statement] = []
-    for st in _raw_statements(document):
+    raw = document.get("Statement", [])
+    for st in raw if isinstance(raw, list) else [raw]:
         if not isinstance(st, dict) or st.get("Effect") not in ("Allow", "Deny"):
             continue
         conditions: list[tuple[str, str, tuple[str, ...]]] = []
@@ -213,12 +214,7 @@ def statements(document: dict[str, Any] | None, source: str) -> list[Statement]:
                 conditions += [(operator, key, _strings(values)) for key, values in block.items()]
         resources = _strings(st["Resource"]) if "Resource" in st else None
         not_resources = _strings(st["NotResource"]) if "NotResource" in st else None
-        variables = False
-        if with_variables:  # one C-level scan of the texts: parsing is on the audit's hot path
-            texts = (resources or ()) + (not_resources or ())
-            if conditions:
-                texts += tuple(v for c in conditions for v in c[2])
-            variables = "${" in "\0".join(texts)
+        variables = with_variables and _mentions_variable(resources, not_resources, conditions)
         out.append(
             Statement(
                 source=source,
@@ -235,6 +231,23 @@ def statements(document: dict[str, Any] | None, source: str) -> list[Statement]:
             )
         )
     return out
+
+
+def _mentions_variable(
+    resources: tuple[str, ...] | None,
+    not_resources: tuple[str, ...] | None,
+    conditions: list[tuple[str, str, tuple[str, ...]]],
+) -> bool:
+    for texts in (resources, not_resources):
+        if texts:
+            for text in texts:
+                if "${" in text:
+                    return True
+    for _, _, values in conditions:
+        for text in values:
+            if "${" in text:
+                return True
+    return False
 
 
 def invalid_trust_statements(document: dict[str, Any] | None) -> list[str]:

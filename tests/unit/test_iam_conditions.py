@@ -702,3 +702,50 @@ def test_invalid_trust_statements_names_each_not_principal() -> None:
     assert reasons[1].startswith("statement 2: NotPrincipal cannot be used in a role trust policy")
     single = {"Statement": {"Effect": "Allow", "NotPrincipal": "*", "Action": "sts:AssumeRole"}}
     assert len(invalid_trust_statements(single)) == 1
+
+
+# -- what cannot be known is never guessed -------------------------------------------------------------
+
+STATE = st.one_of(st.just(ABSENT), st.just(UNKNOWN), st.sampled_from(["a", "ab", "b"]), st.just(["a", "b"]))
+OPERATORS = st.sampled_from(
+    [
+        "StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "StringEqualsIfExists",
+        "StringNotEqualsIgnoreCase", "ArnLike", "ArnNotEquals", "Bool", "Null", "NumericLessThan",
+        "ForAnyValue:StringEquals", "ForAllValues:StringLike", "ForAnyValue:StringNotEquals",
+        "ForAllValues:StringNotLikeIfExists", "ForAnyValue:StringLikeIfExists",
+    ]
+)  # fmt: skip
+WANTED = st.lists(
+    st.sampled_from(["a", "b*", "${aws:username}", "x${aws:username}", "${aws:username, 'a'}", "true"]),
+    min_size=1,
+    max_size=3,
+)
+
+
+def _context(team: Any, username: Any) -> Context:
+    keys: dict[str, tuple[str, ...]] = {}
+    absent: set[str] = set()
+    for key, state in (("aws:principaltag/team", team), ("aws:username", username)):
+        if state is ABSENT:
+            absent.add(key)
+        elif state is not UNKNOWN:
+            keys[key] = (state,) if isinstance(state, str) else tuple(state)
+    return Context(keys, frozenset(absent))
+
+
+@settings(max_examples=400, deadline=None)
+@given(OPERATORS, WANTED, STATE, STATE)
+def test_a_definite_answer_holds_whatever_the_unknown_keys_turn_out_to_be(
+    operator: str, wanted: list[str], team: Any, username: Any
+) -> None:
+    """Given a condition over the caller's team tag whose values may name ${aws:username}, and a request
+    where either key may be unknown before the call, when rolegate answers True or False, then every way the
+    unknown keys could turn out (absent, one value, several) gives that same answer: "conditional" is the
+    only answer that may depend on what is not known."""
+    answer = condition_holds(operator, T, tuple(wanted), _context(team, username))
+    if answer is None:
+        return
+    outcomes: list[Any] = [ABSENT, "a", "ab", "b", ["a", "b"]]
+    for t in outcomes if team is UNKNOWN else [team]:
+        for u in outcomes if username is UNKNOWN else [username]:
+            assert condition_holds(operator, T, tuple(wanted), _context(t, u)) is answer, (t, u)

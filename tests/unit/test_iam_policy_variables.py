@@ -442,3 +442,30 @@ def test_variable_keys_name_what_a_statement_reads() -> None:
     assert variable_keys(second) == frozenset()
     old = statements({**document, "Version": "2008-10-17"}, "test")
     assert variable_keys(old[0]) == frozenset()
+
+
+# -- the access graph --------------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    reason="access/graph.py picks the roles a statement names from its literal Resource text "
+    "(_statement_targets) before any evaluation, so a Resource with a policy variable names no role; "
+    "graph.py's owner can widen a pattern with `${` to the roles it matches with each variable as `*` and "
+    "add policy.variable_keys to the chunk's probes (aws:principalaccount -> on_account)",
+    strict=False,
+)
+def test_the_access_graph_follows_a_resource_with_a_variable() -> None:
+    """Given a hub group allowed to assume `role/${aws:PrincipalAccount}-admin` in any account, when the
+    matrix is asked, then alice (of the hub) reaches prod's `111111111111-admin`, and not `admin`."""
+    from tests.unit.test_access_corpus import HUB, SnapshotWorld, allow, doc, trust
+
+    from rolegate.access.graph import AccessGraph
+
+    w = SnapshotWorld()
+    w.group("team", inline={"assume": doc(allow("arn:aws:iam::*:role/${aws:PrincipalAccount}-admin"))})
+    w.user("alice", groups=("team",))
+    w.role(f"{HUB}-admin", "prod", trust=trust(w.root("hub")))
+    w.role("admin", "prod", trust=trust(w.root("hub")))
+    graph = AccessGraph(w.snapshot)
+    (alice,) = [u for u in graph.users() if u.name == "alice"]
+    assert {(r.role, r.reachable) for r in graph.reach(alice)} == {(f"{HUB}-admin", "yes")}

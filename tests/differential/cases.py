@@ -21,6 +21,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 HUB = "111111111111"
+ASSUME = "sts:AssumeRole"
 SPOKE = "222222222222"
 ORG_ID = "o-abc123"
 
@@ -302,7 +303,7 @@ _AWS_PRINCIPALS = _one_or_many(
 def condition_block(draw: st.DrawFn, assume: bool) -> dict[str, dict[str, Any]]:
     """A Condition block: operators over keys, each with one or several values (OR'd); keys AND'd."""
     block: dict[str, dict[str, Any]] = {}
-    for _ in range(draw(_between(0, 3))):
+    for _ in range(draw(_between(0, 2))):
         key = draw(_KEYS[assume])
         if draw(_between(0, 9)) == 0:
             operator = "Null"
@@ -334,9 +335,28 @@ def trust_principal(draw: st.DrawFn, effect: str) -> dict[str, Any]:
     return {"Principal": {"AWS": draw(_AWS_PRINCIPALS)}}
 
 
+def _aimed(action: str, resource: str) -> tuple[st.SearchStrategy[Any], st.SearchStrategy[Any]]:
+    """Patterns that cover this very request (as written, by its service, by a wildcard in the name): drawn
+    one time in three, so that allows and denies that apply are common, not rare."""
+    service, name = action.split(":")
+    actions = (action, f"{service}:*", f"{service}:{name[:3]}*", action.upper(), "*")
+    head = resource.rpartition("/")[0]
+    resources = (resource, f"{head}/*" if head else "*", resource[:-1] + "?", "*")
+    return st.sampled_from(actions), st.sampled_from(resources)
+
+
+_AIMED = {(a, r): _aimed(a, r) for a, r, _ in (*IDENTITY_REQUESTS, *((ASSUME, r, acct) for r, acct in ROLES))}
+
+
 def statements_of(
-    draw: st.DrawFn, sids: list[str], layer: str, assume: bool, trust: bool = False
+    draw: st.DrawFn,
+    sids: list[str],
+    layer: str,
+    assume: bool,
+    trust: bool = False,
+    aim: tuple[str, str] = ("", ""),
 ) -> list[Any]:
+    aimed_actions, aimed_resources = _AIMED[aim]
     out: list[Any] = []
     for _ in range(draw(_between(1, 3))):
         sid = f"{layer}{len(sids)}"
@@ -344,11 +364,14 @@ def statements_of(
         stmt: dict[str, Any] = {"Sid": sid, "Effect": draw(_EFFECT)}
         if trust:
             stmt.update(trust_principal(draw, stmt["Effect"]))
+        aimed = draw(_between(0, 2)) == 0
         stmt["NotAction" if draw(_between(0, 5)) == 0 else "Action"] = draw(
-            _TRUST_ACTIONS if trust else _ACTIONS
+            _TRUST_ACTIONS if trust else aimed_actions if aimed else _ACTIONS
         )
         if not trust:
-            stmt["NotResource" if draw(_between(0, 5)) == 0 else "Resource"] = draw(_RESOURCES)
+            stmt["NotResource" if draw(_between(0, 5)) == 0 else "Resource"] = draw(
+                aimed_resources if aimed else _RESOURCES
+            )
         condition = condition_block(draw, assume)
         if condition:
             stmt["Condition"] = condition
@@ -379,14 +402,19 @@ def cases(draw: st.DrawFn) -> Case:
     principal, account, username, principal_arn = draw(_PRINCIPAL)
     if assume:
         resource, resource_account = draw(_ROLE)
-        action = "sts:AssumeRole"
+        action = ASSUME
     else:
         action, resource, resource_account = draw(_REQUEST)
     sids: list[str] = []
     identity = [
-        policy(statements_of(draw, sids, "I", assume)) for _ in range(draw(_between(0 if assume else 1, 2)))
+        policy(statements_of(draw, sids, "I", assume, aim=(action, resource)))
+        for _ in range(draw(_between(0 if assume else 1, 2)))
     ]
-    boundary = policy(statements_of(draw, sids, "B", assume)) if draw(_between(0, 3)) == 0 else None
+    boundary = (
+        policy(statements_of(draw, sids, "B", assume, aim=(action, resource)))
+        if draw(_between(0, 3)) == 0
+        else None
+    )
     scps: list[list[dict[str, Any]]] = []
     for level in range(draw(_between(0, 2))):
         stmts: list[Any] = []
@@ -394,9 +422,11 @@ def cases(draw: st.DrawFn) -> Case:
             stmts.append(dict(FULL_ACCESS, Sid=f"FullAWSAccess{level}"))
             sids.append(f"FullAWSAccess{level}")
         if draw(_BOOL) or not stmts:
-            stmts += statements_of(draw, sids, f"P{level}x", assume)
+            stmts += statements_of(draw, sids, f"P{level}x", assume, aim=(action, resource))
         scps.append([policy(stmts)])
-    trust = policy(statements_of(draw, sids, "T", assume, trust=True)) if assume else None
+    trust = (
+        policy(statements_of(draw, sids, "T", assume, trust=True, aim=(action, resource))) if assume else None
+    )
 
     context: dict[str, Any] = {"aws:PrincipalArn": principal_arn, "aws:PrincipalAccount": account}
     if username is not None:

@@ -63,7 +63,7 @@ class Part:
     sid: str
     part: str  # action | resource | principal | condition
     detail: str  # the operator and key, or the patterns
-    rolegate: bool
+    rolegate: bool | None  # None: rolegate could not decide it (only conditions)
     simulator: bool
     klass: str
     operator: str = ""  # for a condition: as written, with its key, values and the request's values
@@ -289,9 +289,15 @@ def statement_parts(
                     "a key with several values": request is not None and len(request) > 1,
                 }
                 seen.update(k for k, present in found.items() if present)
-            if held is None or theirs_c is None or held == theirs_c:
+            # rolegate undecided on a fully described request: an operator it does not model (a disagreement
+            # too: IAM's answer is knowable before the call)
+            if theirs_c is None or held == theirs_c:
                 continue
             shown = f"{operator} {key} {list(values)} (request: {list(request) if request else 'absent'})"
-            klass = condition_class(operator, key, values, absent=request is None)
+            klass = (
+                condition_class(operator, key, values, absent=request is None)
+                if held is not None
+                else f"operator {operator.rsplit(':', maxsplit=1)[-1].removesuffix('IfExists')}"
+            )
             out.append(Part(sid, "condition", shown, held, theirs_c, klass, operator, key, values, request))
     return out

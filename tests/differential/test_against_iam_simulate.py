@@ -10,19 +10,20 @@ compared: the decision, and each statement's Action, Resource, Principal and con
 
 Only rolegate's definite answers are compared; its "conditional" ones are counted. Every disagreement falls
 in a named class:
-- the four classes of issue 17 that the evaluator's owner is fixing (policy variables, set operators,
-  ArnEquals/ArnNotEquals, each operator): xfail by class while the fix is under way, strict once it lands;
+- the four classes of issue 17 that the evaluator's owner fixed (policy variables, set operators,
+  ArnEquals/ArnNotEquals, each operator), and the same-account trust rule: xfail by class while a fix was
+  under way (STILL_OPEN), strict once it landed;
 - a documented case, where AWS's own words side with rolegate against the simulator or leave the request
   outside IAM's documented language (DOCUMENTED, each with the doc's words): excluded by name;
 - anything else fails the test.
 
-PRE = dc3883e, checked (PYTHONPATH=/tmp/base17/src): there the same-account-trust class (a trust policy
-granting '*' read as naming only the account: 43 decisions "no" where IAM says yes) and the probes for Date
-and IpAddress (left undecided) fail, and the policy-variables, set-operators and arn-equals classes fail
-under their xfail (hundreds of statement parts: variables read literally, ArnEquals exact, ForAnyValue on an
-absent key true). The layers are put together by rolegate.access.decide.judge where the tree has it (the
-access graph decides through it), else as the pre-fix access graph did (graph.py's _decide, mirrored in
-compare.py).
+PRE = dc3883e, checked (PYTHONPATH=/tmp/base17/src): there every class test fails — policy variables read
+literally, ForAnyValue on an absent key true, ArnEquals exact, Date and IpAddress left undecided (a condition
+rolegate cannot decide on a fully described request counts against the operators class), and a same-account
+trust policy granting '*' read as naming only the account — and so do the probes for Date and IpAddress. On
+the fixed tree (81c3514 and later) all pass with no class left xfail. The layers are put together by
+rolegate.access.decide.judge where the tree has it (the access graph decides through it), else as the
+pre-fix access graph did (graph.py's _decide, mirrored in compare.py).
 
 Skipped, with the reason, where node or the installed package is missing (`bash scripts/bootstrap.sh test`
 installs it). The npm registry is contacted only by bootstrap; the test itself runs offline.
@@ -54,8 +55,8 @@ CASES = 2500  # drawn; a few are refused by the simulator's own validation and n
 AT_LEAST = 2000  # compared
 WITHIN_SECONDS = 60
 
-# The classes of issue 17, section 1, that the owner of rolegate/access/policy.py is fixing. A class is xfail
-# (not strict) while disagreements remain in it; drop it from here once its test passes.
+# The classes of issue 17, section 1, that the owner of rolegate/access/policy.py fixed. A class is xfail (not
+# strict) while disagreements remain in it (STILL_OPEN); strict once its fix has landed.
 BUG_CLASSES = {
     "policy-variables": "policy variables resolved from the request; an unresolvable one makes its statement "
     "not match (issue 17, class 2)",
@@ -66,7 +67,10 @@ BUG_CLASSES = {
     "same-account-trust": "a same-account trust policy granting '*' allows without an identity allow "
     "(issue 17, class 1, 'decide and document')",
 }
-STILL_OPEN = {"policy-variables", "set-operators", "arn-equals", "operators"}  # the classes still xfail
+# The classes still xfail. All four were while the fixes were under way; each was dropped when its test passed
+# on the committed tree (81c3514 closed the last two: ForAnyValue...IfExists on a missing key, and NotResource
+# with an unresolvable variable).
+STILL_OPEN: set[str] = set()
 
 
 def bug_class(klass: str) -> str | None:
@@ -227,6 +231,9 @@ def _aws(stmt: dict[str, object]) -> list[str]:
 
 
 def documented_part(part: Part) -> str | None:
+    """The documented entry explaining this part; none explains rolegate leaving a condition undecided."""
+    if part.rolegate is None:
+        return None
     return next((d.name for d in DOCUMENTED if d.part(part)), None)
 
 

@@ -525,6 +525,20 @@ def test_set_operators(operator: str, key: str, wanted: Any, values: Any, expect
     assert holds(operator, key, wanted, values) is expected, SET_DOC
 
 
+def test_a_key_given_as_a_list_is_multivalued_even_with_one_value() -> None:
+    """Given a request whose aws:TagKeys is the list ["team"] (a multivalued key that happens to hold one
+    value), then a plain operator does not match it and a set operator does; the same key given as the
+    string "team" is single-valued. (`Context.of` is a new API: absent from dc3883e.)"""
+    listed = Context.of({"aws:TagKeys": ["team"]})
+    single = Context.of({"AWS:TagKeys": "team"})
+    assert condition_holds("StringEquals", G, ("team",), listed) is False, SET_DOC
+    assert condition_holds("StringNotEquals", G, ("other",), listed) is False, SET_DOC
+    assert condition_holds("ForAnyValue:StringEquals", G, ("team",), listed) is True, SET_DOC
+    assert condition_holds("ForAllValues:StringEquals", G, ("team",), listed) is True, SET_DOC
+    assert condition_holds("StringEquals", G, ("team",), single) is True
+    assert condition_holds("StringEquals", "aws:tagkeys", ("team",), single) is True
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.sampled_from(["a", "b", "c", "ab"]), max_size=4),

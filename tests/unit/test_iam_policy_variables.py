@@ -422,6 +422,8 @@ def test_a_multivalued_key_is_no_variable() -> None:
 
     several = Context({"aws:tagkeys": ("a", "b")}, frozenset())
     assert resolve("x/${aws:TagKeys}", several) is False, MULTIVALUED
+    assert resolve("x/${aws:TagKeys}", Context.of({"aws:TagKeys": ["a"]})) is False, MULTIVALUED
+    assert resolve("x/${aws:TagKeys}", Context.of({"aws:TagKeys": "a"})) == (("x/", False), ("a", True))
     assert resolve("x/${aws:TagKeys, 'none'}", several) == (("x/", False), ("none", True))
 
 

@@ -75,6 +75,10 @@ class Context:
     keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     absent: frozenset[str] = frozenset()
     absent_prefixes: frozenset[str] = frozenset()
+    # Keys that are multivalued in the request (aws:TagKeys, aws:CalledVia…) even when they hold one value:
+    # a plain operator on them does not match, and they are no policy variable. A key with several values is
+    # multivalued whether listed here or not.
+    multivalued: frozenset[str] = frozenset()
 
     @staticmethod
     def of(
@@ -82,10 +86,14 @@ class Context:
         absent: Iterable[str] = (),
         absent_prefixes: Iterable[str] = (),
     ) -> Context:
-        """A context from keys as a user writes them (any case; one value or several)."""
+        """A context from keys as a user writes them (any case): a string is a single-valued key, a list
+        (even of one) a multivalued one."""
         values = {k.lower(): (v,) if isinstance(v, str) else tuple(v) for k, v in keys.items()}
         return Context(
-            values, frozenset(k.lower() for k in absent), frozenset(p.lower() for p in absent_prefixes)
+            values,
+            frozenset(k.lower() for k in absent),
+            frozenset(p.lower() for p in absent_prefixes),
+            frozenset(k.lower() for k, v in keys.items() if not isinstance(v, str)),
         )
 
     @staticmethod
@@ -354,7 +362,7 @@ def resolve(text: str, context: Context) -> tuple[Piece, ...] | Literal[False] |
             found = context.values_of(value)
             if found is None:
                 unknown = True
-            elif len(found) == 1:
+            elif len(found) == 1 and value not in context.multivalued:
                 pieces.append((found[0], True))
             elif default is not None:
                 pieces.append((default, True))
@@ -765,7 +773,7 @@ def condition_holds(
         return op.if_exists or op.negated
     family = op.family
     if op.set_operator is None:
-        if len(values) > 1:
+        if len(values) > 1 or (context.multivalued and key.lower() in context.multivalued):
             return False  # IAM: "Multivalued context keys require a condition set operator"
         return _values_test(family, op.negated, values[0], wanted, context, variables)
 

@@ -46,6 +46,12 @@ def account_state(org: Org, name: str) -> dict[str, Any]:
     sessions = AwsSessions(None, "us-east-1")
     state = read_account(sessions.iam(org.ids[name]), ReadPlan(name, org.ids[name], role_sessions=True))
     data = asdict(state)
+    # When a role was last used is IAM's record of the lockdown itself (rolegate comes in through the
+    # bootstrap role), not something restore puts back.
+    for role in data["roles"].values():
+        role.pop("last_used", None)
+    for user in data["users"].values():
+        user.pop("access_keys_last_used", None)
     return {
         "roles": data["roles"],
         "users": data["users"],

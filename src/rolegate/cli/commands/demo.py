@@ -120,7 +120,7 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
     from rolegate.model.edit import set_account_ids
     from rolegate.model.load import load
     from rolegate.plan.apply import apply_plan
-    from rolegate.runner import read_and_plan, sessions_for
+    from rolegate.runner import read_and_plan, read_back_for, sessions_for
 
     host = url.removeprefix("http://")
     env.print(
@@ -151,7 +151,7 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
         _, plan = read_and_plan(config, sessions)
     show_plan(env, plan)
     applied = time.monotonic()
-    result = apply_plan(plan, sessions.iam)
+    result = apply_plan(plan, sessions.iam, read_back=read_back_for(config, sessions))  # as apply does
     for line in apply_result_lines(result, time.monotonic() - applied):
         env.print(line)
     if not result.ok:

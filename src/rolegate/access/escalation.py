@@ -191,6 +191,9 @@ class Escalations:
         self._edges: dict[State, list[Edge]] = {}
         self._plain: dict[State, Reached] = {}
         self._escalating: frozenset[str] | None = None
+        self._takeovers: dict[Any, list[Edge]] = {}
+        self._matching: dict[tuple[Any, str], list[Statement]] = {}
+        self._escalates: dict[Any, bool] = {}
         self._services: dict[str, frozenset[str]] = {}
         self._identities: dict[State, tuple[Any, list[Statement]]] = {}
 
@@ -221,14 +224,22 @@ class Escalations:
         return found
 
     def _attached(
-        self, account: AccountState, what: str, managed: list[str], inline: dict[str, dict[str, Any]]
+        self,
+        account: AccountState,
+        what: str,
+        managed: list[str],
+        inline: dict[str, dict[str, Any]],
+        documents: list[int],
     ) -> list[Statement]:
+        """The statements of these policies; each document's id goes into `documents` (what they say, so
+        the AdministratorAccess of several roles is one identity to `may`, whatever its label)."""
         out: list[Statement] = []
         for arn in managed:
-            out += self._statements(
-                self._document(account, arn), f"{what}: managed policy {arn.rsplit('/')[-1]}"
-            )
+            document = self._document(account, arn)
+            documents.append(id(document))
+            out += self._statements(document, f"{what}: managed policy {arn.rsplit('/')[-1]}")
         for name, document in inline.items():
+            documents.append(id(document))
             out += self._statements(document, f"{what}: inline policy {name}")
         return out
 
@@ -247,21 +258,31 @@ class Escalations:
             return found
         account = self.snapshot.accounts[state.account]
         stmts: list[Statement] = []
+        documents: list[int] = []
         if state.kind == "user":
             user = account.users[state.name]
-            stmts += self._attached(account, f"user {user.name}", user.managed_policies, user.inline_policies)
+            stmts += self._attached(
+                account, f"user {user.name}", user.managed_policies, user.inline_policies, documents
+            )
             for group_name in self._groups_of(state):
                 group = account.groups.get(group_name)
                 if group is not None:
                     stmts += self._attached(
-                        account, f"group {group.name}", group.managed_policies, group.inline_policies
+                        account,
+                        f"group {group.name}",
+                        group.managed_policies,
+                        group.inline_policies,
+                        documents,
                     )
         else:
             role = account.roles[state.name]
-            stmts += self._attached(account, f"role {role.name}", role.managed_policies, role.inline_policies)
+            stmts += self._attached(
+                account, f"role {role.name}", role.managed_policies, role.inline_policies, documents
+            )
         if EVERYTHING in state.extra:
             stmts += _ALL
-        found = self._identities[state] = (tuple(id(s) for s in stmts), stmts)
+            documents.append(-1)
+        found = self._identities[state] = (tuple(documents), stmts)
         return found
 
     def _boundary(self, state: State) -> str | None:
@@ -270,7 +291,8 @@ class Escalations:
         return holder.permissions_boundary
 
     def limits(self, state: State) -> list[list[Statement]]:
-        """The boundary (when set), then each SCP level of the account: each must allow."""
+        """The boundary (when set), then each SCP level of the account: each must allow. A document is
+        parsed once, so the same SCP over 500 accounts is the same statements (and evaluations)."""
         boundary = self._boundary(state)
         key = (state.account_id, boundary)
         found = self._limits.get(key)
@@ -278,11 +300,20 @@ class Escalations:
             account = self.snapshot.accounts[state.account]
             found = []
             if boundary:
-                found.append(statements(self._document(account, boundary), "permissions boundary"))
+                found.append(self._parsed_whole(self._document(account, boundary), "permissions boundary"))
             for level in self.snapshot.scps.get(state.account_id, []):
                 if level:  # an empty level was not read (AWS keeps one SCP on every node)
-                    found.append([st for doc in level for st in statements(doc, "service control policy")])
+                    found.append(
+                        [st for doc in level for st in self._parsed_whole(doc, "service control policy")]
+                    )
             self._limits[key] = found
+        return found
+
+    def _parsed_whole(self, document: dict[str, Any] | None, label: str) -> list[Statement]:
+        key = (id(document), "whole:" + label)
+        found = self._parsed.get(key)
+        if found is None:
+            found = self._parsed[key] = statements(document, label)
         return found
 
     def _context(self, state: State, extra: dict[str, str] | None = None) -> Context:
@@ -296,21 +327,35 @@ class Escalations:
             return base
         return replace(base, keys={**base.keys, **{k.lower(): (v,) for k, v in extra.items()}})
 
+    def _for_action(self, key: Any, stmts: list[Statement], action: str) -> list[Statement]:
+        """The statements that match the action: the only ones an evaluation of it reads."""
+        found = self._matching.get((key, action))
+        if found is None:
+            found = self._matching[(key, action)] = [s for s in stmts if action_matches(s, action)]
+        return found
+
     def may(self, state: State, action: str, resource: str, keys: dict[str, str] | None = None) -> Decision:
         """May the state call `action` on `resource` in its own account: identity, boundary and SCPs."""
-        ident_key, stmts = self.identity(state)
-        if not any(s.effect == "Allow" and action_matches(s, action) for s in stmts):
+        ident_key, all_stmts = self.identity(state)
+        stmts = self._for_action(ident_key, all_stmts, action)
+        if not any(s.effect == "Allow" for s in stmts):
             return False
-        limits = self.limits(state)
-        # What the evaluation reads of the resource: which statements match it (the rest is the request).
+        limits = [self._for_action(id(level), level, action) for level in self.limits(state)]
+        if not all(any(s.effect == "Allow" for s in level) for level in limits):
+            return False  # a boundary or SCP level that allows nothing of it: denied whatever the resource
+        # What the evaluation reads: which statements match the resource, and the request's context (the
+        # principal itself only where a statement has a condition or a policy variable).
         hits = (
-            tuple(i for i, s in enumerate(stmts) if resource_matches(s, resource)),
-            tuple(tuple(i for i, s in enumerate(level) if resource_matches(s, resource)) for level in limits),
+            tuple(i for i, s in enumerate(stmts) if _covers(s, resource)),
+            tuple(tuple(i for i, s in enumerate(level) if _covers(s, resource)) for level in limits),
+        )
+        personal = any(s.conditions or s.variables for s in stmts) or any(
+            s.conditions or s.variables for level in limits for s in level
         )
         key = (
             ident_key,
-            self._boundary(state),
-            state.account_id,
+            tuple(tuple(id(s) for s in level) for level in limits),
+            state.arn if personal else "",
             action,
             hits,
             tuple(sorted((keys or {}).items())),
@@ -330,14 +375,23 @@ class Escalations:
         """Every escalation step the state may take, in a stable order."""
         found = self._edges.get(state)
         if found is None:
-            _, stmts = self.identity(state)
-            found = list(self._rules(state)) if _may_escalate(stmts) else []
+            ident_key, stmts = self.identity(state)
+            escalates = self._escalates.get(ident_key)
+            if escalates is None:
+                escalates = self._escalates[ident_key] = _may_escalate(stmts)
+            boxed = any(not any(s.effect == "Allow" for s in level) for level in self.limits(state))
+            found = list(self._rules(state)) if escalates and not boxed else []
             self._edges[state] = found
         return found
 
     def _rules(self, state: State) -> Iterator[Edge]:
-        yield from self._add_to_group(state)
-        yield from self._write_own_policy(state)
+        # A principal that may do everything already gains nothing from more policies or groups; one that
+        # may write its own policies gains all any group could give: no group is worth a step then.
+        if not _everything(self.identity(state)[1]):
+            own = list(self._write_own_policy(state))
+            yield from own
+            if not own:
+                yield from self._add_to_group(state)
         yield from self._take_user(state)
         yield from self._take_trust(state)
         yield from self._pass_role(state)
@@ -349,8 +403,13 @@ class Escalations:
         if state.kind != "user" or EVERYTHING in state.extra:
             return
         mine = set(self._groups_of(state))
+        base = replace(state, extra=frozenset())
         for group in self._account(state).groups.values():
             if group.name in mine:
+                continue
+            # Groups are joined one at a time from the user as it is; a group joined later is one only a
+            # joined group lets it join (else every subset of the groups would be a state of its own).
+            if state.extra and self.may(base, "iam:AddUserToGroup", group.arn) is not False:
                 continue
             decision = self.may(state, "iam:AddUserToGroup", group.arn)
             if decision is not False:
@@ -397,23 +456,64 @@ class Escalations:
                 return  # one way suffices; the first in this order is the one shown
 
     def _take_user(self, state: State) -> Iterator[Edge]:
+        """Another user's keys or password. The users it may take are the same for every state of one
+        identity (an administrator takes everyone): decided once per identity, then itself left out."""
+        _, stmts = self.identity(state)
+        key0, _ = self.identity(state)
+        actions = [a for a in TAKE_USER if any(s.effect == "Allow" for s in self._for_action(key0, stmts, a))]
+        if not actions:
+            return
+        key = (self._may_key(state), tuple(actions))
+        found = self._takeovers.get(key)
+        if found is None:
+            found = self._takeovers[key] = list(self._take_users(state, actions))
+        yield from (edge for edge in found if edge.target.arn != state.arn)
+
+    def _may_any_user(self, state: State, action: str, arn: str, uniform: dict[str, Decision]) -> Decision:
+        """`may`, decided once for every user when no statement tells one resource from another."""
+        if action in uniform:
+            return uniform[action]
+        ident_key, stmts = self.identity(state)
+        relevant = self._for_action(ident_key, stmts, action) + [
+            s for level in self.limits(state) for s in self._for_action(id(level), level, action)
+        ]
+        decision = self.may(state, action, arn)
+        if all(s.resources == ("*",) and not s.variables for s in relevant):
+            uniform[action] = decision
+        return decision
+
+    def _take_users(self, state: State, actions: list[str]) -> Iterator[Edge]:
         account = self._account(state)
+        uniform: dict[str, Decision] = {}
         for user in account.users.values():
-            if user.arn == state.arn:
-                continue
             best: tuple[str, Decision] | None = None
-            for action in TAKE_USER:
+            for action in actions:
                 if action == "iam:CreateLoginProfile" and user.login_profile is True:
                     continue  # it has a password: only UpdateLoginProfile changes it
                 if action == "iam:UpdateLoginProfile" and user.login_profile is False:
                     continue
-                decision = self.may(state, action, user.arn)
+                decision = self._may_any_user(state, action, user.arn, uniform)
                 if action == "iam:CreateAccessKey" and (user.access_keys or 0) >= 2:
-                    decision = both(decision, self.may(state, "iam:DeleteAccessKey", user.arn))  # IAM's cap
+                    delete = self._may_any_user(state, "iam:DeleteAccessKey", user.arn, uniform)
+                    decision = both(decision, delete)  # IAM keeps two keys at most
                 if decision is not False and (best is None or _rank(decision) > _rank(best[1])):
                     best = (action, decision)
             if best is not None:
                 yield Edge(step(best[0], "user", user.name), self.user_state(account, user.name), best[1])
+
+    def _may_key(self, state: State) -> Any:
+        """What `may` reads of a state but the resource: states of one key decide every request alike."""
+        ident_key, stmts = self.identity(state)
+        limits = self.limits(state)
+        personal = any(s.conditions or s.variables for s in stmts) or any(
+            s.conditions or s.variables for level in limits for s in level
+        )
+        return (
+            ident_key,
+            tuple(tuple(id(s) for s in level) for level in limits),
+            state.account_id,
+            state.arn if personal else "",
+        )
 
     def _assume_limits(self, state: State, role: Role) -> Decision:
         found: Decision = True
@@ -493,9 +593,12 @@ class Escalations:
         the extra policies, boundary, SCPs, trust), then the roles reached go on as AccessGraph says. The
         same rule as graph.py's edge, restated small here because the graph decides only principals that
         exist."""
-        base = dict(self.plain(replace(state, extra=frozenset())))
+        plain = self.plain(replace(state, extra=frozenset()))
         account = self._account(state)
+        if _total(self._assume_statements(replace(state, extra=frozenset()), account)):
+            return plain  # it may assume any role already: more policies change nothing
         stmts = self._assume_statements(state, account)
+        base = dict(plain)
         context = self._context(state)
         direct: dict[str, Decision] = {}
         for role_arn, (_, role) in self.graph.roles.items():
@@ -643,6 +746,20 @@ def _best(first: Decision, second: Decision) -> Decision:
     return first if _rank(first) >= _rank(second) else second
 
 
+def _covers(stmt: Statement, resource: str) -> bool:
+    if stmt.resources == ("*",) and not stmt.variables:
+        return True  # most of what grants IAM writes grants them on every resource
+    return resource_matches(stmt, resource)
+
+
+def _everything(stmts: list[Statement]) -> bool:
+    """An Allow of every action on every resource, without condition, and no Deny."""
+    return any(
+        s.effect == "Allow" and s.actions == ("*",) and s.resources == ("*",) and not s.conditions
+        for s in stmts
+    ) and not any(s.effect == "Deny" for s in stmts)
+
+
 def _total(stmts: list[Statement]) -> bool:
     """An Allow of sts:AssumeRole on every resource, without condition, and no Deny that could take it
     back."""
@@ -680,6 +797,9 @@ class _Solver:
         self.e: dict[State, Value | None] = {}
         self.a: dict[State, Value | None] = {}
         self._plain_best: dict[int, Value | None] = {}
+        # Every role's severity, once; only the roles that have one are looked for in what a state reaches.
+        self.severities = {arn: sev for arn in esc.graph.roles if (sev := severity(arn))}
+        self.severe = frozenset(self.severities)
         self._plain_next: dict[int, list[tuple[str, Decision, tuple[str, ...]]]] = {}
         self._solved: set[State] = set()
 
@@ -689,9 +809,10 @@ class _Solver:
         key = id(plain)
         if key not in self._plain_best:
             best: Value | None = None
-            for arn, (decision, _, via) in plain.items():
-                sev = self.severity(arn)
-                if sev and (best is None or (sev, _rank(decision), -len(via) - 1) > best[:3]):
+            for arn in sorted(plain.keys() & self.severe):
+                decision, _, via = plain[arn]
+                sev = self.severities[arn]
+                if best is None or (sev, _rank(decision), -len(via) - 1) > best[:3]:
                     best = (sev, _rank(decision), -len(via) - 1, decision, via, arn)
             if best is not None:  # the steps as words, for the one kept
                 best = (*best[:4], self.esc._assume_steps(best[5], best[4]), best[5])
@@ -712,7 +833,7 @@ class _Solver:
 
     def own(self, state: State) -> Value | None:
         if state.kind == "role" and not state.extra:
-            sev = self.severity(state.arn)
+            sev = self.severities.get(state.arn, 0)
             if sev:
                 return (sev, 2, 0, True, (), state.arn)
         return None

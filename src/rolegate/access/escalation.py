@@ -141,6 +141,13 @@ class Escalation:
         }
 
 
+def escalation_rows(graph: AccessGraph, principal: Principal) -> list[Escalation]:
+    """For `rolegate access`: the rows to add after the principal's reach rows, one per role it reaches only
+    through escalation (`to_json()` has the reach row's keys that apply, "escalation": true, and `via` as
+    steps: "iam:AddUserToGroup on group admins", "sts:AssumeRole on role administrator in production")."""
+    return Escalations(graph).reach(principal)
+
+
 def _rank(decision: Decision) -> int:
     return 2 if decision is True else (0 if decision is False else 1)
 
@@ -194,6 +201,7 @@ class Escalations:
         self._takeovers: dict[Any, list[Edge]] = {}
         self._matching: dict[tuple[Any, str], list[Statement]] = {}
         self._escalates: dict[Any, bool] = {}
+        self._stmt_escalates: dict[Statement, bool] = {}
         self._services: dict[str, frozenset[str]] = {}
         self._identities: dict[State, tuple[Any, list[Statement]]] = {}
 
@@ -378,7 +386,7 @@ class Escalations:
             ident_key, stmts = self.identity(state)
             escalates = self._escalates.get(ident_key)
             if escalates is None:
-                escalates = self._escalates[ident_key] = _may_escalate(stmts)
+                escalates = self._escalates[ident_key] = _may_escalate(stmts, self._stmt_escalates)
             boxed = any(not any(s.effect == "Allow" for s in level) for level in self.limits(state))
             found = list(self._rules(state)) if escalates and not boxed else []
             self._edges[state] = found
@@ -735,11 +743,18 @@ class Escalations:
         queue.append((state, decision, steps, escalated))
 
 
-def _may_escalate(stmts: list[Statement]) -> bool:
-    """Whether any Allow could grant an escalation action (sts:AssumeRole alone is the graph's)."""
-    return any(
-        s.effect == "Allow" and any(action_matches(s, a) for a in ACTIONS if a != ASSUME) for s in stmts
-    )
+def _may_escalate(stmts: list[Statement], known: dict[Statement, bool]) -> bool:
+    """Whether any Allow could grant an escalation action (sts:AssumeRole alone is the graph's); `known`
+    keeps each statement's answer by content (the same statement over many principals is asked once)."""
+    for s in stmts:
+        if s.effect != "Allow":
+            continue
+        found = known.get(s)
+        if found is None:
+            found = known[s] = any(action_matches(s, a) for a in ACTIONS if a != ASSUME)
+        if found:
+            return True
+    return False
 
 
 def _best(first: Decision, second: Decision) -> Decision:

@@ -476,6 +476,38 @@ def _one_user(snap: Snapshot) -> dict[str, Any]:
     return {"rows": len(rows)}
 
 
+def _escalation(snap: Snapshot) -> dict[str, Any]:
+    """The matrix with escalation on: `groups()` as in the access phase, then every user's worst
+    administrator-equivalent role reached through escalation (access/escalation.py), as the audit's RG030
+    asks it; the escalation's own share is timed apart."""
+    from rolegate.access.audit import _AdminRoles
+    from rolegate.access.escalation import Escalations
+    from rolegate.access.graph import AccessGraph, collector_paused
+
+    with collector_paused():  # as the audit runs it
+        graph = AccessGraph(snap)
+        groups = graph.groups()
+        start, cpu = time.perf_counter(), time.process_time()
+        escalations = Escalations(graph)
+        escalations.prime(groups)
+        admin = _AdminRoles(snap, graph.roles)
+
+        def severity(arn: str) -> int:
+            return (
+                (2 if graph.roles[arn][0].name in (HUB,) or "prod" in graph.roles[arn][0].name else 1)
+                if (admin[arn])
+                else 0
+            )
+
+        found = escalations.worst(graph.users(), severity)
+    return {
+        "escalation_s": time.perf_counter() - start,
+        "escalation_cpu_s": time.process_time() - cpu,
+        "escalating_users": len(found),
+        "escalating_roles": len(escalations.escalating_roles()),
+    }
+
+
 def _audit(snap: Snapshot) -> dict[str, Any]:
     call = _audit_call()
     findings = call(snap)
@@ -506,7 +538,7 @@ def run_phase(
         "groups": sum(len(a.groups) for a in snap.accounts.values()),
         "generate_s": time.perf_counter() - start,
     }
-    work = {"access": _access, "audit": _audit, "one_user": _one_user}[phase]
+    work = {"access": _access, "audit": _audit, "one_user": _one_user, "escalation": _escalation}[phase]
     gc.collect()
     out["rss_before_mb"] = _maxrss_mb()
     out["load_before"] = os.getloadavg()[0]
@@ -620,6 +652,20 @@ def report(results: list[dict[str, Any]], *, has_audit: bool) -> None:
         print("audit: not available yet")
     if any(r["access"].get("gc") is False for r in results):
         print("The cyclic garbage collector was off during the timed phases (--no-gc).")
+    if any("escalation" in r for r in results):
+        print(
+            "\nEscalation (access/escalation.py): the matrix alone (before), and with every user's escalation"
+            " paths to an administrator-equivalent role (after)\n"
+            "| accounts | matrix s (before) | matrix + escalation s (after) | escalation alone s (CPU s) "
+            "| roles with escalation steps | users escalating |\n|---:|---:|---:|---:|---:|---:|"
+        )
+        for r in results:
+            a, e = r["access"], r.get("escalation", {})
+            print(
+                f"| {r['accounts']} | {_fmt(a.get('seconds'), '.2f')} | {_seconds(e)} "
+                f"| {_fmt(e.get('escalation_s'), '.2f')} ({_fmt(e.get('escalation_cpu_s'), '.2f')}) "
+                f"| {_fmt(e.get('escalating_roles'), ',')} | {_fmt(e.get('escalating_users'), ',')} |"
+            )
     if len(results) > 1:
         first, last = results[0], results[-1]
         fa, la = first["access"], last["access"]
@@ -649,7 +695,9 @@ def report(results: list[dict[str, Any]], *, has_audit: bool) -> None:
         print(f"\nTargets are set at {TARGET_ACCOUNTS} accounts: not run.")
         return
     print(f"\nTargets at {TARGET_ACCOUNTS} accounts (limit {LIMIT_S:.0f} s, target {TARGET_S:.0f} s):")
-    for phase in ("access", "audit"):
+    for phase in ("access", "audit", "escalation"):
+        if phase not in at_target:
+            continue
         seconds = at_target[phase].get("seconds")
         if seconds is None:
             print(f"  {phase}: {at_target[phase].get('error')}")
@@ -687,7 +735,9 @@ def main() -> None:
     parser.add_argument("--load", type=Path, help="print the tables of results saved with --save; no run")
     parser.add_argument("--profile", type=int, metavar="ACCOUNTS", help="cProfile access at this size")
     parser.add_argument("--top", type=int, default=20)
-    parser.add_argument("--child", choices=("access", "audit", "one_user"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=("access", "audit", "one_user", "escalation"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -718,7 +768,7 @@ def main() -> None:
     results = []
     for size in sizes:
         row: dict[str, Any] = {"accounts": size}
-        for phase in ("access", "audit", "one_user"):
+        for phase in ("access", "audit", "one_user", "escalation"):
             if phase == "audit" and not has_audit:
                 row[phase] = {"error": "not available"}
                 continue

@@ -156,9 +156,22 @@ def _allowed(evaluation: Evaluation) -> Decision:
     return False if evaluation.denied else evaluation.allowed
 
 
+_SERVICES = frozenset(a.split(":", 1)[0] for a in ACTIONS)
+
+
 def _relevant(stmts: Iterable[Statement]) -> list[Statement]:
-    """Only statements that can bear on an escalation action (the others never match one)."""
-    return [s for s in stmts if any(action_matches(s, a) for a in ACTIONS)]
+    """Only statements that can bear on an escalation action (the others never match one). Most name
+    other services (a grant policy's hundreds of role ARNs are all sts:AssumeRole): told by the prefix."""
+    out = []
+    for s in stmts:
+        if s.actions is not None and not any(
+            "*" in p.split(":", 1)[0] or "?" in p or p.split(":", 1)[0].lower() in _SERVICES
+            for p in s.actions
+        ):
+            continue
+        if any(action_matches(s, a) for a in ACTIONS):
+            out.append(s)
+    return out
 
 
 def service_principals(trust_policy: dict[str, Any]) -> frozenset[str]:
@@ -474,7 +487,22 @@ class Escalations:
         key = (self._may_key(state), tuple(actions))
         found = self._takeovers.get(key)
         if found is None:
-            found = self._takeovers[key] = list(self._take_users(state, actions))
+            # Decided alike for every user (no statement names one): the same edges as any other identity
+            # deciding alike, such as every administrator of the account.
+            users = list(self._account(state).users.values())
+            uniform: dict[str, Decision] = {}
+            for action in [*actions, "iam:DeleteAccessKey"]:
+                if users:
+                    self._may_any_user(state, action, users[0].arn, uniform)
+            alike = None
+            if all(a in uniform for a in [*actions, "iam:DeleteAccessKey"]):
+                alike = (state.account_id, tuple(sorted(uniform.items(), key=lambda kv: kv[0])))
+                found = self._takeovers.get(alike)
+            if found is None:
+                found = list(self._take_users(state, actions))
+                if alike is not None:
+                    self._takeovers[alike] = found
+            self._takeovers[key] = found
         yield from (edge for edge in found if edge.target.arn != state.arn)
 
     def _may_any_user(self, state: State, action: str, arn: str, uniform: dict[str, Decision]) -> Decision:

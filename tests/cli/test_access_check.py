@@ -185,3 +185,36 @@ def test_access_as_a_group_still_answers_access_user(
     assert {(r["role"], r["account"]) for r in rows} >= {("administrator", "production")}
     assert "check" in helped.out and "--user" in helped.out
     assert check_help.code == 0 and "0 allow, 1 deny" in check_help.out and "Examples" in check_help.out
+
+
+def test_a_refused_role_is_a_row_in_json_and_counted_in_the_table(
+    applied: tuple[Org, str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a hand-made inline Deny on cobus for production's administrator, when his access is listed,
+    then --json has it as a row "denied" naming the Deny, with both answers; the table
+    leaves it out with a count line, and --all shows it; other rows keep both answers too."""
+    org, config, snapshot = applied
+    deny = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "NoProduction", "Effect": "Deny", "Action": "sts:AssumeRole",
+         "Resource": f"arn:aws:iam::{org.ids['production']}:role/administrator"}]}  # fmt: skip
+    org.client("iam").put_user_policy(UserName="cobus", PolicyName="fence", PolicyDocument=json.dumps(deny))
+    assert rolegate(capsys, "-c", config, "snapshot", "-o", str(snapshot)).code == 0
+    asked = ("-c", config, "access", "--snapshot", str(snapshot), "--user", "cobus")
+
+    data = rolegate(capsys, *asked, "--json")
+    table = rolegate(capsys, *asked)
+    everything = rolegate(capsys, *asked, "--all")
+    csv = rolegate(capsys, *asked, "--format", "csv")
+
+    rows = {(r["role"], r["account"]): r for r in json.loads(data.out)["access"]}
+    refused = rows[("administrator", "production")]
+    assert refused["reachable"] == "denied"
+    assert refused["why"] == ["user cobus: inline policy fence (Sid NoProduction)"]
+    # With MFA the policies would let him in but for the Deny; without, the trust's MFA condition already
+    # keeps him out: "no", not "denied".
+    assert (refused["with_mfa"]["reachable"], refused["without_mfa"]["reachable"]) == ("denied", "no")
+    staging = rows[("administrator", "staging")]
+    assert (staging["with_mfa"]["reachable"], staging["without_mfa"]["reachable"]) == ("yes", "no")
+    assert "1 more refused by an explicit Deny" in table.out and "denied" not in table.out
+    assert "denied" in everything.out and "fence" in everything.out  # the table wraps at 80 columns
+    assert "administrator,denied" in csv.out.replace('"', "")

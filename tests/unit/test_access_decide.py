@@ -287,3 +287,69 @@ def test_judge_is_the_one_the_graph_calls() -> None:
     from rolegate.access import graph
 
     assert graph.judge is judge
+
+
+# -- reach rows: both answers, and explicit denies as rows ----------------------------------------------
+
+
+def _rows(graph: AccessGraph, who: str, *, denied: bool) -> dict[str, Any]:
+    user = next(u for u in graph.users() if u.name == who)
+    return {f"{r.role}@{r.account}": r.to_json() for r in graph.reach(user, denied=denied)}
+
+
+def test_a_role_an_scp_denies_is_a_denied_row_with_its_statement() -> None:
+    """Given alice allowed to assume admin in prod and an SCP over the hub that denies it, when her reach is
+    asked with denied rows, then admin@prod is a row "denied" naming the SCP's statement, on both answers;
+    the plain reach (the audit's, lockdown's) still has no row for it."""
+    w = SnapshotWorld()
+    _cross(w, inline=_may(w, allow(prod_admin(w))))
+    w.scp("hub", [FULL_ACCESS, doc(deny(prod_admin(w), Sid="NoProdAdmin"))])
+    graph = AccessGraph(w.snapshot)
+
+    rows = _rows(graph, "alice", denied=True)
+
+    row = rows["admin@prod"]
+    assert row["reachable"] == "denied" and not row["mfa_required"]
+    assert row["why"] == ["service control policy (Sid NoProdAdmin)"]
+    assert row["with_mfa"]["reachable"] == row["without_mfa"]["reachable"] == "denied"
+    assert _rows(graph, "alice", denied=False) == {}
+    assert decide(graph, alice(w), ASSUME, prod_admin(w)).effect == "explicit_deny"
+
+
+def test_each_row_carries_both_answers() -> None:
+    """Given alice allowed on admin@prod, and an identity Deny whenever MFA is absent, when her reach is
+    asked, then the row is yes with MFA required, and its without_mfa answer is "denied" by that Deny."""
+    w = SnapshotWorld()
+    no_mfa = deny(Sid="NoMfaNoRoles", Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}})
+    _cross(w, inline=_may(w, allow(prod_admin(w)), no_mfa))
+    w.role("open", "prod", trust=trust(w.root("hub")))
+    graph = AccessGraph(w.snapshot)
+
+    rows = _rows(graph, "alice", denied=True)
+
+    row = rows["admin@prod"]
+    assert (row["reachable"], row["mfa_required"]) == ("yes", True)
+    assert row["with_mfa"] == {
+        "reachable": "yes", "conditions": [], "why": ["user alice: inline policy assume",
+                                                      "trust policy of role admin in prod"], "via": [],
+    }  # fmt: skip
+    assert row["without_mfa"]["reachable"] == "denied"
+    assert row["without_mfa"]["why"] == ["user alice: inline policy assume (Sid NoMfaNoRoles)"]
+    assert "open@prod" not in rows  # no identity allow: not refused, simply not reached
+
+
+def test_a_denied_hop_is_never_followed() -> None:
+    """Given alice allowed on hop@prod, which may assume admin@stage, and a Deny on hop in alice's group,
+    when her reach is asked, then hop is a denied row and admin@stage is not reached through it."""
+    w = SnapshotWorld()
+    w.group("fenced", inline={"no-hop": doc(deny(w.role_arn("hop", "prod")))})
+    w.user("alice", groups=("fenced",), inline=_may(w, allow(w.role_arn("hop", "prod"))))
+    w.role("hop", "prod", trust=trust(w.root("hub")), inline={"on": doc(allow(w.role_arn("admin", "stage")))})
+    w.role("admin", "stage", trust=trust(w.root("prod")))
+    graph = AccessGraph(w.snapshot)
+
+    rows = _rows(graph, "alice", denied=True)
+
+    assert {k: r["reachable"] for k, r in rows.items()} == {"hop@prod": "denied"}
+    assert rows["hop@prod"]["why"] == ["group fenced: inline policy no-hop"]
+    assert all(not answer.with_mfa and not answer.without_mfa for _, answer in graph.groups())

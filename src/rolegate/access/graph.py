@@ -106,11 +106,14 @@ class Cell(NamedTuple):
     """One role as reached by a principal, shared by every principal alike (see `AccessGraph.groups`)."""
 
     role_arn: str
-    reachable: str  # "yes" | "conditional" | "no"
+    reachable: str  # "yes" | "conditional" | "denied" (an explicit Deny refuses it, and no path is left)
     mfa_required: bool
     conditions: tuple[str, ...]
     why: tuple[str, ...]
     via: tuple[str, ...]
+    # The paths behind both answers: reached with MFA, without, refused with MFA, without (None: not so).
+    paths: tuple[Path | None, Path | None, Path | None, Path | None] = (None, None, None, None)
+    account_name: str = ""
 
 
 class Reach:
@@ -190,6 +193,9 @@ class Reach:
             "conditions": self.conditions,
             "why": self.why,
             "via": self.via,
+            # Both answers, each on its own: with an MFA session, and with long-term keys alone.
+            "with_mfa": _side(self._cell.paths[0], self._cell.paths[2], self.account),
+            "without_mfa": _side(self._cell.paths[1], self._cell.paths[3], self.account),
         }
 
     def __repr__(self) -> str:
@@ -350,13 +356,14 @@ class AccessGraph:
         self._specific: dict[str, set[str]] = {}
         self._admitted: dict[str, frozenset[str]] = {}
         self._solos: dict[tuple[Any, ...], _Out] = {}
-        self._outs: dict[Any, _Out] = {}
+        self._outs: dict[Any, tuple[_Out, _Out]] = {}  # by class: (edges, edges an explicit Deny takes out)
         self._direct: dict[tuple[str, bool], _Out] = {}
+        self._refusals: dict[Any, Answer] = {}
         self._role_principals: dict[str, Principal] = {}
         self._closures: dict[tuple[str, bool], _Out] = {}
         self._answers: dict[Any, Answer] = {}
-        self._cells: dict[int, list[Cell]] = {}
-        self._cell_cache: dict[tuple[str, int, int], tuple[Cell, tuple[Path | None, Path | None]]] = {}
+        self._cells: dict[tuple[int, int, bool], list[Cell]] = {}
+        self._cell_cache: dict[tuple[Any, ...], tuple[Cell, tuple[Path | None, ...]]] = {}
         self._deep: tuple[set[str], set[str]] = (set(), set())  # roles with an onward reach, without/with MFA
         self._shallow: tuple[set[str], set[str]] = (set(), set())  # and roles without one
 
@@ -622,6 +629,10 @@ class AccessGraph:
         found: Path | None = None
         if verdict.decision is not False:
             found = (verdict.decision, tuple(s.label() for s in verdict.allows), ())
+        elif verdict.denies and verdict.would_allow:
+            # Allowed on every layer but for an explicit Deny: kept as a refused edge (a row "denied" with
+            # its statements), which no path follows (`_split` keeps it apart).
+            found = (False, tuple(s.label() for s in verdict.denies), ())
         self._decisions[key] = found
         return found
 
@@ -683,14 +694,18 @@ class AccessGraph:
         """The roles the principal may assume directly, with MFA or without."""
         found = self._direct.get((principal.arn, mfa))
         if found is None:
-            found = self._direct[(principal.arn, mfa)] = self._out_of(principal, mfa)
+            found = self._direct[(principal.arn, mfa)] = self._out_of(principal, mfa)[0]
         return found
 
-    def _out_of(self, principal: Principal, mfa: bool) -> _Out:
+    def _denied_out(self, principal: Principal, mfa: bool) -> _Out:
+        """The roles it would assume directly but for an explicit Deny (path: False, the Denies, ())."""
+        return self._out_of(principal, mfa)[1]
+
+    def _out_of(self, principal: Principal, mfa: bool) -> tuple[_Out, _Out]:
         shared = self._shared_class(principal)
         key: Any = (shared, mfa) if shared is not None else (principal.arn, mfa)
-        found = self._outs.get(key)
-        if found is None:
+        split = self._outs.get(key)
+        if split is None:
             chunks, boundary = self.identity_chunks(principal)
             limits = self._limits(principal, boundary)
             if shared is None:
@@ -707,10 +722,12 @@ class AccessGraph:
                     if left:
                         found = dict(found)
                         self._decide_each(principal, left, chunks, limits, mfa, found)
-            self._outs[key] = found
-        if principal.arn in found:  # a role never reaches itself
-            found = {arn: path for arn, path in found.items() if arn != principal.arn}
-        return found
+            split = self._outs[key] = _split(found)
+        if principal.arn in split[0] or principal.arn in split[1]:  # a role never reaches itself
+            return tuple(  # type: ignore[return-value]
+                {arn: path for arn, path in part.items() if arn != principal.arn} for part in split
+            )
+        return split
 
     def _out_one(self, principal: Principal, chunks: list[Chunk], limits: list[Chunk], mfa: bool) -> _Out:
         """Edges of a principal some trust names: every candidate decided for it alone."""
@@ -914,33 +931,64 @@ class AccessGraph:
             )
         return found
 
-    def _cells_of(self, principal: Principal) -> list[Cell]:
-        answer = self._answer(principal)
-        found = self._cells.get(id(answer))
+    def _refused(self, principal: Principal) -> Answer:
+        """The roles an explicit Deny keeps the principal from, on its first hop, and that no other path
+        reaches, with an MFA session and without; shared by principals alike."""
+        shared = self._shared_class(principal)
+        key: Any = shared if shared is not None else principal.arn
+        found = self._refusals.get(key)
         if found is None:
-            found = self._cells[id(answer)] = self._new_cells(*answer)  # answers live as long as the graph
+            answer = self._answer(principal)
+            with_mfa, without = self._denied_out(principal, True), self._denied_out(principal, False)
+            found = NO_REFUSALS
+            if with_mfa or without:
+                found = Answer(
+                    {a: p for a, p in with_mfa.items() if a not in answer.with_mfa},
+                    {a: p for a, p in without.items() if a not in answer.without_mfa},
+                )
+            self._refusals[key] = found
         return found
 
-    def _new_cells(self, with_mfa: _Out, without: _Out) -> list[Cell]:
+    def _cells_of(self, principal: Principal, denied: bool = False) -> list[Cell]:
+        answer, refused = self._answer(principal), self._refused(principal)
+        key = (id(answer), id(refused), denied)  # answers and refusals live as long as the graph
+        found = self._cells.get(key)
+        if found is None:
+            found = self._cells[key] = self._new_cells(*answer, *refused, denied)
+        return found
+
+    def _new_cells(
+        self, with_mfa: _Out, without: _Out, refused_mfa: _Out, refused: _Out, denied: bool
+    ) -> list[Cell]:
         """The cells in row order. Most recur across principals with the very same paths (one decided
-        edge), so a cell is made once per role and pair of paths (the paths are kept alive with it, so their
-        ids stay theirs)."""
+        edge), so a cell is made once per role and set of paths (the paths are kept alive with it, so their
+        ids stay theirs). Roles an explicit Deny refuses are rows of their own only when `denied`."""
         cache, position, order = self._cell_cache, self._position, self._order
+        arns = with_mfa.keys() | without.keys()
+        if denied:
+            arns |= refused_mfa.keys() | refused.keys()
         cells = []
-        for arn in [order[i] for i in sorted(map(position.__getitem__, with_mfa.keys() | without.keys()))]:
-            paths = with_mfa.get(arn), without.get(arn)
-            key = (arn, id(paths[0]), id(paths[1]))
+        for arn in [order[i] for i in sorted(map(position.__getitem__, arns))]:
+            paths = (with_mfa.get(arn), without.get(arn), refused_mfa.get(arn), refused.get(arn))
+            key = (arn, *map(id, paths))
             cached = cache.get(key)
             if cached is None:
                 cached = cache[key] = (_new_cell(arn, self.roles[arn][0].name, *paths), paths)
             cells.append(cached[0])
         return cells
 
-    def reach(self, principal: Principal) -> list[Reach]:
-        """Every role the principal reaches, directly or through other roles. With MFA and without are
-        followed apart: a session keeps the MFA context of its first hop."""
+    def refusals(self, principal: Principal) -> Answer:
+        """The roles an explicit Deny keeps the principal from (role ARN -> (False, the Denies, ())), that
+        it reaches no other way, with an MFA session and without."""
         with collector_paused():
-            return self._rows(principal, self._cells_of(principal))
+            return self._refused(principal)
+
+    def reach(self, principal: Principal, *, denied: bool = False) -> list[Reach]:
+        """Every role the principal reaches, directly or through other roles. With MFA and without are
+        followed apart: a session keeps the MFA context of its first hop. With `denied`, the roles an
+        explicit Deny keeps it from are rows too (reachable "denied", why: the Denies)."""
+        with collector_paused():
+            return self._rows(principal, self._cells_of(principal, denied))
 
     def _rows(self, principal: Principal, cells: list[Cell]) -> list[Reach]:
         roles = self.roles
@@ -966,7 +1014,34 @@ class AccessGraph:
             return [row for user in self.users() for row in self._rows(user, self._cells_of(user))]
 
 
-def _new_cell(role_arn: str, account: str, with_mfa: Path | None, without: Path | None) -> Cell:
+NO_REFUSALS = Answer({}, {})  # one object: principals without a refused edge share its cells
+
+
+def _split(found: _Out) -> tuple[_Out, _Out]:
+    """Edges apart from refused ones (decision False: allowed but for an explicit Deny), which no path
+    follows. Most classes have none: their dict is returned as it is."""
+    if all(path[0] is not False for path in found.values()):
+        return found, {}
+    return (
+        {arn: path for arn, path in found.items() if path[0] is not False},
+        {arn: path for arn, path in found.items() if path[0] is False},
+    )
+
+
+def _new_cell(
+    role_arn: str,
+    account: str,
+    with_mfa: Path | None,
+    without: Path | None,
+    refused_mfa: Path | None = None,
+    refused: Path | None = None,
+) -> Cell:
+    paths = (with_mfa, without, refused_mfa, refused)
+    if with_mfa is None and without is None:  # refused on both answers (or on one, the other not reached)
+        denial = refused if refused is not None else refused_mfa
+        assert denial is not None
+        why = tuple(w.replace(ACCOUNT_SLOT, account) for w in denial[1])
+        return Cell(role_arn, "denied", False, (), why, (), paths, account)
     d_mfa = with_mfa[0] if with_mfa is not None else False
     d_plain = without[0] if without is not None else False
     shown_path = without if without is not None else with_mfa
@@ -979,7 +1054,24 @@ def _new_cell(role_arn: str, account: str, with_mfa: Path | None, without: Path 
         tuple(str(c) for c in shown) if isinstance(shown, tuple) else (),
         tuple(w.replace(ACCOUNT_SLOT, account) for w in why),
         via,
+        paths,
+        account,
     )
+
+
+def _side(reached: Path | None, refused: Path | None, account: str) -> dict[str, Any]:
+    """One answer of a row (with MFA, or without) as data: yes, conditional, denied (its Denies) or no."""
+    path = reached if reached is not None else refused
+    if path is None:
+        return {"reachable": "no", "conditions": [], "why": [], "via": []}
+    decision, why, via = path
+    reachable = "yes" if decision is True else ("denied" if decision is False else "conditional")
+    return {
+        "reachable": reachable,
+        "conditions": [str(c) for c in decision] if isinstance(decision, tuple) else [],
+        "why": [w.replace(ACCOUNT_SLOT, account) for w in why],
+        "via": list(via),
+    }
 
 
 def _may_allow_assume(stmt: Statement) -> bool:

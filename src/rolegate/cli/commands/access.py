@@ -110,6 +110,12 @@ def snapshot(env: Env, output: Path) -> int:
 )
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--explain", nargs=2, metavar="PRINCIPAL ROLE@ACCOUNT", help="The whole chain for one answer.")
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="The table shows the roles an explicit Deny refuses too (json and csv always have them).",
+)
 @snapshot_option
 @global_options
 @click.pass_context
@@ -121,15 +127,18 @@ def access(
     fmt: str,
     as_json: bool,
     explain: tuple[str, str] | None,
+    show_all: bool,
     snapshot_file: Path | None,
 ) -> int:
     """Who can reach which role in which account, and why — the hub's policies and every trust policy
     together, with and without MFA, roles that assume roles followed to the end.
 
     \b
-    Each answer: reachable (yes, conditional, no), whether MFA is required, the conditions it depends on
-    (source IP, ExternalId, … are never guessed), why (policy and Sid on each side), and the roles passed
-    through on the way.
+    Each answer: reachable (yes, conditional, or denied: an explicit Deny refuses a role that the policies
+    would otherwise let one assume), whether MFA is required, the conditions it depends on (source IP,
+    ExternalId, … are never guessed), why (policy and Sid on each side, or the Deny), and the roles passed
+    through on the way. --json gives both answers of each row apart: with_mfa and without_mfa. The table
+    counts the denied rows and shows them with --all.
 
     \b
     Examples:
@@ -168,7 +177,7 @@ def access(
         row
         for user in graph.users()
         if not users or user.name in users
-        for row in graph.reach(user)
+        for row in graph.reach(user, denied=True)
         if _wanted(row, roles, accounts)
     )
     with collector_paused():  # the rows are made as they are written: no collection of the graph between
@@ -179,9 +188,10 @@ def access(
         elif fmt == "html":
             from rolegate.access.page import render_access_html
 
-            sys.stdout.write(render_access_html(taken, list(rows)))
+            # The page draws what is reachable; a refused role is not (the json and csv list them).
+            sys.stdout.write(render_access_html(taken, [r for r in rows if r.reachable != "denied"]))
         else:
-            _table(env, list(rows))
+            _table(env, list(rows), show_all)
     return 0
 
 
@@ -221,28 +231,39 @@ def write_access_csv(out: TextIO, rows: Iterable[Any]) -> None:
         )  # fmt: skip
 
 
-def _table(env: Env, rows: list[Any]) -> None:
+def _table(env: Env, rows: list[Any], show_all: bool = False) -> None:
     from rich.table import Table
 
+    denied = sum(1 for r in rows if r.reachable == "denied")
+    if not show_all:
+        rows = [r for r in rows if r.reachable != "denied"]
+    hidden = f"[dim]{denied} more refused by an explicit Deny (rolegate access --all shows them).[/]"
     if not rows:
         env.print("nobody reaches any role here.")
+        if denied and not show_all:
+            env.print(hidden)
         return
     table = Table(box=None, pad_edge=False, header_style="bold")
     for title in ("principal", "account", "role", "reachable", "MFA", "via / conditions"):
         table.add_column(title)
-    colour = {"yes": "green", "conditional": "yellow", "no": "dim"}
+    colour = {"yes": "green", "conditional": "yellow", "no": "dim", "denied": "red"}
     for r in rows:
         via = " > ".join(v.rsplit("/", 1)[-1] for v in r.via)
         extra = "; ".join(filter(None, [f"via {via}" if via else "", *r.conditions]))
+        mfa = "required" if r.mfa_required else "[red]not required[/]"
+        if r.reachable == "denied":
+            extra, mfa = "denied by " + "; ".join(r.why), "-"
         table.add_row(
             _shown(f"{r.principal_name} ({r.principal_account})"),
             _shown(f"{r.account} {r.account_id}"),
             _shown(r.role),
             f"[{colour[r.reachable]}]{r.reachable}[/]",
-            "required" if r.mfa_required else "[red]not required[/]",
+            mfa,
             _shown(extra),
         )
     env.print(table)
+    if denied and not show_all:  # under the table, where the eye ends
+        env.print(hidden)
 
 
 def _explain(env: Env, graph: Any, principal_name: str, target: str) -> int:
@@ -251,12 +272,23 @@ def _explain(env: Env, graph: Any, principal_name: str, target: str) -> int:
     if principal is None:
         raise RolegateError(f"no user {principal_name!r} in the snapshot")
     row = next(
-        (r for r in graph.reach(principal) if r.role == role_name and account in (r.account, r.account_id)),
+        (
+            r
+            for r in graph.reach(principal, denied=True)
+            if r.role == role_name and account in (r.account, r.account_id)
+        ),
         None,
     )
     if row is None:
         env.print(f"{_shown(principal_name)} cannot reach {_shown(target)}: no identity policy allows "
                   "sts:AssumeRole on it together with a trust policy that lets them in.")  # fmt: skip
+        return 0
+    if row.reachable == "denied":
+        env.print(f"[bold]{_shown(principal_name)}[/] → [bold]{_shown(row.role)}[/] in "
+                  f"{_shown(row.account)} {_shown(row.account_id)}: [red bold]denied[/]: the policies would "
+                  "let them in, but an explicit Deny overrides every Allow")  # fmt: skip
+        for reason in row.why:
+            env.print(f"  denied by {_shown(reason)}")
         return 0
     env.print(f"[bold]{_shown(principal_name)}[/] → [bold]{_shown(row.role)}[/] in "
               f"{_shown(row.account)} {_shown(row.account_id)}: [bold]{row.reachable}[/]"

@@ -45,6 +45,9 @@ def alice(w: World) -> str:
 # -- the graph is built on decide: the same answer for every edge of the corpus ---------------------------
 
 
+PER_PRINCIPAL = ("aws:principaltag/", "aws:username", "${")
+
+
 def _effect(path: Any) -> str:
     if path is None:
         return "deny"
@@ -69,6 +72,11 @@ def test_every_corpus_edge_is_what_decide_says(item: Any) -> None:
         for role_arn in graph.roles:
             answer = decide(graph, user.arn, ASSUME, role_arn, context)
             path = edges.get(role_arn)
+            if _effect(path) == "conditional" and _plain(answer) != "conditional":
+                # The graph shares answers between principals alike, so it leaves what tells one user from
+                # another unknown (its name, its tags); decide asks about one and knows them.
+                assert all(any(k in str(c).lower() for k in PER_PRINCIPAL) for c in path[0]), path  # type: ignore[index]
+                continue
             assert _plain(answer) == _effect(path), (item.rule, role_arn, mfa, answer.reason)
             if path is not None and path[0] is not True:
                 assert list(answer.conditions) == [str(c) for c in path[0]]
@@ -353,3 +361,30 @@ def test_a_denied_hop_is_never_followed() -> None:
     assert {k: r["reachable"] for k, r in rows.items()} == {"hop@prod": "denied"}
     assert rows["hop@prod"]["why"] == ["group fenced: inline policy no-hop"]
     assert all(not answer.with_mfa and not answer.without_mfa for _, answer in graph.groups())
+
+
+def test_one_principal_asked_alone_is_known_by_its_name_and_tags() -> None:
+    """Given a trust on aws:PrincipalTag/team = ops and a policy on ${aws:username}, when alice (tagged
+    team=ops) and bob (untagged) ask, then decide knows each one's tags and name: alice is allowed, bob is
+    not — where the matrix, which answers users alike together, says conditional."""
+    w = SnapshotWorld()
+    own = {"own": doc(allow("arn:aws:iam::*:role/${aws:username}-admin"))}
+    w.user("alice", inline=own)
+    w.user("bob", inline=own)
+    w.snapshot.accounts["hub"].users["alice"].tags = {"team": "ops"}
+    for name in ("alice", "bob"):
+        w.role(
+            f"{name}-admin",
+            "prod",
+            trust=trust(w.root("hub"), {"StringEquals": {"aws:PrincipalTag/team": "ops"}}),
+        )
+
+    alice_answer = decide(w.snapshot, w.user_arn("alice"), ASSUME, w.role_arn("alice-admin"), WITH_MFA)
+    bob_answer = decide(w.snapshot, w.user_arn("bob"), ASSUME, w.role_arn("bob-admin"), WITH_MFA)
+    not_hers = decide(w.snapshot, w.user_arn("alice"), ASSUME, w.role_arn("bob-admin"), WITH_MFA)
+
+    assert (alice_answer.effect, bob_answer.effect, not_hers.effect) == (
+        "allow",
+        "implicit_deny",
+        "implicit_deny",
+    )

@@ -233,28 +233,41 @@ ContextValues = Mapping[str, "str | Sequence[str] | None"]
 
 
 def request_context(
-    principal_arn: str, account_id: str, org_id: str | None, given: ContextValues
+    principal_arn: str,
+    account_id: str,
+    org_id: str | None,
+    given: ContextValues,
+    *,
+    username: str | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> tuple[Context, dict[str, tuple[str, ...] | None]]:
-    """The request's condition keys: what the principal itself tells (its ARN, account, type, organization),
-    then what the caller gives (a value, a list of values for a multi-valued key, or None: the request does
-    not carry the key). Keys neither knows stay unknown, so a condition on them makes the answer
-    conditional, never a guess."""
-    base = Context.for_principal(principal_arn, account_id, org_id, mfa=False)
+    """The request's condition keys: what the principal itself tells (its ARN, account, type, organization,
+    and for one principal asked alone its user name and tags), then what the caller gives (a value, a list
+    for a multivalued key, or None: the request does not carry the key). Keys neither knows stay unknown, so
+    a condition on them makes the answer conditional, never a guess; MFA too, unless given."""
+    base = Context.for_principal(principal_arn, account_id, org_id, mfa=False, username=username, tags=tags)
     keys = dict(base.keys)
     absent = set(base.absent) - {"aws:multifactorauthpresent", "aws:multifactorauthage"}
+    multivalued = set(base.multivalued)
     shown: dict[str, tuple[str, ...] | None] = {}
     for key, value in given.items():
         lowered = key.lower()
+        multivalued.discard(lowered)
         if value is None:
             keys.pop(lowered, None)
             absent.add(lowered)
             shown[key] = None
             continue
-        values = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+        if isinstance(value, str):
+            values: tuple[str, ...] = (value,)
+        else:  # a list, even of one value, is a multivalued key (aws:TagKeys, aws:PrincipalServiceNamesList…)
+            values = tuple(str(v) for v in value)
+            multivalued.add(lowered)
         keys[lowered] = values
         absent.discard(lowered)
         shown[key] = values
-    return Context(keys=keys, absent=frozenset(absent)), shown
+    context = Context(keys, frozenset(absent), base.absent_prefixes, frozenset(multivalued))
+    return context, shown
 
 
 @dataclass(frozen=True)
@@ -264,6 +277,8 @@ class _Who:
     kind: str  # user | role
     account: str  # logical name
     account_id: str
+    username: str | None  # aws:username, for a user
+    tags: Mapping[str, str]  # aws:PrincipalTag/*
 
 
 def _principal(graph: AccessGraph, principal_arn: str) -> _Who:
@@ -272,14 +287,16 @@ def _principal(graph: AccessGraph, principal_arn: str) -> _Who:
     for account in graph.snapshot.accounts.values():
         for user in account.users.values():
             if user.arn == principal_arn:
-                return _Who(user.arn, user.name, "user", account.name, account.account_id)
+                return _Who(
+                    user.arn, user.name, "user", account.name, account.account_id, user.name, user.tags
+                )
         for role in account.roles.values():
             if role.arn == principal_arn or (
                 session is not None
                 and account.account_id == session.group(1)
                 and role.name == session.group(2)
             ):
-                return _Who(role.arn, role.name, "role", account.name, account.account_id)
+                return _Who(role.arn, role.name, "role", account.name, account.account_id, None, role.tags)
     raise UnknownPrincipal(
         f"no user or role {principal_arn!r} in the snapshot",
         "give the ARN of a user or role the snapshot holds (rolegate access lists them)",
@@ -300,7 +317,12 @@ class _Reader:
         raw = (document or {}).get("Statement", [])
         out: list[Statement] = []
         for index, one in enumerate(raw if isinstance(raw, list) else [raw]):
-            for stmt in statements({"Statement": [one]}, source):
+            # One statement at a time, to know its index; the Version kept (it decides whether ${…} is a
+            # policy variable or literal text).
+            alone = {"Statement": [one]}
+            if document and "Version" in document:
+                alone["Version"] = document["Version"]
+            for stmt in statements(alone, source):
                 self.where[id(stmt)] = (layer, account, account_id, index)
                 out.append(stmt)
         return out
@@ -380,7 +402,9 @@ def decide(
     graph = source if isinstance(source, AccessGraph) else AccessGraph(source)
     snapshot = graph.snapshot
     who = _principal(graph, principal_arn)
-    ctx, shown = request_context(who.arn, who.account_id, graph.org_id, context or {})
+    ctx, shown = request_context(
+        who.arn, who.account_id, graph.org_id, context or {}, username=who.username, tags=who.tags
+    )
     reader = _Reader(graph)
     request = (action, resource_arn, who.arn, who.account_id, ctx)
 

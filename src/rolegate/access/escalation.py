@@ -238,7 +238,9 @@ class Escalations:
         return docs.get(arn) or self.snapshot.aws_managed_policies.get(arn) or KNOWN_AWS_MANAGED.get(arn)
 
     def _statements(self, document: dict[str, Any] | None, label: str) -> list[Statement]:
-        key = (id(document), label)
+        """A document's statements, parsed once whoever holds it: no escalation shows a statement's label
+        (its steps are named by action and resource), so the AdministratorAccess of 1,500 roles is one."""
+        key = (id(document), "")
         found = self._parsed.get(key)
         if found is None:
             found = self._parsed[key] = _relevant(statements(document, label))
@@ -258,10 +260,10 @@ class Escalations:
         for arn in managed:
             document = self._document(account, arn)
             documents.append(id(document))
-            out += self._statements(document, f"{what}: managed policy {arn.rsplit('/')[-1]}")
-        for name, document in inline.items():
+            out += self._statements(document, "managed policy")
+        for document in inline.values():
             documents.append(id(document))
-            out += self._statements(document, f"{what}: inline policy {name}")
+            out += self._statements(document, "inline policy")
         return out
 
     def _groups_of(self, state: State) -> list[str]:

@@ -358,7 +358,8 @@ class AccessGraph:
         self._solos: dict[tuple[Any, ...], _Out] = {}
         self._outs: dict[Any, tuple[_Out, _Out]] = {}  # by class: (edges, edges an explicit Deny takes out)
         self._direct: dict[tuple[str, bool], _Out] = {}
-        self._refusals: dict[Any, Answer] = {}
+        self._refusals: dict[int, Answer] = {}  # by id of the answer (one per class of principals alike)
+        self._refused_roles: set[str] = set()  # roles some refused edge leads to
         self._role_principals: dict[str, Principal] = {}
         self._closures: dict[tuple[str, bool], _Out] = {}
         self._answers: dict[Any, Answer] = {}
@@ -633,6 +634,7 @@ class AccessGraph:
             # Allowed on every layer but for an explicit Deny: kept as a refused edge (a row "denied" with
             # its statements), which no path follows (`_split` keeps it apart).
             found = (False, tuple(s.label() for s in verdict.denies), ())
+            self._refused_roles.add(role_arn)
         self._decisions[key] = found
         return found
 
@@ -715,14 +717,15 @@ class AccessGraph:
                 # Roles of its own account open to everyone, which no identity policy of it allows: the
                 # trust alone may let it in (decide.py); decided on the chunks that concern them (Denies).
                 everyone = self._everyone.get(principal.account_id)
-                if everyone:
-                    left = everyone - found.keys()
+                if everyone:  # a few roles an account: looked up one by one in the big sets, never copied
+                    left = {arn for arn in everyone if arn not in found}
                     for chunk in chunks:
-                        left -= self._chunk_targets(chunk)[0]
+                        targets = self._chunk_targets(chunk)[0]
+                        left = {arn for arn in left if arn not in targets}
                     if left:
                         found = dict(found)
                         self._decide_each(principal, left, chunks, limits, mfa, found)
-            split = self._outs[key] = _split(found)
+            split = self._outs[key] = self._split(found)
         if principal.arn in split[0] or principal.arn in split[1]:  # a role never reaches itself
             return tuple(  # type: ignore[return-value]
                 {arn: path for arn, path in part.items() if arn != principal.arn} for part in split
@@ -931,14 +934,24 @@ class AccessGraph:
             )
         return found
 
-    def _refused(self, principal: Principal) -> Answer:
+    def _split(self, found: _Out) -> tuple[_Out, _Out]:
+        """Edges apart from refused ones (decision False: allowed but for an explicit Deny), which no path
+        follows. Most classes have none: their dict is returned as it is, after a look at the few roles a
+        refused edge leads to at all."""
+        if not any(found[arn][0] is False for arn in self._refused_roles if arn in found):
+            return found, {}
+        return (
+            {arn: path for arn, path in found.items() if path[0] is not False},
+            {arn: path for arn, path in found.items() if path[0] is False},
+        )
+
+    def _refused(self, principal: Principal, answer: Answer | None = None) -> Answer:
         """The roles an explicit Deny keeps the principal from, on its first hop, and that no other path
-        reaches, with an MFA session and without; shared by principals alike."""
-        shared = self._shared_class(principal)
-        key: Any = shared if shared is not None else principal.arn
-        found = self._refusals.get(key)
-        if found is None:
+        reaches, with an MFA session and without; shared by principals alike (as their answer is)."""
+        if answer is None:
             answer = self._answer(principal)
+        found = self._refusals.get(id(answer))  # answers live as long as the graph
+        if found is None:
             with_mfa, without = self._denied_out(principal, True), self._denied_out(principal, False)
             found = NO_REFUSALS
             if with_mfa or without:
@@ -946,11 +959,12 @@ class AccessGraph:
                     {a: p for a, p in with_mfa.items() if a not in answer.with_mfa},
                     {a: p for a, p in without.items() if a not in answer.without_mfa},
                 )
-            self._refusals[key] = found
+            self._refusals[id(answer)] = found
         return found
 
     def _cells_of(self, principal: Principal, denied: bool = False) -> list[Cell]:
-        answer, refused = self._answer(principal), self._refused(principal)
+        answer = self._answer(principal)
+        refused = self._refused(principal, answer)
         key = (id(answer), id(refused), denied)  # answers and refusals live as long as the graph
         found = self._cells.get(key)
         if found is None:
@@ -965,9 +979,19 @@ class AccessGraph:
         ids stay theirs). Roles an explicit Deny refuses are rows of their own only when `denied`."""
         cache, position, order = self._cell_cache, self._position, self._order
         arns = with_mfa.keys() | without.keys()
+        cells = []
+        if not refused_mfa and not refused:  # most principals: two paths a cell, as many a key
+            for arn in [order[i] for i in sorted(map(position.__getitem__, arns))]:
+                p_mfa, p_plain = with_mfa.get(arn), without.get(arn)
+                key: tuple[Any, ...] = (arn, id(p_mfa), id(p_plain))
+                cached = cache.get(key)
+                if cached is None:
+                    cell = _new_cell(arn, self.roles[arn][0].name, p_mfa, p_plain)
+                    cached = cache[key] = (cell, (p_mfa, p_plain))
+                cells.append(cached[0])
+            return cells
         if denied:
             arns |= refused_mfa.keys() | refused.keys()
-        cells = []
         for arn in [order[i] for i in sorted(map(position.__getitem__, arns))]:
             paths = (with_mfa.get(arn), without.get(arn), refused_mfa.get(arn), refused.get(arn))
             key = (arn, *map(id, paths))
@@ -1015,17 +1039,6 @@ class AccessGraph:
 
 
 NO_REFUSALS = Answer({}, {})  # one object: principals without a refused edge share its cells
-
-
-def _split(found: _Out) -> tuple[_Out, _Out]:
-    """Edges apart from refused ones (decision False: allowed but for an explicit Deny), which no path
-    follows. Most classes have none: their dict is returned as it is."""
-    if all(path[0] is not False for path in found.values()):
-        return found, {}
-    return (
-        {arn: path for arn, path in found.items() if path[0] is not False},
-        {arn: path for arn, path in found.items() if path[0] is False},
-    )
 
 
 def _new_cell(

@@ -4,6 +4,9 @@ Given the seed applied on moto (cobus in the hub's groups, `administrator` roles
 trusting the hub with MFA), when cobus's requests are checked, then the exit code is the answer (0 allow,
 1 deny, 2 conditional), the human output names the deciding statements by layer, --json is data, and a
 mistake in the question is one clear error with exit 1. `rolegate access --user cobus` is unchanged.
+
+`access check` is new (it did not exist at dc3883e, where these fail as an unknown command); the refused
+row test is of a change: there the Deny made the row disappear.
 """
 
 from __future__ import annotations

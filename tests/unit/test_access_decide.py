@@ -6,6 +6,11 @@ request is asked — any action, any resource, a context of condition keys — t
 statement is named with its policy, account and Sid or index, and every layer says what it said, an absent
 one included. The access graph decides its edges through the same `judge`, and the two agree on the whole
 corpus with MFA and without.
+
+Against dc3883e (before this API) the module fails at its import: decide, refused rows and both answers
+did not exist. Of the behaviour pinned here, two answers were wrong there and are checked through the graph
+too: a same-account trust with Principal "*" reached by no one without an identity allow, and a role an
+explicit Deny refuses was a missing row instead of a row "denied" with its statement.
 """
 
 from __future__ import annotations

@@ -713,29 +713,42 @@ class Escalations:
         start = self.state_of(principal)
         plain = self.plain(start)
         best: dict[str, tuple[Decision, tuple[str, ...]]] = {}
-        seen: dict[State, int] = {start: 2}
-        queue: deque[tuple[State, Decision, tuple[str, ...], bool]] = deque([(start, True, (), False)])
+        seen: dict[tuple[State, bool], int] = {(start, False): 2}
+        # (state, decision so far, steps, through an escalation step yet, its plain reach already offered)
+        queue: deque[tuple[State, Decision, tuple[str, ...], bool, bool]] = deque(
+            [(start, True, (), False, False)]
+        )
+        offered: dict[int, int] = {}  # a plain answer (shared by states alike) offered at this rank
         while queue:
-            state, so_far, steps, escalated = queue.popleft()
-            if escalated:
-                for role_arn, (decision, _, via) in self.plain(state).items():
-                    self._offer(
-                        best, role_arn, both(so_far, decision), steps + self._assume_steps(role_arn, via)
-                    )
-                    self._visit(seen, queue, self.role_state(role_arn), both(so_far, decision),
-                                steps + self._assume_steps(role_arn, via), True)  # fmt: skip
-            elif state == start:
-                for role_arn, (decision, _, via) in plain.items():
-                    role_state = self.role_state(role_arn)
-                    if self.edges(role_state):
-                        self._visit(
-                            seen, queue, role_state, decision, self._assume_steps(role_arn, via), False
-                        )
+            state, so_far, steps, escalated, covered = queue.popleft()
+            if not covered:
+                here = plain if state == start else self.plain(state)
+                # Breadth first: the first time an answer is offered its paths are the shortest; again only
+                # when the decision so far ranks higher.
+                if escalated and offered.get(id(here), -1) < _rank(so_far):
+                    offered[id(here)] = _rank(so_far)
+                    escalating = self.escalating_roles()
+                    for role_arn, (decision, _, via) in here.items():
+                        reached = both(so_far, decision)
+                        kept = best.get(role_arn)
+                        length = len(steps) + len(via) + 1
+                        if kept is not None and (_rank(reached), -length) <= (_rank(kept[0]), -len(kept[1])):
+                            continue  # the words of a path are made only for one that is kept
+                        path = steps + self._assume_steps(role_arn, via)
+                        self._offer(best, role_arn, reached, path)
+                        if role_arn in escalating:
+                            self._visit(seen, queue, self.role_state(role_arn), reached, path, True, True)
+                elif not escalated:
+                    for role_arn, (decision, _, via) in here.items():
+                        role_state = self.role_state(role_arn)
+                        if self.edges(role_state):  # its onward reach is in the answer: only its own steps
+                            path = self._assume_steps(role_arn, via)
+                            self._visit(seen, queue, role_state, decision, path, False, True)
             for edge in self.edges(state):
                 decision = both(so_far, edge.decision)
                 if edge.target.kind == "role" and not edge.target.extra:
                     self._offer(best, edge.target.arn, decision, (*steps, edge.via))
-                self._visit(seen, queue, edge.target, decision, (*steps, edge.via), True)
+                self._visit(seen, queue, edge.target, decision, (*steps, edge.via), True, False)
         out = []
         for role_arn, (decision, via) in best.items():
             old = plain.get(role_arn)
@@ -764,13 +777,13 @@ class Escalations:
             best[role_arn] = (decision, via)
 
     @staticmethod
-    def _visit(seen: dict[State, int], queue: deque[Any], state: State, decision: Decision,
-               steps: tuple[str, ...], escalated: bool) -> None:  # fmt: skip
+    def _visit(seen: dict[tuple[State, bool], int], queue: deque[Any], state: State, decision: Decision,
+               steps: tuple[str, ...], escalated: bool, covered: bool) -> None:  # fmt: skip
         rank = _rank(decision) + (4 if escalated else 0)
-        if decision is False or seen.get(state, -1) >= rank:
+        if decision is False or seen.get((state, covered), -1) >= rank:
             return
-        seen[state] = rank
-        queue.append((state, decision, steps, escalated))
+        seen[(state, covered)] = rank
+        queue.append((state, decision, steps, escalated, covered))
 
 
 def _may_escalate(stmts: list[Statement], known: dict[Statement, bool]) -> bool:

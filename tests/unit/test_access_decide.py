@@ -418,3 +418,16 @@ def test_one_principal_asked_alone_is_known_by_its_name_and_tags() -> None:
         "implicit_deny",
         "implicit_deny",
     )
+
+
+def test_a_conditional_allow_is_cited_with_its_conditions() -> None:
+    """Given the hub trust demanding MFA and no MFA said, when alice asks, then conditional, and the trust
+    statement is cited with the condition it still hangs on."""
+    w = SnapshotWorld()
+    _cross(w, MFA, inline=_may(w, allow(prod_admin(w))))
+
+    answer = decide(w.snapshot, alice(w), ASSUME, prod_admin(w))
+
+    trust_side = next(c for c in answer.statements if c.layer == "resource policy")
+    assert answer.effect == "conditional"
+    assert trust_side.conditions == ("Bool aws:MultiFactorAuthPresent true",)

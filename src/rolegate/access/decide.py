@@ -44,6 +44,7 @@ from rolegate.access.policy import (
     Evaluation,
     Statement,
     both,
+    conditions_hold,
     either,
     evaluate,
     statements,
@@ -310,6 +311,7 @@ class _Reader:
         self.graph = graph
         self.where: dict[int, tuple[str, str, str, int]] = {}  # id(stmt) -> layer, account, id, index
         self.missing: list[str] = []
+        self.context = Context()
 
     def read(
         self, document: dict[str, Any] | None, source: str, layer: str, account: str, account_id: str
@@ -333,6 +335,11 @@ class _Reader:
         if document is None:
             self.missing.append(arn.rsplit("/", 1)[-1])
         return self.read(document, source, layer, account.name, account.account_id)
+
+    def cite_allow(self, stmt: Statement) -> Cited:
+        """An Allow, cited with what it still hangs on when it is conditional."""
+        held = conditions_hold(stmt, self.context)
+        return self.cite(stmt, held if isinstance(held, tuple) else ())
 
     def cite(self, stmt: Statement, conditions: tuple[Condition, ...] = ()) -> Cited:
         layer, account, account_id, index = self.where[id(stmt)]
@@ -378,7 +385,7 @@ def _said(evaluation: Evaluation) -> str:
 def _layer(reader: _Reader, name: str, scope: str, evaluation: Evaluation, note: str = "") -> Layer:
     cited = [reader.cite(s) for s in evaluation.denies]
     cited += [reader.cite(s, cs) for s, cs in evaluation.conditional_denies]
-    cited += [reader.cite(s) for s in evaluation.allows]
+    cited += [reader.cite_allow(s) for s in evaluation.allows]
     conditions = evaluation.allowed if isinstance(evaluation.allowed, tuple) else ()
     return Layer(name, scope, _said(evaluation), tuple(cited), tuple(map(str, conditions)), note)
 
@@ -406,6 +413,7 @@ def decide(
         who.arn, who.account_id, graph.org_id, context or {}, username=who.username, tags=who.tags
     )
     reader = _Reader(graph)
+    reader.context = ctx
     request = (action, resource_arn, who.arn, who.account_id, ctx)
 
     layers: list[Layer] = []
@@ -550,7 +558,7 @@ def _decision(
         # Every statement that decided it: the allows the answer rests on, then each limit's allows.
         limits = [x for x in layers if x.layer in ("permissions boundary", "SCP", "RCP")]
         rest = [c for x in limits for c in x.statements if c.effect == "Allow"]
-        cited = tuple(dict.fromkeys([reader.cite(s) for s in verdict.allows] + rest))
+        cited = tuple(dict.fromkeys([reader.cite_allow(s) for s in verdict.allows] + rest))
         if verdict.path == "resource":
             reason = "the trust policy grants the principal itself, in its own account"
         else:

@@ -308,7 +308,12 @@ _CONTEXT_KEY = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9_./:*-]+")
 
 
 @access.command("check")
-@click.option("--principal", "-p", metavar="ARN|USER", help="Who asks: a user or role ARN, or a user name.")
+@click.option(
+    "--principal",
+    "-p",
+    metavar="ARN|USER",
+    help="Who asks: a user or role ARN (a role session's too), a user name, or a role as name@account.",
+)
 @click.option("--action", metavar="SERVICE:ACTION", help="What is asked, e.g. sts:AssumeRole, s3:GetObject.")
 @click.option(
     "--resource", metavar="ARN|ROLE@ACCOUNT", help="On what: an ARN, or a role as name@account (name or id)."

@@ -526,7 +526,8 @@ def decision_lines(decision: Any) -> list[str]:
         for cited in layer.statements:
             extra = f"  only if {_shown('; '.join(cited.conditions))}" if cited.conditions else ""
             lines.append(f"        {cited.effect:<5} {_shown(cited.label())}{extra}")
-        lines += [f"        [yellow]only if[/] {_shown(c)}" for c in layer.conditions]
+        said = {c for cited in layer.statements for c in cited.conditions}  # not twice
+        lines += [f"        [yellow]only if[/] {_shown(c)}" for c in layer.conditions if c not in said]
     return lines
 
 

@@ -352,9 +352,17 @@ class _AdminRoles(dict[str, bool]):
     def __init__(self, snapshot: Snapshot, roles: dict[str, tuple[AccountState, Role]]) -> None:
         super().__init__()
         self.snapshot, self.roles = snapshot, roles
+        self._by_policies: dict[tuple[Any, ...], bool] = {}
 
     def __missing__(self, arn: str) -> bool:
-        found = self[arn] = admin_equivalent(self.snapshot, *self.roles[arn])
+        # Roles holding the very same policies answer alike: the AdministratorAccess of 500 accounts' roles
+        # is judged once (a customer managed policy's ARN names its account, so it stays apart).
+        account, role = self.roles[arn]
+        key = (tuple(role.managed_policies), tuple(id(d) for d in role.inline_policies.values()))
+        found = self._by_policies.get(key)
+        if found is None:
+            found = self._by_policies[key] = admin_equivalent(self.snapshot, account, role)
+        self[arn] = found
         return found
 
 

@@ -619,12 +619,17 @@ class Escalations:
         """Roles the state may assume, role chaining included, as AccessGraph answers (with MFA)."""
         found: Reached | None = self._plain.get(state)
         if found is None:
-            if not state.extra:
-                found = self.graph._answer(state.principal).with_mfa  # the graph's answer, shared
-            else:
-                found = self._plain_with_more(state)
+            found = self._plain_with_more(state) if state.extra else self._graph_answer(state)
             self._plain[state] = found
         return found
+
+    def _graph_answer(self, state: State) -> Reached:
+        """AccessGraph's answer with MFA (shared by principals alike). For a role, its onward reach (its
+        closure), which the matrix has computed already for every role a user enters. These two private
+        reads of graph.py are the one coupling to it: a public `answer(principal)` would replace them."""
+        if state.kind == "role":
+            return self.graph._closure(state.arn, True)
+        return self.graph._answer(state.principal).with_mfa
 
     def _plain_with_more(self, state: State) -> Reached:
         """A principal holding more policies than the snapshot shows: each role decided again (identity with

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from rolegate.access.audit import AuditInput, Finding, audit
 from rolegate.access.escalation import Escalations
@@ -548,3 +550,64 @@ def test_given_an_access_key_not_used_in_n_days_the_audit_says_so(
     found = [f for f in _audit(org, unused_days=days) if f.rule == "RG032"]
     assert [f.resource for f in found] == ([f"{hub_user('mallory')}#key1"] if finding else [])
     assert all("AKIA" not in f.message for f in found)
+
+
+# -- the two searches agree, over random organizations ---------------------------------------------------
+
+_PERMISSIONS = [
+    ("iam:AddUserToGroup", "group"), ("iam:PutUserPolicy", "user"), ("iam:AttachGroupPolicy", "group"),
+    ("iam:CreateAccessKey", "user"), ("iam:CreateLoginProfile", "user"),
+    ("iam:UpdateAssumeRolePolicy", "role"),
+    ("iam:PutRolePolicy", "role"), ("iam:PassRole", "role"), ("lambda:*", "*"), ("sts:AssumeRole", "role"),
+    ("sts:AssumeRole", "prod"),
+]  # fmt: skip
+NAMES = {"user": ["u0", "u1", "u2"], "group": ["g0", "g1"], "role": ["r0", "r1", "r2"]}
+
+
+@st.composite
+def random_orgs(draw: st.DrawFn) -> Org:
+    org = Org()
+    for name in NAMES["group"]:
+        org.group(name)
+    for name in NAMES["user"]:
+        org.user(name, groups=tuple(draw(st.sets(st.sampled_from(NAMES["group"]), max_size=1))))
+    for name in NAMES["role"]:
+        trusted = draw(
+            st.sampled_from([{"AWS": f"arn:aws:iam::{HUB}:root"}, {"Service": "lambda.amazonaws.com"}])
+        )
+        org.role(name, trust(trusted))
+    holders = [("user", n) for n in NAMES["user"]] + [("group", n) for n in NAMES["group"]]
+    holders += [("role", n) for n in NAMES["role"]]
+    for kind, name in holders:
+        grants = draw(st.lists(st.sampled_from(_PERMISSIONS), max_size=3))
+        stmts = []
+        for action, target in grants:
+            if target == "prod":
+                resource = PROD_ADMIN
+            elif target == "*":
+                resource = "*"
+            else:
+                resource = f"arn:aws:iam::{HUB}:{target}/{draw(st.sampled_from(NAMES[target]))}"
+            stmts.append(allow(action, resource))
+        if stmts:
+            holder = {"user": org.hub.users, "group": org.hub.groups, "role": org.hub.roles}[kind][name]
+            holder.inline_policies["p"] = doc(*stmts)
+    return org
+
+
+@settings(max_examples=150, deadline=None)
+@given(random_orgs())
+def test_given_any_small_org_the_audits_fixed_point_agrees_with_each_users_own_search(org: Org) -> None:
+    """No user the search of one principal finds escalating to production is missed by the fixed point,
+    none it names is reached by no path, and none is named with a better target than it finds."""
+    graph = AccessGraph(org.snapshot)
+    worst = Escalations(graph).worst(graph.users(), lambda arn: 2 if arn == PROD_ADMIN else 0)
+    event(f"users escalating: {len(worst)}")
+    for user in graph.users():
+        found = {e.role_arn: e for e in Escalations(graph).reach(user)}
+        plain = {r.role_arn for r in graph.reach(user)}
+        if user.arn in worst:
+            assert worst[user.arn].role_arn == PROD_ADMIN
+            assert PROD_ADMIN in found or PROD_ADMIN in plain
+        else:
+            assert PROD_ADMIN not in found, (user.name, found[PROD_ADMIN].via)

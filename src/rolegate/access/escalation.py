@@ -25,9 +25,16 @@ cross-account trust included. All of it is followed to a fixed point.
 Choices (SECURITY.md): an escalation is judged as its holder would attempt it, with an MFA session (the
 strongest context a principal can have), so "conditional" means conditions other than MFA; condition keys
 rolegate does not know (iam:PolicyARN, iam:PassedToService are set for the request they describe) leave an
-edge conditional, never dropped. What the analysis does not model: creating new principals (iam:CreateUser,
-iam:CreateRole), resource policies of services (S3, KMS, Lambda), and permissions boundaries that the
-principal could delete (iam:Delete*PermissionsBoundary keeps the boundary in force here).
+edge conditional, never dropped. Groups are joined one at a time from the user as it is (a group joined
+after another is one only the first lets it join), and a principal that may already do everything takes
+no step to more policies. iam:PassRole to EC2 does not check that the role has an instance profile (an
+over-report, where PMapper asks for iam:CreateInstanceProfile too). What the analysis does not model:
+creating new principals (iam:CreateUser, iam:CreateRole), resource policies of services (S3, KMS, Lambda),
+and permissions boundaries that the principal could delete (iam:Delete*PermissionsBoundary keeps the
+boundary in force here).
+
+For `access`: `escalation_rows(graph, principal)`. For the audit: `Escalations(graph).worst(users,
+severity)`, one fixed point for every user (see `_Solver`).
 """
 
 from __future__ import annotations

@@ -87,3 +87,46 @@ def test_given_mallory_may_add_herself_to_production_administrator_she_reaches_a
     assert used.startswith("20"), "the use of her key, from the credential report"
     administrator = snapshot.accounts["production"].roles["administrator"]
     assert administrator.created and administrator.last_used is not None
+
+    # And when cobus asks the CLI, mallory's rows show the path: the table, the JSON (escalation, the steps,
+    # when the role was last used, when her key was), and --no-escalation leaves them out.
+    snap = str(org.workdir / "org.json")
+    table = rolegate(capsys, "access", "--snapshot", snap, "--user", "mallory")
+    assert table.code == 0, table.all
+    assert "administrator" in table.out and "production" in table.out
+    assert "by escalation" in table.out
+    as_json = rolegate(capsys, "access", "--snapshot", snap, "--user", "mallory", "--json")
+    data = json.loads(as_json.out)
+    rows = {(r["role"], r["account"]): r for r in data["access"]}
+    row = rows[("administrator", "production")]
+    assert row["escalation"] is True and row["reachable"] == "yes" and row["mfa_required"] is None
+    assert row["via"][0] == "iam:AddUserToGroup on group production_administrator"
+    assert row["principal_name"] == "mallory" and row["principal_account"] == "master"
+    assert data["access_keys_last_used"][mallory.arn] == [used]
+    assert key["AccessKeyId"] not in as_json.all and key["SecretAccessKey"] not in as_json.all
+    cobus = json.loads(rolegate(capsys, "access", "--snapshot", snap, "--user", "cobus", "--json").out)
+    assert all("role_last_used" in r for r in cobus["access"] if not r.get("escalation"))
+    plain = rolegate(capsys, "access", "--snapshot", snap, "--user", "mallory", "--json", "--no-escalation")
+    assert json.loads(plain.out)["access"] == []
+    csv_out = rolegate(capsys, "access", "--snapshot", snap, "--user", "mallory", "--format", "csv")
+    assert "by escalation: iam:AddUserToGroup on group production_administrator" in csv_out.out
+    explained = rolegate(
+        capsys, "access", "--snapshot", snap, "--explain", "mallory", "administrator@production"
+    )
+    assert "by escalation" in explained.out
+    assert "1. iam:AddUserToGroup on group production_administrator" in explained.out
+
+    # A role nobody used since it was made in 2020 (staging's administrator, edited so) is unused access at
+    # 90 days (the default) and at 30, and not when cobus says a decade is fine (--unused-days 3650).
+    data = json.loads(Path(snap).read_text())
+    stale = {"created": "2020-01-01T00:00:00Z", "last_used": ""}  # "": never used; None: not read
+    data["accounts"]["staging"]["roles"]["administrator"].update(stale)
+    Path(snap).write_text(json.dumps(data))
+
+    def unused(*days: str) -> list[str]:
+        out = rolegate(capsys, "-c", config, "audit", "--snapshot", snap, "--json", *days)
+        return [f["resource"] for f in json.loads(out.out)["findings"] if f["rule"] == "RG031"]
+
+    administrator = data["accounts"]["staging"]["roles"]["administrator"]["arn"]
+    assert administrator in unused() and administrator in unused("--unused-days", "30")
+    assert administrator not in unused("--unused-days", "3650")

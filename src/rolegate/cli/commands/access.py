@@ -8,6 +8,7 @@ import json
 import re
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -116,6 +117,13 @@ def snapshot(env: Env, output: Path) -> int:
     is_flag=True,
     help="The table shows the roles an explicit Deny refuses too (json and csv always have them).",
 )
+@click.option(
+    "--escalation/--no-escalation",
+    default=True,
+    show_default=True,
+    help="Also the roles a principal reaches only by first changing its own access (iam:AddUserToGroup, "
+    "iam:Put*Policy, iam:PassRole, …): each such row has `via` the steps and reachable by escalation.",
+)
 @snapshot_option
 @global_options
 @click.pass_context
@@ -128,6 +136,7 @@ def access(
     as_json: bool,
     explain: tuple[str, str] | None,
     show_all: bool,
+    escalation: bool,
     snapshot_file: Path | None,
 ) -> int:
     """Who can reach which role in which account, and why — the hub's policies and every trust policy
@@ -137,8 +146,14 @@ def access(
     Each answer: reachable (yes, conditional, or denied: an explicit Deny refuses a role that the policies
     would otherwise let one assume), whether MFA is required, the conditions it depends on (source IP,
     ExternalId, … are never guessed), why (policy and Sid on each side, or the Deny), and the roles passed
-    through on the way. --json gives both answers of each row apart: with_mfa and without_mfa. The table
-    counts the denied rows and shows them with --all.
+    through on the way. --json gives both answers of each row apart: with_mfa and without_mfa, and when
+    each role was last used. The table counts the denied rows and shows them with --all.
+
+    \b
+    Escalation: a principal that may add itself to a group, put or attach a policy on itself, write a new
+    version of its policy, take over another user's password or keys, rewrite a role's trust, or pass a role
+    to a compute service it can run, reaches what that gives it. Those roles are rows too, with
+    `escalation: true` in --json and the steps in `via` ("iam:AddUserToGroup on group admins", …).
 
     \b
     Examples:
@@ -177,7 +192,7 @@ def access(
         row
         for user in graph.users()
         if not users or user.name in users
-        for row in graph.reach(user, denied=True)
+        for row in _rows_of(graph, user, escalations(graph) if escalation else None)
         if _wanted(row, roles, accounts)
     )
     with collector_paused():  # the rows are made as they are written: no collection of the graph between
@@ -195,6 +210,67 @@ def access(
     return 0
 
 
+def escalations(graph: Any) -> Any:
+    """The graph's escalation search, made once and shared by every principal's rows."""
+    from rolegate.access.escalation import Escalations
+
+    found = getattr(graph, "_rolegate_escalations", None)
+    if found is None:
+        found = Escalations(graph)
+        graph._rolegate_escalations = found
+    return found
+
+
+def _rows_of(graph: Any, principal: Any, search: Any) -> Iterable[Any]:
+    """A principal's rows: what it reaches (and what a Deny refuses), then what it reaches by escalation."""
+    yield from graph.reach(principal, denied=True)
+    if search is not None:
+        for found in search.reach(principal):
+            yield EscalationRow.of(found, principal)
+
+
+@dataclass(frozen=True)
+class EscalationRow:
+    """An escalation as a row of `access`: the columns of a reach row, reachable as the steps allow it, `via`
+    the steps, and MFA left open (None): the steps are judged with an MFA session, the strongest context a
+    principal can have, so whether the path needs one is not told apart."""
+
+    principal: str
+    principal_name: str
+    principal_kind: str
+    principal_account: str
+    found: dict[str, Any]  # the escalation's own to_json()
+    mfa_required: None = None
+    escalation: bool = True
+
+    @staticmethod
+    def of(found: Any, principal: Any) -> EscalationRow:
+        p = principal
+        return EscalationRow(p.arn, p.name, p.kind, p.account, found.to_json())
+
+    account = property(lambda self: self.found["account"])
+    account_id = property(lambda self: self.found["account_id"])
+    role = property(lambda self: self.found["role"])
+    role_arn = property(lambda self: self.found["role_arn"])
+    reachable = property(lambda self: self.found["reachable"])
+    via = property(lambda self: self.found["via"])
+    conditions = property(lambda self: self.found["conditions"])
+
+    @property
+    def why(self) -> list[str]:
+        return ["by escalation: " + " > ".join(self.found["via"])]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.found,
+            "principal_name": self.principal_name,
+            "principal_kind": self.principal_kind,
+            "principal_account": self.principal_account,
+            "mfa_required": None,
+            "why": self.why,
+        }
+
+
 def _wanted(row: Any, roles: tuple[str, ...], accounts: tuple[str, ...]) -> bool:
     return (not roles or row.role in roles) and (
         not accounts or row.account in accounts or row.account_id in accounts
@@ -208,6 +284,14 @@ def write_access_json(out: TextIO, taken: Any, rows: Iterable[Any]) -> None:
         "format_version": ACCESS_FORMAT_VERSION,
         "snapshot_taken_at": taken.taken_at,
         "accounts": {name: a.account_id for name, a in taken.accounts.items()},
+        # Each user's active access keys, when each was last used ("" never; key 1 first, never the key id):
+        # with each row's role_last_used, what an access review of unused access starts from.
+        "access_keys_last_used": {
+            user.arn: user.access_keys_last_used
+            for account in taken.accounts.values()
+            for user in account.users.values()
+            if user.access_keys_last_used
+        },
     }
     out.write(json.dumps(head)[:-1] + ', "access": [')
     for i, row in enumerate(rows):
@@ -227,7 +311,8 @@ def write_access_csv(out: TextIO, rows: Iterable[Any]) -> None:
         writer.writerow(
             [csv_cell(str(cell)) for cell in
              (r.principal_name, r.principal_account, r.account, r.account_id, r.role, r.reachable,
-              str(r.mfa_required).lower(), "; ".join(r.conditions), " > ".join(r.via), "; ".join(r.why))]
+              "" if r.mfa_required is None else str(r.mfa_required).lower(), "; ".join(r.conditions),
+              " > ".join(r.via), "; ".join(r.why))]
         )  # fmt: skip
 
 
@@ -250,14 +335,15 @@ def _table(env: Env, rows: list[Any], show_all: bool = False) -> None:
     for r in rows:
         via = " > ".join(v.rsplit("/", 1)[-1] for v in r.via)
         extra = "; ".join(filter(None, [f"via {via}" if via else "", *r.conditions]))
-        mfa = "required" if r.mfa_required else "[red]not required[/]"
+        mfa = "-" if r.mfa_required is None else "required" if r.mfa_required else "[red]not required[/]"
         if r.reachable == "denied":
             extra, mfa = "denied by " + "; ".join(r.why), "-"
+        shown = "by escalation" if getattr(r, "escalation", False) else r.reachable
         table.add_row(
             _shown(f"{r.principal_name} ({r.principal_account})"),
             _shown(f"{r.account} {r.account_id}"),
             _shown(r.role),
-            f"[{colour[r.reachable]}]{r.reachable}[/]",
+            f"[{colour[r.reachable]}]{shown}[/]",
             mfa,
             _shown(extra),
         )
@@ -280,6 +366,22 @@ def _explain(env: Env, graph: Any, principal_name: str, target: str) -> int:
         None,
     )
     if row is None:
+        escalated = next(
+            (
+                e
+                for e in escalations(graph).reach(principal)
+                if e.role == role_name and account in (e.account, e.account_id)
+            ),
+            None,
+        )
+        if escalated is not None:
+            where = f"{_shown(escalated.account)} {_shown(escalated.account_id)}"
+            env.print(f"[bold]{_shown(principal_name)}[/] → [bold]{_shown(escalated.role)}[/] in {where}: "
+                      f"[red bold]by escalation[/] ({escalated.reachable}): no policy lets them in as they "
+                      "are, but they may change their own access first")  # fmt: skip
+            for n, hop in enumerate(escalated.via, 1):
+                env.print(f"  {n}. {_shown(hop)}")
+            return 0
         env.print(f"{_shown(principal_name)} cannot reach {_shown(target)}: no identity policy allows "
                   "sts:AssumeRole on it together with a trust policy that lets them in.")  # fmt: skip
         return 0
@@ -551,6 +653,13 @@ def decision_lines(decision: Any) -> list[str]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="The local AWS config to check too (default: $AWS_CONFIG_FILE or ~/.aws/config).",
 )
+@click.option(
+    "--unused-days",
+    type=click.IntRange(1, 3650),
+    default=90,
+    show_default=True,
+    help="A role or access key not used for this many days is unused access (RG031, RG032).",
+)
 @snapshot_option
 @global_options
 @click.pass_obj
@@ -560,11 +669,13 @@ def audit(
     as_json: bool,
     fail_on: str | None,
     aws_config_file: Path | None,
+    unused_days: int,
     snapshot_file: Path | None,
 ) -> int:
     """Security findings across every account: root keys and MFA, users without MFA, roles reachable without
     MFA, open or foreign trust, broad grants, old keys, unusable grants, unreachable roles, users outside the
-    hub, a weak password policy, a [default] profile.
+    hub, a weak password policy, a [default] profile; principals that can escalate to an admin role (RG030),
+    roles and access keys unused for --unused-days (RG031, RG032).
 
     \b
     Each finding has a stable id (rule + account + resource), a severity, and the fix. Exit codes: 0, or 2
@@ -576,12 +687,14 @@ def audit(
       rolegate audit --fail-on HIGH                       # in CI
       rolegate audit --format sarif > rolegate.sarif      # for a code-scanning dashboard
       rolegate audit --snapshot org.json --json
+      rolegate audit --unused-days 30                     # unused access after a month
     """
     from rolegate.access.audit import at_or_above
     from rolegate.access.audit import audit as run_audit
 
     taken = read_snapshot(env, snapshot_file)
     extra = _audit_input(env, aws_config_file)
+    extra.unused_days = unused_days
     findings = run_audit(taken, extra)
     if as_json or fmt == "json":
         data = {

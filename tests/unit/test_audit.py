@@ -112,9 +112,14 @@ def test_the_seed_done_right_has_no_finding() -> None:
                      id="foreign account without ExternalId"),
         pytest.param("RG007", org(roles=[admin_role(trust({"AWS": f"arn:aws:iam::{HUB}:root"}))]), {},
                      id="hub trust without MFA on an admin role"),
-        pytest.param("RG008", org(roles=[admin_role(doc({"Effect": "Allow", "NotPrincipal": {"AWS": FOREIGN},
+        # IAM: "You cannot use the NotPrincipal element in ... an IAM role trust policy": not an open door
+        # (it admits no one), an unsupported policy.
+        pytest.param("RG023", org(roles=[admin_role(doc({"Effect": "Allow", "NotPrincipal": {"AWS": FOREIGN},
                                                          "Action": "sts:AssumeRole"}))]), {},
                      id="NotPrincipal allow"),
+        pytest.param("RG023", org(roles=[admin_role(doc({"Effect": "Deny", "NotPrincipal": {"AWS": HUB},
+                                                         "Action": "sts:AssumeRole"}))]), {},
+                     id="NotPrincipal deny"),
         pytest.param("RG009", org(users=[cobus(inline_policies={"any": doc(
                      {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})})]), {},
                      id="AssumeRole on every role"),

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from rolegate.access.graph import AccessGraph, collector_paused
-from rolegate.access.policy import Statement, action_matches, statements, wildcard_match
+from rolegate.access.policy import (
+    Statement,
+    action_matches,
+    invalid_trust_statements,
+    statements,
+    wildcard_match,
+)
 from rolegate.respond import marks
 from rolegate.state.snapshot import AccountState, Role, Snapshot
 
@@ -75,6 +81,9 @@ RULES = {
         Rule("RG022", "rolegate's principal has an undeclared inline policy granting administrator access",
              "CRITICAL",
              "`rolegate apply` removes it (declare it under inline_policies: if meant); find who added it"),
+        Rule("RG023", "trust policy IAM does not support (NotPrincipal)", "MEDIUM",
+             "name who may assume the role in Principal; to keep someone out, use a Deny with a condition "
+             "on aws:PrincipalArn"),
         # Escalation (issue 17): HIGH, CRITICAL where the role is in production or the hub's.
         Rule("RG030", "principal can escalate to an administrator-equivalent role", "HIGH",
              "take the IAM permission of the first step away from it, or scope it to resources it should "
@@ -289,13 +298,13 @@ def _trusts(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
     for account in snapshot.accounts.values():
         for role in account.roles.values():
             admin = admin_equivalent(snapshot, account, role)
+            # IAM does not support NotPrincipal in a role trust policy: an Allow with it admits nobody (the
+            # evaluator reads it so), a Deny with it may not keep out whom it was meant to.
+            for reason in invalid_trust_statements(role.trust_policy):
+                yield _finding("RG023", account, role.arn, f"trust policy of {role.name}, {reason}")
             for stmt in _statements(role.trust_policy, "trust"):
-                if stmt.effect != "Allow":
+                if stmt.effect != "Allow" or stmt.not_principals is not None:
                     continue
-                if stmt.not_principals is not None:
-                    yield _finding(
-                        "RG008", account, role.arn, f"trust policy of {role.name} allows NotPrincipal"
-                    )
                 principals = stmt.principals or ()
                 limited = _has_condition(
                     stmt, "aws:principalorgid", "aws:principalaccount", "aws:principalarn", "sts:externalid"

@@ -611,3 +611,21 @@ def test_given_any_small_org_the_audits_fixed_point_agrees_with_each_users_own_s
             assert PROD_ADMIN in found or PROD_ADMIN in plain
         else:
             assert PROD_ADMIN not in found, (user.name, found[PROD_ADMIN].via)
+
+
+def test_given_mallory_may_make_keys_for_her_own_named_users_she_takes_over_those_alone() -> None:
+    """Given mallory, who may create access keys for `user/${aws:username}-*` (her own helper users), and
+    the admins mallory-ci and alice-ci, when her escalation steps are asked for, then she may take over
+    mallory-ci and not alice-ci: the variable is resolved per user asked about, and a decision on one user
+    is never reused for another whose name the statement reads differently."""
+    org = Org()
+    org.group("admins", {"assume": ASSUME_PROD_ADMIN})
+    for name in ("mallory-ci", "alice-ci"):
+        org.user(name, groups=("admins",))
+    org.give(doc(allow("iam:CreateAccessKey", f"arn:aws:iam::{HUB}:user/${{aws:username}}-*")))
+    for first in ("mallory-ci", "alice-ci"):  # whichever user is asked about first
+        org.hub.users = {"mallory": org.hub.users["mallory"], first: org.hub.users[first]} | org.hub.users
+        graph = AccessGraph(copy.deepcopy(org.snapshot))
+        escalations = Escalations(graph)
+        mallory = escalations.state_of(next(u for u in graph.users() if u.name == "mallory"))
+        assert [e.via for e in escalations.edges(mallory)] == ["iam:CreateAccessKey on user mallory-ci"]

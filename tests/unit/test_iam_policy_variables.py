@@ -449,13 +449,6 @@ def test_variable_keys_name_what_a_statement_reads() -> None:
 # -- the access graph --------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="access/graph.py picks the roles a statement names from its literal Resource text "
-    "(_statement_targets) before any evaluation, so a Resource with a policy variable names no role; "
-    "graph.py's owner can widen a pattern with `${` to the roles it matches with each variable as `*` and "
-    "add policy.variable_keys to the chunk's probes (aws:principalaccount -> on_account)",
-    strict=False,
-)
 def test_the_access_graph_follows_a_resource_with_a_variable() -> None:
     """Given a hub group allowed to assume `role/${aws:PrincipalAccount}-admin` in any account, when the
     matrix is asked, then alice (of the hub) reaches prod's `111111111111-admin`, and not `admin`."""
@@ -471,3 +464,160 @@ def test_the_access_graph_follows_a_resource_with_a_variable() -> None:
     graph = AccessGraph(w.snapshot)
     (alice,) = [u for u in graph.users() if u.name == "alice"]
     assert {(r.role, r.reachable) for r in graph.reach(alice)} == {(f"{HUB}-admin", "yes")}
+
+
+# -- the access graph and policy variables: every edge as decide() says -----------------------------------
+#
+# The graph shares one decision among principals that answer a policy's questions alike. A policy variable
+# is such a question: `${aws:username}` in a Resource, or `arn:aws:iam::${aws:PrincipalAccount}:user/alice`
+# as an aws:PrincipalArn value, tells alice from bob and one account's role from another's. Each row below
+# puts one statement with variables into an organization where sharing would be wrong, and every edge of
+# every user and role is compared with decide() asked about that one principal.
+
+_TEAM_USERS = ("alice", "bob", "carol")
+
+
+def _variables_world(where: str, stmt: dict[str, Any]) -> Any:
+    """Hub users alice, bob and carol, all in one group; roles named after them, after the accounts and the
+    principal type, in prod and stage; a `hop` role in each of prod and stage that may assume roles too.
+    `where` the statement goes: "identity" (the group and both hops), "scp" (prod's and stage's SCPs, over
+    an allow of everything) or "trust" (a condition of every role's trust, whose identity side allows all)."""
+    from tests.unit.test_access_corpus import FULL_ACCESS, HUB, PROD, STAGE, SnapshotWorld, allow, doc, trusts
+
+    w = SnapshotWorld()
+    identity = doc(stmt) if where == "identity" else doc(allow("*"))
+    w.group("team", inline={"assume": identity})
+    for name in _TEAM_USERS:
+        w.user(name, groups=("team",))
+    names = {
+        "prod": ("alice", "bob", f"{HUB}-admin", f"{PROD}-ops", "admin", "User", "hop"),
+        "stage": ("alice", f"{STAGE}-ops", f"{PROD}-ops", "hop"),
+        "hub": ("local",),
+    }
+    for account, roles in names.items():
+        for role in roles:
+            principals = [w.root("hub"), w.root("prod"), w.root("stage")]
+            statement = trusts(principals, stmt.get("Condition") if where == "trust" else None)
+            w.role(
+                role, account, trust=doc(statement), inline={"assume": identity} if role == "hop" else None
+            )
+    if where == "scp":
+        w.scp("prod", [FULL_ACCESS, doc(stmt)])
+        w.scp("stage", [FULL_ACCESS, doc(stmt)])
+    return w
+
+
+def _on(resource: str, key: str = "Resource", effect: str = "Allow", **condition: Any) -> dict[str, Any]:
+    stmt: dict[str, Any] = {"Effect": effect, "Action": "sts:AssumeRole", key: resource}
+    if condition:
+        stmt["Condition"] = condition
+    return stmt
+
+
+_ANY = "arn:aws:iam::*:role/"
+_HUB_USER = "arn:aws:iam::111111111111:user/"
+_OWN_ACCOUNT_USER = "arn:aws:iam::${aws:PrincipalAccount}:user/"
+_OWN_ACCOUNT_ROLE = "arn:aws:iam::${aws:PrincipalAccount}:role/"
+VARIABLE_ROWS: list[tuple[str, str, dict[str, Any]]] = [
+    # Resource and NotResource
+    ("a role named after the user", "identity", _on(_ANY + "${aws:username}")),
+    ("a role named after the account", "identity", _on(_ANY + "${aws:PrincipalAccount}-ops")),
+    ("the hub's admin role of each account", "identity", _on(_ANY + "${aws:PrincipalAccount}-admin")),
+    ("any role of one's own account", "identity", _on(_OWN_ACCOUNT_ROLE + "*")),
+    ("every role but one's own name", "identity", _on(_ANY + "${aws:username}", "NotResource")),
+    ("every role outside one's account", "identity", _on(_OWN_ACCOUNT_ROLE + "*", "NotResource")),
+    ("a default for a role session", "identity", _on(_ANY + "${aws:username, 'admin'}")),
+    ("a role named after the principal type", "identity", _on(_ANY + "${aws:PrincipalType}")),
+    ("a literal ${*} in the name", "identity", _on(_ANY + "${aws:username}${*}")),
+    ("a deny of one's own name", "identity", _on(_ANY + "${aws:username}", effect="Deny")),
+    ("an SCP keeping roles to their own account", "scp",
+     _on(_OWN_ACCOUNT_ROLE + "*", "NotResource", effect="Deny")),
+    ("an SCP denying roles named after the caller's account", "scp",
+     _on(_ANY + "${aws:PrincipalAccount}-*", effect="Deny")),
+    # conditions on the principal, values with variables (the wrong sharing of before)
+    ("alice of the principal's own account", "identity",
+     _on("*", StringEquals={"aws:PrincipalArn": _OWN_ACCOUNT_USER + "alice"})),
+    ("not bob of the principal's own account", "identity",
+     _on("*", StringNotEquals={"aws:PrincipalArn": _OWN_ACCOUNT_USER + "bob"})),
+    ("the hop of one's own account", "identity",
+     _on("*", StringLike={"aws:PrincipalArn": _OWN_ACCOUNT_ROLE + "hop"})),
+    ("a user ARN rebuilt from the user name", "identity",
+     _on("*", ArnEquals={"aws:PrincipalArn": _HUB_USER + "${aws:username}"})),
+    ("any of two ARNs, one with a variable", "identity",
+     _on("*", **{"ForAnyValue:StringEquals": {"aws:PrincipalArn": [_OWN_ACCOUNT_USER + "bob", "x"]}})),
+    ("the account read back from the ARN", "identity",
+     _on("*", ArnLike={"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:*"})),
+    ("an SCP sparing its own account's hop", "scp",
+     _on("*", effect="Deny", ArnNotLike={"aws:PrincipalArn": _OWN_ACCOUNT_ROLE + "hop"})),
+    ("a trust admitting only its account's hop", "trust",
+     _on("*", StringEquals={"aws:PrincipalArn": _OWN_ACCOUNT_ROLE + "hop"})),
+    ("a trust admitting users by their rebuilt ARN", "trust",
+     _on("*", StringEquals={"aws:PrincipalArn": _HUB_USER + "${aws:username}"})),
+    # the user name as a plain condition key: the graph knows it per user too
+    ("a condition on the user name", "identity", _on("*", StringEquals={"aws:username": "alice"})),
+    ("a case-blind condition on the user name", "identity",
+     _on("*", StringEqualsIgnoreCase={"aws:username": "BOB"})),
+    ("a trust for one user name", "trust", _on("*", StringLike={"aws:username": "c*"})),
+]  # fmt: skip
+
+
+def test_the_variable_table_is_large_enough() -> None:
+    assert len(VARIABLE_ROWS) >= 20
+
+
+@pytest.mark.parametrize(("where", "stmt"), [pytest.param(w, s, id=n) for n, w, s in VARIABLE_ROWS])
+def test_the_access_graph_decides_each_edge_as_decide_does(where: str, stmt: dict[str, Any]) -> None:
+    """Given one statement with policy variables (or a condition on the user name) among users of one group
+    and roles of two accounts, when every user's and role's one-hop edges are compared with decide() on each
+    role, with MFA and without, then they agree: no principal borrows another's answer."""
+    from tests.unit.test_access_decide import WITH_MFA, WITHOUT_MFA, _effect, _plain
+
+    from rolegate.access.decide import decide
+    from rolegate.access.graph import AccessGraph
+
+    graph = AccessGraph(_variables_world(where, stmt).snapshot)
+    principals = [*graph.users(), *(graph.role_principal(arn) for arn in graph.roles)]
+    # the graph is asked in an order that makes whoever comes first the one a wrong share would copy
+    for order in (principals, principals[::-1]):
+        graph = AccessGraph(graph.snapshot)
+        for who in order:
+            for mfa, context in ((True, WITH_MFA), (False, WITHOUT_MFA)):
+                edges = graph.edges(who, mfa)
+                for role_arn in graph.roles:
+                    if role_arn == who.arn:
+                        continue
+                    answer = decide(graph, who.arn, ASSUME_ROLE, role_arn, context)
+                    assert _effect(edges.get(role_arn)) == _plain(answer), (who.arn, role_arn, mfa)
+
+
+ASSUME_ROLE = "sts:AssumeRole"
+
+
+def test_one_group_of_users_is_told_apart_by_a_variable_in_a_principal_arn_condition() -> None:
+    """Given alice, bob and carol in one group that may assume prod's admin only when aws:PrincipalArn is
+    `arn:aws:iam::${aws:PrincipalAccount}:user/alice`, when the matrix is asked, then alice reaches it and
+    bob and carol do not (before, the three shared whichever answer was computed first)."""
+    from rolegate.access.graph import AccessGraph
+
+    stmt = _on("*", StringEquals={"aws:PrincipalArn": _OWN_ACCOUNT_USER + "alice"})
+    graph = AccessGraph(_variables_world("identity", stmt).snapshot)
+    reached = {u.name: {f"{r.role}@{r.account}" for r in graph.reach(u)} for u in graph.users()}
+    assert "admin@prod" in reached["alice"]
+    assert reached["bob"] == reached["carol"] == set()
+
+
+def test_a_role_named_after_the_user_is_reached_by_that_user_alone() -> None:
+    """Given a group that may assume `arn:aws:iam::*:role/${aws:username}`, when the matrix is asked, then
+    alice reaches the `alice` roles of prod and stage, bob prod's `bob`, and carol none: certain answers,
+    not a condition on the user name."""
+    from rolegate.access.graph import AccessGraph
+
+    graph = AccessGraph(_variables_world("identity", _on(_ANY + "${aws:username}")).snapshot)
+    reached = {
+        u.name: {(f"{r.role}@{r.account}", r.reachable) for r in graph.reach(u)} for u in graph.users()
+    }
+    assert reached == {
+        "alice": {("alice@prod", "yes"), ("alice@stage", "yes")},
+        "bob": {("bob@prod", "yes")},
+        "carol": set(),
+    }

@@ -374,10 +374,14 @@ class Escalations:
         if not all(any(s.effect == "Allow" for s in level) for level in limits):
             return False  # a boundary or SCP level that allows nothing of it: denied whatever the resource
         # What the evaluation reads: which statements match the resource, and the request's context (the
-        # principal itself only where a statement has a condition or a policy variable).
+        # principal itself only where a statement has a condition or a policy variable). A Resource with a
+        # variable is matched only once resolved, so there the resource itself is what it reads.
         hits = (
             tuple(i for i, s in enumerate(stmts) if _covers(s, resource)),
             tuple(tuple(i for i, s in enumerate(level) if _covers(s, resource)) for level in limits),
+            resource
+            if any(s.variables for s in stmts) or any(s.variables for lv in limits for s in lv)
+            else "",
         )
         personal = any(s.conditions or s.variables for s in stmts) or any(
             s.conditions or s.variables for level in limits for s in level

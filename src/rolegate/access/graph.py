@@ -26,6 +26,7 @@ How it stays fast on an organization of hundreds of accounts (benchmarks/README.
 from __future__ import annotations
 
 import gc
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -45,6 +46,7 @@ from rolegate.access.policy import (
     finish,
     scan,
     statements,
+    variable_keys,
     wildcard_match,
 )
 from rolegate.state.snapshot import AccountState, Role, Snapshot
@@ -202,7 +204,12 @@ class Reach:
         return f"Reach({self.to_json()!r})"
 
 
-_Probe = tuple[str, str]  # ("principal", ARN) | ("arn", aws:PrincipalArn value) | ("type", "")
+# ("principal", ARN) | ("arn", aws:PrincipalArn value) | ("type", "") | ("key", a key a policy variable reads)
+_Probe = tuple[str, str]
+
+# A policy variable, as IAM writes one: `${key}`, `${key, 'default'}`, `${*}`. Where a Resource names roles,
+# each reads as `*`: the roles it could name whatever the variables' values (the evaluator decides exactly).
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -227,7 +234,9 @@ class Chunk:
 
 def _probes(stmts: list[Statement]) -> tuple[_Probe, ...]:
     """What the statements ask of the principal itself. Of the keys about the caller, the evaluator knows
-    only its ARN, account and type (others stay unknown, the same for everyone)."""
+    only its ARN, account and type (others stay unknown, the same for everyone). A policy variable asks for
+    the key it reads (`${aws:PrincipalArn}`: the principal's whole ARN); an aws:PrincipalArn value holding a
+    variable is compared after the variable is resolved, so it is asked as the ARN itself."""
     found: list[_Probe] = []
     for stmt in stmts:
         for p in (stmt.principals or ()) + (stmt.not_principals or ()):
@@ -235,16 +244,49 @@ def _probes(stmts: list[Statement]) -> tuple[_Probe, ...]:
                 found.append(("principal", p))
         for _, key, values in stmt.conditions:
             if key.lower() == "aws:principalarn":
-                found += [("arn", v) for v in values]
+                for v in values:
+                    found.append(("key", "aws:principalarn") if stmt.variables and "${" in v else ("arn", v))
             elif key.lower() == "aws:principaltype":
                 found.append(("type", ""))
+            elif key.lower() == "aws:username":
+                found.append(("key", "aws:username"))
+        found += [("key", key) for key in sorted(variable_keys(stmt))]
     return tuple(dict.fromkeys(found))
+
+
+def _reads_account(stmts: list[Statement]) -> bool:
+    """A condition on aws:PrincipalAccount, or a policy variable reading it: the scan depends on the
+    caller's account."""
+    return any(k.lower() == "aws:principalaccount" for st in stmts for _, k, _ in st.conditions) or any(
+        "aws:principalaccount" in variable_keys(st) for st in stmts
+    )
+
+
+def _known_value(key: str, arn: str, kind: str) -> str | None:
+    """What the graph's request context (`AccessGraph._context`) holds for a key a policy variable reads,
+    as far as it differs between principals: their ARN, its account, their type, a user's name. Every other
+    key is the same for all of them (the organization, the MFA mode, both part of every key already) or
+    unknown to all (tags, user ids)."""
+    if key == "aws:principalarn":
+        return arn
+    if key == "aws:username":
+        return _username(arn, kind)
+    if key == "aws:principalaccount":
+        return arn.split(":")[4] if arn.count(":") >= 5 else None
+    if key == "aws:principaltype":
+        return kind
+    return None
 
 
 def _of_alike(probes: Iterable[_Probe]) -> tuple[_Probe, ...]:
     """The probes that can tell apart principals no trust names: a principal named by ARN is answered on its
     own (`_mentioned`), so for all others "is it this ARN" is always no."""
     return tuple(dict.fromkeys(p for p in probes if p[0] != "principal"))
+
+
+def _username(arn: str, kind: str) -> str | None:
+    """aws:username: a user's friendly name, the last part of its ARN (IAM sets it for users only)."""
+    return arn.rsplit("/", 1)[-1] if kind == "user" else None
 
 
 def _answers(probes: tuple[_Probe, ...], arn: str, kind: str) -> tuple[Any, ...]:
@@ -255,6 +297,8 @@ def _answers(probes: tuple[_Probe, ...], arn: str, kind: str) -> tuple[Any, ...]
             out.append(value == arn)
         elif what == "arn":
             out.append((value == arn, value.lower() == arn.lower(), wildcard_match(value, arn)))
+        elif what == "key":
+            out.append(_known_value(value, arn, kind))
         else:
             out.append(kind)
     return tuple(out)
@@ -346,6 +390,8 @@ class AccessGraph:
         self._by_content: dict[tuple[Statement, ...], Chunk] = {}
         self._targets: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
         self._stmt_targets: dict[int, list[frozenset[str]]] = {}
+        # chunk id -> its statements whose Resource or NotResource holds a policy variable (chunks with any)
+        self._variable_resources: dict[int, frozenset[int]] = {}
         self._shapes: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = {}
         self._all_roles = frozenset(self.roles)
         self._pattern_roles: dict[str, list[str]] = {}
@@ -419,9 +465,16 @@ class AccessGraph:
                     stmts,
                     _probes(stmts),
                     _named_accounts(stmts),
-                    any(k.lower() == "aws:principalaccount" for st in stmts for _, k, _ in st.conditions),
+                    _reads_account(stmts),
                 )
                 self._by_content[content] = found
+                wild = frozenset(
+                    i
+                    for i, st in enumerate(stmts)
+                    if st.variables and any("${" in r for r in (st.resources or st.not_resources or ()))
+                )
+                if wild:
+                    self._variable_resources[found.id] = wild
             self._chunks[key] = found
         return found
 
@@ -504,14 +557,19 @@ class AccessGraph:
         return found
 
     def _statement_targets(self, chunk: Chunk) -> list[frozenset[str]]:
-        """For each statement, exactly the roles its Resource (or NotResource) names."""
+        """For each statement, the roles its Resource (or NotResource) may name: exactly those of a literal
+        text; for a text with a policy variable, every role it could name whatever the variable's value,
+        left to the evaluator to decide (a NotResource with one leaves no role out, as it may not)."""
         found = self._stmt_targets.get(chunk.id)
         if found is None:
             found = []
             for stmt in chunk.statements:
                 named: set[str] = set()
                 for pattern in stmt.resources if stmt.resources is not None else stmt.not_resources or ():
-                    if "*" in pattern or "?" in pattern:
+                    if stmt.variables and "${" in pattern:
+                        if stmt.resources is not None:
+                            named.update(self._roles_matching(_VARIABLE.sub("*", pattern)))
+                    elif "*" in pattern or "?" in pattern:
                         named.update(self._roles_matching(pattern))
                     elif pattern in self.roles:
                         named.add(pattern)
@@ -558,10 +616,19 @@ class AccessGraph:
             found = self._shapes[key] = (hits, self.roles[role_arn][0].account_id)
         return found[0], found[1] == account_id
 
-    def _hits(self, chunk: Chunk, role_arn: str) -> tuple[int, ...]:
+    def _hits(self, chunk: Chunk, role_arn: str) -> tuple[int | str, ...]:
         """Which statements name the role: roles named by the same statements scan alike (the conditions and
-        the principal do not depend on the role), so `role/read_only` in 500 accounts is scanned once."""
-        return tuple(i for i, named in enumerate(self._statement_targets(chunk)) if role_arn in named)
+        the principal do not depend on the role), so `role/read_only` in 500 accounts is scanned once. Where
+        one of them names roles through a policy variable, whether it names this one is decided per role
+        and principal: the role itself is part of the answer."""
+        hits: tuple[int | str, ...] = tuple(
+            i for i, named in enumerate(self._statement_targets(chunk)) if role_arn in named
+        )
+        if hits and chunk.id in self._variable_resources:
+            wild = self._variable_resources[chunk.id]
+            if any(i in wild for i in hits):
+                hits += (role_arn,)
+        return hits
 
     # -- deciding one edge ----------------------------------------------------------------------------
     def _who(self, chunk: Chunk, principal: Principal) -> Any:
@@ -589,7 +656,15 @@ class AccessGraph:
         key = (principal.arn, mfa)
         found = self._contexts.get(key)
         if found is None:
-            found = Context.for_principal(principal.arn, principal.account_id, self.org_id, mfa=mfa)
+            # A user's name from its ARN, as `_known_value` answers the probes that read it (the stand-in
+            # of `_solo`, "a caller from no account", keeps the principal's ARN path and name).
+            found = Context.for_principal(
+                principal.arn,
+                principal.account_id,
+                self.org_id,
+                mfa=mfa,
+                username=_username(principal.arn, principal.kind),
+            )
             self._contexts[key] = found
         return found
 

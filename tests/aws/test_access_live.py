@@ -143,7 +143,12 @@ def read_live(org: Org) -> Snapshot:
 
 
 def comparable(rows: list[Reach]) -> list[dict[str, Any]]:
-    return sorted((r.to_json() for r in rows), key=lambda r: r["role_arn"])
+    # When a role was last used is what IAM records (the bootstrap role's use by rolegate itself, "" for a
+    # role never used), which a hand-built snapshot does not know: the answers are compared, not the usage.
+    return sorted(
+        ({k: v for k, v in r.to_json().items() if k != "role_last_used"} for r in rows),
+        key=lambda r: r["role_arn"],
+    )
 
 
 def test_live_answers_equal_the_hand_built_ones(org: Org) -> None:

@@ -131,12 +131,14 @@ def render_access_html(snapshot: Snapshot, rows: list[Reach]) -> str:
     principals = _principals(rows)
     columns = _columns(snapshot, rows)
     reached = [r for r in rows if r.reachable != "no"]
-    no_mfa = sum(1 for r in reached if r.reachable == "yes" and not r.mfa_required)
+    escalated = sum(1 for r in reached if getattr(r, "escalation", False))
+    no_mfa = sum(1 for r in reached if r.reachable == "yes" and r.mfa_required is False)
     accounts = len({c.account for c in columns})
     summary = (
         f"{_plural(len(principals), 'principal')}, {_plural(len(columns), 'role')} in "
         f"{_plural(accounts, 'account')}: {len(reached)} reachable"
         + (f", <strong>{no_mfa} without MFA</strong>" if no_mfa else "")
+        + (f", <strong>{escalated} by escalation</strong>" if escalated else "")
     )
     org = f" · organization {escape(snapshot.organization_id)}" if snapshot.organization_id else ""
     if reached:
@@ -165,6 +167,7 @@ def render_access_html(snapshot: Snapshot, rows: list[Reach]) -> str:
 _LEGEND_CELLS = (
     '<ul class="legend"><li><span class="badge mfa">✓ MFA</span> reachable, MFA required</li>'
     '<li><span class="badge nomfa">✓ no MFA</span> reachable with long-term keys alone</li>'
+    '<li><span class="badge nomfa">⚠ escalation</span> reachable once they change their own access</li>'
     '<li><span class="badge cond">? conditional</span> depends on conditions (hover for them)</li>'
     "<li>empty: not reachable</li></ul>"
 )
@@ -238,12 +241,17 @@ def _explain(r: Reach) -> str:
     lines = [f"{r.principal_name} ({r.principal_account}) → {r.role} in {r.account} {r.account_id}"]
     if r.reachable == "no":
         lines.append("not reachable")
+    elif getattr(r, "escalation", False):
+        lines.append("BY ESCALATION: no policy lets them in as they are; they may change their own access")
     else:
         lines.append("MFA required" if r.mfa_required else "NO MFA needed: long-term keys are enough")
     if r.conditions:
         lines.append("only if:")
         lines += [f"  {c}" for c in r.conditions]
-    if r.via:
+    if getattr(r, "escalation", False):
+        lines.append("steps:")
+        lines += [f"  {n}. {step}" for n, step in enumerate(r.via, 1)]
+    elif r.via:
         lines.append("via: " + " → ".join(r.via) + f" → {r.role_arn}")
     if r.why:
         lines.append("allowed by:")
@@ -252,6 +260,8 @@ def _explain(r: Reach) -> str:
 
 
 def _badge(r: Reach) -> str:
+    if getattr(r, "escalation", False):
+        return '<span class="badge nomfa">⚠ escalation</span>'
     if r.reachable == "conditional":
         return '<span class="badge cond">? conditional</span>'
     if r.reachable == "yes":

@@ -629,3 +629,38 @@ def test_given_mallory_may_make_keys_for_her_own_named_users_she_takes_over_thos
         escalations = Escalations(graph)
         mallory = escalations.state_of(next(u for u in graph.users() if u.name == "mallory"))
         assert [e.via for e in escalations.edges(mallory)] == ["iam:CreateAccessKey on user mallory-ci"]
+
+
+def test_escalation_reads_the_graph_through_its_public_answers_only() -> None:
+    """Given escalation.py, when its source is read, then no attribute of the access graph it reads is
+    private: it asks `answer(principal)` and `session_reach(role, mfa=...)`, which the graph keeps public."""
+    import ast
+    import inspect
+
+    from rolegate.access import escalation
+
+    tree = ast.parse(inspect.getsource(escalation))
+    private = [
+        ast.unparse(node)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr.startswith("_")
+        and not node.attr.startswith("__")
+        and "graph" in ast.unparse(node.value)
+    ]
+    assert private == []
+
+
+def test_the_graphs_public_answer_is_what_its_rows_show() -> None:
+    """Given mallory in admins, when the graph's `answer` of her and the `session_reach` of the role she
+    enters are asked, then they are the rows `reach` shows, and the same objects each time (shared)."""
+    org = Org()
+    org.group("admins", {"assume": ASSUME_PROD_ADMIN})
+    org.hub.users["mallory"].groups.append("admins")
+    graph = AccessGraph(org.snapshot)
+    mallory = next(u for u in graph.users() if u.name == "mallory")
+    answer = graph.answer(mallory)
+    assert set(answer.with_mfa) == {r.role_arn for r in graph.reach(mallory)} == {PROD_ADMIN}
+    assert answer.without_mfa == {}
+    assert graph.answer(mallory) is answer
+    assert graph.session_reach(PROD_ADMIN, mfa=True) == {}

@@ -635,12 +635,11 @@ class Escalations:
         return found
 
     def _graph_answer(self, state: State) -> Reached:
-        """AccessGraph's answer with MFA (shared by principals alike). For a role, its onward reach (its
-        closure), which the matrix has computed already for every role a user enters. These two private
-        reads of graph.py are the one coupling to it: a public `answer(principal)` would replace them."""
+        """AccessGraph's answer with MFA (shared by principals alike). For a role, its onward reach (a
+        session's), which the matrix has computed already for every role a user enters."""
         if state.kind == "role":
-            return self.graph._closure(state.arn, True)
-        return self.graph._answer(state.principal).with_mfa
+            return self.graph.session_reach(state.arn, mfa=True)
+        return self.graph.answer(state.principal).with_mfa
 
     def _plain_with_more(self, state: State) -> Reached:
         """A principal holding more policies than the snapshot shows: each role decided again (identity with

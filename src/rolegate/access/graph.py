@@ -1076,6 +1076,19 @@ class AccessGraph:
             cells.append(cached[0])
         return cells
 
+    def answer(self, principal: Principal) -> Answer:
+        """Every role the principal reaches (role ARN -> decision, why, via), with an MFA session and without:
+        the matrix's answer, shared by principals alike (the very same object: read it, never change it)."""
+        with collector_paused():
+            return self._answer(principal)
+
+    def session_reach(self, role_arn: str, *, mfa: bool) -> dict[str, Path]:
+        """Everything a session of this role reaches onward by role chaining (role ARN -> path, roles passed
+        through after it), with the MFA context of the session it came from; computed once per role and
+        shared (read it, never change it)."""
+        with collector_paused():
+            return self._closure(role_arn, mfa)
+
     def refusals(self, principal: Principal) -> Answer:
         """The roles an explicit Deny keeps the principal from (role ARN -> (False, the Denies, ())), that
         it reaches no other way, with an MFA session and without."""

@@ -205,3 +205,39 @@ def test_an_empty_answer_is_still_a_page() -> None:
     html = render_access_html(Snapshot(), [])
     assert "Nobody reaches any role here." in html
     assert "<svg" not in html
+
+
+def test_a_role_reached_by_escalation_is_badged_with_its_steps_in_the_page(tmp_path: Path) -> None:
+    """Given dana in the hub, who may only add users to production_administrator, when cobus renders the
+    access page, then production's administrator shows '⚠ escalation' on dana's row, the steps in its
+    tooltip, and the summary counts it apart from the roles reached without MFA."""
+    from rolegate.cli.commands.access import escalations, rows_of
+
+    taken = seed_snapshot()
+    master = taken.accounts["master"]
+    group = master.groups["production_administrator"]
+    add = {"Effect": "Allow", "Action": "iam:AddUserToGroup", "Resource": group.arn}
+    master.users["dana"] = User(
+        "dana", f"arn:aws:iam::{HUB}:user/dana", "/", inline_policies={"helpdesk": _document(add)}
+    )
+    graph = AccessGraph(taken)
+    rows = [r for user in graph.users() for r in rows_of(graph, user, escalations(graph))]
+    html = render_access_html(taken, [r for r in rows if r.reachable != "denied"])
+    page_file = tmp_path / "access.html"
+    page_file.write_text(html, encoding="utf-8")
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file://")
+                   else route.continue_())  # fmt: skip
+        page.goto(page_file.as_uri())
+        cell = page.locator(
+            '#matrix td[data-principal="dana"][data-account="production"][data-role="administrator"]'
+        )
+        assert cell.inner_text().strip() == "⚠ escalation"
+        title = cell.get_attribute("title") or ""
+        assert "BY ESCALATION" in title
+        assert "1. iam:AddUserToGroup on group production_administrator" in title
+        assert "by escalation" in page.locator("body").inner_text()
+        browser.close()

@@ -192,7 +192,7 @@ def access(
         row
         for user in graph.users()
         if not users or user.name in users
-        for row in _rows_of(graph, user, escalations(graph) if escalation else None)
+        for row in rows_of(graph, user, escalations(graph) if escalation else None)
         if _wanted(row, roles, accounts)
     )
     with collector_paused():  # the rows are made as they are written: no collection of the graph between
@@ -221,7 +221,7 @@ def escalations(graph: Any) -> Any:
     return found
 
 
-def _rows_of(graph: Any, principal: Any, search: Any) -> Iterable[Any]:
+def rows_of(graph: Any, principal: Any, search: Any) -> Iterable[Any]:
     """A principal's rows: what it reaches (and what a Deny refuses), then what it reaches by escalation."""
     yield from graph.reach(principal, denied=True)
     if search is not None:

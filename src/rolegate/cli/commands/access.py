@@ -188,11 +188,12 @@ def access(
             + (f" … ({len(known)} in all)" if len(known) > 20 else ""),
         )
     # A generator: over a whole organization the rows are millions, written as they come.
+    search = escalations(graph) if escalation else None
     rows = (
         row
         for user in graph.users()
         if not users or user.name in users
-        for row in rows_of(graph, user, escalations(graph) if escalation else None)
+        for row in rows_of(graph, user, search)
         if _wanted(row, roles, accounts)
     )
     with collector_paused():  # the rows are made as they are written: no collection of the graph between
@@ -211,14 +212,11 @@ def access(
 
 
 def escalations(graph: Any) -> Any:
-    """The graph's escalation search, made once and shared by every principal's rows."""
+    """The graph's escalation search: made once per command and shared by every principal's rows (it
+    memoizes what principals alike share)."""
     from rolegate.access.escalation import Escalations
 
-    found = getattr(graph, "_rolegate_escalations", None)
-    if found is None:
-        found = Escalations(graph)
-        graph._rolegate_escalations = found
-    return found
+    return Escalations(graph)
 
 
 def rows_of(graph: Any, principal: Any, search: Any) -> Iterable[Any]:

@@ -104,6 +104,11 @@ class State:
     name: str
     extra: frozenset[str] = frozenset()
 
+    def __hash__(self) -> int:
+        # The ARN tells principals apart (its account, kind and name are in it): hashing two fields, not
+        # six, for the fixed point's millions of look-ups. Equal states still hash alike.
+        return hash((self.arn, self.extra))
+
     @property
     def principal(self) -> Principal:
         return Principal(self.arn, self.name, self.kind, self.account, self.account_id)
@@ -166,19 +171,32 @@ def _allowed(evaluation: Evaluation) -> Decision:
 _SERVICES = frozenset(a.split(":", 1)[0] for a in ACTIONS)
 
 
-def _relevant(stmts: Iterable[Statement]) -> list[Statement]:
-    """Only statements that can bear on an escalation action (the others never match one). Most name
-    other services (a grant policy's hundreds of role ARNs are all sts:AssumeRole): told by the prefix."""
+_Actions = tuple[tuple[str, ...] | None, tuple[str, ...] | None]  # a statement's Action, NotAction
+
+
+def _relevant(stmts: Iterable[Statement], known: dict[_Actions, bool]) -> list[Statement]:
+    """Only statements that can bear on an escalation action (the others never match one). `known` keeps
+    the answer by the statement's actions alone (all it depends on): the same Action list in 10,000 roles'
+    policies is matched once."""
     out = []
     for s in stmts:
-        if s.actions is not None and not any(
-            "*" in p.split(":", 1)[0] or "?" in p or p.split(":", 1)[0].lower() in _SERVICES
-            for p in s.actions
-        ):
-            continue
-        if any(action_matches(s, a) for a in ACTIONS):
+        key = (s.actions, s.not_actions)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = _bears_on_escalation(s)
+        if found:
             out.append(s)
     return out
+
+
+def _bears_on_escalation(s: Statement) -> bool:
+    """Most statements name other services (a grant policy's hundreds of role ARNs are all sts:AssumeRole):
+    told by the prefix before any action is matched."""
+    if s.actions is not None and not any(
+        "*" in p.split(":", 1)[0] or "?" in p or p.split(":", 1)[0].lower() in _SERVICES for p in s.actions
+    ):
+        return False
+    return any(action_matches(s, a) for a in ACTIONS)
 
 
 def service_principals(trust_policy: dict[str, Any]) -> frozenset[str]:
@@ -221,21 +239,37 @@ class Escalations:
         self._takeovers: dict[Any, list[Edge]] = {}
         self._matching: dict[tuple[Any, str], list[Statement]] = {}
         self._escalates: dict[Any, bool] = {}
-        self._stmt_escalates: dict[Statement, bool] = {}
+        self._stmt_escalates: dict[_Actions, bool] = {}
+        self._stmt_relevant: dict[_Actions, bool] = {}
+        self._states: dict[str, State] = {}  # principal ARN -> its state without extras
         self._services: dict[str, frozenset[str]] = {}
         self._identities: dict[State, tuple[Any, list[Statement]]] = {}
 
     # -- states ---------------------------------------------------------------------------------------
+    # One object per principal (by ARN), so that the fixed point's look-ups find a state by identity.
     def user_state(self, account: AccountState, name: str) -> State:
         user = account.users[name]
-        return State(user.arn, "user", account.name, account.account_id, user.name)
+        found = self._states.get(user.arn)
+        if found is None:
+            found = self._states[user.arn] = State(user.arn, "user", account.name, account.account_id, name)
+        return found
 
     def role_state(self, role_arn: str) -> State:
-        account, role = self.graph.roles[role_arn]
-        return State(role.arn, "role", account.name, account.account_id, role.name)
+        found = self._states.get(role_arn)
+        if found is None:
+            account, role = self.graph.roles[role_arn]
+            found = self._states[role_arn] = State(
+                role.arn, "role", account.name, account.account_id, role.name
+            )
+        return found
 
     def state_of(self, principal: Principal) -> State:
-        return State(principal.arn, principal.kind, principal.account, principal.account_id, principal.name)
+        found = self._states.get(principal.arn)
+        if found is None:
+            found = self._states[principal.arn] = State(
+                principal.arn, principal.kind, principal.account, principal.account_id, principal.name
+            )
+        return found
 
     # -- policies -------------------------------------------------------------------------------------
     def _document(self, account: AccountState, arn: str) -> dict[str, Any] | None:
@@ -250,7 +284,7 @@ class Escalations:
         key = (id(document), "")
         found = self._parsed.get(key)
         if found is None:
-            found = self._parsed[key] = _relevant(statements(document, label))
+            found = self._parsed[key] = _relevant(statements(document, label), self._stmt_relevant)
         return found
 
     def _attached(
@@ -801,15 +835,16 @@ class Escalations:
         queue.append((state, decision, steps, escalated, covered))
 
 
-def _may_escalate(stmts: list[Statement], known: dict[Statement, bool]) -> bool:
+def _may_escalate(stmts: list[Statement], known: dict[_Actions, bool]) -> bool:
     """Whether any Allow could grant an escalation action (sts:AssumeRole alone is the graph's); `known`
-    keeps each statement's answer by content (the same statement over many principals is asked once)."""
+    keeps the answer by the statement's actions (the same ones over many principals are matched once)."""
     for s in stmts:
         if s.effect != "Allow":
             continue
-        found = known.get(s)
+        key = (s.actions, s.not_actions)
+        found = known.get(key)
         if found is None:
-            found = known[s] = any(action_matches(s, a) for a in ACTIONS if a != ASSUME)
+            found = known[key] = any(action_matches(s, a) for a in ACTIONS if a != ASSUME)
         if found:
             return True
     return False

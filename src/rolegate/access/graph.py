@@ -392,7 +392,8 @@ class AccessGraph:
         self._stmt_targets: dict[int, list[frozenset[str]]] = {}
         # chunk id -> its statements whose Resource or NotResource holds a policy variable (chunks with any)
         self._variable_resources: dict[int, frozenset[int]] = {}
-        self._shapes: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = {}
+        self._shapes: dict[tuple[Any, ...], tuple[int, str]] = {}
+        self._shape_ids: dict[tuple[Any, ...], int] = {}  # a shape's content -> its number
         self._all_roles = frozenset(self.roles)
         self._pattern_roles: dict[str, list[str]] = {}
         self._scp_cache: dict[str, list[Chunk]] = {}
@@ -400,6 +401,8 @@ class AccessGraph:
         self._contexts: dict[tuple[str, bool], Context] = {}
         self._decisions: dict[tuple[Any, ...], Path | None] = {}
         self._specific: dict[str, set[str]] = {}
+        # Roles open to anyone whose trust names an account ("": conditions on the caller's account)
+        self._open_by_account: dict[str, set[str]] | None = None
         self._admitted: dict[str, frozenset[str]] = {}
         self._solos: dict[tuple[Any, ...], _Out] = {}
         self._outs: dict[Any, tuple[_Out, _Out]] = {}  # by class: (edges, edges an explicit Deny takes out)
@@ -412,7 +415,7 @@ class AccessGraph:
         self._cells: dict[tuple[int, int, bool], list[Cell]] = {}
         self._cell_cache: dict[tuple[Any, ...], tuple[Cell, tuple[Path | None, ...]]] = {}
         self._deep: tuple[set[str], set[str]] = (set(), set())  # roles with an onward reach, without/with MFA
-        self._shallow: tuple[set[str], set[str]] = (set(), set())  # and roles without one
+        self._unsorted: tuple[set[str], set[str]] = (set(self.roles), set(self.roles))  # not known yet
 
     # -- principals -----------------------------------------------------------------------------------
     def users(self) -> list[Principal]:
@@ -602,7 +605,8 @@ class AccessGraph:
     ) -> Any:
         """What of the role a decision depends on: which statements of each policy name it, its trust policy
         (content, not owner: the read_only roles of 500 accounts trust alike), and whether it is in the
-        principal's own account. Roles of one shape are decided once."""
+        principal's own account. Roles of one shape are decided once. A shape is known by a number (one per
+        content), so the keys built from it hash two integers, not its nested tuples."""
         key = (base[0], base[1], role_arn)  # the ids of the chunks and of the limits
         found = self._shapes.get(key)
         if found is None:
@@ -613,7 +617,8 @@ class AccessGraph:
                 trust.id,
                 self._hits(trust, role_arn),
             )
-            found = self._shapes[key] = (hits, self.roles[role_arn][0].account_id)
+            number = self._shape_ids.setdefault(hits, len(self._shape_ids))
+            found = self._shapes[key] = (number, self.roles[role_arn][0].account_id)
         return found[0], found[1] == account_id
 
     def _hits(self, chunk: Chunk, role_arn: str) -> tuple[int | str, ...]:
@@ -870,11 +875,14 @@ class AccessGraph:
         the caller's account. Every other role decides alike for callers from any account."""
         found = self._specific.get(account_id)
         if found is None:
+            if self._open_by_account is None:  # the open roles' trusts read once, not once per account
+                self._open_by_account = {}
+                for arn in self._open:
+                    trust = self._trust_chunk(arn)
+                    for named in trust.accounts | ({""} if trust.on_account else set()):
+                        self._open_by_account.setdefault(named, set()).add(arn)
             found = set(self._trusting.get(account_id, set())) | self._everyone.get(account_id, set())
-            for arn in self._open:
-                trust = self._trust_chunk(arn)
-                if trust.on_account or account_id in trust.accounts:
-                    found.add(arn)
+            found |= self._open_by_account.get("", set()) | self._open_by_account.get(account_id, set())
             self._specific[account_id] = found
         return found
 
@@ -968,32 +976,33 @@ class AccessGraph:
         """The principal's edges, merged with the onward reach of each role they enter. The best decision
         wins, then the fewest hops, then the first role entered in account and name order."""
         direct = self._out(principal, mfa)
-        deep, shallow = self._deep[mfa], self._shallow[mfa]
-        for arn in direct.keys() - deep - shallow:
-            (deep if self._closure(arn, mfa) else shallow).add(arn)
+        deep, unsorted = self._deep[mfa], self._unsorted[mfa]
+        # Each role is sorted once into those with an onward reach and those without; the set of roles not
+        # sorted yet shrinks fast, and an intersection costs the smaller set, not the principal's edges.
+        for arn in direct.keys() & unsorted:
+            if self._closure(arn, mfa):
+                deep.add(arn)
+            unsorted.discard(arn)
         onward = direct.keys() & deep
         if not onward:
             return direct
         found: _Out = dict(direct)
-        # The only entries a later hop can better: those not certain, and those two or more hops away.
-        improvable = {arn for arn, path in found.items() if path[0] is not True}
         for hop in sorted(onward, key=self._position.__getitem__):
             entered = direct[hop][0]
             closure = self._closure(hop, mfa)
-            for arn in closure.keys() - found.keys():
+            added = closure.keys() - found.keys()
+            for arn in added:
                 decision, why, via = closure[arn]
-                decision = both(entered, decision)
-                found[arn] = (decision, why, (hop, *via))
-                if decision is not True or via:
-                    improvable.add(arn)
-            for arn in improvable & closure.keys():
-                decision, why, via = closure[arn]
-                decision = both(entered, decision)
+                found[arn] = (both(entered, decision), why, (hop, *via))
+            for arn in closure.keys() - added:
                 old, _, old_via = found[arn]
+                if old is True and len(old_via) <= 1:
+                    # Certain, directly or one hop past a role entered directly: no later hop betters it.
+                    continue
+                decision, why, via = closure[arn]
+                decision = both(entered, decision)
                 if (_rank(decision), -len(via)) > (_rank(old), -len(old_via) + 1):
                     found[arn] = (decision, why, (hop, *via))
-                    if decision is True and not via:
-                        improvable.discard(arn)
         found.pop(principal.arn, None)
         return found
 

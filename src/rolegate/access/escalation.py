@@ -42,9 +42,17 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from itertools import filterfalse
 from typing import Any
 
-from rolegate.access.graph import ASSUME, KNOWN_AWS_MANAGED, AccessGraph, Group, Principal
+from rolegate.access.graph import (
+    ASSUME,
+    KNOWN_AWS_MANAGED,
+    AccessGraph,
+    Group,
+    Principal,
+    collector_paused,
+)
 from rolegate.access.policy import (
     Context,
     Decision,
@@ -157,7 +165,8 @@ def escalation_rows(graph: AccessGraph, principal: Principal) -> list[Escalation
     """For `rolegate access`: the rows to add after the principal's reach rows, one per role it reaches only
     through escalation (`to_json()` has the reach row's keys that apply, "escalation": true, and `via` as
     steps: "iam:AddUserToGroup on group admins", "sts:AssumeRole on role administrator in production")."""
-    return Escalations(graph).reach(principal)
+    with collector_paused():  # the search may read thousands of answers: the collector once, not each time
+        return Escalations(graph).reach(principal)
 
 
 def _rank(decision: Decision) -> int:
@@ -673,7 +682,7 @@ class Escalations:
         session's), which the matrix has computed already for every role a user enters."""
         if state.kind == "role":
             return self.graph.session_reach(state.arn, mfa=True)
-        return self.graph.answer(state.principal).with_mfa
+        return self.graph.reachable(state.principal, mfa=True)
 
     def _plain_with_more(self, state: State) -> Reached:
         """A principal holding more policies than the snapshot shows: each role decided again (identity with
@@ -768,6 +777,10 @@ class Escalations:
             [(start, True, (), False, False)]
         )
         offered: dict[int, int] = {}  # a plain answer (shared by states alike) offered at this rank
+        # Roles the principal reaches certainly without escalating are never a row, and offering them only
+        # matters for the steps of their own that could lead on: the others are passed over unread (an
+        # administrator that takes over 5,000 users would read their 3.6 million entries for nothing).
+        settled: frozenset[str] | None = None
         while queue:
             state, so_far, steps, escalated, covered = queue.popleft()
             if not covered:
@@ -777,7 +790,10 @@ class Escalations:
                 if escalated and offered.get(id(here), -1) < _rank(so_far):
                     offered[id(here)] = _rank(so_far)
                     escalating = self.escalating_roles()
-                    for role_arn, (decision, _, via) in here.items():
+                    if settled is None:
+                        settled = frozenset(a for a, p in plain.items() if p[0] is True) - escalating
+                    for role_arn in filterfalse(settled.__contains__, here):  # in the answer's order
+                        decision, _, via = here[role_arn]
                         reached = both(so_far, decision)
                         kept = best.get(role_arn)
                         length = len(steps) + len(via) + 1

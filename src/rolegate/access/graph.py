@@ -392,7 +392,7 @@ class AccessGraph:
         self._stmt_targets: dict[int, list[frozenset[str]]] = {}
         # chunk id -> its statements whose Resource or NotResource holds a policy variable (chunks with any)
         self._variable_resources: dict[int, frozenset[int]] = {}
-        self._shapes: dict[tuple[Any, ...], tuple[int, str]] = {}
+        self._shapes: dict[tuple[Any, ...], dict[str, tuple[int, str]]] = {}
         self._shape_ids: dict[tuple[Any, ...], int] = {}  # a shape's content -> its number
         self._all_roles = frozenset(self.roles)
         self._pattern_roles: dict[str, list[str]] = {}
@@ -412,6 +412,7 @@ class AccessGraph:
         self._role_principals: dict[str, Principal] = {}
         self._closures: dict[tuple[str, bool], _Out] = {}
         self._answers: dict[Any, Answer] = {}
+        self._sides: dict[Any, _Out] = {}
         self._cells: dict[tuple[int, int, bool], list[Cell]] = {}
         self._cell_cache: dict[tuple[Any, ...], tuple[Cell, tuple[Path | None, ...]]] = {}
         self._deep: tuple[set[str], set[str]] = (set(), set())  # roles with an onward reach, without/with MFA
@@ -607,19 +608,29 @@ class AccessGraph:
         (content, not owner: the read_only roles of 500 accounts trust alike), and whether it is in the
         principal's own account. Roles of one shape are decided once. A shape is known by a number (one per
         content), so the keys built from it hash two integers, not its nested tuples."""
-        key = (base[0], base[1], role_arn)  # the ids of the chunks and of the limits
+        shapes = self._shapes_of(base)
+        found = shapes.get(role_arn)
+        if found is None:
+            found = shapes[role_arn] = self._new_shape(chunks, limits, role_arn)
+        return found[0], found[1] == account_id
+
+    def _shapes_of(self, base: tuple[Any, ...]) -> dict[str, tuple[int, str]]:
+        """Role ARN -> (its shape's number, its account id), for the chunks and limits of `base`."""
+        key = (base[0], base[1])  # the ids of the chunks and of the limits
         found = self._shapes.get(key)
         if found is None:
-            trust = self._trust_chunk(role_arn)
-            hits = (
-                tuple(self._hits(c, role_arn) for c in chunks),
-                tuple(self._hits(c, role_arn) for c in limits),
-                trust.id,
-                self._hits(trust, role_arn),
-            )
-            number = self._shape_ids.setdefault(hits, len(self._shape_ids))
-            found = self._shapes[key] = (number, self.roles[role_arn][0].account_id)
-        return found[0], found[1] == account_id
+            found = self._shapes[key] = {}
+        return found
+
+    def _new_shape(self, chunks: list[Chunk], limits: list[Chunk], role_arn: str) -> tuple[int, str]:
+        trust = self._trust_chunk(role_arn)
+        hits = (
+            tuple(self._hits(c, role_arn) for c in chunks),
+            tuple(self._hits(c, role_arn) for c in limits),
+            trust.id,
+            self._hits(trust, role_arn),
+        )
+        return self._shape_ids.setdefault(hits, len(self._shape_ids)), self.roles[role_arn][0].account_id
 
     def _hits(self, chunk: Chunk, role_arn: str) -> tuple[int | str, ...]:
         """Which statements name the role: roles named by the same statements scan alike (the conditions and
@@ -928,9 +939,13 @@ class AccessGraph:
     ) -> _Out:
         """The edges of one chunk to these roles (all of which it concerns)."""
         base = self._base(principal, [chunk], limits, mfa)
+        chunks, account_id, shapes = [chunk], principal.account_id, self._shapes_of(base)
         alike: dict[Any, list[str]] = {}
-        for arn in role_arns:
-            alike.setdefault(self._shape(base, [chunk], limits, arn, principal.account_id), []).append(arn)
+        for arn in role_arns:  # `_shape`, inlined: this loop runs once per role a policy names
+            shape = shapes.get(arn)
+            if shape is None:
+                shape = shapes[arn] = self._new_shape(chunks, limits, arn)
+            alike.setdefault((shape[0], shape[1] == account_id), []).append(arn)
         found: _Out = {}
         for arns in alike.values():  # roles of one shape share one decision, and its path
             path = self._decision(principal, arns[0], [chunk], limits, mfa, base)
@@ -1013,9 +1028,17 @@ class AccessGraph:
         key: Any = shared if shared is not None else principal.arn
         found = self._answers.get(key)
         if found is None:
-            found = self._answers[key] = Answer(
-                self._reached(principal, True), self._reached(principal, False)
-            )
+            found = self._answers[key] = Answer(self._side(principal, True), self._side(principal, False))
+        return found
+
+    def _side(self, principal: Principal, mfa: bool) -> _Out:
+        """One side of the answer (with an MFA session, or without), computed once per class of principals
+        alike, so that the answer and whoever asks for one side alone share the very same dict."""
+        shared = self._shared_class(principal)
+        key: Any = (shared if shared is not None else principal.arn, mfa)
+        found = self._sides.get(key)
+        if found is None:
+            found = self._sides[key] = self._reached(principal, mfa)
         return found
 
     def _split(self, found: _Out) -> tuple[_Out, _Out]:
@@ -1090,6 +1113,13 @@ class AccessGraph:
         the matrix's answer, shared by principals alike (the very same object: read it, never change it)."""
         with collector_paused():
             return self._answer(principal)
+
+    def reachable(self, principal: Principal, *, mfa: bool) -> dict[str, Path]:
+        """One side of `answer(principal)`: every role it reaches with an MFA session (mfa=True) or with
+        long-term keys alone, without working out the other (the same shared dict: read it, never change
+        it)."""
+        with collector_paused():
+            return self._side(principal, mfa)
 
     def session_reach(self, role_arn: str, *, mfa: bool) -> dict[str, Path]:
         """Everything a session of this role reaches onward by role chaining (role ARN -> path, roles passed

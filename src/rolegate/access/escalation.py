@@ -928,7 +928,10 @@ class _Solver:
         self._plain_best: dict[int, Value | None] = {}
         # Every role's severity, once; only the roles that have one are looked for in what a state reaches.
         self.severities = {arn: sev for arn in esc.graph.roles if (sev := severity(arn))}
-        self.severe = frozenset(self.severities)
+        self._by_severity = [  # the roles of each severity, highest first
+            frozenset(arn for arn, sev in self.severities.items() if sev == level)
+            for level in sorted(set(self.severities.values()), reverse=True)
+        ]
         self._plain_next: dict[int, list[tuple[str, Decision, tuple[str, ...]]]] = {}
         self._solved: set[State] = set()
 
@@ -938,11 +941,15 @@ class _Solver:
         key = id(plain)
         if key not in self._plain_best:
             best: Value | None = None
-            for arn in sorted(plain.keys() & self.severe):
-                decision, _, via = plain[arn]
-                sev = self.severities[arn]
-                if best is None or (sev, _rank(decision), -len(via) - 1) > best[:3]:
-                    best = (sev, _rank(decision), -len(via) - 1, decision, via, arn)
+            # The highest severity present wins whatever the rest: only its roles are compared (then
+            # certain over conditional, fewest hops, and of equals the first ARN in order).
+            for severe in self._by_severity:
+                found = plain.keys() & severe
+                if found:
+                    arn = min(found, key=lambda a: (-_rank(plain[a][0]), len(plain[a][2]), a))
+                    decision, _, via = plain[arn]
+                    best = (self.severities[arn], _rank(decision), -len(via) - 1, decision, via, arn)
+                    break
             if best is not None:  # the steps as words, for the one kept
                 best = (*best[:4], self.esc._assume_steps(best[5], best[4]), best[5])
             self._plain_best[key] = best

@@ -385,6 +385,7 @@ class AccessGraph:
         self._whos: dict[tuple[int, str], Any] = {}
         self._classes: dict[str, tuple[Any, ...] | None] = {}
         self._chunks: dict[str, Chunk] = {}  # by what they were built from
+        self._assume_actions: dict[tuple[tuple[str, ...] | None, tuple[str, ...] | None], bool] = {}
         self._trust_chunks: dict[str, Chunk] = {}
         self._evaluations: dict[tuple[Any, ...], Evaluation] = {}
         self._by_content: dict[tuple[Statement, ...], Chunk] = {}
@@ -455,12 +456,21 @@ class AccessGraph:
     def _policy_name(self, arn: str) -> str:
         return arn.rsplit("/", 1)[-1]
 
+    def _may_allow_assume(self, stmt: Statement) -> bool:
+        """Whether the statement's actions cover sts:AssumeRole, decided once per Action list (the same list
+        recurs in thousands of policies)."""
+        key = (stmt.actions, stmt.not_actions)
+        found = self._assume_actions.get(key)
+        if found is None:
+            found = self._assume_actions[key] = _may_allow_assume(stmt)
+        return found
+
     def _chunk(self, key: str, build: Any) -> Chunk:
         """Parsed once; only the statements that can bear on sts:AssumeRole are kept (others never match).
         Two chunks of the same statements (labels included, so `why` stays true) are one."""
         found = self._chunks.get(key)
         if found is None:
-            stmts = [st for st in build() if _may_allow_assume(st)]
+            stmts = [st for st in build() if self._may_allow_assume(st)]
             content = tuple(stmts)
             found = self._by_content.get(content)
             if found is None:

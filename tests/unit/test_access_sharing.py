@@ -125,3 +125,55 @@ def test_of_two_certain_paths_the_shorter_one_is_shown() -> None:
 
     assert row.reachable == "yes"
     assert [v.rsplit("/", 1)[-1] for v in row.via] == ["b"]
+
+
+_TWO_EQUAL_PATHS = """
+import json
+from tests.unit.test_access_corpus import SnapshotWorld, allow, doc, trust
+from rolegate.access.escalation import escalation_rows
+from rolegate.access.graph import AccessGraph
+
+w = SnapshotWorld()
+w.user("alice", inline={"assume": doc(allow(w.role_arn("first", "hub")))})
+w.role("first", "hub", trust=trust(w.root("hub")), inline={"on": doc(allow(w.role_arn("second", "hub")))})
+w.role("second", "hub", trust=trust(w.root("hub")), inline={"on": doc(allow("arn:aws:iam::*:role/ci*"))})
+onward = {"on": doc(allow(w.role_arn("deployer", "hub")))}
+for account in ("prod", "stage"):
+    for name in ("ci", "ci2"):
+        w.role(name, account, trust=trust(w.root("hub")), inline=onward)
+members = {"AWS": [w.root("prod"), w.root("stage")]}
+w.role("deployer", "hub", trust=doc({"Effect": "Allow", "Principal": members, "Action": "sts:AssumeRole"}))
+graph = AccessGraph(w.snapshot)
+alice = next(u for u in graph.users() if u.name == "alice")
+print(json.dumps({r.role + "@" + r.account: r.via for r in graph.reach(alice)}))
+"""
+
+
+def test_of_two_equal_paths_the_same_one_is_kept_on_every_run() -> None:
+    """Given alice, who may assume `first`, which may assume `second`, which may assume four `ci` roles in
+    prod and stage, each of which may assume the hub's `deployer`, when her reach is asked in processes with
+    different string hashing, then `deployer` is shown through the same `ci` every time: the first in
+    account and name order (prod's `ci`). Before, the kept path followed the order of a hashed set."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    seen = set()
+    for seed in range(8):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH", "")) if p)
+        done = subprocess.run(
+            [sys.executable, "-c", _TWO_EQUAL_PATHS],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=root,
+        )
+        assert done.returncode == 0, done.stderr
+        seen.add(done.stdout.strip())
+    (only,) = seen
+    vias = __import__("json").loads(only)
+    assert vias["deployer@hub"][-1] == "arn:aws:iam::222222222222:role/ci"

@@ -251,6 +251,7 @@ class Escalations:
         self._stmt_escalates: dict[_Actions, bool] = {}
         self._stmt_relevant: dict[_Actions, bool] = {}
         self._states: dict[str, State] = {}  # principal ARN -> its state without extras
+        self._positions: dict[str, int] | None = None
         self._services: dict[str, frozenset[str]] = {}
         self._identities: dict[State, tuple[Any, list[Statement]]] = {}
 
@@ -792,7 +793,8 @@ class Escalations:
                     escalating = self.escalating_roles()
                     if settled is None:
                         settled = frozenset(a for a, p in plain.items() if p[0] is True) - escalating
-                    for role_arn in filterfalse(settled.__contains__, here):  # in the answer's order
+                    # In snapshot order, so that of two equal paths the same one is kept on every run.
+                    for role_arn in sorted(filterfalse(settled.__contains__, here), key=self._order):
                         decision, _, via = here[role_arn]
                         reached = both(so_far, decision)
                         kept = best.get(role_arn)
@@ -804,11 +806,13 @@ class Escalations:
                         if role_arn in escalating:
                             self._visit(seen, queue, self.role_state(role_arn), reached, path, True, True)
                 elif not escalated:
-                    for role_arn, (decision, _, via) in here.items():
-                        role_state = self.role_state(role_arn)
-                        if self.edges(role_state):  # its onward reach is in the answer: only its own steps
-                            path = self._assume_steps(role_arn, via)
-                            self._visit(seen, queue, role_state, decision, path, False, True)
+                    # The roles with steps of their own, in snapshot order (not the answer's, which follows
+                    # hashing): their onward reach is in the answer, so only their own steps are followed.
+                    stepping = [a for a in here if self.edges(self.role_state(a))]
+                    for role_arn in sorted(stepping, key=self._order):
+                        decision, _, via = here[role_arn]
+                        path = self._assume_steps(role_arn, via)
+                        self._visit(seen, queue, self.role_state(role_arn), decision, path, False, True)
             for edge in self.edges(state):
                 decision = both(so_far, edge.decision)
                 if edge.target.kind == "role" and not edge.target.extra:
@@ -829,8 +833,13 @@ class Escalations:
                     principal.arn, role_arn, role.name, account.name, account.account_id, decision, via
                 )
             )
-        position = {arn: i for i, arn in enumerate(self.graph.roles)}
-        return sorted(out, key=lambda e: position[e.role_arn])
+        return sorted(out, key=lambda e: self._order(e.role_arn))
+
+    def _order(self, role_arn: str) -> int:
+        """A role's place in the snapshot (accounts in file order, then roles as read)."""
+        if self._positions is None:
+            self._positions = {arn: i for i, arn in enumerate(self.graph.roles)}
+        return self._positions[role_arn]
 
     @staticmethod
     def _offer(best: dict[str, tuple[Decision, tuple[str, ...]]], role_arn: str, decision: Decision,

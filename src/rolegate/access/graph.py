@@ -986,7 +986,11 @@ class AccessGraph:
         while queue:
             hop = queue.popleft()
             so_far, _, via = found[hop]
-            for role_arn, (decision, why, _) in self._out(self.role_principal(hop), mfa).items():
+            out = self._out(self.role_principal(hop), mfa)
+            # In account and name order, as the queue started: an edge dict's own order follows string
+            # hashing, which would make the kept one of two equal paths differ from run to run.
+            for role_arn in sorted(out, key=self._position.__getitem__):
+                decision, why, _ = out[role_arn]
                 if role_arn == principal.arn:
                     continue
                 new = both(so_far, decision)

@@ -476,6 +476,18 @@ def _one_user(snap: Snapshot) -> dict[str, Any]:
     return {"rows": len(rows)}
 
 
+def _one_admin(snap: Snapshot) -> dict[str, Any]:
+    """`rolegate access --user U` for a hub administrator (AdministratorAccess, no SCP over the hub): the
+    graph, its reach, and its escalation rows, the costliest single user (it may take over every user)."""
+    from rolegate.access.escalation import escalation_rows
+    from rolegate.access.graph import AccessGraph
+
+    graph = AccessGraph(snap)
+    admin = next(u for u in graph.users() if ADMIN in snap.accounts[u.account].users[u.name].managed_policies)
+    rows = graph.reach(admin)
+    return {"rows": len(rows), "escalation_rows": len(escalation_rows(graph, admin))}
+
+
 def _escalation(snap: Snapshot) -> dict[str, Any]:
     """The matrix with escalation on: `groups()` as in the access phase, then every user's worst
     administrator-equivalent role reached through escalation (access/escalation.py), as the audit's RG030
@@ -538,7 +550,13 @@ def run_phase(
         "groups": sum(len(a.groups) for a in snap.accounts.values()),
         "generate_s": time.perf_counter() - start,
     }
-    work = {"access": _access, "audit": _audit, "one_user": _one_user, "escalation": _escalation}[phase]
+    work = {
+        "access": _access,
+        "audit": _audit,
+        "one_user": _one_user,
+        "one_admin": _one_admin,
+        "escalation": _escalation,
+    }[phase]
     gc.collect()
     out["rss_before_mb"] = _maxrss_mb()
     out["load_before"] = os.getloadavg()[0]
@@ -657,14 +675,16 @@ def report(results: list[dict[str, Any]], *, has_audit: bool) -> None:
             "\nEscalation (access/escalation.py): the matrix alone (before), and with every user's escalation"
             " paths to an administrator-equivalent role (after)\n"
             "| accounts | matrix s (before) | matrix + escalation s (after) | escalation alone s (CPU s) "
-            "| roles with escalation steps | users escalating |\n|---:|---:|---:|---:|---:|---:|"
+            "| roles with escalation steps | users escalating | one administrator s (CPU s) |"
+            "\n|---:|---:|---:|---:|---:|---:|---:|"
         )
         for r in results:
-            a, e = r["access"], r.get("escalation", {})
+            a, e, admin = r["access"], r.get("escalation", {}), r.get("one_admin", {})
             print(
                 f"| {r['accounts']} | {_fmt(a.get('seconds'), '.2f')} | {_seconds(e)} "
                 f"| {_fmt(e.get('escalation_s'), '.2f')} ({_fmt(e.get('escalation_cpu_s'), '.2f')}) "
-                f"| {_fmt(e.get('escalating_roles'), ',')} | {_fmt(e.get('escalating_users'), ',')} |"
+                f"| {_fmt(e.get('escalating_roles'), ',')} | {_fmt(e.get('escalating_users'), ',')} "
+                f"| {_seconds(admin) if admin else '—'} |"
             )
     if len(results) > 1:
         first, last = results[0], results[-1]
@@ -736,7 +756,9 @@ def main() -> None:
     parser.add_argument("--profile", type=int, metavar="ACCOUNTS", help="cProfile access at this size")
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument(
-        "--child", choices=("access", "audit", "one_user", "escalation"), help=argparse.SUPPRESS
+        "--child",
+        choices=("access", "audit", "one_user", "one_admin", "escalation"),
+        help=argparse.SUPPRESS,
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -768,7 +790,7 @@ def main() -> None:
     results = []
     for size in sizes:
         row: dict[str, Any] = {"accounts": size}
-        for phase in ("access", "audit", "one_user", "escalation"):
+        for phase in ("access", "audit", "one_user", "one_admin", "escalation"):
             if phase == "audit" and not has_audit:
                 row[phase] = {"error": "not available"}
                 continue

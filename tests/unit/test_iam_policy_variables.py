@@ -14,6 +14,13 @@ These tests are the fourth class issue 17 found wrong: on the pre-fix commit dc3
 /tmp/base17) every row that resolves a variable fails, because the old evaluator read `${aws:username}` as
 literal text. Rows whose answer is the same either way (a 2008-10-17 policy, a literal that cannot match)
 pass there too, by design. `resolve` and `variable_keys` are new APIs (absent from dc3883e).
+
+The access graph's rows at the end (a Resource or a condition value with a variable, and the user name as a
+condition key, compared edge by edge with decide()) fail on 9344d37 too, where the evaluator already
+resolved variables but the graph chose a statement's roles from its literal Resource text and shared one
+answer among principals that a variable tells apart: 19 of the 24 rows and the three scenario tests fail
+there (the five rows that pass there are ones the old probes happened to tell apart, or a Deny that named no
+role there and names none here for a principal without that name).
 """
 
 from __future__ import annotations

@@ -198,9 +198,6 @@ class Reach:
             # Both answers, each on its own: with an MFA session, and with long-term keys alone.
             "with_mfa": _side(self._cell.paths[0], self._cell.paths[2], self.account),
             "without_mfa": _side(self._cell.paths[1], self._cell.paths[3], self.account),
-            # IAM's record of use (GAAD's RoleLastUsed; the credential report for keys): unused access is
-            # what an access review removes first. "": never used; None: not read.
-            "role_last_used": self._role.last_used,
         }
 
     def __repr__(self) -> str:

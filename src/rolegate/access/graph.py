@@ -18,7 +18,13 @@ How it stays fast on an organization of hundreds of accounts (benchmarks/README.
 - a decision depends only on the chunks that name the role (by their Resource), the boundary, the SCPs,
   the role's trust, and the principal's account only where a policy can tell accounts apart;
 - principals alike (same chunks, boundary, SCPs and account, named by no policy) share their edges and
-  their answers: the users of one group set are answered once;
+  their answers: the users of one group set are answered once. "Alike" means alike to every question a
+  policy asks of the principal: its ARN (a trust naming it, an aws:PrincipalArn condition), its type, its
+  account, a user's name (aws:username) and whatever a policy variable reads (`${aws:username}`,
+  `${aws:PrincipalAccount}`); tags and user ids stay unknown to the graph (a condition on them is shown as
+  the condition), which decide() knows for one principal asked alone;
+- a Resource with a policy variable names every role it could whatever the variable's value (each `${…}`
+  read as `*`), and the evaluator decides each one for the principal asking, role by role;
 - a role's onward reach (role chaining) is computed once, and a principal's answer is its own edges merged
   with the onward reach of each role it enters, the best path kept.
 """
@@ -198,6 +204,9 @@ class Reach:
             # Both answers, each on its own: with an MFA session, and with long-term keys alone.
             "with_mfa": _side(self._cell.paths[0], self._cell.paths[2], self.account),
             "without_mfa": _side(self._cell.paths[1], self._cell.paths[3], self.account),
+            # IAM's record of use (GAAD's RoleLastUsed; the credential report for keys): unused access is
+            # what an access review removes first. "": never used; None: not read.
+            "role_last_used": self._role.last_used,
         }
 
     def __repr__(self) -> str:

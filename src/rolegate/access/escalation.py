@@ -165,8 +165,7 @@ def escalation_rows(graph: AccessGraph, principal: Principal) -> list[Escalation
     """For `rolegate access`: the rows to add after the principal's reach rows, one per role it reaches only
     through escalation (`to_json()` has the reach row's keys that apply, "escalation": true, and `via` as
     steps: "iam:AddUserToGroup on group admins", "sts:AssumeRole on role administrator in production")."""
-    with collector_paused():  # the search may read thousands of answers: the collector once, not each time
-        return Escalations(graph).reach(principal)
+    return Escalations(graph).reach(principal)
 
 
 def _rank(decision: Decision) -> int:
@@ -769,6 +768,10 @@ class Escalations:
     def reach(self, principal: Principal) -> list[Escalation]:
         """The roles the principal reaches only through escalation (or reaches certainly only so), each with
         its best path: certain over conditional, then fewest steps. Breadth first over states."""
+        with collector_paused():  # the search may read thousands of answers: the collector paused once
+            return self._reach(principal)
+
+    def _reach(self, principal: Principal) -> list[Escalation]:
         start = self.state_of(principal)
         plain = self.plain(start)
         best: dict[str, tuple[Decision, tuple[str, ...]]] = {}

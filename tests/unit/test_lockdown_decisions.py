@@ -10,7 +10,9 @@ from typing import Any
 
 from rolegate.access.audit import audit
 from rolegate.access.graph import AccessGraph
+from rolegate.model import marks as mk
 from rolegate.model.load import parse
+from rolegate.model.marks import POLICY_NAME, SID, has_lockdown, without_lockdown
 from rolegate.plan.compile import compile_config
 from rolegate.plan.diff import diff
 from rolegate.respond import journal as jr
@@ -23,12 +25,11 @@ from rolegate.respond.lockdown import (
     plan_lockdown,
     plan_restore,
 )
-from rolegate.respond.marks import POLICY_NAME, SID, has_lockdown, without_lockdown
 from rolegate.state.snapshot import AccountState, Role, Snapshot, User
 
 HUB, PROD = "111111111111", "333333333333"
 OPERATOR = f"arn:aws:iam::{HUB}:user/operator"
-LOCK = jr.Lock(since="2026-11-25T17:00:00Z", by=OPERATOR, reason="INC-42")
+LOCK = mk.Lock(since="2026-11-25T17:00:00Z", by=OPERATOR, reason="INC-42")
 KEEP = operator_keep(OPERATOR, HUB)
 
 
@@ -151,7 +152,7 @@ def test_the_account_alone_is_enough_to_restore() -> None:
 
 def test_a_second_lockdown_changes_nothing_and_keeps_the_first_time_and_reason() -> None:
     journal, locked = lock(production())
-    later = jr.Lock(since="2026-11-26T09:00:00Z", by="arn:aws:iam::111111111111:user/other", reason="again")
+    later = mk.Lock(since="2026-11-26T09:00:00Z", by="arn:aws:iam::111111111111:user/other", reason="again")
 
     again = plan_lockdown(locked, lock=later, keep=KEEP, bootstrap_role="OrganizationAccountAccessRole")
 
@@ -225,17 +226,17 @@ def test_a_role_edited_during_the_lockdown_is_a_difference_with_its_diff() -> No
 
 
 def test_journal_tags_fit_iam_limits_and_read_back() -> None:
-    record = jr.RoleRecord("r", "arn:aws:iam::333333333333:role/r", trust("*"))
+    record = mk.RoleRecord("r", "arn:aws:iam::333333333333:role/r", trust("*"))
     record.trust_policy["Statement"] *= 30  # a long trust policy spreads over several tags
 
-    tags = jr.encode_tags(LOCK, record, KEEP)
+    tags = mk.encode_tags(LOCK, record, KEEP)
 
     assert len(tags) > 1 and all(len(v) <= 256 for v in tags.values())
     assert all(re.fullmatch(r"[\w.:/=+\-@ ]*", v) for v in tags.values())  # IAM's tag value alphabet
-    decoded = jr.role_record_from_tags({**tags, "other": "kept"})
+    decoded = mk.role_record_from_tags({**tags, "other": "kept"})
     assert decoded is not None and decoded[0] == LOCK and decoded[2] == KEEP
     assert decoded[1].trust_policy == record.trust_policy
-    assert jr.role_record_from_tags({"rolegate:lockdown:00": "damaged by hand"}) is None
+    assert mk.role_record_from_tags({"rolegate:lockdown:00": "damaged by hand"}) is None
 
 
 def test_a_role_without_room_for_the_tags_is_journaled_locally_and_said_so() -> None:
@@ -359,7 +360,7 @@ def test_a_person_is_locked_out_with_their_keys_kept_and_let_back_in_with_a_new_
     assert decided.journal.user.revoked_roles == [["production", PROD, "administrator"]]
 
     tagged = copy.deepcopy(cobus)
-    tagged.tags = jr.encode_tags(LOCK, decided.journal.user)
+    tagged.tags = mk.encode_tags(LOCK, decided.journal.user)
     tagged.inline_policies[POLICY_NAME] = {}
     after = {"AKIAAAAAAAAAAAAAWXYZ": "Inactive", "AKIABBBBBBBBBBBBOLD1": "Inactive"}
     again = plan_user_lockdown(hub, tagged, access_keys=after, login_profile=False, lock=LOCK)

@@ -20,7 +20,7 @@ from rolegate.access.policy import (
     statements,
     wildcard_match,
 )
-from rolegate.respond import marks
+from rolegate.model import marks
 from rolegate.state.snapshot import AccountState, Role, Snapshot
 
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")

@@ -14,7 +14,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
-from rolegate.model import naming
+from rolegate.model import marks, naming
 from rolegate.model.durations import format_duration
 from rolegate.plan import adoption, ownership, policydoc
 from rolegate.plan.changes import (
@@ -34,7 +34,6 @@ from rolegate.plan.compile import (
     DesiredRole,
     DesiredUser,
 )
-from rolegate.respond import marks
 from rolegate.state.snapshot import (
     AccountState,
     Group,

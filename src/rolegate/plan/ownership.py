@@ -34,9 +34,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from rolegate.model import naming
+from rolegate.model import marks, naming
 from rolegate.plan.adoption import hub_trust_mfa
-from rolegate.respond import marks
 from rolegate.state.snapshot import Group, ManagedPolicy, Role, User
 
 ADOPTED_TAG = "rolegate:adopted"  # what the operator accepted when adopting by name, e.g. "password+policies"

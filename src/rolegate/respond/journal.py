@@ -17,70 +17,13 @@ So an operator whose laptop died mid-lockdown restores from the account alone.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
-import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-JOURNAL_VERSION = 1
-TAG_PREFIX = "rolegate:lockdown:"
-TAG_VALUE_MAX = 256  # IAM's limit for a tag value
-TAGS_MAX = 50  # IAM's limit of tags on a role or user
-
-Kind = Literal["account", "user"]
-
-
-def fingerprint(document: Any) -> str:
-    """A short, stable digest of a document: key order and whitespace do not matter."""
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-@dataclass
-class Lock:
-    """When, by whom and why; the same on every record of one lockdown."""
-
-    since: str  # ISO 8601, UTC, seconds: also the TokenIssueTime before which sessions end
-    by: str  # the operator's principal ARN
-    reason: str = ""
-
-    def describe(self) -> str:
-        text = f"locked since {self.since} by {self.by}"
-        return text + (f": {self.reason}" if self.reason else "")
-
-
-@dataclass
-class RoleRecord:
-    """A role as it was before the lockdown touched it."""
-
-    name: str
-    arn: str
-    trust_policy: dict[str, Any]
-    managed_policies: list[str] = field(default_factory=list)
-    inline_policies: dict[str, str] = field(default_factory=dict)  # name -> fingerprint
-    inline_documents: dict[str, dict[str, Any]] = field(default_factory=dict)  # local copy only
-    in_account: bool = True  # False: the role had no room for the tags; only the local file has it
-    derived: bool = False  # rebuilt by removing the lockdown statement: no journal copy was found
-
-
-@dataclass
-class UserRecord:
-    """A person as they were before `lockdown --user`."""
-
-    name: str
-    arn: str
-    access_keys: dict[str, str] = field(default_factory=dict)  # key id (not a secret) -> Active|Inactive
-    login_profile: bool = False
-    groups: list[str] = field(default_factory=list)
-    managed_policies: list[str] = field(default_factory=list)
-    inline_policies: dict[str, str] = field(default_factory=dict)  # name -> fingerprint
-    # [account, account id, role name] of each role they reached, given a revoke of older sessions
-    revoked_roles: list[list[str]] = field(default_factory=list)
-    in_account: bool = True
+from rolegate.model.marks import JOURNAL_VERSION, Kind, Lock, RoleRecord, UserRecord
 
 
 @dataclass
@@ -120,65 +63,6 @@ class Journal:
             roles={k: RoleRecord(**v) for k, v in data.get("roles", {}).items()},
             user=UserRecord(**user) if user else None,
         )
-
-
-# -- the copy in the account: tags --------------------------------------------------------------------------
-
-
-def _record_for_tags(record: RoleRecord | UserRecord) -> dict[str, Any]:
-    data = asdict(record)
-    data.pop("inline_documents", None)  # fingerprints are enough to notice a change; documents stay local
-    data.pop("in_account", None)
-    data.pop("derived", None)
-    return data
-
-
-def encode_tags(lock: Lock, record: RoleRecord | UserRecord, keep: list[str] | None = None) -> dict[str, str]:
-    """The record as tags: `rolegate:lockdown:00` … in order, each value at most 256 characters."""
-    payload: dict[str, Any] = {"v": JOURNAL_VERSION, "lock": asdict(lock), "record": _record_for_tags(record)}
-    if keep:
-        payload["keep"] = keep
-    raw = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
-    text = base64.b64encode(zlib.compress(raw, 9)).decode()
-    chunks = [text[i : i + TAG_VALUE_MAX] for i in range(0, len(text), TAG_VALUE_MAX)]
-    return {f"{TAG_PREFIX}{i:02d}": chunk for i, chunk in enumerate(chunks)}
-
-
-def journal_tags(tags: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in tags.items() if k.startswith(TAG_PREFIX)}
-
-
-def decode_tags(tags: dict[str, str]) -> tuple[Lock, dict[str, Any], list[str]] | None:
-    """(lock, record data, keep) from a principal's tags; None when it carries no (readable) journal."""
-    ours = journal_tags(tags)
-    if not ours:
-        return None
-    text = "".join(ours[k] for k in sorted(ours))
-    try:
-        payload = json.loads(zlib.decompress(base64.b64decode(text)))
-        return Lock(**payload["lock"]), dict(payload["record"]), list(payload.get("keep", []))
-    except (ValueError, KeyError, TypeError, zlib.error):
-        return None  # damaged by hand: restore falls back to removing the lockdown statement
-
-
-def role_record_from_tags(tags: dict[str, str]) -> tuple[Lock, RoleRecord, list[str]] | None:
-    decoded = decode_tags(tags)
-    if decoded is None or "trust_policy" not in decoded[1]:
-        return None
-    lock, data, keep = decoded
-    return lock, RoleRecord(**data), keep
-
-
-def user_record_from_tags(tags: dict[str, str]) -> tuple[Lock, UserRecord] | None:
-    decoded = decode_tags(tags)
-    if decoded is None or "access_keys" not in decoded[1]:
-        return None
-    return decoded[0], UserRecord(**decoded[1])
-
-
-def room_for_tags(existing: dict[str, str], wanted: dict[str, str]) -> bool:
-    others = {k for k in existing if not k.startswith(TAG_PREFIX)}
-    return len(others) + len(wanted) <= TAGS_MAX
 
 
 # -- the local file -----------------------------------------------------------------------------------------

@@ -29,27 +29,25 @@ from typing import Any
 
 from rolegate.access.policy import statements
 from rolegate.model import naming
-from rolegate.plan import policydoc
-from rolegate.plan.changes import Call, Change
-from rolegate.respond.journal import (
-    Journal,
+from rolegate.model.marks import (
+    POLICY_NAME,
+    SID,
     Lock,
     RoleRecord,
     encode_tags,
     fingerprint,
-    journal_tags,
-    role_record_from_tags,
-    room_for_tags,
-)
-from rolegate.respond.marks import (
-    POLICY_NAME,
-    SID,
     has_lockdown,
     is_lockdown_policy,
+    journal_tags,
     role_lock,
+    role_record_from_tags,
+    room_for_tags,
     with_statements,
     without_lockdown,
 )
+from rolegate.plan import policydoc
+from rolegate.plan.changes import Call, Change
+from rolegate.respond.journal import Journal
 from rolegate.state.snapshot import AccountState, Role
 
 SERVICE_ROLE_PATH = "/aws-service-role/"

@@ -20,17 +20,20 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from rolegate.plan.changes import GENERATED_PASSWORD, Call
-from rolegate.respond.journal import (
-    Journal,
+from rolegate.model.marks import (
+    POLICY_NAME,
+    SID,
     Lock,
     UserRecord,
     encode_tags,
     fingerprint,
+    is_lockdown_policy,
     journal_tags,
     room_for_tags,
     user_record_from_tags,
 )
+from rolegate.plan.changes import GENERATED_PASSWORD, Call
+from rolegate.respond.journal import Journal
 from rolegate.respond.lockdown import (
     JOURNAL_CHANGE,
     UNTAG_SUMMARY,
@@ -39,7 +42,6 @@ from rolegate.respond.lockdown import (
     policy_changes,
     revoke_document,
 )
-from rolegate.respond.marks import POLICY_NAME, SID, is_lockdown_policy
 from rolegate.state.snapshot import AccountState, Role, User
 
 DENY_ALL = {

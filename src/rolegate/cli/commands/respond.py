@@ -17,11 +17,12 @@ from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.cli.render import change_line, plural
 from rolegate.errors import ApplyError, RolegateError, UserAbort
+from rolegate.model import marks
 from rolegate.model.config import Config
+from rolegate.model.marks import Lock
 from rolegate.plan.apply import ApplyResult
 from rolegate.plan.changes import Change
-from rolegate.respond import marks
-from rolegate.respond.journal import Journal, Lock, journal_path, read_local
+from rolegate.respond.journal import Journal, journal_path, read_local
 from rolegate.respond.lockdown import Decided, Difference, is_locked
 from rolegate.runner import sessions_for
 

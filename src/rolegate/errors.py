@@ -75,23 +75,3 @@ class UserAbort(RolegateError):
 
 class LocalFileError(RolegateError):
     """A local file could not be read or written safely."""
-
-
-def from_sdk(exc: Exception) -> RolegateError | None:
-    """The SDK's own failures that are the user's to fix, as one clear message; None for anything else."""
-    name = type(exc).__name__
-    if name in ("NoCredentialsError", "PartialCredentialsError", "NoRegionError", "ProfileNotFound"):
-        return CredentialsError(
-            f"AWS credentials: {exc}",
-            "pass --profile with the hub account's profile, or set AWS_PROFILE / AWS_ACCESS_KEY_ID",
-        )
-    if name in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError"):
-        return AwsError(f"cannot reach AWS: {exc}", "check the network, or AWS_ENDPOINT_URL if you set one")
-    if name == "ClientError":
-        error = getattr(exc, "response", {}).get("Error", {})
-        return AwsError(
-            f"AWS refused {getattr(exc, 'operation_name', 'a call')}: "
-            f"{error.get('Code')}: {error.get('Message', '')}",
-            "check the operator's permissions in the hub and the bootstrap role's in the other accounts",
-        )
-    return None

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rolegate.aws.retry import error_code, patiently
+from rolegate.aws.errors import error_code
+from rolegate.aws.retry import patiently
 from rolegate.errors import ConfigError, Diagnostic
 from rolegate.model.managed_policies import Lookup, plan_issues
 from rolegate.model.validate import Issue

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rolegate.aws.errors import error_code, refusal
 from rolegate.errors import AwsError
 
 POLL_SECONDS = 5.0
@@ -34,7 +35,7 @@ def existing_accounts(org: Any) -> dict[str, str]:
             for account in page.get("Accounts", []):
                 found[account["Email"].lower()] = account["Id"]
     except ClientError as exc:
-        code = exc.response["Error"].get("Code", "")
+        code = error_code(exc)
         if code == "AWSOrganizationsNotInUseException":
             raise AwsError(
                 "this account is not in an organization, so it cannot create accounts",
@@ -77,10 +78,8 @@ def create_accounts(
                 "CreateAccountStatus"
             ]
         except ClientError as exc:
-            error = exc.response["Error"]
             raise AwsError(
-                f"account {request.name}: Organizations refused CreateAccount: "
-                f"{error.get('Code')}: {error.get('Message', '')}",
+                f"account {request.name}: Organizations refused CreateAccount: {refusal(exc)}",
                 "check the email is unused by any AWS account and the organization's account quota",
             ) from None
         pending[status["Id"]] = request

@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from rolegate.aws.errors import error_code, error_message
+
 T = TypeVar("T")
 
 # The codes IAM, STS and Organizations answer when they throttle (Organizations: TooManyRequestsException).
@@ -34,12 +36,8 @@ BASE = 1.0
 CAP = 20.0
 
 
-def error_code(exc: BaseException) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-
-
 def is_throttling(exc: BaseException) -> bool:
-    message = str(getattr(exc, "response", {}).get("Error", {}).get("Message", ""))
+    message = error_message(exc)
     return error_code(exc) in THROTTLING_CODES or "rate exceeded" in message.lower()
 
 

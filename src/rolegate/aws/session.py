@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from rolegate.aws.errors import error_code, error_message
 from rolegate.aws.retry import patiently
 from rolegate.errors import AwsError, CredentialsError
 from rolegate.model import naming
@@ -121,7 +122,7 @@ class AwsSessions:
                 ident = sts.get_caller_identity()
             except ClientError as exc:
                 raise CredentialsError(
-                    f"AWS refused the operator's credentials: {exc.response['Error'].get('Message', exc)}",
+                    f"AWS refused the operator's credentials: {error_message(exc, str(exc))}",
                     "sign in to the hub account (aws sso login, aws-vault, …) or pass --profile",
                 ) from None
             except BotoCoreError as exc:
@@ -157,7 +158,7 @@ class AwsSessions:
                 "Credentials"
             ]
         except ClientError as exc:
-            code = exc.response["Error"].get("Code", "")
+            code = error_code(exc)
             hint = (
                 f"rolegate reaches the other accounts through organization.bootstrap_role "
                 f"({self.bootstrap_role}); make sure it exists there and trusts the account you run in "

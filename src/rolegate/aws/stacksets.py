@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from rolegate.aws.errors import error_code, error_of, refusal
 from rolegate.aws.session import AwsSessions
 from rolegate.errors import AwsError, RolegateError
 from rolegate.export.stacksets import INSTANCES, KIND, StackSetState, Targets, stackset_name, stackset_plan
@@ -31,7 +32,7 @@ def read_stackset(cfn: Any, name: str, region: str) -> StackSetState:
     try:
         stackset = cfn.describe_stack_set(StackSetName=name)["StackSet"]
     except ClientError as exc:
-        if exc.response["Error"].get("Code") in ("StackSetNotFoundException", "StackSetNotFound"):
+        if error_code(exc) in ("StackSetNotFoundException", "StackSetNotFound"):
             return StackSetState(name)
         raise
     if stackset.get("Status") == "DELETED":
@@ -79,7 +80,7 @@ def read_targets(org: Any, account_ids: list[str]) -> Targets:
                 for page in pages:
                     stack += [ou["Id"] for ou in page.get("OrganizationalUnits", [])]
     except ClientError as exc:
-        code = exc.response["Error"].get("Code", "")
+        code = error_code(exc)
         raise AwsError(
             f"Organizations refused to show where the accounts are ({code})",
             "the StackSet engine runs in the organization's management account: pass --profile with it",
@@ -129,8 +130,7 @@ def apply_stackset_changes(
                 if operation:
                     result.calls += _wait(cfn, call.params["StackSetName"], operation, sleep, poll, timeout)
         except (ClientError, AwsError) as exc:
-            error = getattr(exc, "response", {}).get("Error", {})
-            message = f"{error.get('Code')}: {error.get('Message', '')}" if error else str(exc)
+            message = refusal(exc) if error_of(exc) else str(exc)
             result.failed = change
             result.error = (
                 f"{change.account} ({change.account_id}): {change.action} {change.kind} {change.name}: "

@@ -150,7 +150,7 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if _verbose(args):
             traceback.print_exc()
-        from rolegate.errors import from_sdk
+        from rolegate.aws.errors import from_sdk
 
         known = from_sdk(exc)
         if known is not None:

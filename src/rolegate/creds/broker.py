@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rolegate.aws.errors import error_code, error_message
 from rolegate.creds.awsconfig import RoleProfile, aws_config_path, read_profiles
 from rolegate.creds.credentials import CacheEntry, Credentials
 from rolegate.creds.fast import cached, role_entry, session_entry
@@ -172,7 +173,7 @@ class Broker:
         try:
             answer = sts.assume_role(**request)
         except ClientError as exc:
-            message = exc.response["Error"].get("Message", "")
+            message = error_message(exc)
             if "DurationSeconds" in message and duration > 3600:  # the role allows less than asked
                 self.note(f"{profile.role_arn} allows less than {duration} s; asking for 1 hour")
                 request["DurationSeconds"] = 3600
@@ -291,8 +292,7 @@ def shared_failure_error(failure: Failure, now: float) -> MfaSourceError:
 
 
 def _refused(profile: RoleProfile, what: str, exc: Any) -> CredentialsError | AwsError:
-    error = exc.response.get("Error", {})
-    code, message = error.get("Code", ""), error.get("Message", "")
+    code, message = error_code(exc), error_message(exc)
     if "MultiFactorAuthentication" in message or ("MFA" in message and code == "AccessDenied"):
         return MfaSourceError(
             f"profile {profile.name!r}: AWS did not accept the MFA code ({message})",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from rolegate.aws.errors import error_code, refusal
 from rolegate.errors import AwsError, RolegateError
 
 ISSUER = "Amazon Web Services"
@@ -29,9 +30,8 @@ class VirtualDevice:
 
 
 def _refused(what: str, user: str, exc: Any) -> AwsError:
-    error = exc.response.get("Error", {})
     return AwsError(
-        f"user {user!r}: AWS refused {what}: {error.get('Code')}: {error.get('Message', '')}",
+        f"user {user!r}: AWS refused {what}: {refusal(exc)}",
         "the caller needs iam:*MFADevice* on the user (AWS's self-manage-MFA policy grants it for oneself)",
     )
 
@@ -42,7 +42,7 @@ def existing_devices(iam: Any, user: str) -> list[str]:
     try:
         return [d["SerialNumber"] for d in iam.list_mfa_devices(UserName=user)["MFADevices"]]
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
+        if error_code(exc) == "NoSuchEntity":
             raise RolegateError(f"no user {user!r} in this account", "pass --user with a hub user") from None
         raise _refused("ListMFADevices", user, exc) from None
 
@@ -62,7 +62,7 @@ def create_device(iam: Any, user: str) -> VirtualDevice:
         try:
             device = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "EntityAlreadyExists" or attempt:
+            if error_code(exc) != "EntityAlreadyExists" or attempt:
                 raise _refused("CreateVirtualMFADevice", user, exc) from None
             for left in iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]:
                 if left["SerialNumber"].endswith(f"/{user}"):
@@ -86,7 +86,7 @@ def enable_device(iam: Any, user: str, device: VirtualDevice, first: str, second
         )
     except ClientError as exc:
         iam.delete_virtual_mfa_device(SerialNumber=device.serial)
-        code = exc.response.get("Error", {}).get("Code")
+        code = error_code(exc)
         if code == "InvalidAuthenticationCode":
             raise RolegateError(
                 "AWS did not accept the two codes; the device was removed again",

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
+from rolegate.aws.errors import error_code, error_of, refusal
 from rolegate.creds.credentials import Credentials, iso, utcnow
 from rolegate.creds.fast import KEY_PREFIX
 from rolegate.errors import AwsError, CredentialsError, RolegateError
@@ -233,14 +234,9 @@ def identify(clients: KeyClients, key: AccessKey) -> tuple[str, str]:
         ) from None
 
 
-def _code(exc: Exception) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-
-
 def _cause(exc: Exception) -> str:
-    error = getattr(exc, "response", {}).get("Error", {})
-    if error:
-        return f"{error.get('Code')}: {error.get('Message', '')}"
+    if error_of(exc):
+        return refusal(exc)
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -257,7 +253,7 @@ def prove(clients: KeyClients, key: AccessKey, user: str, note: Note) -> str:
         try:
             arn = str(sts.get_caller_identity()["Arn"])
         except ClientError as exc:
-            if _code(exc) not in NOT_YET:
+            if error_code(exc) not in NOT_YET:
                 raise
             last = _cause(exc)
             continue

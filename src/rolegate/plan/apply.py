@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from rolegate.aws.retry import error_code, is_throttling, patiently
+from rolegate.aws.errors import error_code, error_message
+from rolegate.aws.retry import is_throttling, patiently
 from rolegate.errors import RolegateError
 from rolegate.model.managed_policies import MANAGED_PREFIX, did_you_mean
 from rolegate.plan import idempotence
@@ -197,13 +198,8 @@ def _redact_log_records() -> None:
     logging.setLogRecordFactory(factory)
 
 
-def _code(exc: Exception) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-
-
 def _message(exc: BaseException) -> str:
-    error = getattr(exc, "response", {}).get("Error", {})
-    return f"{error.get('Code', type(exc).__name__)}: {error.get('Message', '')}".strip(": ")
+    return f"{error_code(exc, type(exc).__name__)}: {error_message(exc)}".strip(": ")
 
 
 def _where(change: Change) -> str:
@@ -222,7 +218,7 @@ def missing_managed_policy(call: Call, exc: BaseException) -> str | None:
 
 
 def _not_yet_visible(call: Call, exc: Exception) -> bool:
-    code = _code(exc)
+    code = error_code(exc)
     if call.operation.startswith(_UNDOING) or missing_managed_policy(call, exc):
         return False
     if code in _NOT_YET:
@@ -460,7 +456,7 @@ def _run(iam: Any, change: Change, call: Call, run: _Run) -> int:
         try:
             answer = patiently(lambda: method(**params), sleep=run.sleep)
         except Exception as exc:
-            code = _code(exc)
+            code = error_code(exc)
             if code in call.tolerate or (call.operation.startswith(_UNDOING) and code == "NoSuchEntity"):
                 # Already so: a rerun after an interruption, or a hand-made login profile; or our own
                 # first attempt, whose answer was lost, made it (then the password is the one we sent). An

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from rolegate.aws.errors import error_code, error_message
 from rolegate.errors import AwsError, RolegateError
 from rolegate.model import naming
 from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
@@ -181,7 +182,7 @@ def cached_credential_report(iam: Any, attempts: int = 10) -> list[dict[str, str
         try:
             content = iam.get_credential_report()["Content"]
         except Exception as exc:
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+            code = error_code(exc)
             if (
                 code not in ("ReportNotPresent", "ReportExpired", "ReportInProgress")
                 or attempt == attempts - 1
@@ -355,8 +356,8 @@ def collect_each(
 
 
 def _aws_error(plan: ReadPlan, exc: Exception) -> AwsError:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
-    message = getattr(exc, "response", {}).get("Error", {}).get("Message", str(exc))
+    code = error_code(exc, type(exc).__name__)
+    message = error_message(exc, str(exc))
     hint = None
     if code in ("AccessDenied", "AccessDeniedException"):
         hint = "the bootstrap role (or your hub credentials) needs iam:GetAccountAuthorizationDetails"

@@ -51,6 +51,7 @@ from rolegate.access.policy import (
 )
 from rolegate.access.policy import Decision as Tri
 from rolegate.errors import RolegateError
+from rolegate.model.iam_shapes import statement_list
 
 if TYPE_CHECKING:
     from rolegate.access.graph import AccessGraph
@@ -316,9 +317,8 @@ class _Reader:
     def read(
         self, document: dict[str, Any] | None, source: str, layer: str, account: str, account_id: str
     ) -> list[Statement]:
-        raw = (document or {}).get("Statement", [])
         out: list[Statement] = []
-        for index, one in enumerate(raw if isinstance(raw, list) else [raw]):
+        for index, one in enumerate(statement_list(document)):
             # One statement at a time, to know its index; the Version kept (it decides whether ${…} is a
             # policy variable or literal text).
             alone = {"Statement": [one]}

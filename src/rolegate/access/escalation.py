@@ -65,6 +65,7 @@ from rolegate.access.policy import (
     resource_matches,
     statements,
 )
+from rolegate.model.iam_shapes import statement_list
 from rolegate.state.snapshot import AccountState, Role, Snapshot
 
 EVERYTHING = "*"  # the extra grant of a principal that can write its own policies
@@ -211,8 +212,7 @@ def service_principals(trust_policy: dict[str, Any]) -> frozenset[str]:
     """The services a trust policy lets in without a condition on who calls (policy.statements keeps only
     AWS principals)."""
     found: set[str] = set()
-    raw = (trust_policy or {}).get("Statement", [])
-    for st in raw if isinstance(raw, list) else [raw]:
+    for st in statement_list(trust_policy):
         if not isinstance(st, dict) or st.get("Effect") != "Allow":
             continue
         principal = st.get("Principal")

@@ -40,6 +40,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Literal
 
+from rolegate.model.iam_shapes import statement_list
+
 # Keys whose value rolegate knows for a request (put into the Context); anything else is "unknown".
 MFA_PRESENT = "aws:multifactorauthpresent"
 MFA_AGE = "aws:multifactorauthage"
@@ -199,21 +201,13 @@ def _principals(value: Any) -> tuple[str, ...] | None:
     return ()
 
 
-def _raw_statements(document: dict[str, Any] | None) -> list[Any]:
-    if not document:
-        return []
-    raw = document.get("Statement", [])
-    return raw if isinstance(raw, list) else [raw]
-
-
 def statements(document: dict[str, Any] | None, source: str) -> list[Statement]:
     """The statements of a policy document, normalised; a malformed statement is skipped."""
     if not document:
         return []
     with_variables = document.get("Version") == VARIABLES_VERSION
     out: list[Statement] = []
-    raw = document.get("Statement", [])
-    for st in raw if isinstance(raw, list) else [raw]:
+    for st in statement_list(document):
         if not isinstance(st, dict) or st.get("Effect") not in ("Allow", "Deny"):
             continue
         conditions: list[tuple[str, str, tuple[str, ...]]] = []
@@ -266,7 +260,7 @@ def invalid_trust_statements(document: dict[str, Any] | None) -> list[str]:
     policy." The evaluator never lets an Allow with NotPrincipal admit anyone; a Deny with NotPrincipal it
     still applies (the stricter reading), and names it here too."""
     reasons: list[str] = []
-    for index, st in enumerate(_raw_statements(document)):
+    for index, st in enumerate(statement_list(document)):
         if not isinstance(st, dict) or "NotPrincipal" not in st:
             continue
         where = f"statement {index}" + (f" (Sid {st['Sid']})" if st.get("Sid") else "")

@@ -25,6 +25,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from rolegate.model import marks
 from rolegate.model.durations import format_duration
+from rolegate.model.iam_shapes import listed, statement_list
 from rolegate.plan import policydoc
 from rolegate.plan.adoption import hub_trust_mfa, policy_holders
 from rolegate.plan.diff import CONSOLE_TAG
@@ -85,10 +86,6 @@ def org_name_from(hub_alias: str | None, hub: str) -> str:
     return "rolegate"
 
 
-def _listify(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
 def policy_ref(arn: str) -> str:
     """How the file names an attached policy: AWS managed ones by name, others by ARN."""
     prefix = "arn:aws:iam::aws:policy/"
@@ -103,14 +100,14 @@ def grant_targets(document: dict[str, Any]) -> list[str] | None:
     except ValueError:
         return None
     arns: list[str] = []
-    for statement in _listify(doc.get("Statement", [])):
+    for statement in statement_list(doc):
         if not isinstance(statement, dict) or set(statement) - {"Sid", "Effect", "Action", "Resource"}:
             return None
         if statement.get("Effect") != "Allow":
             return None
-        if {str(a).lower() for a in _listify(statement.get("Action"))} != {"sts:assumerole"}:
+        if {str(a).lower() for a in listed(statement.get("Action"))} != {"sts:assumerole"}:
             return None
-        resources = _listify(statement.get("Resource"))
+        resources = listed(statement.get("Resource"))
         if not resources or not all(isinstance(r, str) and _ROLE_ARN.match(r) for r in resources):
             return None
         arns.extend(resources)
@@ -124,12 +121,12 @@ def describe_trust(document: dict[str, Any]) -> str:
     except ValueError:
         return "an unreadable trust policy"
     parts: list[str] = []
-    for statement in _listify(doc.get("Statement", [])):
+    for statement in statement_list(doc):
         if not isinstance(statement, dict):
             continue
         principal = statement.get("Principal", statement.get("NotPrincipal", "?"))
         if isinstance(principal, dict):
-            who = ", ".join(str(v) for values in principal.values() for v in _listify(values))
+            who = ", ".join(str(v) for values in principal.values() for v in listed(values))
         else:
             who = str(principal)
         keys = sorted({k for block in (statement.get("Condition") or {}).values() for k in block})

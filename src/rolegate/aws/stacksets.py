@@ -15,6 +15,7 @@ from rolegate.aws.errors import error_code, error_of, refusal
 from rolegate.aws.session import AwsSessions
 from rolegate.errors import AwsError, RolegateError
 from rolegate.export.stacksets import INSTANCES, KIND, StackSetState, Targets, stackset_name, stackset_plan
+from rolegate.model.iam_shapes import tags_dict
 from rolegate.plan.apply import ApplyResult
 from rolegate.plan.changes import Change, Plan
 from rolegate.plan.compile import Desired
@@ -48,7 +49,7 @@ def read_stackset(cfn: Any, name: str, region: str) -> StackSetState:
     return StackSetState(
         name=name,
         exists=True,
-        tags={t["Key"]: t["Value"] for t in stackset.get("Tags", [])},
+        tags=tags_dict(stackset.get("Tags", [])),
         template=template,
         parameters={p["ParameterKey"]: p["ParameterValue"] for p in stackset.get("Parameters", [])},
         permission_model=stackset.get("PermissionModel", ""),

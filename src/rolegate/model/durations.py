@@ -10,6 +10,7 @@ _UNIT = {"h": 3600, "m": 60, "s": 1}
 
 MIN_SESSION = 15 * 60  # IAM: a role's MaxSessionDuration is 1 to 12 hours; AssumeRole's floor is 15 minutes
 MAX_SESSION = 12 * 3600
+IAM_MIN_MAX_SESSION = 3600  # IAM's floor for a role's MaxSessionDuration (1 to 12 hours)
 
 
 def parse_duration(text: str) -> int:

@@ -21,6 +21,8 @@ import zlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from rolegate.model.iam_shapes import statement_list
+
 JOURNAL_VERSION = 1
 TAG_PREFIX = "rolegate:lockdown:"
 TAG_VALUE_MAX = 256  # IAM's limit for a tag value
@@ -149,21 +151,16 @@ def is_lockdown_policy(name: str) -> bool:
     return name == POLICY_NAME or name.startswith(POLICY_NAME + "-")
 
 
-def _statements(document: dict[str, Any]) -> list[Any]:
-    found = document.get("Statement", [])
-    return list(found) if isinstance(found, list) else [found]
-
-
 def is_lockdown_statement(statement: Any) -> bool:
     return isinstance(statement, dict) and statement.get("Sid") == SID
 
 
 def has_lockdown(trust_policy: dict[str, Any]) -> bool:
-    return any(is_lockdown_statement(s) for s in _statements(trust_policy))
+    return any(is_lockdown_statement(s) for s in statement_list(trust_policy))
 
 
 def lockdown_statements(trust_policy: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s for s in _statements(trust_policy) if is_lockdown_statement(s)]
+    return [s for s in statement_list(trust_policy) if is_lockdown_statement(s)]
 
 
 def without_lockdown(trust_policy: dict[str, Any]) -> dict[str, Any]:
@@ -171,14 +168,14 @@ def without_lockdown(trust_policy: dict[str, Any]) -> dict[str, Any]:
     if not has_lockdown(trust_policy):
         return trust_policy
     document = copy.deepcopy(trust_policy)
-    document["Statement"] = [s for s in _statements(document) if not is_lockdown_statement(s)]
+    document["Statement"] = [s for s in statement_list(document) if not is_lockdown_statement(s)]
     return document
 
 
 def with_statements(trust_policy: dict[str, Any], extra: list[dict[str, Any]]) -> dict[str, Any]:
     """`trust_policy` (its own lockdown statement removed) plus `extra` at the end."""
     document = copy.deepcopy(without_lockdown(trust_policy))
-    document["Statement"] = _statements(document) + copy.deepcopy(extra)
+    document["Statement"] = statement_list(document) + copy.deepcopy(extra)
     return document
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rolegate.model.config import ALL_ACCOUNTS, Config
+from rolegate.model.durations import IAM_MIN_MAX_SESSION
 from rolegate.model.grants import grant_documents
 
 Loc = tuple[str | int, ...]
@@ -19,7 +20,6 @@ Loc = tuple[str | int, ...]
 MAX_MANAGED_POLICIES_PER_ROLE = 10
 MAX_MANAGED_POLICIES_PER_GROUP = 10
 MAX_GROUPS_PER_USER = 10
-IAM_MIN_MAX_SESSION = 3600  # a role's MaxSessionDuration: 1h to 12h
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rolegate.model.iam_shapes import statement_list
 from rolegate.plan import policydoc
 from rolegate.plan.compile import trust_policy
 from rolegate.state.snapshot import AccountState, ManagedPolicy, Role, owns_path
@@ -26,10 +27,9 @@ from rolegate.state.snapshot import AccountState, ManagedPolicy, Role, owns_path
 def without_sids(document: dict[str, Any]) -> dict[str, Any]:
     """The document with its statement ids dropped: they name statements, IAM does not evaluate them."""
     doc = policydoc.parse(document)
-    statements = doc.get("Statement", [])
-    if not isinstance(statements, list):
-        statements = [statements]
-    cleaned = [{k: v for k, v in s.items() if k != "Sid"} if isinstance(s, dict) else s for s in statements]
+    cleaned = [
+        {k: v for k, v in s.items() if k != "Sid"} if isinstance(s, dict) else s for s in statement_list(doc)
+    ]
     return {**doc, "Statement": cleaned}
 
 

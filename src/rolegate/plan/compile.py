@@ -13,9 +13,8 @@ from typing import Any
 
 from rolegate.model import naming
 from rolegate.model.config import ALL_ACCOUNTS, Config, PasswordPolicy
+from rolegate.model.durations import IAM_MIN_MAX_SESSION
 from rolegate.model.grants import grant_documents, grant_policy_name
-
-IAM_MIN_MAX_SESSION = 3600  # IAM's floor for a role's MaxSessionDuration
 
 
 @dataclass(frozen=True)

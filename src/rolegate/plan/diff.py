@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from rolegate.model import marks, naming
 from rolegate.model.durations import format_duration
+from rolegate.model.iam_shapes import tag_list
 from rolegate.plan import adoption, ownership, policydoc
 from rolegate.plan.changes import (
     GENERATED_PASSWORD,
@@ -140,7 +141,7 @@ class _Differ:
 
     def owner_tags(self, **extra: str) -> list[dict[str, str]]:
         tags = {naming.OWNER_TAG: self.org, **extra}
-        return [{"Key": k, "Value": v} for k, v in tags.items()]
+        return tag_list(tags)
 
     def account(self, acct: DesiredAccount, state: AccountState) -> None:
         """Every change one account needs, kind by kind under the same ownership rule."""

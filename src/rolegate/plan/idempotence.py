@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from rolegate.model.iam_shapes import tags_dict
 from rolegate.plan import policydoc
 from rolegate.plan.changes import Call
 
 # The creates whose retry answers EntityAlreadyExists, and that can be checked against what exists.
 CHECKED_CREATES = frozenset({"CreateRole", "CreateUser", "CreateGroup", "CreatePolicy", "CreateAccountAlias"})
-
-
-def _tags(items: list[dict[str, str]] | None) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in items or []}
 
 
 def retry_attempts(answer: Any) -> int:
@@ -32,12 +29,14 @@ def already_made(iam: Any, account_id: str, call: Call) -> bool:
     p = call.params
     if call.operation == "CreateRole":
         role = iam.get_role(RoleName=p["RoleName"])["Role"]
-        return _tags(p.get("Tags")).items() <= _tags(role.get("Tags")).items() and policydoc.equivalent(
+        return tags_dict(p.get("Tags")).items() <= tags_dict(
+            role.get("Tags")
+        ).items() and policydoc.equivalent(
             role.get("AssumeRolePolicyDocument") or {}, p["AssumeRolePolicyDocument"]
         )
     if call.operation == "CreateUser":
         user = iam.get_user(UserName=p["UserName"])["User"]
-        return _tags(p.get("Tags")).items() <= _tags(user.get("Tags")).items()
+        return tags_dict(p.get("Tags")).items() <= tags_dict(user.get("Tags")).items()
     if call.operation == "CreateGroup":
         group = iam.get_group(GroupName=p["GroupName"], MaxItems=1)["Group"]
         return bool(group.get("Path", "/") == p.get("Path", "/"))

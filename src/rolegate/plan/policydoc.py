@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
+from rolegate.model import iam_shapes
+
 DEFAULT_VERSION = "2008-10-17"  # what IAM assumes when a document has no Version
 _ACTION_KEYS = ("Action", "NotAction")
 _RESOURCE_KEYS = ("Resource", "NotResource")
@@ -142,10 +144,7 @@ def normalize(document: Document, *, fold_case: bool = True) -> dict[str, Any]:
     Action names and condition keys are case-insensitive in IAM, so they are lowercased; with `fold_case`
     off (for display) they keep their spelling, and everything is ordered as in the folded form."""
     doc = parse(document)
-    statements = doc.get("Statement", [])
-    if not isinstance(statements, list | tuple):
-        statements = [statements]
-    pairs = [(_statement(s, True), _statement(s, fold_case)) for s in statements]
+    pairs = [(_statement(s, True), _statement(s, fold_case)) for s in iam_shapes.statement_list(doc)]
     pairs.sort(key=lambda pair: (_canonical_json(pair[0]), _canonical_json(pair[1])))
     out = {k: v for k, v in doc.items() if k not in ("Statement", "Version")}
     out["Version"] = doc.get("Version", DEFAULT_VERSION)
@@ -267,7 +266,7 @@ def identity_policy_problems(document: Any) -> list[str]:
     statements = document.get("Statement")
     if statements is None:
         return [*problems, "it has no Statement"]
-    listed = list(statements) if isinstance(statements, list) else [statements]
+    listed = iam_shapes.listed(statements)
     if not listed:
         problems.append("its Statement list is empty")
     for i, statement in enumerate(listed, 1):

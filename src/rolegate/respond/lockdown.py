@@ -29,6 +29,7 @@ from typing import Any
 
 from rolegate.access.policy import statements
 from rolegate.model import naming
+from rolegate.model.iam_shapes import statement_list, tag_list
 from rolegate.model.marks import (
     POLICY_NAME,
     SID,
@@ -117,8 +118,7 @@ def open_to_outside(role: Role, account_id: str) -> bool:
     if role.path.startswith(SERVICE_ROLE_PATH):
         return False  # service-linked: IAM refuses changes, and no person assumes it
     trust = without_lockdown(role.trust_policy)
-    raw = trust.get("Statement", [])
-    for item in raw if isinstance(raw, list) else [raw]:
+    for item in statement_list(trust):
         principal = item.get("Principal") if isinstance(item, dict) else None
         if item.get("Effect") == "Allow" and isinstance(principal, dict) and "Federated" in principal:
             return True
@@ -239,7 +239,7 @@ def plan_lockdown(
         wanted_tags = encode_tags(lock, record, keep if bootstrap else None)
         if journal_tags(role.tags) != wanted_tags:
             if room_for_tags(role.tags, wanted_tags):
-                tags = [{"Key": k, "Value": v} for k, v in wanted_tags.items()]
+                tags = tag_list(wanted_tags)
                 tag_calls.append(Call("TagRole", {"RoleName": role.name, "Tags": tags}))
             else:
                 record.in_account = False

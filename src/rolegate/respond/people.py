@@ -20,6 +20,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from rolegate.model.iam_shapes import tag_list
 from rolegate.model.marks import (
     POLICY_NAME,
     SID,
@@ -108,7 +109,7 @@ def plan_user_lockdown(
     wanted_tags = encode_tags(lock, record)
     if journal_tags(user.tags) != wanted_tags:
         if room_for_tags(user.tags, wanted_tags):
-            tags = [{"Key": k, "Value": v} for k, v in wanted_tags.items()]
+            tags = tag_list(wanted_tags)
             call = Call("TagUser", {"UserName": user.name, "Tags": tags})
             summary = f"{user.name}'s keys and sign-in into the user's tags, before any change"
             decided.update(hub.name, hub.account_id, "account", JOURNAL_CHANGE, summary, (), [call])

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 from rolegate.aws.errors import error_code, error_message
 from rolegate.errors import AwsError, RolegateError
 from rolegate.model import naming
+from rolegate.model.iam_shapes import tags_dict
 from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
 
 GAAD_FILTER = ["User", "Role", "Group", "LocalManagedPolicy"]
@@ -51,10 +52,6 @@ def _doc(value: Any) -> dict[str, Any]:
     return dict(json.loads(unquote(value)))
 
 
-def _tags(items: Iterable[dict[str, str]] | None) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in items or []}
-
-
 def _inline(items: Iterable[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
     return {p["PolicyName"]: _doc(p["PolicyDocument"]) for p in items or []}
 
@@ -71,7 +68,7 @@ def read_account(iam: Any, plan: ReadPlan) -> AccountState:
                 groups=list(u.get("GroupList", [])),
                 managed_policies=[p["PolicyArn"] for p in u.get("AttachedManagedPolicies", [])],
                 inline_policies=_inline(u.get("UserPolicyList")),
-                tags=_tags(u.get("Tags")),
+                tags=tags_dict(u.get("Tags")),
                 permissions_boundary=(u.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
                 created=_iso(u.get("CreateDate")),
             )
@@ -91,7 +88,7 @@ def read_account(iam: Any, plan: ReadPlan) -> AccountState:
                 trust_policy=_doc(r.get("AssumeRolePolicyDocument") or {}),
                 managed_policies=[p["PolicyArn"] for p in r.get("AttachedManagedPolicies", [])],
                 inline_policies=_inline(r.get("RolePolicyList")),
-                tags=_tags(r.get("Tags")),
+                tags=tags_dict(r.get("Tags")),
                 instance_profiles=[ip["InstanceProfileName"] for ip in r.get("InstanceProfileList", [])],
                 permissions_boundary=(r.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
                 last_used=_iso((r.get("RoleLastUsed") or {}).get("LastUsedDate")),
@@ -110,7 +107,7 @@ def read_account(iam: Any, plan: ReadPlan) -> AccountState:
                 document=_doc(default.get("Document") or {}),
                 default_version=p.get("DefaultVersionId", default.get("VersionId", "v1")),
                 versions=[v["VersionId"] for v in versions],
-                tags=_tags(p.get("Tags")),
+                tags=tags_dict(p.get("Tags")),
             )
     if plan.role_sessions:
         for page in iam.get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 1000}):

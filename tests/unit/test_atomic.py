@@ -264,7 +264,7 @@ def test_a_private_file_is_0600_whatever_the_old_one_was(tmp_path: Path) -> None
 def test_first_passwords_are_added_to_the_file_never_overwritten(tmp_path: Path) -> None:
     """Given first passwords of an earlier apply in --password-out, when a later apply or restore writes
     another user's, then both are there (IAM never gives a password back); a newer one replaces the older."""
-    from rolegate.cli.commands.plan import write_passwords
+    from rolegate.cli.passwords import write_passwords
 
     target = tmp_path / "passwords.txt"
     write_passwords(target, {("master", "cobus"): "first-one"})

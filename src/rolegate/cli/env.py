@@ -54,3 +54,16 @@ class Env:
     def note(self, *objects: Any, **kwargs: Any) -> None:
         """Progress and side remarks: stderr, so stdout stays data."""
         self.err.print(*objects, **kwargs)
+
+
+def no_secrets_on_a_terminal(show: bool, how: str) -> None:
+    """Refuses to print secret keys onto a terminal (they stay on screen and in its scrollback) unless the
+    user passed --show; `how` says the way meant for them (a pipe, `eval`)."""
+    from rolegate.errors import RolegateError
+
+    if sys.stdout.isatty() and not show:
+        raise RolegateError(
+            "this prints secret keys, and standard output is a terminal: they would stay on screen and in "
+            "its scrollback",
+            f"{how}; or pass --show to print them anyway",
+        )

@@ -15,6 +15,7 @@ from pathlib import Path
 from rolegate.creds.awsconfig import ROLE_ARN_KEY
 from rolegate.errors import LocalFileError
 from rolegate.local.atomic import update_file
+from rolegate.local.ini import newline_of
 from rolegate.local.profiles import Profile
 
 MARK = "# rolegate: managed"
@@ -42,12 +43,6 @@ class MergeResult:
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed or self.adopted)
-
-
-def newline_of(text: str) -> str:
-    """The file's own line ending: CRLF when most of its lines end so, else LF."""
-    crlf = text.count("\r\n")
-    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 
 
 # The settings rolegate writes into a profile (any of them, in any version). In a section it owns or adopts,
@@ -172,7 +167,7 @@ def merge_profiles(text: str, profiles: list[Profile], org: str, user: str) -> M
     from configupdater import ConfigUpdater, Section
     from configupdater.parser import ParsingError
 
-    from rolegate.local.aws_credentials import parse_error_place
+    from rolegate.local.ini import parse_error_place
 
     for each in profiles:
         _checked(each, org, user)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from rolegate.errors import LocalFileError
-from rolegate.local.aws_config import newline_of
+from rolegate.local.ini import newline_of, parse_error_place
 
 KEY_OPTIONS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token")
 PROCESS_OPTION = "credential_process"
@@ -123,12 +123,6 @@ def _parse(text: str, where: str) -> Any:
             f"{where} cannot be parsed ({parse_error_place(exc)})", "fix it by hand; nothing was written"
         ) from None
     return updater
-
-
-def parse_error_place(exc: Exception) -> str:
-    """Where a parse failed, without the line itself: in a credentials file it may be a secret key."""
-    lines = sorted({n for n, _ in getattr(exc, "errors", [])} | {getattr(exc, "lineno", 0)} - {0})
-    return ("line " + ", ".join(map(str, lines))) if lines else "no section header before the first key"
 
 
 def _spans(text: str, section: str, where: str) -> tuple[int, dict[str, tuple[int, int]]] | None:

@@ -97,3 +97,18 @@ def check_section(section: str, settings: dict[str, str], *, profile: str, where
     check_entry(section, None, None, profile=profile, where=where)
     for key, value in settings.items():
         check_entry(section, key, value, profile=profile, where=where)
+
+
+# -- what both INI writers (~/.aws/config, ~/.aws/credentials) read from the file they rewrite ---------
+
+
+def newline_of(text: str) -> str:
+    """The file's own line ending: CRLF when most of its lines end so, else LF."""
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+
+
+def parse_error_place(exc: Exception) -> str:
+    """Where a parse failed, without the line itself: in a credentials file it may be a secret key."""
+    lines = sorted({n for n, _ in getattr(exc, "errors", [])} | {getattr(exc, "lineno", 0)} - {0})
+    return ("line " + ", ".join(map(str, lines))) if lines else "no section header before the first key"

@@ -18,7 +18,7 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from rolegate.cli.env import Env
+from rolegate.cli.env import Env, no_secrets_on_a_terminal
 from rolegate.cli.options import global_options
 from rolegate.errors import RolegateError
 
@@ -67,15 +67,6 @@ def _broker(env: Env, mfa_command: str | None, session_duration: int | None, con
 
     options = Options(mfa_command, session_duration or DEFAULT_SESSION_SECONDS, config_file)
     return Broker(options, note=(lambda text: env.note(f"[dim]{escape(text)}[/]")) if env.verbose else None)
-
-
-def _no_secrets_on_a_terminal(show: bool, how: str) -> None:
-    if sys.stdout.isatty() and not show:
-        raise RolegateError(
-            "this prints secret keys, and standard output is a terminal: they would stay on screen and in "
-            "its scrollback",
-            f"{how}; or pass --show to print them anyway",
-        )
 
 
 profile_argument = click.argument("profile_name", metavar="PROFILE", shell_complete=complete_profile)
@@ -181,7 +172,7 @@ def env_(
       rolegate env demo-production-cobus --shell powershell | Invoke-Expression
     """
     shell = shell or _shell_from_env()
-    _no_secrets_on_a_terminal(show, f'use it as eval "$(rolegate env {profile_name})"')
+    no_secrets_on_a_terminal(show, f'use it as eval "$(rolegate env {profile_name})"')
     broker = _broker(env, mfa_command, session_duration, config_file)
     credentials = broker.credentials(profile_name)
     values = {**credentials.environment(), "ROLEGATE_PROFILE": profile_name}
@@ -215,7 +206,7 @@ def credential_process(
       [profile demo-production-cobus]
       credential_process = rolegate credential-process demo-production-cobus
     """
-    _no_secrets_on_a_terminal(show, "the AWS SDKs call it through a pipe")
+    no_secrets_on_a_terminal(show, "the AWS SDKs call it through a pipe")
     credentials = _broker(env, mfa_command, session_duration, config_file).credentials(profile_name)
     sys.stdout.write(json.dumps(credentials.process_output()) + "\n")
     return 0

@@ -462,10 +462,10 @@ def credential_process(env: Env, profile_name: str, show: bool) -> int:
       [profile demo-master-cobus]
       credential_process = rolegate keys credential-process demo-master-cobus
     """
-    from rolegate.cli.commands.creds import _no_secrets_on_a_terminal
+    from rolegate.cli.env import no_secrets_on_a_terminal
     from rolegate.creds.keys import stored_credentials
 
-    _no_secrets_on_a_terminal(show, "the AWS SDKs call it through a pipe")
+    no_secrets_on_a_terminal(show, "the AWS SDKs call it through a pipe")
     credentials = stored_credentials(_store(), profile_name)
     if credentials is None:
         raise CredentialsError(

@@ -492,7 +492,7 @@ def _restore_account(
 def _restore_user(
     env: Env, config: Config, sessions: Any, user_name: str, force: bool, yes: bool, password_out: Path | None
 ) -> int:
-    from rolegate.cli.commands.plan import _hand_out_passwords, _password_writer, check_password_out
+    from rolegate.cli.passwords import check_password_out, hand_out_passwords, password_writer
     from rolegate.respond.act import read_one, user_credentials
     from rolegate.respond.people import compare_user, journal_of_user, plan_user_restore
 
@@ -537,9 +537,9 @@ def _restore_user(
         _run(
             env, sessions, decided, "Restore", f"rolegate restore --user {user_name}",
             # even when a later step fails: the password is set in IAM and shown nowhere else
-            hand_out=lambda result: _hand_out_passwords(env, result, password_out),
+            hand_out=lambda result: hand_out_passwords(env, result, password_out),
             # and into --password-out the moment IAM has it: a restore killed later has not lost it
-            on_password=_password_writer(password_out),
+            on_password=password_writer(password_out),
         )  # fmt: skip
     _retire_journal(env, path)
     env.print(f"[green bold]{escape(user_name)} is let back in[/].")

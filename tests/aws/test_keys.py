@@ -27,10 +27,10 @@ from tests.conftest import Org
 from tests.helpers import FaultInjector, Result, rolegate
 from tests.terminal import drain, read_until
 
+from rolegate.atomic import BACKUP_MARK
 from rolegate.aws.moto_local import MANAGEMENT_ACCOUNT, LocalAws
 from rolegate.creds.keys import KeyClients, StoredKey, key_entry
 from rolegate.creds.store import FileStore
-from rolegate.local.atomic import BACKUP_MARK
 
 pytestmark = pytest.mark.aws
 

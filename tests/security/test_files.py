@@ -1,6 +1,6 @@
 """Class 4 of issue 16, between processes: twenty `rolegate profiles --write` at once lose nothing.
 
-The unit tests of local/atomic.py show the lock, the symlink refusal and the backups one call at a time; this
+The unit tests of atomic.py show the lock, the symlink refusal and the backups one call at a time; this
 is the race the issue reproduced. Each writer is a real `rolegate` process, and all twenty start together
 against one ~/.aws/config that already holds cobus's own profile and comments. Each writes its profiles under
 a prefix of its own. botocore then reads the file and must find every writer's profiles and cobus's lines.

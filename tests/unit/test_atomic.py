@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from rolegate import atomic
+from rolegate.atomic import write_atomic
 from rolegate.errors import LocalFileError
-from rolegate.local import atomic
-from rolegate.local.atomic import write_atomic
 
 
 def mode_of(path: Path) -> int:

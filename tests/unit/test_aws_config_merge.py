@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rolegate.atomic import lock_path
 from rolegate.cli.commands.config import example_text
 from rolegate.errors import LocalFileError
-from rolegate.local.atomic import lock_path
 from rolegate.local.aws_config import MARK, merge_profiles, write_profiles
 from rolegate.local.profiles import user_profiles
 from rolegate.model.load import parse

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from rolegate.atomic import write_atomic
 from rolegate.creds.keys import AccessKey, KeyRow, StoredKey, key_level
 from rolegate.errors import LocalFileError
-from rolegate.local.atomic import write_atomic
 from rolegate.local.aws_config import merge_profiles
 from rolegate.local.aws_credentials import (
     find_key,

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from rolegate.plan import policydoc
+from rolegate.model import policydoc
 from rolegate.plan.compile import trust_policy
 
 HUB = "111111111111"

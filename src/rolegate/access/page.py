@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rolegate.access.graph import Reach
-from rolegate.local.htmlpage import document
+from rolegate.htmlpage import document
 from rolegate.safe_text import html_text as escape
 from rolegate.state.snapshot import Snapshot
 

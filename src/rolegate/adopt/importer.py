@@ -23,10 +23,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from rolegate.model import marks
+from rolegate.model import marks, policydoc
 from rolegate.model.durations import format_duration
 from rolegate.model.iam_shapes import listed, statement_list
-from rolegate.plan import policydoc
 from rolegate.plan.adoption import hub_trust_mfa, policy_holders
 from rolegate.plan.diff import CONSOLE_TAG
 from rolegate.state.snapshot import AccountState, Group, Role, Snapshot

@@ -32,7 +32,7 @@ def check_password_out(path: Path) -> None:
     import os
     import stat
 
-    from rolegate.local import atomic
+    from rolegate import atomic
 
     try:
         status: os.stat_result | None = os.lstat(path)
@@ -100,7 +100,7 @@ def write_passwords(path: Path, passwords: dict[tuple[str, str], str]) -> None:
     to; a user's newer password replaces their older one, which no longer works. The read and the write are
     one operation under the file's lock, never through a link; a file that is not a password file is refused
     and left as it is."""
-    from rolegate.local.atomic import update_file
+    from rolegate.atomic import update_file
 
     def add(text: str | None) -> tuple[str, None]:
         if text is not None and not is_password_file_text(text):

@@ -178,7 +178,7 @@ def _write_private(path: str, data: bytes) -> None:
     """Atomically, 0600 from the first byte (a secret is never briefly readable by others), no backup."""
     from pathlib import Path
 
-    from rolegate.local.atomic import write_atomic  # not on the warm path: only a refresh writes
+    from rolegate.atomic import write_atomic  # not on the warm path: only a refresh writes
 
     private_dir(os.path.dirname(path))
     write_atomic(Path(path), data, mode=0o600, backup=False, private=True, lock=False)

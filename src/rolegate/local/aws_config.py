@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rolegate.atomic import update_file
 from rolegate.creds.awsconfig import ROLE_ARN_KEY
 from rolegate.errors import LocalFileError
-from rolegate.local.atomic import update_file
 from rolegate.local.ini import newline_of
 from rolegate.local.profiles import Profile
 

@@ -251,7 +251,7 @@ def edit_file(path: Path, edit: Callable[[str], str]) -> Path | None:
     """`~/.aws/credentials` or `~/.aws/config` changed by `edit`, a pure function of its text, run on what the
     file holds under its lock (another tool's or rolegate's write meanwhile is not lost); never through a
     link, with a backup; returns the backup. A missing file is created 0600 if `edit` gives it any text."""
-    from rolegate.local.atomic import update_file
+    from rolegate.atomic import update_file
 
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True)

@@ -6,7 +6,7 @@ it carries no secret (switch-role links hold only account ids and role names).
 
 from __future__ import annotations
 
-from rolegate.local.htmlpage import document
+from rolegate.htmlpage import document
 from rolegate.local.links import SwitchRoleLink, signin_url, user_links
 from rolegate.model import naming
 from rolegate.model.config import Config

@@ -92,7 +92,7 @@ PolicyRef = Annotated[str, BeforeValidator(_policy_ref)]
 
 def _inline_policies(value: Any) -> Any:
     """`inline_policies: {Name: <policy document as a mapping>}`: names IAM accepts, documents it takes."""
-    from rolegate.plan.policydoc import identity_policy_problems
+    from rolegate.model.policydoc import identity_policy_problems
 
     if value is None:
         return {}

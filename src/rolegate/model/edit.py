@@ -20,8 +20,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from rolegate.atomic import locked, write_atomic
 from rolegate.errors import LocalFileError
-from rolegate.local.atomic import locked, write_atomic
 
 ACCOUNT_ID_RE = re.compile(r"\d{12}")
 BOM = "\ufeff"

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rolegate.model import policydoc
 from rolegate.model.iam_shapes import statement_list
-from rolegate.plan import policydoc
 from rolegate.plan.compile import trust_policy
 from rolegate.state.snapshot import AccountState, ManagedPolicy, Role, owns_path
 

@@ -14,10 +14,10 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
-from rolegate.model import marks, naming
+from rolegate.model import marks, naming, policydoc
 from rolegate.model.durations import format_duration
 from rolegate.model.iam_shapes import tag_list
-from rolegate.plan import adoption, ownership, policydoc
+from rolegate.plan import adoption, ownership
 from rolegate.plan.changes import (
     GENERATED_PASSWORD,
     USER_CREDENTIALS_CLEANUP,

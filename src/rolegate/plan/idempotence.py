@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rolegate.model import policydoc
 from rolegate.model.iam_shapes import tags_dict
-from rolegate.plan import policydoc
 from rolegate.plan.changes import Call
 
 # The creates whose retry answers EntityAlreadyExists, and that can be checked against what exists.

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rolegate.access.policy import statements
-from rolegate.model import naming
+from rolegate.model import naming, policydoc
 from rolegate.model.iam_shapes import statement_list, tag_list
 from rolegate.model.marks import (
     POLICY_NAME,
@@ -46,7 +46,6 @@ from rolegate.model.marks import (
     with_statements,
     without_lockdown,
 )
-from rolegate.plan import policydoc
 from rolegate.plan.changes import Call, Change
 from rolegate.respond.journal import Journal
 from rolegate.state.snapshot import AccountState, Role

@@ -88,7 +88,7 @@ def snapshot(env: Env, output: Path) -> int:
       rolegate snapshot -o org.json
       rolegate access --snapshot org.json --user cobus
     """
-    from rolegate.local.atomic import write_atomic
+    from rolegate.atomic import write_atomic
 
     taken = read_snapshot(env, None)
     write_atomic(output, taken.dumps(), mode=0o600)

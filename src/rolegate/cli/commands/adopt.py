@@ -69,8 +69,8 @@ def import_(
     """
     from rolegate.adopt.discover import read_source
     from rolegate.adopt.importer import import_config
+    from rolegate.atomic import write_atomic
     from rolegate.aws.session import AwsSessions
-    from rolegate.local.atomic import write_atomic
     from rolegate.model.load import parse
 
     path = output or env.config_path

@@ -6,11 +6,11 @@ from importlib import resources
 
 import click
 
+from rolegate.atomic import write_atomic
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.errors import ConfigError, LocalFileError
-from rolegate.local.atomic import write_atomic
 
 
 def example_text() -> str:

@@ -12,13 +12,13 @@ from typing import Any
 
 import click
 
+from rolegate.atomic import write_atomic
 from rolegate.cli.commands.config import example_text
 from rolegate.cli.commands.plan import show_plan
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.cli.render import apply_result_lines, plural
 from rolegate.errors import LocalFileError, RolegateError
-from rolegate.local.atomic import write_atomic
 
 MARKER = ".rolegate-demo"
 DEMO_USER = "cobus"

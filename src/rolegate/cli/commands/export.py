@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import click
 
+from rolegate.atomic import write_atomic
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.errors import LocalFileError
-from rolegate.local.atomic import write_atomic
 
 if TYPE_CHECKING:
     from rolegate.model.config import Config

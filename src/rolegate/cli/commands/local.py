@@ -10,12 +10,12 @@ from pathlib import Path
 
 import click
 
+from rolegate.atomic import write_atomic
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.cli.render import shown
 from rolegate.errors import RolegateError
-from rolegate.local.atomic import write_atomic
 from rolegate.model import names as alphabets
 from rolegate.model.config import Config
 from rolegate.model.validate import did_you_mean

@@ -97,8 +97,8 @@ def enroll(env: Env, user: str | None, replace: bool, show_secret: bool, config_
 
 
 def _update_profiles(env: Env, config_file: Path | None, user: str, serial: str) -> None:
+    from rolegate.atomic import update_file
     from rolegate.creds.awsconfig import aws_config_path
-    from rolegate.local.atomic import update_file
     from rolegate.local.aws_config import set_mfa_serial
 
     path = config_file or Path(aws_config_path())

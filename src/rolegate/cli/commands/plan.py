@@ -56,8 +56,8 @@ def _compute(
             adopt=frozenset(adopt),
         )
     if engine == "stacksets":
-        from rolegate.aws.stacksets import plan_with_stacksets
         from rolegate.plan.compile import compile_config
+        from rolegate.runner.stacksets import plan_with_stacksets
 
         with env.err.status("Reading the StackSet and the organizational units…"):
             unreadable = plan.unreadable
@@ -375,7 +375,7 @@ def _apply(
 ) -> ApplyResult:
     """Direct changes by rolegate's own calls, each account's read back before it is said to be done (the
     StackSet's are CloudFormation's, which reports on its own operations); then the StackSet's."""
-    from rolegate.aws.stacksets import apply_stackset_changes, is_stackset_change
+    from rolegate.runner.stacksets import apply_stackset_changes, is_stackset_change
 
     stackset = [c for c in the_plan.ordered() if is_stackset_change(c)]
     direct = Plan(

@@ -113,7 +113,7 @@ def _confirm(env: Env, yes: bool, question: str, what: str) -> None:
 
 def _write_journal(path: Path, journal: Journal) -> None:
     """Under the journal's lock, never through a link; the same text again writes nothing."""
-    from rolegate.local.atomic import update_file
+    from rolegate.atomic import update_file
 
     text = journal.dumps()
     os.makedirs(path.parent, mode=0o700, exist_ok=True)

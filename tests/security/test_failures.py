@@ -933,13 +933,13 @@ def test_a_password_set_in_iam_and_then_not_written_is_shown_once_on_the_termina
     from tests.conftest import seed_config
     from tests.helpers import rolegate
 
-    from rolegate.cli.commands import plan
+    from rolegate.cli import passwords
 
     config = _locked_out(org, capsys) if command == "restore" else str(org.write_config(seed_config(org.ids)))
     directory = org.workdir / "out"
     directory.mkdir()
     shown = _Terminal()
-    monkeypatch.setattr(plan, "_terminal", lambda: shown if terminal else None)
+    monkeypatch.setattr(passwords, "_terminal", lambda: shown if terminal else None)
     args = ["apply", "--yes", "--json"] if command == "apply" else ["restore", "--user", "cobus", "--yes"]
 
     with contextlib.ExitStack() as undo:

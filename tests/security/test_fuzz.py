@@ -29,16 +29,15 @@ import botocore.configloader
 import botocore.exceptions
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from tests.conftest import seed_config
-from tests.security.test_inputs import small_snapshot
+from tests.builders import seed_config, small_snapshot
 
 from rolegate.adopt.importer import AccountInfo, Source, import_config
-from rolegate.cli.commands.access import load_snapshot
 from rolegate.errors import RolegateError
 from rolegate.local.aws_config import merge_profiles
 from rolegate.local.profiles import user_profiles
 from rolegate.model.load import load, parse
 from rolegate.state.snapshot import AccountState, Snapshot
+from rolegate.state.snapshot_file import load_snapshot
 
 # Far above what the seed's file (2 KB), a 1,000-account file or a small snapshot needs to parse, far below
 # what the alias bombs of fb45e3e took (hundreds of MB).

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
+
+from rolegate.errors import RolegateError
 
 if TYPE_CHECKING:
     from rolegate.state.snapshot import AccountState, Snapshot
@@ -187,3 +190,22 @@ def snapshot_from_json(data: Any) -> Snapshot:
         aws_managed_policies=managed,
         scps=scps,
     )
+
+
+def load_snapshot(path: Path) -> Snapshot:
+    """The snapshot file, bounded in size and depth and checked field by field before anything uses it: the
+    one way `access`, `audit`, `export` and `plan --snapshot` read a file `rolegate snapshot -o` wrote."""
+    from rolegate import limits
+    from rolegate.state.snapshot import Snapshot
+
+    try:
+        raw = limits.read_bytes(path, limits.SNAPSHOT_BYTES, "a snapshot")
+    except FileNotFoundError:
+        raise RolegateError(
+            f"{path}: no such snapshot", "make one with `rolegate snapshot -o FILE`"
+        ) from None
+    data = limits.loads_json(raw, str(path), "a snapshot")
+    try:
+        return Snapshot.from_json(data)
+    except ValueError as exc:  # SnapshotError, or a value error of the dataclasses'
+        raise RolegateError(f"{path}: {exc}", "take a new one with `rolegate snapshot -o FILE`") from None

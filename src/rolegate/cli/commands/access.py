@@ -20,6 +20,7 @@ from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.errors import RolegateError
 from rolegate.safe_text import csv_cell, visible
+from rolegate.state.snapshot_file import load_snapshot
 
 ACCESS_FORMAT_VERSION = 1
 
@@ -42,24 +43,6 @@ snapshot_option = click.option(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Read this snapshot (rolegate snapshot -o FILE) instead of the accounts: no AWS call.",
 )
-
-
-def load_snapshot(path: Path) -> Any:
-    """The snapshot file, bounded in size and depth and checked field by field before anything uses it."""
-    from rolegate import limits
-    from rolegate.state.snapshot import Snapshot
-
-    try:
-        raw = limits.read_bytes(path, limits.SNAPSHOT_BYTES, "a snapshot")
-    except FileNotFoundError:
-        raise RolegateError(
-            f"{path}: no such snapshot", "make one with `rolegate snapshot -o FILE`"
-        ) from None
-    data = limits.loads_json(raw, str(path), "a snapshot")
-    try:
-        return Snapshot.from_json(data)
-    except ValueError as exc:  # snapshot_file.SnapshotError
-        raise RolegateError(f"{path}: {exc}", "take a new one with `rolegate snapshot -o FILE`") from None
 
 
 def read_snapshot(env: Env, snapshot_file: Path | None) -> Any:

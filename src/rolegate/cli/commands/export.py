@@ -126,7 +126,7 @@ def terraform(env: Env, directory: Path, snapshot_file: Path | None, no_imports:
     config, desired = _desired(env)
     snapshot = None
     if snapshot_file is not None:
-        from rolegate.cli.commands.access import load_snapshot
+        from rolegate.state.snapshot_file import load_snapshot
 
         snapshot = load_snapshot(snapshot_file)
     elif not no_imports:

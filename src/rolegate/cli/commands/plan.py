@@ -157,9 +157,9 @@ def plan(
     if snapshot_file is not None:
         from dataclasses import replace
 
-        from rolegate.cli.commands.access import load_snapshot
         from rolegate.plan.compile import compile_config
         from rolegate.plan.diff import diff
+        from rolegate.state.snapshot_file import load_snapshot
 
         desired = replace(compile_config(load_config(env).config), adopt_names=frozenset(adopt))
         result = diff(desired, load_snapshot(snapshot_file))

@@ -54,11 +54,26 @@ def read_and_plan(
     `unreadable` (and nothing is planned there) instead of stopping everything; plan and apply use it so
     that one broken account out of hundreds does not hold up the others. `adopt`: --adopt's names."""
     desired = replace(compile_config(config), adopt_names=adopt)
+    if partial:
+        return desired_plan(config, desired, sessions, on_read=on_read, workers=workers)
+    sessions.caller()  # credentials trouble is one message up front, not one per account thread
+    snapshot = collect(read_plans(config, desired), sessions.iam, workers=workers, on_done=on_read)
+    return snapshot, diff(desired, snapshot)
+
+
+def desired_plan(
+    config: Config,
+    desired: Desired,
+    sessions: AwsSessions,
+    *,
+    on_read: Callable[[ReadPlan], None] | None = None,
+    workers: int = DEFAULT_WORKERS,
+) -> tuple[Snapshot, Plan]:
+    """read_and_plan's partial read for a file compiled already (the orchestrator compiles once, for the
+    plan, the StackSet engine and the read-back alike): accounts that cannot be read are the plan's
+    `unreadable`, the others planned."""
     sessions.caller()  # credentials trouble is one message up front, not one per account thread
     plans = read_plans(config, desired)
-    if not partial:
-        snapshot = collect(plans, sessions.iam, workers=workers, on_done=on_read)
-        return snapshot, diff(desired, snapshot)
     snapshot, failures = collect_each(plans, sessions.iam, workers=workers, on_done=on_read)
     plan = diff(desired, snapshot)
     plan.unreadable = {

@@ -10,8 +10,7 @@ from typing import Any, TypeVar
 import click
 from rich.markup import escape
 
-from rolegate.aws.managed_policies import check_managed_policies
-from rolegate.aws.session import MAX_POOL, AwsSessions
+from rolegate.aws.session import MAX_POOL
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
@@ -19,18 +18,17 @@ from rolegate.cli.passwords import check_password_out, hand_out_passwords, passw
 from rolegate.cli.progress import ApplyProgress, account_line, account_record, reading
 from rolegate.cli.render import apply_result_lines, plan_lines, plan_summary, plural, unreadable_lines
 from rolegate.errors import ApplyError, AwsError, RolegateError, UserAbort
-from rolegate.model.config import Config
-from rolegate.plan.apply import AccountResult, ApplyResult, ReadBack, apply_plan
+from rolegate.plan.apply import AccountResult, ApplyResult
 from rolegate.plan.changes import Plan
-from rolegate.runner import read_and_plan, read_back_for, sessions_for
+from rolegate.runner import commands as run
+from rolegate.runner import sessions_for
 from rolegate.state.collect import DEFAULT_WORKERS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-ENGINES = ("direct", "stacksets")
 engine_option = click.option(
     "--engine",
-    type=click.Choice(ENGINES),
+    type=click.Choice(run.ENGINES),
     default="direct",
     show_default=True,
     help="direct: rolegate makes every change itself. stacksets: the spoke roles are deployed by AWS as a "
@@ -40,30 +38,26 @@ engine_option = click.option(
 
 
 def _compute(
-    env: Env, parallel: int = DEFAULT_WORKERS, engine: str = "direct", adopt: tuple[str, ...] = ()
-) -> tuple[Plan, AwsSessions, Config]:
+    env: Env,
+    parallel: int = DEFAULT_WORKERS,
+    engine: str = "direct",
+    adopt: tuple[str, ...] = (),
+    snapshot_file: Path | None = None,
+) -> run.PlanOutcome:
+    """The runner's plan, with a bar while the accounts are read and a line while the StackSet is."""
+    run.check_engine(engine, offline=snapshot_file is not None)  # before the file: the flags are wrong
     loaded = load_config(env)
-    sessions = sessions_for(loaded.config, env.profile)
-    check_managed_policies(loaded, sessions)  # a misspelt AWS managed policy stops here, before any read
+    if snapshot_file is not None:
+        return run.plan(loaded, snapshot_file=snapshot_file, adopt=frozenset(adopt))
     n = len([a for a in loaded.config.accounts.values() if a.id])
-    with reading(env, n) as on_read:
-        snapshot, plan = read_and_plan(
-            loaded.config,
-            sessions,
-            on_read=on_read,
-            workers=parallel,
-            partial=True,
-            adopt=frozenset(adopt),
-        )
-    if engine == "stacksets":
-        from rolegate.plan.compile import compile_config
-        from rolegate.runner.stacksets import plan_with_stacksets
-
-        with env.err.status("Reading the StackSet and the organizational units…"):
-            unreadable = plan.unreadable
-            plan = plan_with_stacksets(compile_config(loaded.config), snapshot, plan, sessions)
-            plan.unreadable = unreadable
-    return plan, sessions, loaded.config
+    hooks = run.PlanHooks(
+        reading=lambda: reading(env, n),
+        reading_stackset=lambda: env.err.status("Reading the StackSet and the organizational units…"),
+    )
+    sessions = sessions_for(loaded.config, env.profile)
+    return run.plan(
+        loaded, sessions=sessions, engine=engine, adopt=frozenset(adopt), workers=parallel, hooks=hooks
+    )
 
 
 def adopt_option(command: F) -> F:
@@ -149,22 +143,7 @@ def plan(
       rolegate plan --parallel 16         # hundreds of accounts: more at a time
       rolegate plan --engine stacksets    # the spoke roles as a StackSet; the hub direct
     """
-    if snapshot_file is not None and engine != "direct":
-        raise RolegateError(
-            "--snapshot plans the direct engine only: the StackSet engine reads CloudFormation too",
-            "drop --snapshot, or --engine",
-        )
-    if snapshot_file is not None:
-        from dataclasses import replace
-
-        from rolegate.plan.compile import compile_config
-        from rolegate.plan.diff import diff
-        from rolegate.state.snapshot_file import load_snapshot
-
-        desired = replace(compile_config(load_config(env).config), adopt_names=frozenset(adopt))
-        result = diff(desired, load_snapshot(snapshot_file))
-    else:
-        result, _, _ = _compute(env, parallel, engine, adopt)
+    result = _compute(env, parallel, engine, adopt, snapshot_file).plan
     if as_json:
         print_json(result.to_json())
     else:
@@ -230,7 +209,9 @@ def apply(
     """
     if password_out is not None:  # a typo must fail here, not after IAM has set a password nobody can read
         check_password_out(password_out)
-    the_plan, sessions, config = _compute(env, parallel, engine, adopt)
+    outcome = _compute(env, parallel, engine, adopt)
+    the_plan, sessions = outcome.plan, outcome.sessions
+    assert sessions is not None  # read from the accounts, not a snapshot
     if not as_json:
         show_plan(env, the_plan)
     if the_plan.conflicts:
@@ -263,8 +244,13 @@ def apply(
             raise UserAbort("apply cancelled; nothing was changed")
     started = time.monotonic()
     with ApplyProgress(env, the_plan, as_json=as_json, retries=sessions.log.retries) as progress:
-        read_back = read_back_for(config, sessions, adopt=frozenset(adopt))
-        result = _apply(the_plan, sessions, parallel, progress, password_writer(password_out), read_back)
+        hooks = run.ApplyHooks(
+            on_start=progress.on_start,
+            on_done=progress.on_done,
+            on_account=progress.on_account,
+            on_password=password_writer(password_out),
+        )
+        result = run.apply(outcome, workers=parallel, hooks=hooks)
     elapsed = time.monotonic() - started
     hand_out_passwords(env, result, password_out, quiet=as_json)
     records = [
@@ -363,42 +349,3 @@ def _apply_error(plan: Plan, result: ApplyResult) -> ApplyError:
         f"{len(failed)} of {plural(n, 'account')} did not finish: {', '.join(failed)}",
         (hint + "; then " if hint else "") + "run `rolegate apply` again: it starts from what is there now",
     )
-
-
-def _apply(
-    the_plan: Plan,
-    sessions: AwsSessions,
-    parallel: int,
-    progress: ApplyProgress,
-    on_password: Callable[[str, str, str], None] | None,
-    read_back: ReadBack | None = None,
-) -> ApplyResult:
-    """Direct changes by rolegate's own calls, each account's read back before it is said to be done (the
-    StackSet's are CloudFormation's, which reports on its own operations); then the StackSet's."""
-    from rolegate.runner.stacksets import apply_stackset_changes, is_stackset_change
-
-    stackset = [c for c in the_plan.ordered() if is_stackset_change(c)]
-    direct = Plan(
-        changes=[c for c in the_plan.changes if not is_stackset_change(c)], accounts=the_plan.accounts
-    )
-    result = apply_plan(
-        direct,
-        sessions.iam,
-        workers=parallel,
-        on_start=progress.on_start,
-        on_done=progress.on_done,
-        on_account=progress.on_account,
-        on_password=on_password,
-        read_back=read_back,
-    )
-    if not stackset:
-        return result
-    if not result.ok:
-        result.not_done += stackset
-        return result
-    cfn = sessions.client("cloudformation", sessions.operator_account())
-    more = apply_stackset_changes(stackset, cfn, on_done=progress.on_done)
-    result.done += more.done
-    result.calls += more.calls
-    result.failed, result.error, result.not_done = more.failed, more.error, more.not_done
-    return result

@@ -7,12 +7,13 @@ Each test gets a fresh AWS (moto's reset), its own HOME and AWS config files, so
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
+from tests.builders import seed_config
+from tests.helpers import READ_ONLY, Org, rolegate
 
 from rolegate.aws.moto_local import MANAGEMENT_ACCOUNT, LocalAws, start_local_aws
 
@@ -50,44 +51,6 @@ def aws_env(local_aws: LocalAws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     return values
 
 
-@dataclass
-class Org:
-    """An organization like the seed's: the management account is the hub, three environment accounts."""
-
-    url: str
-    ids: dict[str, str]
-    workdir: Path
-    env: dict[str, str]
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def hub_id(self) -> str:
-        return self.ids["master"]
-
-    def client(self, service: str, account: str = "master") -> Any:
-        """A client inside an account: the operator's own in the hub, the bootstrap role elsewhere."""
-        import boto3
-
-        if account == "master":
-            return boto3.client(service, region_name="us-east-1")
-        creds = boto3.client("sts", region_name="us-east-1").assume_role(
-            RoleArn=f"arn:aws:iam::{self.ids[account]}:role/OrganizationAccountAccessRole",
-            RoleSessionName="test-observer",
-        )["Credentials"]
-        return boto3.client(
-            service,
-            region_name="us-east-1",
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-        )
-
-    def write_config(self, text: str, name: str = "rolegate.yaml") -> Path:
-        path = self.workdir / name
-        path.write_text(text, encoding="utf-8")
-        return path
-
-
 @pytest.fixture
 def org(aws_env: dict[str, str], tmp_path: Path, local_aws: LocalAws) -> Org:
     import boto3
@@ -105,58 +68,44 @@ def org(aws_env: dict[str, str], tmp_path: Path, local_aws: LocalAws) -> Org:
     return Org(url=local_aws.url, ids=ids, workdir=workdir, env=aws_env)
 
 
-def seed_config(
-    ids: dict[str, str],
-    *,
-    extra_users: str = "",
-    max_session: str = "1h",
-    require_mfa: str = "true",
-    dev_groups: str = "[development]",
-) -> str:
-    """The seed's setup as rolegate.yaml, with the organization's real ids."""
-    return f"""\
-version: 1
-organization:
-  name: demo
-  hub: master
-  region: us-west-2
-  password_policy:
-    minimum_length: 14
-accounts:
-  master:
-    id: "{ids["master"]}"
-    email: you+master@example.com
-    alias: demo-master
-  development:
-    id: "{ids["development"]}"
-    email: you+development@example.com
-    color: green
-  staging:
-    id: "{ids["staging"]}"
-    email: you+staging@example.com
-    color: yellow
-  production:
-    id: "{ids["production"]}"
-    email: you+production@example.com
-    color: red
-roles:
-  administrator:
-    accounts: [development, staging, production]
-    policies: [AdministratorAccess]
-    require_mfa: {require_mfa}
-    max_session: {max_session}
-groups:
-  development_administrator:
-    assume:
-      administrator: {dev_groups}
-  production_administrator:
-    assume:
-      administrator: [staging, production]
-  master_administrator:
-    policies: [AdministratorAccess]
-users:
-  cobus:
-    groups: [development_administrator, production_administrator, master_administrator]
-    console: true
-    mfa: required
-{extra_users}"""
+@pytest.fixture
+def cobus(
+    org: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Org:
+    """The seed applied, cobus's keys in his credentials file, his profiles written, an MFA command that
+    counts how often it is asked."""
+    text = seed_config(org.ids).replace("roles:\n", "roles:\n" + READ_ONLY, 1)
+    text = text.replace(
+        "  production_administrator:\n",
+        "  dev_read_only:\n    assume:\n      read_only: [development]\n  production_administrator:\n",
+        1,
+    ).replace("groups: [development_administrator,", "groups: [dev_read_only, development_administrator,")
+    config = org.write_config(text)
+    assert (
+        rolegate(capsys, "-c", str(config), "apply", "--yes", "--password-out", str(tmp_path / "pw")).code
+        == 0
+    )
+    keys = org.client("iam").create_access_key(UserName="cobus")["AccessKey"]
+    Path(org.env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
+        f"[demo-master-cobus]\naws_access_key_id = {keys['AccessKeyId']}\n"
+        f"aws_secret_access_key = {keys['SecretAccessKey']}\n"
+    )
+    assert rolegate(capsys, "-c", str(config), "profiles", "--user", "cobus", "--write").code == 0
+    counter = tmp_path / "mfa-asked"
+    script = tmp_path / "mfa-code"
+    script.write_text(f"#!/bin/sh\necho asked >> {counter}\necho 123456\n")
+    script.chmod(0o755)
+    home = Path(org.env["HOME"])
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ROLEGATE_", "XDG_"))},
+        **{k: v for k, v in org.env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")},
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "ROLEGATE_STORE": "file",
+        "ROLEGATE_MFA_COMMAND": str(script),
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    org.extra.update(env=env, counter=counter, keys=keys, config=config)
+    return org

@@ -1,14 +1,56 @@
-"""Test helpers: run the CLI in-process as a user would, and inject AWS faults through botocore events."""
+"""Test helpers on the moto side: the organization the `org` fixture makes, the CLI run in-process or as a
+subprocess as a user would, and AWS faults injected through botocore events."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from rolegate.cli.main import run
+from rolegate.cli.main import run as run_in_process
+
+
+@dataclass
+class Org:
+    """An organization like the seed's: the management account is the hub, three environment accounts."""
+
+    url: str
+    ids: dict[str, str]
+    workdir: Path
+    env: dict[str, str]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def hub_id(self) -> str:
+        return self.ids["master"]
+
+    def client(self, service: str, account: str = "master") -> Any:
+        """A client inside an account: the operator's own in the hub, the bootstrap role elsewhere."""
+        import boto3
+
+        if account == "master":
+            return boto3.client(service, region_name="us-east-1")
+        creds = boto3.client("sts", region_name="us-east-1").assume_role(
+            RoleArn=f"arn:aws:iam::{self.ids[account]}:role/OrganizationAccountAccessRole",
+            RoleSessionName="test-observer",
+        )["Credentials"]
+        return boto3.client(
+            service,
+            region_name="us-east-1",
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+
+    def write_config(self, text: str, name: str = "rolegate.yaml") -> Path:
+        path = self.workdir / name
+        path.write_text(text, encoding="utf-8")
+        return path
 
 
 @dataclass
@@ -25,7 +67,7 @@ class Result:
 def rolegate(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
     """`rolegate ARGS…` in this process; stdout and stderr are not terminals, as in CI."""
     capsys.readouterr()
-    code = run(list(args))
+    code = run_in_process(list(args))
     captured = capsys.readouterr()
     return Result(code, captured.out, captured.err)
 
@@ -68,3 +110,38 @@ class FaultInjector:
 
 def text(stream: io.StringIO) -> str:
     return stream.getvalue()
+
+
+# -- cobus's everyday commands, as a subprocess (the `cobus` fixture in conftest sets him up) ---------------
+
+ROLEGATE = str(Path(sys.executable).with_name("rolegate"))
+READ_ONLY = """\
+  read_only:
+    accounts: [development]
+    policies: [ReadOnlyAccess]
+    require_mfa: true
+    max_session: 8h
+"""
+PROFILES = (
+    "demo-development-cobus-administrator",
+    "demo-development-cobus-read_only",
+    "demo-staging-cobus",
+    "demo-production-cobus",
+)
+
+
+def run(org: Org, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [ROLEGATE, *args],
+        env=org.extra["env"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        **kwargs,
+    )
+
+
+def asked(org: Org) -> int:
+    counter: Path = org.extra["counter"]
+    return len(counter.read_text().splitlines()) if counter.exists() else 0

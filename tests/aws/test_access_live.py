@@ -13,18 +13,9 @@ import json
 from typing import Any
 
 import pytest
-from tests.conftest import Org, seed_config
-from tests.helpers import rolegate
-from tests.unit.test_access_corpus import (
-    SCENARIOS,
-    Doc,
-    SnapshotWorld,
-    World,
-    answer,
-    observed,
-    trust,
-    unprefixed,
-)
+from tests.access_scenarios import SCENARIOS, answer, observed, unprefixed
+from tests.builders import Doc, SnapshotWorld, World, seed_config, trust
+from tests.helpers import Org, rolegate
 
 from rolegate.access.graph import AccessGraph, Reach
 from rolegate.aws.session import AwsSessions

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import boto3
 import pytest
-from tests.conftest import Org, seed_config
-from tests.helpers import rolegate
+from tests.builders import seed_config
+from tests.helpers import Org, rolegate
 
 from rolegate.access.escalation import Escalations
 from rolegate.access.graph import AccessGraph

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import Org
-from tests.helpers import FaultInjector, rolegate
+from tests.helpers import FaultInjector, Org, rolegate
 
 from rolegate.adopt.discover import read_source
 from rolegate.adopt.importer import import_config

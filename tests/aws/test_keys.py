@@ -22,9 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.aws.test_role_credentials import ROLEGATE, cobus, run  # noqa: F401 - the seed, cobus's keys, his profiles
-from tests.conftest import Org
-from tests.helpers import FaultInjector, Result, rolegate
+from tests.helpers import ROLEGATE, FaultInjector, Org, Result, rolegate, run
 from tests.terminal import drain, read_until
 
 from rolegate.atomic import BACKUP_MARK
@@ -121,7 +119,7 @@ def dana(
 
 
 def test_keys_add_moves_the_seeds_plaintext_key_into_the_store_and_everything_still_works(
-    cobus: Org,  # noqa: F811
+    cobus: Org,
     capsys: pytest.CaptureFixture[str],
     seen: Seen,
 ) -> None:

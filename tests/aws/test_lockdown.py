@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import Org, seed_config
-from tests.helpers import rolegate
+from tests.builders import seed_config
+from tests.helpers import Org, rolegate
 
 from rolegate.access.graph import AccessGraph
 from rolegate.access.policy import Context, evaluate, statements

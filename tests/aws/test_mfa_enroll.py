@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from tests.conftest import Org, seed_config
-from tests.helpers import rolegate
+from tests.builders import seed_config
+from tests.helpers import Org, rolegate
 from tests.terminal import TAKE_TERMINAL, drain, read_until
 
 pytestmark = pytest.mark.aws

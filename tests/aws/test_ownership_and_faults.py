@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.conftest import Org, seed_config
-from tests.helpers import FaultInjector, rolegate
+from tests.builders import seed_config
+from tests.helpers import FaultInjector, Org, rolegate
 
 from rolegate.aws.session import AwsSessions
 from rolegate.model.load import parse

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import Org, seed_config
-from tests.helpers import rolegate
+from tests.builders import seed_config
+from tests.helpers import Org, rolegate
 
 pytestmark = pytest.mark.aws
 

@@ -23,86 +23,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from tests.conftest import Org, seed_config
-from tests.helpers import rolegate
+from tests.helpers import PROFILES, ROLEGATE, Org, asked, rolegate, run
 from tests.terminal import TAKE_TERMINAL, drain, read_until
 
 pytestmark = pytest.mark.aws
-
-ROLEGATE = str(Path(sys.executable).with_name("rolegate"))
-READ_ONLY = """\
-  read_only:
-    accounts: [development]
-    policies: [ReadOnlyAccess]
-    require_mfa: true
-    max_session: 8h
-"""
-PROFILES = (
-    "demo-development-cobus-administrator",
-    "demo-development-cobus-read_only",
-    "demo-staging-cobus",
-    "demo-production-cobus",
-)
-
-
-@pytest.fixture
-def cobus(
-    org: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Org:
-    """The seed applied, cobus's keys in his credentials file, his profiles written, an MFA command that
-    counts how often it is asked."""
-    text = seed_config(org.ids).replace("roles:\n", "roles:\n" + READ_ONLY, 1)
-    text = text.replace(
-        "  production_administrator:\n",
-        "  dev_read_only:\n    assume:\n      read_only: [development]\n  production_administrator:\n",
-        1,
-    ).replace("groups: [development_administrator,", "groups: [dev_read_only, development_administrator,")
-    config = org.write_config(text)
-    assert (
-        rolegate(capsys, "-c", str(config), "apply", "--yes", "--password-out", str(tmp_path / "pw")).code
-        == 0
-    )
-    keys = org.client("iam").create_access_key(UserName="cobus")["AccessKey"]
-    Path(org.env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
-        f"[demo-master-cobus]\naws_access_key_id = {keys['AccessKeyId']}\n"
-        f"aws_secret_access_key = {keys['SecretAccessKey']}\n"
-    )
-    assert rolegate(capsys, "-c", str(config), "profiles", "--user", "cobus", "--write").code == 0
-    counter = tmp_path / "mfa-asked"
-    script = tmp_path / "mfa-code"
-    script.write_text(f"#!/bin/sh\necho asked >> {counter}\necho 123456\n")
-    script.chmod(0o755)
-    home = Path(org.env["HOME"])
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ROLEGATE_", "XDG_"))},
-        **{k: v for k, v in org.env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")},
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "ROLEGATE_STORE": "file",
-        "ROLEGATE_MFA_COMMAND": str(script),
-        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    org.extra.update(env=env, counter=counter, keys=keys, config=config)
-    return org
-
-
-def run(org: Org, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [ROLEGATE, *args],
-        env=org.extra["env"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        **kwargs,
-    )
-
-
-def asked(org: Org) -> int:
-    counter: Path = org.extra["counter"]
-    return len(counter.read_text().splitlines()) if counter.exists() else 0
 
 
 def identity(credentials: dict[str, str]) -> str:

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 from tests.big_org import big_config, iam_state, make_accounts
-from tests.conftest import Org, seed_config
+from tests.builders import seed_config
 from tests.faults import Faults, FaultyProxy, Kill
-from tests.helpers import FaultInjector, rolegate
+from tests.helpers import FaultInjector, Org, rolegate
 
 from rolegate.aws.moto_local import LocalAws
 from rolegate.aws.session import AwsSessions

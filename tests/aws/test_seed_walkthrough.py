@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.conftest import Org, seed_config
-from tests.helpers import rolegate
+from tests.builders import seed_config
+from tests.helpers import Org, rolegate
 
 from rolegate.aws.session import AwsSessions, CallLog
 from rolegate.model.load import parse

@@ -20,8 +20,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.conftest import Org, seed_config
-from tests.helpers import rolegate
+from tests.builders import seed_config
+from tests.helpers import Org, rolegate
 
 pytestmark = pytest.mark.aws
 

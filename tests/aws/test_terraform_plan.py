@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import Org, seed_config
-from tests.helpers import rolegate
+from tests.builders import seed_config
+from tests.helpers import Org, rolegate
 
 pytestmark = [pytest.mark.aws, pytest.mark.slow]
 

@@ -15,8 +15,8 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import Org, seed_config
-from tests.helpers import Result, rolegate
+from tests.builders import seed_config
+from tests.helpers import Org, Result, rolegate
 
 pytestmark = pytest.mark.aws
 

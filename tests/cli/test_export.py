@@ -8,9 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import seed_config
+from tests.builders import IDS, as_aws_has_it, desired, seed_config
 from tests.helpers import rolegate
-from tests.unit.test_plan_diff import IDS, as_aws_has_it, desired
 
 
 def config(tmp_path: Path) -> str:

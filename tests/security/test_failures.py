@@ -45,16 +45,14 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.aws.test_role_credentials import PROFILES, ROLEGATE, asked, cobus
-from tests.conftest import Org
 from tests.faults import STS_XMLNS, FaultyProxy
+from tests.helpers import PROFILES, ROLEGATE, Org, asked
 
 from rolegate.plan.compile import Desired
 from rolegate.state.snapshot import Role, Snapshot, User
 
 pytestmark = pytest.mark.aws
 
-__all__ = ["cobus"]  # the fixture, imported for these tests
 
 # ---------------------------------------------------------------------------------------------------------
 # A failing MFA source, shared with the callers queued behind it
@@ -229,7 +227,7 @@ MISSPELT = [
 
 def _config_naming(org: Org, refs: list[str]) -> tuple[Path, dict[str, int]]:
     """The seed, plus one group per reference (IAM allows ten policies a group); and each one's line."""
-    from tests.conftest import seed_config
+    from tests.builders import seed_config
 
     groups = "".join(f'  typo_{i}:\n    policies: ["{ref}"]\n' for i, ref in enumerate(refs))
     text = seed_config(org.ids).replace("groups:\n", "groups:\n" + groups, 1)
@@ -284,7 +282,7 @@ def test_a_name_the_shipped_list_lacks_but_aws_has_is_looked_up_once_and_accepte
 
 def test_each_unknown_name_is_asked_of_aws_once_however_often_it_is_named(org: Org) -> None:
     """Tests rolegate.model.managed_policies, new since fb45e3e (there it cannot be imported)."""
-    from tests.conftest import seed_config
+    from tests.builders import seed_config
 
     from rolegate.model.load import parse
     from rolegate.model.managed_policies import plan_issues
@@ -315,7 +313,7 @@ Mutation = Callable[[Snapshot], None]
 
 def _applied(want: Desired) -> Snapshot:
     """The accounts after a perfect apply of the seed: cobus's console password there too."""
-    from tests.unit.test_plan_diff import as_aws_has_it
+    from tests.builders import as_aws_has_it
 
     snap = as_aws_has_it(want)
     for user in snap.accounts["master"].users.values():
@@ -371,7 +369,7 @@ def _leftover_role(account: str, name: str) -> Mutation:
     """A role of rolegate's the file no longer declares: the plan deletes it."""
 
     def change(snap: Snapshot) -> None:
-        from tests.unit.test_plan_diff import IDS
+        from tests.builders import IDS
 
         from rolegate.model import naming
 
@@ -386,7 +384,7 @@ def _leftover_role(account: str, name: str) -> Mutation:
 
 def _leftover_user(name: str) -> Mutation:
     def change(snap: Snapshot) -> None:
-        from tests.unit.test_plan_diff import IDS
+        from tests.builders import IDS
 
         from rolegate.model import naming
 
@@ -493,7 +491,7 @@ def test_what_apply_wrote_is_compared_with_what_reading_back_shows(
     """Given the seed and the accounts as they were, when apply's every call was answered OK and the accounts
     read back as `after`, then exactly the changes whose resource is not as planned are not applied, each
     with what differs. (rolegate.plan.apply.not_applied is new since fb45e3e: there it cannot be imported.)"""
-    from tests.unit.test_plan_diff import desired, empty_snapshot
+    from tests.builders import desired, empty_snapshot
 
     from rolegate.plan.apply import not_applied
     from rolegate.plan.diff import diff
@@ -571,7 +569,7 @@ def test_a_normal_apply_reads_back_only_what_it_changed_and_says_applied(
     """Given the seed on fresh accounts, when cobus applies it, then every account it changed is read again
     after the last write (GAAD once an account, and only the extras that changed), and it says applied;
     when he then takes himself out of one group, only the hub is read back."""
-    from tests.conftest import seed_config
+    from tests.builders import seed_config
     from tests.helpers import rolegate
 
     config = org.write_config(seed_config(org.ids))
@@ -626,7 +624,7 @@ def test_a_write_iam_answered_ok_but_did_not_keep_is_not_applied_and_apply_fails
     """Given the seed on fresh accounts and an IAM that answers `write` OK and keeps nothing of it, when cobus
     applies, then each resource it touched is named "not applied" with what differs, read again once before
     it is said, the exit is 1 and nothing calls it applied; a rerun against a working IAM finishes the job."""
-    from tests.conftest import seed_config
+    from tests.builders import seed_config
     from tests.helpers import rolegate
 
     config = str(org.write_config(seed_config(org.ids)))
@@ -799,7 +797,7 @@ def test_every_unsafe_password_out_is_refused_before_apply_changes_anything(
 ) -> None:
     """Given the seed's console user cobus not yet made, when cobus's admin names any of 24 unsafe files as
     --password-out, then apply refuses before any IAM change: no user, no password, the file untouched."""
-    from tests.conftest import seed_config
+    from tests.builders import seed_config
 
     config = org.write_config(seed_config(org.ids))
     iam = org.client("iam")
@@ -811,7 +809,7 @@ def test_every_unsafe_password_out_is_refused_before_apply_changes_anything(
 
 def _locked_out(org: Org, capsys: pytest.CaptureFixture[str]) -> str:
     """The seed applied and cobus locked out: his console password deleted, his sessions denied."""
-    from tests.conftest import seed_config
+    from tests.builders import seed_config
     from tests.helpers import rolegate
 
     config = str(org.write_config(seed_config(org.ids)))
@@ -862,7 +860,7 @@ def test_apply_and_restore_write_a_new_0600_file_or_add_to_their_own(
     path = org.workdir / "passwords"
     if existing:
         _file(path, "master\tdana\tOld-One-1!\n")
-    from tests.conftest import seed_config
+    from tests.builders import seed_config
 
     config = str(org.write_config(seed_config(org.ids)))
     applied = rolegate(capsys, "-c", config, "apply", "--yes", "--password-out", str(path))
@@ -930,7 +928,7 @@ def test_a_password_set_in_iam_and_then_not_written_is_shown_once_on_the_termina
     """Given --password-out checked writable, when its directory turns read-only after IAM set the password,
     then the password is shown once on the terminal, never on stdout, stderr or in --json, and the command
     fails naming the file; with no terminal at all, the users are named with how to set a new one."""
-    from tests.conftest import seed_config
+    from tests.builders import seed_config
     from tests.helpers import rolegate
 
     from rolegate.cli import passwords
@@ -970,7 +968,7 @@ def test_a_console_password_never_lands_in_a_log_the_journal_or_iam_tags(
     import logging
     import urllib.parse
 
-    from tests.conftest import seed_config
+    from tests.builders import seed_config
     from tests.helpers import rolegate
 
     from rolegate.respond.journal import state_dir
@@ -1010,7 +1008,7 @@ def test_the_password_is_in_password_out_before_the_next_iam_call(
 ) -> None:
     """Given --password-out, when IAM sets cobus's password, then it is in the file before rolegate makes
     its next call: a process killed there (SIGKILL, a closed laptop) has lost no password."""
-    from tests.conftest import seed_config
+    from tests.builders import seed_config
     from tests.helpers import rolegate
 
     from rolegate.aws.session import AwsSessions
@@ -1052,7 +1050,7 @@ def test_a_read_back_waits_out_iams_eventual_consistency_before_it_says_not_appl
     """Given IAM still showing the old state to the first `stale_reads` reads after a write (IAM is eventually
     consistent), then the read-back waits 1, 2, 4, 8 s between reads and says applied once it shows; after
     five stale reads (~15 s) the change is not applied. The reads are runner's own collect, fed by hand."""
-    from tests.unit.test_plan_diff import IDS, desired, empty_snapshot
+    from tests.builders import IDS, desired, empty_snapshot
 
     import rolegate.runner
     from rolegate.plan.diff import diff

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import botocore.configloader
-from tests.conftest import seed_config
+from tests.builders import seed_config
 
 WRITERS = 20
 IDS = {"master": "111111111111", "development": "222222222222", "staging": "444444444444"}

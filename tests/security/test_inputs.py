@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.builders import small_snapshot
 
 from rolegate.cli.commands.config import example_text
-from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
+from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, User
 
 EXAMPLE = example_text()
 MEMORY = 1024**3  # 1 GiB of address space for the child: a bomb is killed, it does not take the machine
@@ -215,27 +216,6 @@ def test_what_real_editors_write_still_validates(tmp_path: Path, case: str, text
 
 
 # -- snapshot files ------------------------------------------------------------------------------------------
-
-
-def small_snapshot() -> dict[str, Any]:
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-             "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
-             "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}  # fmt: skip
-    allow = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-    hub = AccountState(
-        name="master",
-        account_id="111111111111",
-        roles={"admin": Role("admin", "arn:aws:iam::111111111111:role/admin", "/", trust, max_session=3600)},
-        groups={
-            "ops": Group("ops", "arn:aws:iam::111111111111:group/ops", "/", inline_policies={"p": allow})
-        },
-        users={"cobus": User("cobus", "arn:aws:iam::111111111111:user/cobus", "/", groups=["ops"])},
-        policies={"p": ManagedPolicy("p", "arn:aws:iam::111111111111:policy/p", "/", allow)},
-        credential_report=[{"user": "cobus", "mfa_active": "true"}],
-        summary={"AccountMFAEnabled": 1},
-    )
-    data: dict[str, Any] = json.loads(Snapshot(accounts={"master": hub}, taken_at="2026-01-01").dumps())
-    return data
 
 
 def wrong_for(value: Any) -> Any:

@@ -21,8 +21,8 @@ import json
 from typing import Any
 
 import pytest
-from tests.conftest import Org, seed_config
-from tests.helpers import rolegate
+from tests.builders import seed_config
+from tests.helpers import Org, rolegate
 
 from rolegate.access.audit import AuditInput, audit
 from rolegate.adopt.drift import drift_items

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from tests.conftest import Org, seed_config
-from tests.helpers import rolegate
+from tests.builders import seed_config
+from tests.helpers import Org, rolegate
 
 from rolegate.aws.session import AwsSessions
 from rolegate.model.load import parse

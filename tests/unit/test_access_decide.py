@@ -22,27 +22,29 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from tests.unit import test_access_properties as generated
-from tests.unit.test_access_corpus import (
+from tests import generated_orgs as generated
+from tests.access_scenarios import SCENARIOS
+from tests.builders import (
     ADMIN,
     FULL_ACCESS,
     MFA,
-    SCENARIOS,
+    WITH_MFA,
+    WITHOUT_MFA,
     SnapshotWorld,
     World,
     allow,
     deny,
     doc,
+    path_effect,
+    plain_effect,
     trust,
     trusts,
 )
 
-from rolegate.access.decide import Decision, UnknownPrincipal, decide, judge
+from rolegate.access.decide import UnknownPrincipal, decide, judge
 from rolegate.access.graph import AccessGraph
 
 ASSUME = "sts:AssumeRole"
-WITH_MFA = {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "0"}
-WITHOUT_MFA: dict[str, str | None] = {"aws:MultiFactorAuthPresent": None, "aws:MultiFactorAuthAge": None}
 
 
 def alice(w: World) -> str:
@@ -53,16 +55,6 @@ def alice(w: World) -> str:
 
 
 PER_PRINCIPAL = ("aws:principaltag/", "aws:username", "${")
-
-
-def _effect(path: Any) -> str:
-    if path is None:
-        return "deny"
-    return "allow" if path[0] is True else "conditional"
-
-
-def _plain(decision: Decision) -> str:
-    return "deny" if decision.effect in ("explicit_deny", "implicit_deny") else decision.effect
 
 
 @pytest.mark.parametrize("item", [pytest.param(s, id=s.name) for s in SCENARIOS.values()])
@@ -79,12 +71,12 @@ def test_every_corpus_edge_is_what_decide_says(item: Any) -> None:
         for role_arn in graph.roles:
             answer = decide(graph, user.arn, ASSUME, role_arn, context)
             path = edges.get(role_arn)
-            if _effect(path) == "conditional" and _plain(answer) != "conditional":
+            if path_effect(path) == "conditional" and plain_effect(answer) != "conditional":
                 # The graph shares answers between principals alike, so it leaves what tells one user from
                 # another unknown (its name, its tags); decide asks about one and knows them.
                 assert any(k in str(c).lower() for c in path[0] for k in PER_PRINCIPAL), path  # type: ignore[index]
                 continue
-            assert _plain(answer) == _effect(path), (item.rule, role_arn, mfa, answer.reason)
+            assert plain_effect(answer) == path_effect(path), (item.rule, role_arn, mfa, answer.reason)
             if path is not None and path[0] is not True:
                 assert list(answer.conditions) == [str(c) for c in path[0]]
 
@@ -106,10 +98,10 @@ def test_every_generated_edge_is_what_decide_says(world: Any) -> None:
                     continue  # a role never reaches itself in the graph
                 answer = decide(graph, who.arn, ASSUME, role_arn, context)
                 path = edges.get(role_arn)
-                if _effect(path) == "conditional" and _plain(answer) != "conditional":
+                if path_effect(path) == "conditional" and plain_effect(answer) != "conditional":
                     assert any(k in str(c).lower() for c in path[0] for k in PER_PRINCIPAL), path  # type: ignore[index]
                     continue
-                assert _plain(answer) == _effect(path), (who.arn, role_arn, mfa, answer.reason)
+                assert plain_effect(answer) == path_effect(path), (who.arn, role_arn, mfa, answer.reason)
 
 
 # -- a table of requests ----------------------------------------------------------------------------------

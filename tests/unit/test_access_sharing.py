@@ -8,7 +8,7 @@ reach is asked, then each gets its own answer.
 
 from __future__ import annotations
 
-from tests.unit.test_access_corpus import MFA, SnapshotWorld, allow, deny, doc, trust, trusts
+from tests.builders import MFA, SnapshotWorld, allow, deny, doc, trust, trusts
 
 from rolegate.access.graph import AccessGraph, Reach
 
@@ -129,7 +129,7 @@ def test_of_two_certain_paths_the_shorter_one_is_shown() -> None:
 
 _TWO_EQUAL_PATHS = """
 import json
-from tests.unit.test_access_corpus import SnapshotWorld, allow, doc, trust
+from tests.builders import SnapshotWorld, allow, doc, trust
 from rolegate.access.escalation import escalation_rows
 from rolegate.access.graph import AccessGraph
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import seed_config
+from tests.builders import seed_config
 
 from rolegate.errors import RolegateError
 from rolegate.export.cloudformation import HUB_FILE, SPOKE_FILE, hub_template, spoke_template, templates

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import seed_config
-from tests.unit.test_plan_diff import IDS, empty_snapshot
+from tests.builders import IDS, empty_snapshot, seed_config
 
 from rolegate.export.cloudformation import spoke_template
 from rolegate.export.stacksets import StackSetState, Targets, stackset_name, stackset_plan

@@ -12,8 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import seed_config
-from tests.unit.test_plan_diff import IDS, as_aws_has_it, empty_snapshot
+from tests.builders import IDS, as_aws_has_it, empty_snapshot, seed_config
 
 from rolegate.export.terraform import MAIN_FILE, identifier, terraform_files
 from rolegate.model import naming

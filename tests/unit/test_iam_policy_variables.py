@@ -459,7 +459,7 @@ def test_variable_keys_name_what_a_statement_reads() -> None:
 def test_the_access_graph_follows_a_resource_with_a_variable() -> None:
     """Given a hub group allowed to assume `role/${aws:PrincipalAccount}-admin` in any account, when the
     matrix is asked, then alice (of the hub) reaches prod's `111111111111-admin`, and not `admin`."""
-    from tests.unit.test_access_corpus import HUB, SnapshotWorld, allow, doc, trust
+    from tests.builders import HUB, SnapshotWorld, allow, doc, trust
 
     from rolegate.access.graph import AccessGraph
 
@@ -489,7 +489,7 @@ def _variables_world(where: str, stmt: dict[str, Any]) -> Any:
     principal type, in prod and stage; a `hop` role in each of prod and stage that may assume roles too.
     `where` the statement goes: "identity" (the group and both hops), "scp" (prod's and stage's SCPs, over
     an allow of everything) or "trust" (a condition of every role's trust, whose identity side allows all)."""
-    from tests.unit.test_access_corpus import FULL_ACCESS, HUB, PROD, STAGE, SnapshotWorld, allow, doc, trusts
+    from tests.builders import FULL_ACCESS, HUB, PROD, STAGE, SnapshotWorld, allow, doc, trusts
 
     w = SnapshotWorld()
     identity = doc(stmt) if where == "identity" else doc(allow("*"))
@@ -577,7 +577,7 @@ def test_the_access_graph_decides_each_edge_as_decide_does(where: str, stmt: dic
     """Given one statement with policy variables (or a condition on the user name) among users of one group
     and roles of two accounts, when every user's and role's one-hop edges are compared with decide() on each
     role, with MFA and without, then they agree: no principal borrows another's answer."""
-    from tests.unit.test_access_decide import WITH_MFA, WITHOUT_MFA, _effect, _plain
+    from tests.builders import WITH_MFA, WITHOUT_MFA, path_effect, plain_effect
 
     from rolegate.access.decide import decide
     from rolegate.access.graph import AccessGraph
@@ -594,7 +594,7 @@ def test_the_access_graph_decides_each_edge_as_decide_does(where: str, stmt: dic
                     if role_arn == who.arn:
                         continue
                     answer = decide(graph, who.arn, ASSUME_ROLE, role_arn, context)
-                    assert _effect(edges.get(role_arn)) == _plain(answer), (who.arn, role_arn, mfa)
+                    assert path_effect(edges.get(role_arn)) == plain_effect(answer), (who.arn, role_arn, mfa)
 
 
 ASSUME_ROLE = "sts:AssumeRole"

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from tests.conftest import seed_config
+from tests.builders import seed_config
 
 from rolegate.adopt.drift import drift_items, drift_lines, drift_summary
 from rolegate.adopt.importer import (
@@ -345,7 +345,7 @@ def test_drift_lists_each_difference_once_with_one_word_for_what_it_is() -> None
 def test_a_setup_rolegate_already_manages_imports_to_a_file_whose_plan_is_empty() -> None:
     """Round trip: importing what rolegate made gives the same setup back (its Sids, paths and tags are
     read as its own), and the plan has nothing to do, not even an adoption."""
-    from tests.unit.test_plan_diff import as_aws_has_it, desired
+    from tests.builders import as_aws_has_it, desired
 
     snap = as_aws_has_it(desired())  # no credential report: console comes from rolegate's own tag
 

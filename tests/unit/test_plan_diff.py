@@ -4,75 +4,15 @@ exactly what apply will do, in dependency order, touching only what rolegate own
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 
-from tests.conftest import seed_config
+from tests.builders import IDS, as_aws_has_it, desired, empty_snapshot, seed_config
 
 from rolegate.model import naming
 from rolegate.model.load import parse
 from rolegate.plan.changes import GENERATED_PASSWORD
-from rolegate.plan.compile import Desired, compile_config, trust_policy
-from rolegate.plan.diff import CONSOLE_TAG, diff
-from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
-
-IDS = {
-    "master": "111111111111",
-    "development": "222222222222",
-    "staging": "333333333333",
-    "production": "444444444444",
-}
-
-
-def desired() -> Desired:
-    return compile_config(parse(seed_config(IDS)).config)
-
-
-def empty_snapshot() -> Snapshot:
-    return Snapshot(
-        accounts={
-            name: AccountState(name, account_id, alias_read=True, password_policy_read=name == "master")
-            for name, account_id in IDS.items()
-        }
-    )
-
-
-def as_aws_has_it(want: Desired) -> Snapshot:
-    """The accounts after a perfect apply, documents URL-encoded and reordered as IAM may return them."""
-    snap = empty_snapshot()
-    owner = {naming.OWNER_TAG: "demo"}
-    for name, acct in want.accounts.items():
-        state = snap.accounts[name]
-        state.alias = acct.alias
-        state.password_policy = dict(acct.password_policy or {}) or None
-        for role in acct.roles.values():
-            encoded = quote(json.dumps(role.trust_policy, indent=4, sort_keys=True))
-            state.roles[role.name] = Role(
-                role.name,
-                naming.role_arn(acct.account_id, role.name),
-                "/",
-                json.loads(json.dumps(role.trust_policy)),
-                list(reversed(role.managed_policies)),
-                tags=dict(owner),
-                max_session=role.max_session,
-            )
-            assert encoded  # the collector decodes; equivalence of encodings is policydoc's test
-        for policy in acct.policies.values():
-            state.policies[policy.name] = ManagedPolicy(
-                policy.name, policy.arn, naming.OWNED_PATH, policy.document, "v1", ["v1"]
-            )
-        for group in acct.groups.values():
-            state.groups[group.name] = Group(
-                group.name,
-                f"arn:aws:iam::{acct.account_id}:group/rolegate/{group.name}",
-                naming.OWNED_PATH,
-                list(group.managed_policies),
-            )
-        for user in acct.users.values():
-            tags = dict(owner) | ({CONSOLE_TAG: "true"} if user.console else {})
-            state.users[user.name] = User(
-                user.name, naming.user_arn(acct.account_id, user.name), "/", list(user.groups), tags=tags
-            )
-    return snap
+from rolegate.plan.compile import compile_config, trust_policy
+from rolegate.plan.diff import diff
+from rolegate.state.snapshot import Role
 
 
 def test_the_seed_on_fresh_accounts_plans_every_resource_once_in_dependency_order() -> None:

@@ -1,0 +1,368 @@
+"""Builders for the organizations tests are about, in the words of IAM (PMapper's test graph builders are
+the model): small functions that read like the org they make and return what rolegate reads — rolegate.yaml
+text, a Snapshot, an AccountState, policy documents.
+
+- `seed_config(ids)`: the seed's rolegate.yaml (a hub, three spokes, cobus and his groups).
+- `desired()`, `empty_snapshot()`, `as_aws_has_it(desired)`: that org compiled, its accounts before any apply,
+  and after a perfect one, for the planner, the exports and the importer.
+- `small_snapshot()`: one hub account with a role, a group, a user and a policy, as snapshot JSON.
+- `doc`, `allow`, `deny`, `trusts`, `trust`: policy documents and statements.
+- `SnapshotWorld`: a hub with users and groups, spokes with roles and trusts, SCPs over accounts, written
+  into a Snapshot (the access tests; tests/aws/test_access_live.py writes the same worlds into moto).
+- `WITH_MFA`, `WITHOUT_MFA`, `path_effect`, `plain_effect`: request contexts and answers of decide().
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from rolegate.access.decide import Decision
+from rolegate.model import naming
+from rolegate.model.load import parse
+from rolegate.plan.compile import Desired, compile_config
+from rolegate.plan.diff import CONSOLE_TAG
+from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
+
+# -- the seed's organization, as rolegate.yaml and as its accounts ------------------------------------------
+
+
+def seed_config(
+    ids: dict[str, str],
+    *,
+    extra_users: str = "",
+    max_session: str = "1h",
+    require_mfa: str = "true",
+    dev_groups: str = "[development]",
+) -> str:
+    """The seed's setup as rolegate.yaml, with the organization's real ids."""
+    return f"""\
+version: 1
+organization:
+  name: demo
+  hub: master
+  region: us-west-2
+  password_policy:
+    minimum_length: 14
+accounts:
+  master:
+    id: "{ids["master"]}"
+    email: you+master@example.com
+    alias: demo-master
+  development:
+    id: "{ids["development"]}"
+    email: you+development@example.com
+    color: green
+  staging:
+    id: "{ids["staging"]}"
+    email: you+staging@example.com
+    color: yellow
+  production:
+    id: "{ids["production"]}"
+    email: you+production@example.com
+    color: red
+roles:
+  administrator:
+    accounts: [development, staging, production]
+    policies: [AdministratorAccess]
+    require_mfa: {require_mfa}
+    max_session: {max_session}
+groups:
+  development_administrator:
+    assume:
+      administrator: {dev_groups}
+  production_administrator:
+    assume:
+      administrator: [staging, production]
+  master_administrator:
+    policies: [AdministratorAccess]
+users:
+  cobus:
+    groups: [development_administrator, production_administrator, master_administrator]
+    console: true
+    mfa: required
+{extra_users}"""
+
+
+IDS = {
+    "master": "111111111111",
+    "development": "222222222222",
+    "staging": "333333333333",
+    "production": "444444444444",
+}
+
+
+def desired() -> Desired:
+    return compile_config(parse(seed_config(IDS)).config)
+
+
+def empty_snapshot() -> Snapshot:
+    return Snapshot(
+        accounts={
+            name: AccountState(name, account_id, alias_read=True, password_policy_read=name == "master")
+            for name, account_id in IDS.items()
+        }
+    )
+
+
+def as_aws_has_it(want: Desired) -> Snapshot:
+    """The accounts after a perfect apply, documents URL-encoded and reordered as IAM may return them."""
+    snap = empty_snapshot()
+    owner = {naming.OWNER_TAG: "demo"}
+    for name, acct in want.accounts.items():
+        state = snap.accounts[name]
+        state.alias = acct.alias
+        state.password_policy = dict(acct.password_policy or {}) or None
+        for role in acct.roles.values():
+            encoded = quote(json.dumps(role.trust_policy, indent=4, sort_keys=True))
+            state.roles[role.name] = Role(
+                role.name,
+                naming.role_arn(acct.account_id, role.name),
+                "/",
+                json.loads(json.dumps(role.trust_policy)),
+                list(reversed(role.managed_policies)),
+                tags=dict(owner),
+                max_session=role.max_session,
+            )
+            assert encoded  # the collector decodes; equivalence of encodings is policydoc's test
+        for policy in acct.policies.values():
+            state.policies[policy.name] = ManagedPolicy(
+                policy.name, policy.arn, naming.OWNED_PATH, policy.document, "v1", ["v1"]
+            )
+        for group in acct.groups.values():
+            state.groups[group.name] = Group(
+                group.name,
+                f"arn:aws:iam::{acct.account_id}:group/rolegate/{group.name}",
+                naming.OWNED_PATH,
+                list(group.managed_policies),
+            )
+        for user in acct.users.values():
+            tags = dict(owner) | ({CONSOLE_TAG: "true"} if user.console else {})
+            state.users[user.name] = User(
+                user.name, naming.user_arn(acct.account_id, user.name), "/", list(user.groups), tags=tags
+            )
+    return snap
+
+
+def small_snapshot() -> dict[str, Any]:
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+             "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}  # fmt: skip
+    allow = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    hub = AccountState(
+        name="master",
+        account_id="111111111111",
+        roles={"admin": Role("admin", "arn:aws:iam::111111111111:role/admin", "/", trust, max_session=3600)},
+        groups={
+            "ops": Group("ops", "arn:aws:iam::111111111111:group/ops", "/", inline_policies={"p": allow})
+        },
+        users={"cobus": User("cobus", "arn:aws:iam::111111111111:user/cobus", "/", groups=["ops"])},
+        policies={"p": ManagedPolicy("p", "arn:aws:iam::111111111111:policy/p", "/", allow)},
+        credential_report=[{"user": "cobus", "mfa_active": "true"}],
+        summary={"AccountMFAEnabled": 1},
+    )
+    data: dict[str, Any] = json.loads(Snapshot(accounts={"master": hub}, taken_at="2026-01-01").dumps())
+    return data
+
+
+# -- documents and worlds for the access tests ------------------------------------------------------------
+
+HUB, PROD, STAGE = "111111111111", "222222222222", "333333333333"
+ORG_ID = "o-a1b2c3d4e5"
+ACCOUNTS = {"hub": ("hub", HUB), "prod": ("prod", PROD), "stage": ("stage", STAGE)}
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+ASSUME = "sts:AssumeRole"
+Doc = dict[str, Any]
+
+
+# -- documents ------------------------------------------------------------------------------------------
+
+
+def doc(*statements: Doc) -> Doc:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(resource: Any = "*", action: Any = ASSUME, **more: Any) -> Doc:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **more}
+
+
+def deny(resource: Any = "*", action: Any = ASSUME, **more: Any) -> Doc:
+    return {"Effect": "Deny", "Action": action, "Resource": resource, **more}
+
+
+def trusts(principal: Any, condition: Doc | None = None, effect: str = "Allow", **more: Any) -> Doc:
+    """One trust statement; `principal` is the AWS principal (ARN, account id or list) or a raw Principal."""
+    value = principal if principal == "*" or isinstance(principal, dict) else {"AWS": principal}
+    stmt: Doc = {"Effect": effect, "Principal": value, "Action": ASSUME, **more}
+    if condition:
+        stmt["Condition"] = condition
+    return stmt
+
+
+def trust(principal: Any, condition: Doc | None = None) -> Doc:
+    return doc(trusts(principal, condition))
+
+
+MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+FULL_ACCESS = doc({"Effect": "Allow", "Action": "*", "Resource": "*"})  # FullAWSAccess, the default SCP
+
+
+# -- worlds: what a scenario is built from ----------------------------------------------------------------
+
+
+class World:
+    """Accounts by the scenario's names (hub, prod, stage); the writes are made by a subclass: into a
+    hand-built snapshot here, into moto's IAM in the live tests."""
+
+    def __init__(self, accounts: dict[str, tuple[str, str]], org_id: str, prefix: str = "") -> None:
+        self.accounts = accounts
+        self.org_id = org_id
+        self.prefix = prefix  # before every user, group, role and policy name: many scenarios in one org
+
+    def name(self, name: str) -> str:
+        return self.prefix + name
+
+    def id(self, account: str) -> str:
+        return self.accounts[account][1]
+
+    def root(self, account: str) -> str:
+        return f"arn:aws:iam::{self.id(account)}:root"
+
+    def user_arn(self, name: str, account: str = "hub") -> str:
+        return f"arn:aws:iam::{self.id(account)}:user/{self.name(name)}"
+
+    def role_arn(self, name: str, account: str = "prod") -> str:
+        return f"arn:aws:iam::{self.id(account)}:role/{self.name(name)}"
+
+    def policy(self, name: str, document: Doc, account: str = "hub") -> str:
+        raise NotImplementedError
+
+    def group(
+        self, name: str, *, inline: dict[str, Doc] | None = None, managed: tuple[str, ...] = ()
+    ) -> None:
+        raise NotImplementedError
+
+    def user(
+        self,
+        name: str,
+        *,
+        inline: dict[str, Doc] | None = None,
+        managed: tuple[str, ...] = (),
+        groups: tuple[str, ...] = (),
+        boundary: str | None = None,
+    ) -> None:
+        raise NotImplementedError
+
+    def role(
+        self,
+        name: str,
+        account: str,
+        *,
+        trust: Doc,
+        inline: dict[str, Doc] | None = None,
+        managed: tuple[str, ...] = (),
+    ) -> None:
+        raise NotImplementedError
+
+    def scp(self, account: str, *levels: list[Doc]) -> None:
+        """Service control policies over an account, one list of documents per level."""
+        raise NotImplementedError
+
+    def organization_unreadable(self) -> None:
+        """Organizations could not be read: the snapshot holds no organization id."""
+        raise NotImplementedError
+
+    def aws_managed_document(self, arn: str, document: Doc) -> None:
+        """The document of an AWS managed policy, as read from IAM (only a snapshot may lack it)."""
+        raise NotImplementedError
+
+
+class SnapshotWorld(World):
+    def __init__(
+        self, accounts: dict[str, tuple[str, str]] = ACCOUNTS, org_id: str = ORG_ID, prefix: str = ""
+    ) -> None:
+        super().__init__(accounts, org_id, prefix)
+        self.snapshot = Snapshot(
+            accounts={name: AccountState(name, account_id) for name, account_id in accounts.values()},
+            organization_id=org_id,
+        )
+
+    def _account(self, account: str) -> AccountState:
+        return self.snapshot.accounts[self.accounts[account][0]]
+
+    def policy(self, name: str, document: Doc, account: str = "hub") -> str:
+        name = self.name(name)
+        arn = f"arn:aws:iam::{self.id(account)}:policy/{name}"
+        self._account(account).policies[name] = ManagedPolicy(name, arn, "/", _copy(document))
+        return arn
+
+    def group(
+        self, name: str, *, inline: dict[str, Doc] | None = None, managed: tuple[str, ...] = ()
+    ) -> None:
+        name = self.name(name)
+        arn = f"arn:aws:iam::{self.id('hub')}:group/{name}"
+        self._account("hub").groups[name] = Group(name, arn, "/", list(managed), _copy(inline or {}))
+
+    def user(
+        self,
+        name: str,
+        *,
+        inline: dict[str, Doc] | None = None,
+        managed: tuple[str, ...] = (),
+        groups: tuple[str, ...] = (),
+        boundary: str | None = None,
+    ) -> None:
+        groups = tuple(self.name(g) for g in groups)
+        self._account("hub").users[self.name(name)] = User(
+            self.name(name), self.user_arn(name), "/", list(groups), list(managed), _copy(inline or {}),
+            permissions_boundary=boundary,
+        )  # fmt: skip
+
+    def role(
+        self,
+        name: str,
+        account: str,
+        *,
+        trust: Doc,
+        inline: dict[str, Doc] | None = None,
+        managed: tuple[str, ...] = (),
+    ) -> None:
+        self._account(account).roles[self.name(name)] = Role(
+            self.name(name),
+            self.role_arn(name, account),
+            "/",
+            _copy(trust),
+            list(managed),
+            _copy(inline or {}),
+        )
+
+    def scp(self, account: str, *levels: list[Doc]) -> None:
+        self.snapshot.scps[self.id(account)] = [list(level) for level in levels]
+
+    def organization_unreadable(self) -> None:
+        self.snapshot.organization_id = ""
+
+    def aws_managed_document(self, arn: str, document: Doc) -> None:
+        self.snapshot.aws_managed_policies[arn] = _copy(document)
+
+
+def _copy(value: Any) -> Any:
+    return json.loads(json.dumps(value))
+
+
+# -- decide(): request contexts and its answers in three words --------------------------------------------
+
+WITH_MFA = {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "0"}
+WITHOUT_MFA: dict[str, str | None] = {"aws:MultiFactorAuthPresent": None, "aws:MultiFactorAuthAge": None}
+
+
+def path_effect(path: Any) -> str:
+    """A graph edge's path as decide() would say it: no path is a deny, an unconditional one an allow."""
+    if path is None:
+        return "deny"
+    return "allow" if path[0] is True else "conditional"
+
+
+def plain_effect(decision: Decision) -> str:
+    return "deny" if decision.effect in ("explicit_deny", "implicit_deny") else decision.effect

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,3 +24,18 @@ MARKS = [
         not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (scripts/test installs it)"
     ),
 ]
+
+
+def offline_only(page: Any, requested: list[str]) -> None:
+    """Routes every request of `page` through a guard: nothing may leave the machine, so each URL is
+    recorded in `requested`, file:// ones are let through and every other is refused."""
+
+    def guard(route: Any) -> None:
+        url = route.request.url
+        requested.append(url)
+        if url.startswith("file://"):
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", guard)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.e2e.chromium import ARGS, CHROMIUM, MARKS
+from tests.e2e.chromium import ARGS, CHROMIUM, MARKS, offline_only
 
 from rolegate.access.graph import AccessGraph
 from rolegate.access.page import render_access_html
@@ -126,15 +126,7 @@ def test_the_access_page_shows_mfa_no_mfa_and_conditions_draws_the_graph_and_fet
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1100})
 
-        def guard(route: object) -> None:  # nothing may leave the machine: record, then refuse
-            url = route.request.url  # type: ignore[attr-defined]
-            requested.append(url)
-            if url.startswith("file://"):
-                route.continue_()  # type: ignore[attr-defined]
-            else:
-                route.abort()  # type: ignore[attr-defined]
-
-        page.route("**/*", guard)
+        offline_only(page, requested)
         page.goto(page_file.as_uri())
         assert "2024-05-01 12:00:00 UTC" in page.locator("#taken").inner_text()
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.e2e.chromium import ARGS, CHROMIUM, MARKS
+from tests.e2e.chromium import ARGS, CHROMIUM, MARKS, offline_only
 
 from rolegate.cli.commands.config import example_text
 from rolegate.local.launchpage import render_html
@@ -32,15 +32,7 @@ def test_cobus_clicks_production_and_goes_to_its_switch_role_url_with_nothing_fe
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1100, "height": 520})
 
-        def guard(route: object) -> None:  # nothing may leave the machine: record, then refuse
-            url = route.request.url  # type: ignore[attr-defined]
-            requested.append(url)
-            if url.startswith("file://"):
-                route.continue_()  # type: ignore[attr-defined]
-            else:
-                route.abort()  # type: ignore[attr-defined]
-
-        page.route("**/*", guard)
+        offline_only(page, requested)
         page.goto(page_file.as_uri())
         tiles = page.locator(".tile")
         assert tiles.evaluate_all("ts => ts.map(t => t.dataset.account)") == [

@@ -28,6 +28,22 @@ from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Sn
 # -- the seed's organization, as rolegate.yaml and as its accounts ------------------------------------------
 
 
+SPOKE_COLORS = {"development": "green", "staging": "yellow", "production": "red"}
+
+
+def accounts_yaml(ids: dict[str, str], *, aliased: tuple[str, ...] = ("master",)) -> str:
+    """The `accounts:` block of the seed's organization: the hub and three spokes with their real ids and
+    emails, the spokes with their console colour, and a `demo-NAME` alias on each account in `aliased`."""
+    lines = ["accounts:\n"]
+    for name in ("master", *SPOKE_COLORS):
+        lines.append(f'  {name}:\n    id: "{ids[name]}"\n    email: you+{name}@example.com\n')
+        if name in aliased:
+            lines.append(f"    alias: demo-{name}\n")
+        if name in SPOKE_COLORS:
+            lines.append(f"    color: {SPOKE_COLORS[name]}\n")
+    return "".join(lines)
+
+
 def seed_config(
     ids: dict[str, str],
     *,
@@ -45,24 +61,7 @@ organization:
   region: us-west-2
   password_policy:
     minimum_length: 14
-accounts:
-  master:
-    id: "{ids["master"]}"
-    email: you+master@example.com
-    alias: demo-master
-  development:
-    id: "{ids["development"]}"
-    email: you+development@example.com
-    color: green
-  staging:
-    id: "{ids["staging"]}"
-    email: you+staging@example.com
-    color: yellow
-  production:
-    id: "{ids["production"]}"
-    email: you+production@example.com
-    color: red
-roles:
+{accounts_yaml(ids)}roles:
   administrator:
     accounts: [development, staging, production]
     policies: [AdministratorAccess]
@@ -83,6 +82,59 @@ users:
     console: true
     mfa: required
 {extra_users}"""
+
+
+def example_config(ids: dict[str, str]) -> str:
+    """The design's rolegate.example.yaml, every field of the format, with this organization's ids: more
+    kinds of resource than the seed, in every account; jane.doe's Terraform name needs the hash of
+    `identifier`, and robot has neither console nor groups."""
+    return f"""\
+version: 1
+organization:
+  name: demo
+  hub: master
+  region: us-west-2
+  bootstrap_role: OrganizationAccountAccessRole
+  password_policy:
+    minimum_length: 14
+    require_symbols: true
+    require_numbers: true
+    require_uppercase: true
+    require_lowercase: true
+    max_age_days: 90
+    reuse_prevention: 24
+{accounts_yaml(ids, aliased=("master", "development"))}roles:
+  administrator:
+    accounts: [development, staging, production]
+    policies: [AdministratorAccess]
+    require_mfa: true
+    max_session: 1h
+  read_only:
+    accounts: ["*"]
+    policies: [ReadOnlyAccess]
+    require_mfa: true
+    max_session: 8h
+groups:
+  development_administrator:
+    assume:
+      administrator: [development]
+  production_administrator:
+    assume:
+      administrator: [staging, production]
+  everyone_read_only:
+    assume:
+      read_only: ["*"]
+  master_administrator:
+    policies: [AdministratorAccess]
+users:
+  cobus:
+    groups: [development_administrator, production_administrator, master_administrator]
+    console: true
+    mfa: required
+  jane.doe:
+    groups: [everyone_read_only]
+  robot: {{}}
+"""
 
 
 IDS = {

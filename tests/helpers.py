@@ -72,6 +72,22 @@ def rolegate(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
     return Result(code, captured.out, captured.err)
 
 
+def seed_applied(org: Org, capsys: pytest.CaptureFixture[str]) -> str:
+    """The seed's rolegate.yaml written into the org's work folder and applied (console passwords to `pw`
+    there); its path, for the commands the test runs next."""
+    from tests.builders import seed_config
+
+    config = str(org.write_config(seed_config(org.ids)))
+    applied = rolegate(capsys, "-c", config, "apply", "--yes", "--password-out", str(org.workdir / "pw"))
+    assert applied.code == 0, applied.all
+    return config
+
+
+def written_files(directory: Path) -> list[str]:
+    """The names of the files in `directory`, sorted, without the hidden lock files writers leave."""
+    return sorted(p.name for p in directory.iterdir() if not p.name.endswith(".lock"))
+
+
 class _Raw:
     def __init__(self, body: bytes) -> None:
         self._body = body
@@ -106,6 +122,20 @@ class FaultInjector:
             self.hits += 1
             return error_response(self.code, self.message)
         return None
+
+
+def on_every_session(monkeypatch: pytest.MonkeyPatch, hook: Any) -> None:
+    """`hook(client)` runs on every botocore client that any AwsSessions made in this test creates, so a
+    test can watch or break calls inside a command it runs in-process."""
+    from rolegate.aws.session import AwsSessions
+
+    real = AwsSessions.__init__
+
+    def with_hook(self: AwsSessions, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        self.hooks.append(hook)
+
+    monkeypatch.setattr(AwsSessions, "__init__", with_hook)
 
 
 def text(stream: io.StringIO) -> str:

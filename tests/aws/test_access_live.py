@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from tests.access_scenarios import SCENARIOS, answer, observed, unprefixed
-from tests.builders import Doc, SnapshotWorld, World, seed_config, trust
-from tests.helpers import Org, rolegate
+from tests.builders import Doc, SnapshotWorld, World, trust
+from tests.helpers import Org, rolegate, seed_applied
 
 from rolegate.access.graph import AccessGraph, Reach
 from rolegate.aws.session import AwsSessions
@@ -187,9 +187,7 @@ def test_cobus_reaches_administrator_everywhere_with_mfa_and_the_bootstrap_role_
     reaches `administrator` in development, staging and production only with MFA — and, a real finding,
     OrganizationAccountAccessRole in each spoke without MFA: his hub group holds AdministratorAccess and that
     role trusts the hub's account."""
-    config = str(org.write_config(seed_config(org.ids)))
-    applied = rolegate(capsys, "-c", config, "apply", "--yes", "--password-out", str(org.workdir / "pw"))
-    assert applied.code == 0, applied.all
+    config = seed_applied(org, capsys)
 
     result = rolegate(capsys, "-c", config, "access", "--user", "cobus", "--json")
 

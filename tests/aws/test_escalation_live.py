@@ -14,8 +14,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from tests.builders import seed_config
-from tests.helpers import Org, rolegate
+from tests.helpers import Org, rolegate, seed_applied
 
 from rolegate.access.escalation import Escalations
 from rolegate.access.graph import AccessGraph
@@ -34,10 +33,7 @@ def _snapshot(org: Org, capsys: pytest.CaptureFixture[str], config: str) -> Snap
 def test_given_mallory_may_add_herself_to_production_administrator_she_reaches_administrator_in_production(
     org: Org, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = str(org.write_config(seed_config(org.ids)))
-    assert (
-        rolegate(capsys, "-c", config, "apply", "--yes", "--password-out", str(org.workdir / "pw")).code == 0
-    )
+    config = seed_applied(org, capsys)
     iam = org.client("iam")
     group = iam.get_group(GroupName="production_administrator")["Group"]
     iam.create_user(UserName="mallory")

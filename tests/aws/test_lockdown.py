@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.builders import seed_config
-from tests.helpers import Org, rolegate
+from tests.helpers import Org, rolegate, seed_applied
 
 from rolegate.access.graph import AccessGraph
 from rolegate.access.policy import Context, evaluate, statements
@@ -35,10 +34,7 @@ OPERATOR = "arn:aws:iam::123456789012:user/moto"  # who moto's test credentials 
 
 
 def applied(org: Org, capsys: pytest.CaptureFixture[str]) -> str:
-    config = str(org.write_config(seed_config(org.ids)))
-    result = rolegate(capsys, "-c", config, "apply", "--yes", "--password-out", str(org.workdir / "pw"))
-    assert result.code == 0, result.all
-    return config
+    return seed_applied(org, capsys)
 
 
 def account_state(org: Org, name: str) -> dict[str, Any]:

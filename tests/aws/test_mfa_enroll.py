@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from tests.builders import seed_config
-from tests.helpers import Org, rolegate
+from tests.helpers import Org, rolegate, seed_applied
 from tests.terminal import TAKE_TERMINAL, drain, read_until
 
 pytestmark = pytest.mark.aws
@@ -51,10 +50,7 @@ def enroll_in_a_terminal(org: Org, *args: str) -> tuple[int, str]:
 def test_cobus_enrolls_a_virtual_mfa_device_and_his_profiles_name_it(
     org: Org, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = str(org.write_config(seed_config(org.ids)))
-    assert (
-        rolegate(capsys, "-c", config, "apply", "--yes", "--password-out", str(org.workdir / "pw")).code == 0
-    )
+    config = seed_applied(org, capsys)
     assert rolegate(capsys, "-c", config, "profiles", "--user", "cobus", "--write").code == 0
     aws_config = Path(org.env["AWS_CONFIG_FILE"])
     serial = f"arn:aws:iam::{org.hub_id}:mfa/cobus"

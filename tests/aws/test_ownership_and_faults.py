@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.builders import seed_config
+from tests.builders import seed_config, trust
 from tests.helpers import FaultInjector, Org, rolegate
 
 from rolegate.aws.session import AwsSessions
@@ -21,16 +21,7 @@ from rolegate.runner import read_and_plan
 
 pytestmark = pytest.mark.aws
 
-TRUST_ANYONE_IN_HUB = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+TRUST_ANYONE_IN_HUB = trust("arn:aws:iam::123456789012:root")
 
 
 def hand_made_iam(org: Org) -> dict[str, object]:

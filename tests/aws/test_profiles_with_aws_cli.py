@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from tests.builders import seed_config
-from tests.helpers import Org, rolegate
+from tests.helpers import Org, rolegate, written_files
 
 pytestmark = pytest.mark.aws
 
@@ -101,9 +101,7 @@ def test_a_team_lead_writes_every_users_profiles_and_links_into_a_directory(
     links = rolegate(capsys, "-c", config, "links", "--all-users", "--out", str(out))
 
     assert profiles.code == 0 and links.code == 0, profiles.all + links.all
-    assert sorted(
-        p.name for p in out.iterdir() if not p.name.endswith(".lock")
-    ) == [  # writers leave their hidden lock files
+    assert written_files(out) == [  # writers leave their hidden lock files
         "alice.aws-config",
         "alice.txt",
         "cobus.aws-config",

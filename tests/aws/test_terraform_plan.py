@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.builders import seed_config
+from tests.builders import example_config, seed_config
 from tests.helpers import Org, rolegate
 
 pytestmark = [pytest.mark.aws, pytest.mark.slow]
@@ -144,77 +144,6 @@ def actions(plan: dict[str, Any]) -> dict[str, tuple[str, ...]]:
         acts = tuple(change["change"]["actions"])
         out[change["address"]] = (("import",) if "importing" in change["change"] else ()) + acts
     return out
-
-
-def example_config(ids: dict[str, str]) -> str:
-    """The design's rolegate.example.yaml, every field of the format, with this organization's ids: more
-    kinds of resource than the seed, in every account; jane.doe's Terraform name needs the hash of
-    `identifier`, and robot has neither console nor groups."""
-    return f"""\
-version: 1
-organization:
-  name: demo
-  hub: master
-  region: us-west-2
-  bootstrap_role: OrganizationAccountAccessRole
-  password_policy:
-    minimum_length: 14
-    require_symbols: true
-    require_numbers: true
-    require_uppercase: true
-    require_lowercase: true
-    max_age_days: 90
-    reuse_prevention: 24
-accounts:
-  master:
-    id: "{ids["master"]}"
-    email: you+master@example.com
-    alias: demo-master
-  development:
-    id: "{ids["development"]}"
-    email: you+development@example.com
-    alias: demo-development
-    color: green
-  staging:
-    id: "{ids["staging"]}"
-    email: you+staging@example.com
-    color: yellow
-  production:
-    id: "{ids["production"]}"
-    email: you+production@example.com
-    color: red
-roles:
-  administrator:
-    accounts: [development, staging, production]
-    policies: [AdministratorAccess]
-    require_mfa: true
-    max_session: 1h
-  read_only:
-    accounts: ["*"]
-    policies: [ReadOnlyAccess]
-    require_mfa: true
-    max_session: 8h
-groups:
-  development_administrator:
-    assume:
-      administrator: [development]
-  production_administrator:
-    assume:
-      administrator: [staging, production]
-  everyone_read_only:
-    assume:
-      read_only: ["*"]
-  master_administrator:
-    policies: [AdministratorAccess]
-users:
-  cobus:
-    groups: [development_administrator, production_administrator, master_administrator]
-    console: true
-    mfa: required
-  jane.doe:
-    groups: [everyone_read_only]
-  robot: {{}}
-"""
 
 
 def assert_adopted_without_change(org: Org, capsys: pytest.CaptureFixture[str], config: Path) -> Terraform:

@@ -15,8 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.builders import seed_config
-from tests.helpers import Org, Result, rolegate
+from tests.helpers import Org, Result, rolegate, seed_applied
 
 pytestmark = pytest.mark.aws
 
@@ -26,9 +25,7 @@ ASSUME = "sts:AssumeRole"
 @pytest.fixture
 def applied(org: Org, capsys: pytest.CaptureFixture[str]) -> tuple[Org, str, Path]:
     """The seed applied, and a snapshot of it (the checks then ask offline: fast, and no AWS call)."""
-    config = str(org.write_config(seed_config(org.ids)))
-    done = rolegate(capsys, "-c", config, "apply", "--yes", "--password-out", str(org.workdir / "pw"))
-    assert done.code == 0, done.all
+    config = seed_applied(org, capsys)
     snapshot = org.workdir / "org.json"
     assert rolegate(capsys, "-c", config, "snapshot", "-o", str(snapshot)).code == 0
     return org, config, snapshot

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.builders import IDS, as_aws_has_it, desired, seed_config
-from tests.helpers import rolegate
+from tests.helpers import rolegate, written_files
 
 
 def config(tmp_path: Path) -> str:
@@ -47,9 +47,7 @@ def test_export_terraform_offline_from_a_snapshot_imports_what_exists(
     )
 
     assert result.code == 0, result.all
-    assert sorted(
-        p.name for p in out.iterdir() if not p.name.endswith(".lock")
-    ) == [  # writers leave their hidden lock files
+    assert written_files(out) == [  # writers leave their hidden lock files
         "development.tf.json",
         "main.tf.json",
         "master.tf.json",

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.builders import MFA, doc, trust
 from tests.e2e.chromium import ARGS, CHROMIUM, MARKS, offline_only
 
 from rolegate.access.graph import AccessGraph
@@ -20,27 +21,11 @@ sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = MARKS
 HUB = "111111111111"
 SPOKES = {"development": "222222222222", "staging": "333333333333", "production": "444444444444"}
-MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
-
-
-def _document(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-def _trust(principal: str, condition: dict[str, Any] | None = None) -> dict[str, Any]:
-    statement: dict[str, Any] = {
-        "Effect": "Allow",
-        "Principal": {"AWS": principal},
-        "Action": "sts:AssumeRole",
-    }
-    if condition:
-        statement["Condition"] = condition
-    return _document(statement)
 
 
 def _assume(resource: str, sid: str | None = None) -> dict[str, Any]:
     statement = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": resource}
-    return _document({"Sid": sid, **statement} if sid else statement)
+    return doc({"Sid": sid, **statement} if sid else statement)
 
 
 def seed_snapshot() -> Snapshot:
@@ -55,13 +40,13 @@ def seed_snapshot() -> Snapshot:
     for name, account_id in SPOKES.items():
         spoke = AccountState(name, account_id)
         spoke.roles["administrator"] = Role(
-            "administrator", f"arn:aws:iam::{account_id}:role/administrator", "/", _trust(hub_root, MFA)
+            "administrator", f"arn:aws:iam::{account_id}:role/administrator", "/", trust(hub_root, MFA)
         )
         spoke.roles["OrganizationAccountAccessRole"] = Role(
             "OrganizationAccountAccessRole",
             f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
             "/",
-            _trust(hub_root),
+            trust(hub_root),
         )
         taken.accounts[name] = spoke
         policy = ManagedPolicy(
@@ -79,10 +64,10 @@ def seed_snapshot() -> Snapshot:
         "auditor",
         f"arn:aws:iam::{SPOKES['production']}:role/auditor",
         "/",
-        _trust(hub_root, {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}),
+        trust(hub_root, {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}),
     )
     deployer = f"arn:aws:iam::{SPOKES['production']}:role/deployer"
-    production.roles["deployer"] = Role("deployer", deployer, "/", _trust(staging.roles["administrator"].arn))
+    production.roles["deployer"] = Role("deployer", deployer, "/", trust(staging.roles["administrator"].arn))
     staging.roles["administrator"].inline_policies["chain"] = _assume(deployer)
     master.users["cobus"] = User(
         "cobus",
@@ -210,7 +195,7 @@ def test_a_role_reached_by_escalation_is_badged_with_its_steps_in_the_page(tmp_p
     group = master.groups["production_administrator"]
     add = {"Effect": "Allow", "Action": "iam:AddUserToGroup", "Resource": group.arn}
     master.users["dana"] = User(
-        "dana", f"arn:aws:iam::{HUB}:user/dana", "/", inline_policies={"helpdesk": _document(add)}
+        "dana", f"arn:aws:iam::{HUB}:user/dana", "/", inline_policies={"helpdesk": doc(add)}
     )
     graph = AccessGraph(taken)
     rows = [r for user in graph.users() for r in rows_of(graph, user, escalations(graph))]

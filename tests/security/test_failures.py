@@ -45,8 +45,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.builders import allow, doc, trust
 from tests.faults import STS_XMLNS, FaultyProxy
-from tests.helpers import PROFILES, ROLEGATE, Org, asked
+from tests.helpers import PROFILES, ROLEGATE, Org, asked, on_every_session
 
 from rolegate.plan.compile import Desired
 from rolegate.state.snapshot import Role, Snapshot, User
@@ -403,17 +404,8 @@ def _both(*mutations: Mutation) -> Mutation:
     return change
 
 
-_ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-_OTHER_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+_ALLOW_ALL = doc(allow(action="*"))  # a fresh allow of everything
+_OTHER_TRUST = trust("arn:aws:iam::999999999999:root")
 FRESH = None  # before the apply: empty accounts, so every resource of the seed is created
 
 # (the story, the accounts before the apply: FRESH or a change of the applied state, what the accounts show
@@ -894,8 +886,6 @@ def _directory_turns_read_only_after(
     """A fault hook: the moment IAM answers CreateLoginProfile, --password-out's directory becomes read-only
     (a disk that filled, a mount gone read-only): after the check, after the IAM change, before the write.
     `undo` makes it writable again. Returns the list the hook notes each time it fires in."""
-    from rolegate.aws.session import AwsSessions
-
     fired: list[str] = []
 
     def hook(client: Any) -> None:
@@ -906,13 +896,7 @@ def _directory_turns_read_only_after(
 
         client.meta.events.register("after-call.iam.CreateLoginProfile", after)
 
-    real = AwsSessions.__init__
-
-    def with_hook(self: AwsSessions, *args: Any, **kwargs: Any) -> None:
-        real(self, *args, **kwargs)
-        self.hooks.append(hook)
-
-    monkeypatch.setattr(AwsSessions, "__init__", with_hook)
+    on_every_session(monkeypatch, hook)
     return fired
 
 
@@ -1011,8 +995,6 @@ def test_the_password_is_in_password_out_before_the_next_iam_call(
     from tests.builders import seed_config
     from tests.helpers import rolegate
 
-    from rolegate.aws.session import AwsSessions
-
     config = _locked_out(org, capsys) if command == "restore" else str(org.write_config(seed_config(org.ids)))
     path = org.workdir / "pw-now"
     seen: list[str] = []  # the file's users at the first call after CreateLoginProfile
@@ -1028,13 +1010,7 @@ def test_the_password_is_in_password_out_before_the_next_iam_call(
         client.meta.events.register("before-call.iam", before)
         client.meta.events.register("after-call.iam.CreateLoginProfile", after)
 
-    real = AwsSessions.__init__
-
-    def with_hook(self: AwsSessions, *args: Any, **kwargs: Any) -> None:
-        real(self, *args, **kwargs)
-        self.hooks.append(hook)
-
-    monkeypatch.setattr(AwsSessions, "__init__", with_hook)
+    on_every_session(monkeypatch, hook)
     args = ["apply", "--yes"] if command == "apply" else ["restore", "--user", "cobus", "--yes"]
 
     done = rolegate(capsys, "-c", config, *args, "--password-out", str(path))

@@ -21,7 +21,7 @@ import json
 from typing import Any
 
 import pytest
-from tests.builders import seed_config
+from tests.builders import doc, seed_config
 from tests.helpers import Org, rolegate
 
 from rolegate.access.audit import AuditInput, audit
@@ -32,10 +32,6 @@ from rolegate.plan.apply import apply_plan
 from rolegate.runner import read_and_plan, read_everything
 
 pytestmark = pytest.mark.aws
-
-
-def doc(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
 def allow(action: Any, resource: Any = "*") -> dict[str, Any]:

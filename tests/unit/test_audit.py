@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from tests.builders import MFA, doc, trust
 
 from rolegate.access.audit import RULES, AuditInput, Finding, at_or_above, audit
 from rolegate.access.sarif import to_sarif
@@ -16,20 +17,6 @@ from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Sn
 HUB, PROD, FOREIGN = "111111111111", "222222222222", "999999999999"
 NOW = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
-
-
-def doc(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-def trust(principal: Any, condition: dict[str, Any] | None = None) -> dict[str, Any]:
-    stmt: dict[str, Any] = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
-    if condition:
-        stmt["Condition"] = condition
-    return doc(stmt)
-
-
-MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
 
 
 def report_row(user: str, arn: str, **values: str) -> dict[str, str]:

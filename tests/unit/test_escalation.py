@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
+from tests.builders import MFA, doc, trust
 
 from rolegate.access.audit import AuditInput, Finding, audit
 from rolegate.access.escalation import Escalations
@@ -26,11 +27,6 @@ from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Sn
 HUB, PROD = "111111111111", "222222222222"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 PROD_ADMIN = f"arn:aws:iam::{PROD}:role/administrator"
-MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
-
-
-def doc(*stmts: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(stmts)}
 
 
 def allow(action: str | list[str], resource: str | list[str] = "*", **extra: Any) -> dict[str, Any]:
@@ -39,13 +35,6 @@ def allow(action: str | list[str], resource: str | list[str] = "*", **extra: Any
 
 def deny(action: str | list[str], resource: str | list[str] = "*") -> dict[str, Any]:
     return {"Effect": "Deny", "Action": action, "Resource": resource}
-
-
-def trust(principal: Any, condition: dict[str, Any] | None = None) -> dict[str, Any]:
-    stmt: dict[str, Any] = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
-    if condition:
-        stmt["Condition"] = condition
-    return doc(stmt)
 
 
 def hub_user(name: str) -> str:

@@ -7,13 +7,12 @@ Each test gets a fresh AWS (moto's reset), its own HOME and AWS config files, so
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.builders import seed_config
-from tests.helpers import READ_ONLY, Org, rolegate
+from tests.helpers import READ_ONLY, Org, rolegate, user_env
 
 from rolegate.aws.moto_local import MANAGEMENT_ACCOUNT, LocalAws, start_local_aws
 
@@ -95,16 +94,7 @@ def cobus(
     script = tmp_path / "mfa-code"
     script.write_text(f"#!/bin/sh\necho asked >> {counter}\necho 123456\n")
     script.chmod(0o755)
-    home = Path(org.env["HOME"])
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ROLEGATE_", "XDG_"))},
-        **{k: v for k, v in org.env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")},
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "ROLEGATE_STORE": "file",
-        "ROLEGATE_MFA_COMMAND": str(script),
-        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-    }
+    env = user_env(org.env, ROLEGATE_MFA_COMMAND=str(script))
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     org.extra.update(env=env, counter=counter, keys=keys, config=config)

@@ -4,6 +4,7 @@ subprocess as a user would, and AWS faults injected through botocore events."""
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -70,6 +71,22 @@ def rolegate(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
     code = run_in_process(list(args))
     captured = capsys.readouterr()
     return Result(code, captured.out, captured.err)
+
+
+def user_env(aws_env: dict[str, str], **more: str) -> dict[str, str]:
+    """The environment of a user's shell in the sandbox: this machine's, less any AWS_, ROLEGATE_ or XDG_
+    setting; the sandboxed AWS files and endpoint without the operator's keys; caches and config under the
+    sandbox HOME; rolegate's file store; and `more`."""
+    home = Path(aws_env["HOME"])
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ROLEGATE_", "XDG_"))},
+        **{k: v for k, v in aws_env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")},
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "ROLEGATE_STORE": "file",
+        **more,
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+    }
 
 
 def seed_applied(org: Org, capsys: pytest.CaptureFixture[str]) -> str:

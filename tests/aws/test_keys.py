@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.helpers import ROLEGATE, FaultInjector, Org, Result, rolegate, run
+from tests.helpers import ROLEGATE, FaultInjector, Org, Result, rolegate, run, user_env
 from tests.terminal import drain, read_until
 
 from rolegate.atomic import BACKUP_MARK
@@ -99,15 +99,7 @@ def dana(
 ) -> Org:
     """A new hub user with no key yet, her key made by the operator (the SDK's usual credentials) straight
     into the store. Only the hub account: keys need no organization around them."""
-    home = Path(aws_env["HOME"])
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ROLEGATE_", "XDG_"))},
-        **{k: v for k, v in aws_env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")},
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "ROLEGATE_STORE": "file",
-        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-    }
+    env = user_env(aws_env)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     org = Org(local_aws.url, {"master": MANAGEMENT_ACCOUNT}, tmp_path, aws_env, {"env": env})

@@ -8,6 +8,8 @@ import json
 import re
 from typing import Any
 
+from tests.builders import MFA, doc, trusts
+
 from rolegate.access.audit import audit
 from rolegate.access.graph import AccessGraph
 from rolegate.model import marks as mk
@@ -34,14 +36,8 @@ KEEP = operator_keep(OPERATOR, HUB)
 
 
 def trust(principal: str, *, mfa: bool = False) -> dict[str, Any]:
-    statement: dict[str, Any] = {
-        "Effect": "Allow",
-        "Principal": {"AWS": principal},
-        "Action": "sts:AssumeRole",
-    }
-    if mfa:
-        statement["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
-    return {"Version": "2012-10-17", "Statement": [statement]}
+    """A trust of `principal` as an AWS principal (even "*": {"AWS": "*"}), MFA required or not."""
+    return doc(trusts({"AWS": principal}, MFA if mfa else None))
 
 
 def role(name: str, document: dict[str, Any], path: str = "/", **extra: Any) -> Role:

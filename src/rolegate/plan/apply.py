@@ -327,8 +327,9 @@ def apply_plan(
     read_back: ReadBack | None = None,
 ) -> ApplyResult:
     """Every account's changes in plan order, `workers` accounts at a time. Callbacks are called from the
-    workers' threads. `read_back` (runner.read_back_for): told an account's changes once all their calls went
-    through, it says which of them the account does not show; those are `not_applied`, never done."""
+    workers' threads. `read_back` (runner.read_back, as runner.commands.apply passes it): told an account's
+    changes once all their calls went through, it says which of them the account does not show; those are
+    `not_applied`, never done."""
     ordered = plan.ordered()
     by_account: dict[str, list[Change]] = {}
     for change in ordered:

@@ -142,14 +142,6 @@ def read_back(
     return sorted(found, key=lambda f: order.get(id(f.change), 0))
 
 
-def read_back_for(
-    config: Config, sessions: AwsSessions, *, adopt: frozenset[str] = frozenset()
-) -> Callable[[list[Change]], list[NotApplied]]:
-    """apply_plan's `read_back` for this file: compiled once, called by each account's worker."""
-    desired = replace(compile_config(config), adopt_names=adopt)
-    return lambda changes: read_back(desired, sessions, changes) if changes else []
-
-
 def read_everything(config: Config, sessions: AwsSessions, *, audit: bool = True) -> Snapshot:
     """All that `snapshot`, `access` and `audit` look at: every account in full (roles' session lengths,
     aliases, the hub's password policy, credential reports and summaries), the organization's id, and the

@@ -119,8 +119,8 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
     from rolegate.model import naming
     from rolegate.model.edit import set_account_ids
     from rolegate.model.load import load
-    from rolegate.plan.apply import apply_plan
-    from rolegate.runner import read_and_plan, read_back_for, sessions_for
+    from rolegate.runner import commands as run
+    from rolegate.runner import sessions_for
 
     host = url.removeprefix("http://")
     env.print(
@@ -141,17 +141,18 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
     with env.err.status("Creating the accounts through AWS Organizations…"):
         ids = create_accounts(org, requests, poll=0.2)
     set_account_ids(config_path, ids)
-    config = load(config_path).config
+    loaded = load(config_path)
+    config = loaded.config
     env.print(f"  organization  [bold]{config.organization.name}[/]  (management account {management_id})")
     env.print("  accounts      " + "   ".join(f"[green]✓[/] {n} {i}" for n, i in ids.items()))
     env.print(f"  config        {config_path}\n")
 
     sessions = sessions_for(config, None)
     with env.err.status("Reading every account…"):
-        _, plan = read_and_plan(config, sessions)
-    show_plan(env, plan)
+        outcome = run.plan(loaded, sessions=sessions)  # the engine `rolegate plan` and `apply` use
+    show_plan(env, outcome.plan)
     applied = time.monotonic()
-    result = apply_plan(plan, sessions.iam, read_back=read_back_for(config, sessions))  # as apply does
+    result = run.apply(outcome)  # with the read-back, as apply does
     for line in apply_result_lines(result, time.monotonic() - applied):
         env.print(line)
     if not result.ok:
@@ -162,7 +163,7 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
         text = "".join(f"{user}\t{pw}\n" for (_, user), pw in sorted(result.passwords.items()))
         write_atomic(directory / "first-passwords.txt", text, mode=0o600, backup=False, private=True)
 
-    _, again = read_and_plan(config, sessions)
+    again = run.plan(loaded, sessions=sessions).plan
     env.print(
         "Plan again: "
         + (

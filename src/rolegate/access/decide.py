@@ -96,10 +96,6 @@ class Verdict:
     path: str  # "identity" | "resource" (same account, the resource policy alone) | ""
 
 
-def _allowed(evaluation: Evaluation) -> Tri:
-    return False if evaluation.denied else evaluation.allowed
-
-
 def judge(
     identity: Evaluation,
     limits: Sequence[Evaluation],
@@ -124,11 +120,11 @@ def judge(
         return Verdict(False, tuple(dict.fromkeys(denies)), (), would_allow, "")
     limited: Tri = True
     for limit in limits:
-        limited = both(limited, _allowed(limit))
-    by_identity = both(both(identity.allowed, limited), True if resource is None else _allowed(resource))
+        limited = both(limited, limit.outcome)
+    by_identity = both(both(identity.allowed, limited), True if resource is None else resource.outcome)
     by_direct: Tri = False
     if direct is not None:
-        by_direct = both(both(identity.unless_denied(), limited), _allowed(direct))
+        by_direct = both(both(identity.unless_denied(), limited), direct.outcome)
     decision = either(by_direct, by_identity)
     if decision is False:
         return Verdict(False, (), (), would_allow, "")

@@ -56,12 +56,12 @@ from rolegate.access.graph import (
 from rolegate.access.policy import (
     Context,
     Decision,
-    Evaluation,
     Statement,
     action_matches,
     both,
     evaluate,
     names_principal_itself,
+    rank,
     resource_matches,
     statements,
 )
@@ -167,14 +167,6 @@ def escalation_rows(graph: AccessGraph, principal: Principal) -> list[Escalation
     through escalation (`to_json()` has the reach row's keys that apply, "escalation": true, and `via` as
     steps: "iam:AddUserToGroup on group admins", "sts:AssumeRole on role administrator in production")."""
     return Escalations(graph).reach(principal)
-
-
-def _rank(decision: Decision) -> int:
-    return 2 if decision is True else (0 if decision is False else 1)
-
-
-def _allowed(evaluation: Evaluation) -> Decision:
-    return False if evaluation.denied else evaluation.allowed
 
 
 _SERVICES = frozenset(a.split(":", 1)[0] for a in ACTIONS)
@@ -441,9 +433,9 @@ class Escalations:
         if found is None:
             context = self._context(state, keys)
             args = (action, resource, state.arn, state.account_id, context)
-            found = _allowed(evaluate(stmts, *args))
+            found = evaluate(stmts, *args).outcome
             for level in limits:
-                found = both(found, _allowed(evaluate(level, *args)))
+                found = both(found, evaluate(level, *args).outcome)
             self._evaluations[key] = found
         return found
 
@@ -588,7 +580,7 @@ class Escalations:
                 if action == "iam:CreateAccessKey" and (user.access_keys or 0) >= 2:
                     delete = self._may_any_user(state, "iam:DeleteAccessKey", user.arn, uniform)
                     decision = both(decision, delete)  # IAM keeps two keys at most
-                if decision is not False and (best is None or _rank(decision) > _rank(best[1])):
+                if decision is not False and (best is None or rank(decision) > rank(best[1])):
                     best = (action, decision)
             if best is not None:
                 yield Edge(step(best[0], "user", user.name), self.user_state(account, user.name), best[1])
@@ -612,7 +604,7 @@ class Escalations:
         context = self._context(state)
         for level in self.limits(state):
             found = both(
-                found, _allowed(evaluate(level, ASSUME, role.arn, state.arn, state.account_id, context))
+                found, evaluate(level, ASSUME, role.arn, state.arn, state.account_id, context).outcome
             )
         return found
 
@@ -716,12 +708,12 @@ class Escalations:
                 direct[role_arn] = decision
         for role_arn, decision in direct.items():
             old = base.get(role_arn)
-            if old is None or _rank(decision) > _rank(old[0]):
+            if old is None or rank(decision) > rank(old[0]):
                 base[role_arn] = (decision, (), ())
             for onward, (d, why, via) in self.plain(self.role_state(role_arn)).items():
                 new = both(decision, d)
                 old = base.get(onward)
-                if onward != state.arn and new is not False and (old is None or _rank(new) > _rank(old[0])):
+                if onward != state.arn and new is not False and (old is None or rank(new) > rank(old[0])):
                     base[onward] = (new, why, (role_arn, *via))
         return base
 
@@ -791,8 +783,8 @@ class Escalations:
                 here = plain if state == start else self.plain(state)
                 # Breadth first: the first time an answer is offered its paths are the shortest; again only
                 # when the decision so far ranks higher.
-                if escalated and offered.get(id(here), -1) < _rank(so_far):
-                    offered[id(here)] = _rank(so_far)
+                if escalated and offered.get(id(here), -1) < rank(so_far):
+                    offered[id(here)] = rank(so_far)
                     escalating = self.escalating_roles()
                     if settled is None:
                         settled = frozenset(a for a, p in plain.items() if p[0] is True) - escalating
@@ -802,7 +794,7 @@ class Escalations:
                         reached = both(so_far, decision)
                         kept = best.get(role_arn)
                         length = len(steps) + len(via) + 1
-                        if kept is not None and (_rank(reached), -length) <= (_rank(kept[0]), -len(kept[1])):
+                        if kept is not None and (rank(reached), -length) <= (rank(kept[0]), -len(kept[1])):
                             continue  # the words of a path are made only for one that is kept
                         path = steps + self._assume_steps(role_arn, via)
                         self._offer(best, role_arn, reached, path)
@@ -827,7 +819,7 @@ class Escalations:
             if (
                 role_arn == principal.arn
                 or decision is False
-                or (old is not None and _rank(old[0]) >= _rank(decision))
+                or (old is not None and rank(old[0]) >= rank(decision))
             ):
                 continue
             account, role = self.graph.roles[role_arn]
@@ -849,17 +841,17 @@ class Escalations:
                via: tuple[str, ...]) -> None:  # fmt: skip
         old = best.get(role_arn)
         if decision is not False and (
-            old is None or (_rank(decision), -len(via)) > (_rank(old[0]), -len(old[1]))
+            old is None or (rank(decision), -len(via)) > (rank(old[0]), -len(old[1]))
         ):
             best[role_arn] = (decision, via)
 
     @staticmethod
     def _visit(seen: dict[tuple[State, bool], int], queue: deque[Any], state: State, decision: Decision,
                steps: tuple[str, ...], escalated: bool, covered: bool) -> None:  # fmt: skip
-        rank = _rank(decision) + (4 if escalated else 0)
-        if decision is False or seen.get((state, covered), -1) >= rank:
+        score = rank(decision) + (4 if escalated else 0)
+        if decision is False or seen.get((state, covered), -1) >= score:
             return
-        seen[(state, covered)] = rank
+        seen[(state, covered)] = score
         queue.append((state, decision, steps, escalated, covered))
 
 
@@ -879,7 +871,7 @@ def _may_escalate(stmts: list[Statement], known: dict[_Actions, bool]) -> bool:
 
 
 def _best(first: Decision, second: Decision) -> Decision:
-    return first if _rank(first) >= _rank(second) else second
+    return first if rank(first) >= rank(second) else second
 
 
 def _covers(stmt: Statement, resource: str) -> bool:
@@ -923,7 +915,7 @@ def _better_after(
     combined = both(decision, value[3])
     if combined is False:
         return best
-    key = (value[0], _rank(combined), -len(steps) - len(value[4]))
+    key = (value[0], rank(combined), -len(steps) - len(value[4]))
     if best is not None and key <= best[:3]:
         return best
     return (*key, combined, steps + value[4], value[5])
@@ -958,9 +950,9 @@ class _Solver:
             for severe in self._by_severity:
                 found = plain.keys() & severe
                 if found:
-                    arn = min(found, key=lambda a: (-_rank(plain[a][0]), len(plain[a][2]), a))
+                    arn = min(found, key=lambda a: (-rank(plain[a][0]), len(plain[a][2]), a))
                     decision, _, via = plain[arn]
-                    best = (self.severities[arn], _rank(decision), -len(via) - 1, decision, via, arn)
+                    best = (self.severities[arn], rank(decision), -len(via) - 1, decision, via, arn)
                     break
             if best is not None:  # the steps as words, for the one kept
                 best = (*best[:4], self.esc._assume_steps(best[5], best[4]), best[5])

@@ -50,6 +50,7 @@ from rolegate.access.policy import (
     both,
     evaluate,
     finish,
+    rank,
     scan,
     statements,
     variable_keys,
@@ -320,10 +321,6 @@ def _named_accounts(stmts: list[Statement]) -> frozenset[str]:
         for p in (stmt.principals or ()) + (stmt.not_principals or ())
         if p.endswith(":root") and p.startswith("arn:aws:iam::")
     )
-
-
-def _rank(decision: Decision) -> int:
-    return 2 if decision is True else (0 if decision is False else 1)
 
 
 @contextmanager
@@ -1004,7 +1001,7 @@ class AccessGraph:
                     continue
                 new = both(so_far, decision)
                 old = found.get(role_arn)
-                if new is False or (old is not None and _rank(new) <= _rank(old[0])):
+                if new is False or (old is not None and rank(new) <= rank(old[0])):
                     continue
                 found[role_arn] = (new, why, (*via, hop))
                 queue.append(role_arn)
@@ -1039,7 +1036,7 @@ class AccessGraph:
                     continue
                 decision, why, via = closure[arn]
                 decision = both(entered, decision)
-                if (_rank(decision), -len(via)) > (_rank(old), -len(old_via) + 1):
+                if (rank(decision), -len(via)) > (rank(old), -len(old_via) + 1):
                     found[arn] = (decision, why, (hop, *via))
         found.pop(principal.arn, None)
         return found

@@ -824,6 +824,11 @@ class Evaluation:
     def denied(self) -> bool:
         return bool(self.denies)
 
+    @property
+    def outcome(self) -> Decision:
+        """The side's answer: False when a Deny certainly applies, else what its Allows give."""
+        return False if self.denies else self.allowed
+
     def unless_denied(self) -> Decision:
         """What the Deny statements alone leave: False when one certainly applies, else True or the
         conditions under which none of them applies."""
@@ -930,6 +935,11 @@ def evaluate(
     """Allow unless denied; with the statements that decided it. Conditional allows keep their conditions;
     a conditional Deny makes the allow conditional on it *not* holding."""
     return finish([scan(stmts, action, resource, principal_arn, principal_account, context)])
+
+
+def rank(decision: Decision) -> int:
+    """How good an answer is, to keep the best of several paths: certain 2, conditional 1, no 0."""
+    return 2 if decision is True else (0 if decision is False else 1)
 
 
 def either(first: Decision, second: Decision) -> Decision:

@@ -47,7 +47,6 @@ from typing import Any
 
 from rolegate.access.graph import (
     ASSUME,
-    KNOWN_AWS_MANAGED,
     AccessGraph,
     Group,
     Principal,
@@ -229,7 +228,6 @@ class Escalations:
         self.snapshot: Snapshot = graph.snapshot
         self.org_id = self.snapshot.organization_id or None
         self._admin = admin  # role ARN -> bool, from the audit; None: every role counts
-        self._docs: dict[str, dict[str, dict[str, Any]]] = {}
         self._parsed: dict[tuple[int, str], list[Statement]] = {}
         self._limits: dict[tuple[str, str | None], list[list[Statement]]] = {}
         self._evaluations: dict[tuple[Any, ...], Decision] = {}
@@ -273,12 +271,6 @@ class Escalations:
         return found
 
     # -- policies -------------------------------------------------------------------------------------
-    def _document(self, account: AccountState, arn: str) -> dict[str, Any] | None:
-        docs = self._docs.get(account.account_id)
-        if docs is None:
-            docs = self._docs[account.account_id] = {p.arn: p.document for p in account.policies.values()}
-        return docs.get(arn) or self.snapshot.aws_managed_policies.get(arn) or KNOWN_AWS_MANAGED.get(arn)
-
     def _statements(self, document: dict[str, Any] | None, label: str) -> list[Statement]:
         """A document's statements, parsed once whoever holds it: no escalation shows a statement's label
         (its steps are named by action and resource), so the AdministratorAccess of 1,500 roles is one."""
@@ -300,7 +292,7 @@ class Escalations:
         the AdministratorAccess of several roles is one identity to `may`, whatever its label)."""
         out: list[Statement] = []
         for arn in managed:
-            document = self._document(account, arn)
+            document = self.graph.document(account, arn)
             documents.append(id(document))
             out += self._statements(document, "managed policy")
         for document in inline.values():
@@ -365,7 +357,9 @@ class Escalations:
             account = self.snapshot.accounts[state.account]
             found = []
             if boundary:
-                found.append(self._parsed_whole(self._document(account, boundary), "permissions boundary"))
+                found.append(
+                    self._parsed_whole(self.graph.document(account, boundary), "permissions boundary")
+                )
             for level in self.snapshot.scps.get(state.account_id, []):
                 if level:  # an empty level was not read (AWS keeps one SCP on every node)
                     found.append(

@@ -342,6 +342,9 @@ class AccessGraph:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.org_id = snapshot.organization_id or None
+        # Each account's customer managed policies by ARN, made on first use: a grant policy is looked up
+        # once per principal that holds it, and AccountState.policy_by_arn is a scan.
+        self._policies_by_arn: dict[str, dict[str, dict[str, Any]]] = {}
         self.roles: dict[str, tuple[AccountState, Role]] = {}
         self._roles_in_account: dict[str, list[str]] = {}
         self._roles_named: dict[str, list[str]] = {}
@@ -452,9 +455,12 @@ class AccessGraph:
     def document(self, account: AccountState, arn: str) -> dict[str, Any] | None:
         """A managed policy's document as the snapshot holds it (or, for the two AWS managed policies that
         grant sts:AssumeRole broadly, as AWS publishes it); None when unknown."""
-        policy = account.policy_by_arn(arn)
-        if policy is not None:
-            return policy.document
+        documents = self._policies_by_arn.get(account.account_id)
+        if documents is None:
+            documents = {p.arn: p.document for p in account.policies.values()}
+            self._policies_by_arn[account.account_id] = documents
+        if arn in documents:
+            return documents[arn]
         return self.snapshot.aws_managed_policies.get(arn) or KNOWN_AWS_MANAGED.get(arn)
 
     _document = document

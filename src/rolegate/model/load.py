@@ -378,6 +378,27 @@ def _diagnostic(source: Source, issue: Issue) -> Diagnostic:
 
 def parse(text: str, filename: str = "rolegate.yaml") -> Loaded:
     """Parse and validate config text; raises ConfigError with every problem found."""
+    _refuse_oversized(text, filename)
+    text = text.removeprefix("\ufeff")  # the BOM some Windows editors write says nothing
+    refused = _text_diagnostics(text, filename)
+    if refused:
+        raise ConfigError(refused)
+    source = Source(filename, text)
+    source.tree = _read_mapping(source)
+    plain = _to_plain(source.tree)
+    try:
+        config = Config.model_validate(plain)
+    except ValidationError as exc:
+        raise ConfigError(_field_and_reference_errors(source, plain, exc)) from None
+    found = [_diagnostic(source, i) for i in check(config)]
+    errors = [d for d in found if d.severity == "error"]
+    # Warnings wait until the errors are fixed: "N errors" counts what blocks, nothing else.
+    if errors:
+        raise ConfigError(_in_file_order(errors))
+    return Loaded(config, source, [d for d in found if d.severity != "error"])
+
+
+def _refuse_oversized(text: str, filename: str) -> None:
     if len(text) > limits.CONFIG_BYTES or len(text.encode("utf-8", "surrogatepass")) > limits.CONFIG_BYTES:
         raise _whole_file(
             filename,
@@ -385,45 +406,25 @@ def parse(text: str, filename: str = "rolegate.yaml") -> Loaded:
             "rolegate.yaml",
             "no real rolegate.yaml is this large: check that this is the file you meant",
         )
-    text = text.removeprefix("\ufeff")  # the BOM some Windows editors write says nothing
-    refused = _text_diagnostics(text, filename)
-    if refused:
-        raise ConfigError(refused)
-    source = Source(filename, text)
+
+
+def _read_mapping(source: Source) -> CommentedMap:
+    """The YAML tree of the file, which must be a mapping; a syntax error points at its line and column."""
     try:
-        tree = _yaml().load(text)
+        tree = _yaml().load(source.text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        col = mark.column + 1 if mark else None
-        problem = (exc.problem or "not valid YAML").strip()
-        if "duplicate key" in problem or "found duplicate key" in str(exc):
-            problem = "a key is written twice in the same mapping"
-        raise ConfigError(
-            [
-                Diagnostic(
-                    filename,
-                    line,
-                    col,
-                    "(yaml)",
-                    problem,
-                    getattr(exc, "hint", "fix the YAML syntax at this spot"),
-                    source.line_text(line),
-                )
-            ]
-        ) from None
+        raise ConfigError([_yaml_diagnostic(source, exc)]) from None
     except (YAMLError, ValueError, RecursionError) as exc:
         # What the composer lets through but a constructor refuses (a date like 2024-02-30): no mark to
         # point at, but still the user's file, not a bug.
         raise _whole_file(
-            filename, f"not YAML rolegate can read ({type(exc).__name__})", "fix the YAML syntax"
+            source.filename, f"not YAML rolegate can read ({type(exc).__name__})", "fix the YAML syntax"
         ) from None
-    source.tree = tree
     if not isinstance(tree, CommentedMap):
         raise ConfigError(
             [
                 Diagnostic(
-                    filename,
+                    source.filename,
                     1,
                     1,
                     "(top level)",
@@ -432,22 +433,39 @@ def parse(text: str, filename: str = "rolegate.yaml") -> Loaded:
                 )
             ]
         )
-    plain = _to_plain(tree)
-    try:
-        config = Config.model_validate(plain)
-    except ValidationError as exc:
-        field_issues = _pydantic_issues(exc)
-        # Report the reference problems too, not only the first layer: drop the invalid fields and look again.
-        pruned = _prune(plain, [tuple(e["loc"]) for e in exc.errors()])
-        ref_issues = check(pruned) if pruned is not None else []
-        found = [_diagnostic(source, i) for i in field_issues + ref_issues if i.severity == "error"]
-        raise ConfigError(sorted(found, key=lambda d: (d.line or 0, d.column or 0))) from None
-    found = [_diagnostic(source, i) for i in check(config)]
-    errors = [d for d in found if d.severity == "error"]
-    # Warnings wait until the errors are fixed: "N errors" counts what blocks, nothing else.
-    if errors:
-        raise ConfigError(sorted(errors, key=lambda d: (d.line or 0, d.column or 0)))
-    return Loaded(config, source, [d for d in found if d.severity != "error"])
+    return tree
+
+
+def _yaml_diagnostic(source: Source, exc: MarkedYAMLError) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    col = mark.column + 1 if mark else None
+    problem = (exc.problem or "not valid YAML").strip()
+    if "duplicate key" in problem or "found duplicate key" in str(exc):
+        problem = "a key is written twice in the same mapping"
+    return Diagnostic(
+        source.filename,
+        line,
+        col,
+        "(yaml)",
+        problem,
+        getattr(exc, "hint", "fix the YAML syntax at this spot"),
+        source.line_text(line),
+    )
+
+
+def _field_and_reference_errors(source: Source, plain: Any, exc: ValidationError) -> list[Diagnostic]:
+    """Report the reference problems too, not only the first layer: drop the invalid fields and look again."""
+    field_issues = _pydantic_issues(exc)
+    pruned = _prune(plain, [tuple(e["loc"]) for e in exc.errors()])
+    ref_issues = check(pruned) if pruned is not None else []
+    return _in_file_order(
+        [_diagnostic(source, i) for i in field_issues + ref_issues if i.severity == "error"]
+    )
+
+
+def _in_file_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=lambda d: (d.line or 0, d.column or 0))
 
 
 def load(path: Path) -> Loaded:

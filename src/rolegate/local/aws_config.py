@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from rolegate.atomic import update_file
 from rolegate.creds.awsconfig import ROLE_ARN_KEY
 from rolegate.errors import LocalFileError
 from rolegate.local.ini import newline_of
 from rolegate.local.profiles import Profile
+
+if TYPE_CHECKING:
+    from configupdater import ConfigUpdater, Section
 
 MARK = "# rolegate: managed"
 
@@ -164,13 +168,52 @@ def merge_profiles(text: str, profiles: list[Profile], org: str, user: str) -> M
     Sections are matched by the profile botocore reads them as (profile_of_section), so a hand-written
     `[profile  x]` is profile x and is adopted in place, not shadowed by a second `[profile x]`. Every name
     and value written is checked first (ini.py): a name that would break the file is refused."""
-    from configupdater import ConfigUpdater, Section
+    from configupdater import Section
+
+    for each in profiles:
+        _checked(each, org, user)
+    updater = _parsed(text)
+    sections = [b for b in updater.iter_blocks() if isinstance(b, Section)]
+    wanted = {p.name: p for p in profiles}
+    merge = _Merge(
+        org,
+        user,
+        newline_of(text),
+        wanted,
+        profiles[0].name if profiles else None,
+        _spellings(sections, wanted),
+    )
+    result = MergeResult(text="", has_default=any(profile_of_section(b.name) == "default" for b in sections))
+    result.conflicts += _written_twice(merge.spellings)
+    reported = {
+        "updated": result.updated,
+        "removed": result.removed,
+        "adopted": result.adopted,
+        "kept": result.kept,
+        "conflict": result.conflicts,
+    }
+    out: list[str] = []
+    for block in updater.iter_blocks():
+        if not isinstance(block, Section):
+            out.append(str(block))
+            continue
+        outcome, entry, rendered = merge.section(block)
+        if outcome is not None:
+            reported[outcome].append(entry)
+        out.append(rendered)
+    # A wanted profile with a section (once or more) was handled above; the rest are new, at the end.
+    new = [p for p in profiles if p.name not in merge.spellings]
+    result.text = _appended("".join(out), new, org, user, merge.nl)
+    result.added = [p.name for p in new]
+    return result
+
+
+def _parsed(text: str) -> ConfigUpdater:
+    from configupdater import ConfigUpdater
     from configupdater.parser import ParsingError
 
     from rolegate.local.ini import parse_error_place
 
-    for each in profiles:
-        _checked(each, org, user)
     updater = ConfigUpdater(allow_no_value=True, strict=False)
     try:
         updater.read_string(text)
@@ -179,69 +222,79 @@ def merge_profiles(text: str, profiles: list[Profile], org: str, user: str) -> M
             f"the AWS config file cannot be parsed ({parse_error_place(exc)})",
             "fix it by hand (`aws configure list` shows the trouble too); nothing was written",
         ) from None
-    nl = newline_of(text)
-    mine = marker(org, user)
-    wanted = {p.name: p for p in profiles}
-    hub = profiles[0].name if profiles else None
-    sections = [b for b in updater.iter_blocks() if isinstance(b, Section)]
-    result = MergeResult(text="", has_default=any(profile_of_section(b.name) == "default" for b in sections))
+    return updater
+
+
+def _spellings(sections: list[Section], wanted: dict[str, Profile]) -> dict[str, list[str]]:
+    """For each wanted profile that has a section, every header it is written under (in file order)."""
     spellings: dict[str, list[str]] = {}
     for section in sections:
         name = profile_of_section(section.name)
         if name in wanted:
             spellings.setdefault(name, []).append(section.name)
-    for name, headers in spellings.items():
-        if len(headers) > 1:
-            shown = ", ".join(f"[{h}]" for h in headers)
-            result.conflicts.append(
-                f"{name} (written {len(headers)} times: {shown}; botocore reads only the last)"
-            )
-    out: list[str] = []
-    seen: set[str] = set()
-    for block in updater.iter_blocks():
-        if not isinstance(block, Section):
-            out.append(str(block))
-            continue
+    return spellings
+
+
+def _written_twice(spellings: dict[str, list[str]]) -> list[str]:
+    return [
+        f"{name} (written {len(headers)} times: {', '.join(f'[{h}]' for h in headers)}; "
+        "botocore reads only the last)"
+        for name, headers in spellings.items()
+        if len(headers) > 1
+    ]
+
+
+Outcome = Literal["updated", "removed", "adopted", "kept", "conflict"]
+
+
+@dataclass(frozen=True)
+class _Merge:
+    """What one merge decides each section against: whose marker is ours, which profiles are wanted."""
+
+    org: str
+    user: str
+    nl: str
+    wanted: dict[str, Profile]
+    hub: str | None
+    spellings: dict[str, list[str]]
+
+    def section(self, block: Section) -> tuple[Outcome | None, str, str]:
+        """(what happened to the section, the name to report it under, its new text; "" drops it)."""
         name = profile_of_section(block.name)
         owner = _owner(block)
-        profile = wanted.get(name) if name is not None else None
-        if profile is None or len(spellings.get(profile.name, [])) > 1:
-            if owner == mine and profile is None:
-                result.removed.append(name or block.name)
-                continue
-            out.append(str(block))
-            continue
-        seen.add(profile.name)
-        if profile.name == hub:
+        mine = owner == marker(self.org, self.user)
+        profile = self.wanted.get(name) if name is not None else None
+        if profile is None or len(self.spellings.get(profile.name, [])) > 1:
+            if mine and profile is None:
+                return "removed", name or block.name, ""
+            return None, "", str(block)
+        if profile.name == self.hub:
             profile = _with_stored_key(block, profile)
-        if owner == mine:
-            rendered = _rewrite(block, profile, org, user, nl)
-            if str(block) != rendered:
-                result.updated.append(profile.name)
-            out.append(rendered)
-        elif owner is not None:  # another organization's or user's rolegate profile of the same name
-            result.conflicts.append(f"{profile.name} (managed by rolegate for another organization or user)")
-            out.append(str(block))
-        elif profile.name == hub:
-            result.kept.append(profile.name)  # the user's own source profile: keys, region, SSO… stay theirs
-            out.append(str(block))
-        elif _same_role(block, profile):
-            result.adopted.append(profile.name)
-            out.append(_rewrite(block, profile, org, user, nl))
-        else:
-            result.conflicts.append(f"{profile.name} (a hand-written profile for another role)")
-            out.append(str(block))
-    merged = "".join(out)
-    new = [p for p in profiles if p.name not in seen and p.name not in spellings]
-    if new:
-        if merged and not merged.endswith(("\n", "\r")):
-            merged += nl
-        if merged and not merged.endswith(nl + nl) and merged.strip():
-            merged += nl
-        merged += nl.join(_render(p, org, user, nl) for p in new)
-        result.added = [p.name for p in new]
-    result.text = merged
-    return result
+        if mine:
+            rendered = _rewrite(block, profile, self.org, self.user, self.nl)
+            return ("updated" if str(block) != rendered else None), profile.name, rendered
+        if owner is not None:  # another organization's or user's rolegate profile of the same name
+            return (
+                "conflict",
+                f"{profile.name} (managed by rolegate for another organization or user)",
+                str(block),
+            )
+        if profile.name == self.hub:
+            return "kept", profile.name, str(block)  # the user's own source profile: keys, region, SSO… stay
+        if _same_role(block, profile):
+            return "adopted", profile.name, _rewrite(block, profile, self.org, self.user, self.nl)
+        return "conflict", f"{profile.name} (a hand-written profile for another role)", str(block)
+
+
+def _appended(merged: str, new: list[Profile], org: str, user: str, nl: str) -> str:
+    """New profiles go at the end, after one blank line, in the file's own line ending."""
+    if not new:
+        return merged
+    if merged and not merged.endswith(("\n", "\r")):
+        merged += nl
+    if merged and not merged.endswith(nl + nl) and merged.strip():
+        merged += nl
+    return merged + nl.join(_render(p, org, user, nl) for p in new)
 
 
 def write_profiles(

@@ -219,63 +219,27 @@ def plan_lockdown(
 ) -> Decided:
     """What locks `state`'s account down. A rerun (after an interruption, or to catch a role that appeared)
     keeps the first lockdown's journal, time and reason, and changes only what is not locked yet."""
-    found = completed(copy.deepcopy(previous), journal_in_account(state))
-    if found is not None:  # the first lockdown's time and reason; the bootstrap role open to both runs' keep
-        lock, keep = found.lock, sorted(set(found.keep) | set(keep))
-    journal = Journal("account", state.name, state.account_id, lock, keep, dict(found.roles) if found else {})
+    journal = _resumed_journal(state, lock, keep, previous)
     decided = Decided(journal)
     tag_calls: list[Call] = []
     for role in _ordered_roles(state, bootstrap_role):
         if not (open_to_outside(role, state.account_id) or is_locked(role)):
             continue
-        bootstrap = role.name == bootstrap_role
-        record = journal.roles.get(role.name) or record_of(role)
-        if record.derived and role.name not in journal.roles:
-            decided.notes.append(
-                f"role {role.name} has the lockdown statement but no journal: restore will only remove it"
-            )
-        journal.roles[role.name] = record
-        wanted_tags = encode_tags(lock, record, keep if bootstrap else None)
-        if journal_tags(role.tags) != wanted_tags:
-            if room_for_tags(role.tags, wanted_tags):
-                tags = tag_list(wanted_tags)
-                tag_calls.append(Call("TagRole", {"RoleName": role.name, "Tags": tags}))
-            else:
-                record.in_account = False
-                decided.notes.append(
-                    f"role {role.name} has no room for {len(wanted_tags)} journal tags (IAM allows 50): "
-                    "its prior documents are in the local journal only"
-                )
-        calls: list[Call] = []
-        details: list[str] = []
-        trust = with_statements(role.trust_policy, [deny_statement(keep if bootstrap else None)])
-        size = len(re.sub(r"\s", "", _json(trust)))
-        if size > TRUST_POLICY_QUOTA:
-            decided.notes.append(
-                f"role {role.name}: its trust policy with the lockdown statement has {size} characters; "
-                f"IAM's default quota is {TRUST_POLICY_QUOTA} (raise it in Service Quotas if IAM refuses)"
-            )
-        if not policydoc.equivalent(trust, role.trust_policy):
-            calls.append(
-                Call("UpdateAssumeRolePolicy", {"RoleName": role.name, "PolicyDocument": _json(trust)})
-            )
-            details.append(
-                "+ trust: Deny sts:AssumeRole* to everyone (federated callers too)"
-                + (" but the management account's root and the operator" if bootstrap else "")
-            )
-        if POLICY_NAME not in role.inline_policies:
-            document = revoke_document(lock.since)
-            revoke = Call(
-                "PutRolePolicy",
-                {"RoleName": role.name, "PolicyName": POLICY_NAME, "PolicyDocument": _json(document)},
-            )
-            # Sessions are ended first, so that a trust policy IAM refuses still leaves them ended; but on the
-            # bootstrap role last of all, since it ends the operator's own session there too.
-            at = len(calls) if bootstrap else 0
-            calls.insert(at, revoke)
-            details.insert(at, f"+ inline {POLICY_NAME}: deny all to sessions issued before {lock.since}")
+        # Only the bootstrap role's Deny keeps a way in: for the others, no one is kept.
+        role_keep = journal.keep if role.name == bootstrap_role else None
+        record = _journaled(journal, role, decided.notes)
+        tag_call = _journal_tag_call(role, journal.lock, record, role_keep, decided.notes)
+        if tag_call is not None:
+            tag_calls.append(tag_call)
+        trust = with_statements(role.trust_policy, [deny_statement(role_keep)])
+        decided.notes += _trust_size_notes(role.name, trust)
+        calls, details = _lock_calls(role, trust, journal.lock, bootstrap=role_keep is not None)
         if calls:
-            summary = "stays open to " + ", ".join(keep) if bootstrap else "no new sessions; older ones end"
+            summary = (
+                "stays open to " + ", ".join(journal.keep)
+                if role_keep is not None
+                else "no new sessions; older ones end"
+            )
             decided.update(state.name, state.account_id, "role", role.name, summary, details, calls)
         else:
             decided.unchanged.append(role.name)
@@ -285,6 +249,81 @@ def plan_lockdown(
         decided.update(state.name, state.account_id, "account", JOURNAL_CHANGE, summary, (), tag_calls)
         decided.changes.insert(0, decided.changes.pop())  # the copy in the account before any change
     return decided
+
+
+def _resumed_journal(state: AccountState, lock: Lock, keep: list[str], previous: Journal | None) -> Journal:
+    """The journal this run writes: a fresh one, or the first lockdown's (local or from the role tags), whose
+    time and reason stay and whose bootstrap role stays open to both runs' keep."""
+    found = completed(copy.deepcopy(previous), journal_in_account(state))
+    if found is not None:
+        lock, keep = found.lock, sorted(set(found.keep) | set(keep))
+    return Journal("account", state.name, state.account_id, lock, keep, dict(found.roles) if found else {})
+
+
+def _journaled(journal: Journal, role: Role, notes: list[str]) -> RoleRecord:
+    """The role's prior documents, as first journaled (or read now), recorded in `journal`."""
+    record = journal.roles.get(role.name) or record_of(role)
+    if record.derived and role.name not in journal.roles:
+        notes.append(
+            f"role {role.name} has the lockdown statement but no journal: restore will only remove it"
+        )
+    journal.roles[role.name] = record
+    return record
+
+
+def _journal_tag_call(
+    role: Role, lock: Lock, record: RoleRecord, keep: list[str] | None, notes: list[str]
+) -> Call | None:
+    """The TagRole that copies the journal into the role's tags, if they differ and there is room; without
+    room the record is marked local-only and the operator told."""
+    wanted_tags = encode_tags(lock, record, keep)
+    if journal_tags(role.tags) == wanted_tags:
+        return None
+    if not room_for_tags(role.tags, wanted_tags):
+        record.in_account = False
+        notes.append(
+            f"role {role.name} has no room for {len(wanted_tags)} journal tags (IAM allows 50): "
+            "its prior documents are in the local journal only"
+        )
+        return None
+    return Call("TagRole", {"RoleName": role.name, "Tags": tag_list(wanted_tags)})
+
+
+def _trust_size_notes(role_name: str, trust: dict[str, Any]) -> list[str]:
+    size = len(re.sub(r"\s", "", _json(trust)))
+    if size <= TRUST_POLICY_QUOTA:
+        return []
+    return [
+        f"role {role_name}: its trust policy with the lockdown statement has {size} characters; "
+        f"IAM's default quota is {TRUST_POLICY_QUOTA} (raise it in Service Quotas if IAM refuses)"
+    ]
+
+
+def _lock_calls(
+    role: Role, trust: dict[str, Any], lock: Lock, *, bootstrap: bool
+) -> tuple[list[Call], list[str]]:
+    """The calls (and their plan lines) that lock one role: `trust` (its policy with the Deny), the revoke
+    policy; each only where the role lacks it."""
+    calls: list[Call] = []
+    details: list[str] = []
+    if not policydoc.equivalent(trust, role.trust_policy):
+        calls.append(Call("UpdateAssumeRolePolicy", {"RoleName": role.name, "PolicyDocument": _json(trust)}))
+        details.append(
+            "+ trust: Deny sts:AssumeRole* to everyone (federated callers too)"
+            + (" but the management account's root and the operator" if bootstrap else "")
+        )
+    if POLICY_NAME not in role.inline_policies:
+        document = revoke_document(lock.since)
+        revoke = Call(
+            "PutRolePolicy",
+            {"RoleName": role.name, "PolicyName": POLICY_NAME, "PolicyDocument": _json(document)},
+        )
+        # Sessions are ended first, so that a trust policy IAM refuses still leaves them ended; but on the
+        # bootstrap role last of all, since it ends the operator's own session there too.
+        at = len(calls) if bootstrap else 0
+        calls.insert(at, revoke)
+        details.insert(at, f"+ inline {POLICY_NAME}: deny all to sessions issued before {lock.since}")
+    return calls, details
 
 
 # -- restore ------------------------------------------------------------------------------------------------

@@ -57,72 +57,16 @@ def _inline(items: Iterable[dict[str, Any]] | None) -> dict[str, dict[str, Any]]
 
 
 def read_account(iam: Any, plan: ReadPlan) -> AccountState:
-    """One account, through one IAM client already inside it."""
+    """One account, through one IAM client already inside it: each read below only where `plan` asks."""
     state = AccountState(name=plan.name, account_id=plan.account_id)
-    for page in iam.get_paginator("get_account_authorization_details").paginate(Filter=GAAD_FILTER):
-        for u in page.get("UserDetailList", []):
-            state.users[u["UserName"]] = User(
-                name=u["UserName"],
-                arn=u["Arn"],
-                path=u.get("Path", "/"),
-                groups=list(u.get("GroupList", [])),
-                managed_policies=[p["PolicyArn"] for p in u.get("AttachedManagedPolicies", [])],
-                inline_policies=_inline(u.get("UserPolicyList")),
-                tags=tags_dict(u.get("Tags")),
-                permissions_boundary=(u.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
-                created=_iso(u.get("CreateDate")),
-            )
-        for g in page.get("GroupDetailList", []):
-            state.groups[g["GroupName"]] = Group(
-                name=g["GroupName"],
-                arn=g["Arn"],
-                path=g.get("Path", "/"),
-                managed_policies=[p["PolicyArn"] for p in g.get("AttachedManagedPolicies", [])],
-                inline_policies=_inline(g.get("GroupPolicyList")),
-            )
-        for r in page.get("RoleDetailList", []):
-            state.roles[r["RoleName"]] = Role(
-                name=r["RoleName"],
-                arn=r["Arn"],
-                path=r.get("Path", "/"),
-                trust_policy=_doc(r.get("AssumeRolePolicyDocument") or {}),
-                managed_policies=[p["PolicyArn"] for p in r.get("AttachedManagedPolicies", [])],
-                inline_policies=_inline(r.get("RolePolicyList")),
-                tags=tags_dict(r.get("Tags")),
-                instance_profiles=[ip["InstanceProfileName"] for ip in r.get("InstanceProfileList", [])],
-                permissions_boundary=(r.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
-                last_used=_iso((r.get("RoleLastUsed") or {}).get("LastUsedDate")),
-                created=_iso(r.get("CreateDate")),
-            )
-        for p in page.get("Policies", []):
-            versions = p.get("PolicyVersionList", [])
-            default = next(
-                (v for v in versions if v.get("IsDefaultVersion")), versions[0] if versions else {}
-            )
-            name = p.get("PolicyName") or naming.name_from_arn(p["Arn"])  # moto omits PolicyName
-            state.policies[name] = ManagedPolicy(
-                name=name,
-                arn=p["Arn"],
-                path=p.get("Path", "/"),
-                document=_doc(default.get("Document") or {}),
-                default_version=p.get("DefaultVersionId", default.get("VersionId", "v1")),
-                versions=[v["VersionId"] for v in versions],
-                tags=tags_dict(p.get("Tags")),
-            )
+    _read_authorization_details(iam, state)
     if plan.role_sessions:
-        for page in iam.get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 1000}):
-            for r in page.get("Roles", []):
-                if r["RoleName"] in state.roles:
-                    state.roles[r["RoleName"]].max_session = r.get("MaxSessionDuration")
+        _read_role_sessions(iam, state)
     if plan.alias:
         aliases = iam.list_account_aliases().get("AccountAliases", [])
         state.alias, state.alias_read = (aliases[0] if aliases else None), True
     if plan.password_policy:
-        try:
-            policy = iam.get_account_password_policy()["PasswordPolicy"]
-        except iam.exceptions.NoSuchEntityException:
-            policy = None
-        state.password_policy, state.password_policy_read = policy, True
+        state.password_policy, state.password_policy_read = _password_policy(iam), True
     if plan.audit:
         state.summary = {k: int(v) for k, v in iam.get_account_summary()["SummaryMap"].items()}
         state.credential_report = credential_report(iam)
@@ -131,6 +75,101 @@ def read_account(iam: Any, plan: ReadPlan) -> AccountState:
         rows = state.credential_report if plan.audit else cached_credential_report(iam)
         read_logins(iam, state, rows or [], plan.owner)
     return state
+
+
+def _read_authorization_details(iam: Any, state: AccountState) -> None:
+    """Users, groups, roles and customer managed policies, from GetAccountAuthorizationDetails's pages."""
+    for page in iam.get_paginator("get_account_authorization_details").paginate(Filter=GAAD_FILTER):
+        for detail in page.get("UserDetailList", []):
+            state.users[detail["UserName"]] = _user(detail)
+        for detail in page.get("GroupDetailList", []):
+            state.groups[detail["GroupName"]] = _group(detail)
+        for detail in page.get("RoleDetailList", []):
+            state.roles[detail["RoleName"]] = _role(detail)
+        for detail in page.get("Policies", []):
+            policy = _managed_policy(detail)
+            state.policies[policy.name] = policy
+
+
+def _read_role_sessions(iam: Any, state: AccountState) -> None:
+    """MaxSessionDuration, which GetAccountAuthorizationDetails leaves out: ListRoles has it."""
+    for page in iam.get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 1000}):
+        for r in page.get("Roles", []):
+            if r["RoleName"] in state.roles:
+                state.roles[r["RoleName"]].max_session = r.get("MaxSessionDuration")
+
+
+def _password_policy(iam: Any) -> dict[str, Any] | None:
+    try:
+        policy: dict[str, Any] = iam.get_account_password_policy()["PasswordPolicy"]
+    except iam.exceptions.NoSuchEntityException:
+        return None
+    return policy
+
+
+def _attached(detail: dict[str, Any]) -> list[str]:
+    return [p["PolicyArn"] for p in detail.get("AttachedManagedPolicies", [])]
+
+
+def _boundary(detail: dict[str, Any]) -> str | None:
+    boundary: str | None = (detail.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    return boundary
+
+
+def _user(u: dict[str, Any]) -> User:
+    return User(
+        name=u["UserName"],
+        arn=u["Arn"],
+        path=u.get("Path", "/"),
+        groups=list(u.get("GroupList", [])),
+        managed_policies=_attached(u),
+        inline_policies=_inline(u.get("UserPolicyList")),
+        tags=tags_dict(u.get("Tags")),
+        permissions_boundary=_boundary(u),
+        created=_iso(u.get("CreateDate")),
+    )
+
+
+def _group(g: dict[str, Any]) -> Group:
+    return Group(
+        name=g["GroupName"],
+        arn=g["Arn"],
+        path=g.get("Path", "/"),
+        managed_policies=_attached(g),
+        inline_policies=_inline(g.get("GroupPolicyList")),
+    )
+
+
+def _role(r: dict[str, Any]) -> Role:
+    return Role(
+        name=r["RoleName"],
+        arn=r["Arn"],
+        path=r.get("Path", "/"),
+        trust_policy=_doc(r.get("AssumeRolePolicyDocument") or {}),
+        managed_policies=_attached(r),
+        inline_policies=_inline(r.get("RolePolicyList")),
+        tags=tags_dict(r.get("Tags")),
+        instance_profiles=[ip["InstanceProfileName"] for ip in r.get("InstanceProfileList", [])],
+        permissions_boundary=_boundary(r),
+        last_used=_iso((r.get("RoleLastUsed") or {}).get("LastUsedDate")),
+        created=_iso(r.get("CreateDate")),
+    )
+
+
+def _managed_policy(p: dict[str, Any]) -> ManagedPolicy:
+    """A customer managed policy with its default version's document."""
+    versions = p.get("PolicyVersionList", [])
+    default = next((v for v in versions if v.get("IsDefaultVersion")), versions[0] if versions else {})
+    name = p.get("PolicyName") or naming.name_from_arn(p["Arn"])  # moto omits PolicyName
+    return ManagedPolicy(
+        name=name,
+        arn=p["Arn"],
+        path=p.get("Path", "/"),
+        document=_doc(default.get("Document") or {}),
+        default_version=p.get("DefaultVersionId", default.get("VersionId", "v1")),
+        versions=[v["VersionId"] for v in versions],
+        tags=tags_dict(p.get("Tags")),
+    )
 
 
 def _iso(value: Any) -> str:

@@ -6,12 +6,44 @@ The CLI's `main()` turns these into one clear message and an exit code; a traceb
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """Every exit status rolegate itself uses, named once (httpie's habit), each with its meaning. The
+    numbers are a contract scripts and CI jobs gate on: the root `--help` and SPEC.md's "Exit status" table
+    list them from here (a test holds them equal); never renumber one. `rolegate exec` exits with its
+    command's own status instead, as `env` and `sudo` do."""
+
+    meaning: str
+
+    def __new__(cls, value: int, meaning: str) -> ExitStatus:
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.meaning = meaning
+        return member
+
+    SUCCESS = 0, "done; nothing to report"
+    ERROR = (
+        1,
+        "a failure the message says how to fix; a cancelled prompt; an apply that stopped; "
+        "`doctor`'s problems; `access check`'s deny",
+    )
+    FOUND = (
+        2,
+        "it worked and found what a script should see: changes (`plan`, `drift` with "
+        "--detailed-exitcode), findings at `audit --fail-on`'s level, a conditional `access check`; "
+        "also a usage error",
+    )
+    INTERNAL_ERROR = 70, "a bug in rolegate (sysexits' EX_SOFTWARE): rerun with -v and report it"
+    COMMAND_NOT_FOUND = 127, "`exec`'s command is not on PATH, as shells say"
+    INTERRUPTED = 130, "Ctrl-C (128 + SIGINT): run the same command again to finish"
 
 
 class RolegateError(Exception):
     """A failure the user can act on."""
 
-    exit_code = 1
+    exit_code: int = ExitStatus.ERROR
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -47,7 +79,7 @@ class ConfigError(RolegateError):
     """The config file is not valid; carries every problem found, not only the first."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    exit_code = 1
+    exit_code = ExitStatus.ERROR  # no annotation: a class attribute, not a dataclass field
 
     def __post_init__(self) -> None:
         n = len(self.diagnostics)
@@ -70,7 +102,7 @@ class ApplyError(RolegateError):
 
 
 class UserAbort(RolegateError):
-    exit_code = 1
+    exit_code = ExitStatus.ERROR
 
 
 class LocalFileError(RolegateError):

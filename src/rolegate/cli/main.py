@@ -18,9 +18,26 @@ from rich.markup import escape
 from rolegate import __version__
 from rolegate.cli.console import SafeConsole
 from rolegate.cli.env import Env
-from rolegate.errors import ConfigError, RolegateError
+from rolegate.errors import ConfigError, ExitStatus, RolegateError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+WIDTH = 100
+
+
+def exit_status_epilog() -> str:
+    """The root --help's table of exit statuses, drawn from ExitStatus so it cannot drift from the code;
+    click's \b keeps its lines as written, so the meanings are wrapped here, under their column."""
+    import textwrap
+
+    lines = ["\b", "Exit status:"]
+    for status in ExitStatus:
+        head = f"  {int(status):>3}  {status.name:<18} "
+        lines += textwrap.wrap(
+            status.meaning, WIDTH - 4, initial_indent=head, subsequent_indent=" " * len(head)
+        )
+    lines.append("  rolegate exec exits with its command's own status.")
+    return "\n".join(lines)
+
 
 # Each command's module is imported only when that command runs (click's lazy-group pattern): `rolegate
 # exec` is typed before every command of the day and must not load the config model, the planner and moto.
@@ -68,7 +85,7 @@ class LazyGroup(click.Group):
         return command
 
 
-@click.group(cls=LazyGroup, context_settings=CONTEXT)
+@click.group(cls=LazyGroup, context_settings=CONTEXT, epilog=exit_status_epilog())
 @click.option(
     "-c",
     "--config",
@@ -135,7 +152,7 @@ def run(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except click.Abort:
         err.print("aborted; nothing more was changed.")
-        return 1
+        return ExitStatus.ERROR
     except click.ClickException as exc:
         exc.show(file=sys.stderr)
         return exc.exit_code
@@ -146,7 +163,7 @@ def run(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         err.print("interrupted; run the same command again to finish.")
-        return 130
+        return ExitStatus.INTERRUPTED
     except Exception as exc:
         if _verbose(args):
             traceback.print_exc()
@@ -158,8 +175,8 @@ def run(argv: list[str] | None = None) -> int:
             return known.exit_code
         err.print(f"[red bold]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}")
         err.print("  [dim]this is a bug in rolegate; run again with -v for the traceback and report it[/]")
-        return 70
-    return result if isinstance(result, int) else 0
+        return ExitStatus.INTERNAL_ERROR
+    return result if isinstance(result, int) else ExitStatus.SUCCESS
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rolegate.cli.common import load_config
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
-from rolegate.errors import RolegateError
+from rolegate.errors import ExitStatus, RolegateError
 from rolegate.safe_text import csv_cell, visible
 from rolegate.state.snapshot_file import load_snapshot
 
@@ -77,7 +77,7 @@ def snapshot(env: Env, output: Path) -> int:
     write_atomic(output, taken.dumps(), mode=0o600)
     counts = [f"{len(a.users)} users, {len(a.roles)} roles in {name}" for name, a in taken.accounts.items()]
     env.note(f"wrote {escape(str(output))}: " + escape("; ".join(counts)))
-    return 0
+    return ExitStatus.SUCCESS
 
 
 @click.group("access", invoke_without_command=True, context_settings={"max_content_width": 100})
@@ -151,7 +151,7 @@ def access(
       rolegate access check --principal cobus --action sts:AssumeRole --resource administrator@production
     """
     if ctx.invoked_subcommand is not None:
-        return 0  # `access check …`: the subcommand answers
+        return ExitStatus.SUCCESS  # `access check …`: the subcommand answers
     env: Env = ctx.obj
     from rolegate.access.graph import AccessGraph, collector_paused
 
@@ -191,7 +191,7 @@ def access(
             sys.stdout.write(render_access_html(taken, [r for r in rows if r.reachable != "denied"]))
         else:
             _table(env, list(rows), show_all)
-    return 0
+    return ExitStatus.SUCCESS
 
 
 def escalations(graph: Any) -> Any:
@@ -362,17 +362,17 @@ def _explain(env: Env, graph: Any, principal_name: str, target: str) -> int:
                       "are, but they may change their own access first")  # fmt: skip
             for n, hop in enumerate(escalated.via, 1):
                 env.print(f"  {n}. {_shown(hop)}")
-            return 0
+            return ExitStatus.SUCCESS
         env.print(f"{_shown(principal_name)} cannot reach {_shown(target)}: no identity policy allows "
                   "sts:AssumeRole on it together with a trust policy that lets them in.")  # fmt: skip
-        return 0
+        return ExitStatus.SUCCESS
     if row.reachable == "denied":
         env.print(f"[bold]{_shown(principal_name)}[/] → [bold]{_shown(row.role)}[/] in "
                   f"{_shown(row.account)} {_shown(row.account_id)}: [red bold]denied[/]: the policies would "
                   "let them in, but an explicit Deny overrides every Allow")  # fmt: skip
         for reason in row.why:
             env.print(f"  denied by {_shown(reason)}")
-        return 0
+        return ExitStatus.SUCCESS
     env.print(f"[bold]{_shown(principal_name)}[/] → [bold]{_shown(row.role)}[/] in "
               f"{_shown(row.account)} {_shown(row.account_id)}: [bold]{row.reachable}[/]"
               + (", MFA required" if row.mfa_required else ", [red]no MFA needed[/]"))  # fmt: skip
@@ -382,10 +382,15 @@ def _explain(env: Env, graph: Any, principal_name: str, target: str) -> int:
         env.print(f"  allowed by {_shown(reason)}")
     for condition in row.conditions:
         env.print(f"  [yellow]only if[/] {_shown(condition)}")
-    return 0
+    return ExitStatus.SUCCESS
 
 
-CHECK_EXIT = {"allow": 0, "explicit_deny": 1, "implicit_deny": 1, "conditional": 2}
+CHECK_EXIT = {
+    "allow": ExitStatus.SUCCESS,
+    "explicit_deny": ExitStatus.ERROR,
+    "implicit_deny": ExitStatus.ERROR,
+    "conditional": ExitStatus.FOUND,
+}
 _ACTION = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9*?]+")
 _CONTEXT_KEY = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9_./:*-]+")
 
@@ -693,8 +698,8 @@ def audit(
         _findings_table(env, findings)
     if fail_on and at_or_above(findings, fail_on):
         env.note(f"{len(at_or_above(findings, fail_on))} finding(s) at {fail_on.upper()} or above")
-        return 2
-    return 0
+        return ExitStatus.FOUND
+    return ExitStatus.SUCCESS
 
 
 def _audit_input(env: Env, aws_config_file: Path | None) -> Any:

@@ -7,7 +7,7 @@ import click
 from rolegate.cli.common import load_config
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
-from rolegate.errors import RolegateError
+from rolegate.errors import ExitStatus, RolegateError
 from rolegate.model import naming
 from rolegate.model.edit import set_account_ids
 
@@ -40,7 +40,7 @@ def create(env: Env) -> int:
     missing = [(name, a) for name, a in config.accounts.items() if a.id is None]
     if not missing:
         env.print("Every account in the file has an id; nothing to create.")
-        return 0
+        return ExitStatus.SUCCESS
     without_email = [name for name, a in missing if not a.email]
     if without_email:
         raise RolegateError(
@@ -60,4 +60,4 @@ def create(env: Env) -> int:
         env.print(f"[green]✓[/] {name} {account_id}")
     env.print(f"Wrote the ids into {env.config_path}" + (f" (backup: {backup.name})." if backup else "."))
     env.print("Next: [bold]rolegate plan[/]")
-    return 0
+    return ExitStatus.SUCCESS

@@ -10,7 +10,7 @@ from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.cli.render import plural
-from rolegate.errors import ConfigError, LocalFileError, RolegateError
+from rolegate.errors import ConfigError, ExitStatus, LocalFileError, RolegateError
 
 
 def _ids(values: tuple[str, ...]) -> list[str]:
@@ -105,7 +105,7 @@ def import_(
         for note in result.notes:
             env.print(f"  - {note}", markup=False)
     env.print("Next: rolegate validate, then rolegate plan (adoption only), then rolegate apply.")
-    return 0
+    return ExitStatus.SUCCESS
 
 
 @click.command()
@@ -159,4 +159,4 @@ def drift(env: Env, as_json: bool, detailed_exitcode: bool, ignore: tuple[str, .
         for line in drift_lines(items):
             env.print(line, markup=False)
         env.print(drift_summary(items))
-    return 2 if detailed_exitcode and items else 0
+    return ExitStatus.FOUND if detailed_exitcode and items else ExitStatus.SUCCESS

@@ -10,7 +10,7 @@ from rolegate.atomic import write_atomic
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
-from rolegate.errors import ConfigError, LocalFileError
+from rolegate.errors import ConfigError, ExitStatus, LocalFileError
 
 
 def example_text() -> str:
@@ -36,7 +36,7 @@ def init(env: Env) -> int:
         )
     write_atomic(path, example_text(), mode=0o644, backup=False)
     env.print(f"Wrote {path}. Put in your account ids and emails, then run `rolegate validate`.")
-    return 0
+    return ExitStatus.SUCCESS
 
 
 @click.command()
@@ -58,9 +58,9 @@ def validate(env: Env, as_json: bool) -> int:
             loaded = load_config(env, quiet=True)
         except ConfigError as exc:
             print_json({"valid": False, "diagnostics": [vars(d) for d in exc.diagnostics]})
-            return 1
+            return ExitStatus.ERROR
         print_json({"valid": True, "diagnostics": [vars(d) for d in loaded.warnings]})
-        return 0
+        return ExitStatus.SUCCESS
     loaded = load_config(env)
     c = loaded.config
     with_id = sum(1 for a in c.accounts.values() if a.id)
@@ -68,4 +68,4 @@ def validate(env: Env, as_json: bool) -> int:
         f"[green]{env.config_path} is valid[/]: {len(c.accounts)} accounts ({with_id} with an id), "
         f"{len(c.roles)} roles, {len(c.groups)} groups, {len(c.users)} users."
     )
-    return 0
+    return ExitStatus.SUCCESS

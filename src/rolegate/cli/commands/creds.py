@@ -20,7 +20,7 @@ from rich.markup import escape
 
 from rolegate.cli.env import Env, no_secrets_on_a_terminal
 from rolegate.cli.options import global_options
-from rolegate.errors import RolegateError
+from rolegate.errors import ExitStatus, RolegateError
 
 SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 CLEARED = (*SECRET_KEYS, "AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
@@ -110,7 +110,7 @@ def exec_(
         done = subprocess.run(argv, env=child, check=False)
     except FileNotFoundError:
         missing = RolegateError(f"command not found: {argv[0]}", "check the name and your PATH")
-        missing.exit_code = 127  # as shells report it
+        missing.exit_code = ExitStatus.COMMAND_NOT_FOUND
         raise missing from None
     except PermissionError:
         raise RolegateError(f"cannot run {argv[0]}: permission denied") from None
@@ -179,7 +179,7 @@ def env_(
     if region := broker.region(profile_name):
         values["AWS_REGION"] = values["AWS_DEFAULT_REGION"] = region
     sys.stdout.write(export_lines(values, shell))
-    return 0
+    return ExitStatus.SUCCESS
 
 
 @click.command("credential-process")
@@ -209,7 +209,7 @@ def credential_process(
     no_secrets_on_a_terminal(show, "the AWS SDKs call it through a pipe")
     credentials = _broker(env, mfa_command, session_duration, config_file).credentials(profile_name)
     sys.stdout.write(json.dumps(credentials.process_output()) + "\n")
-    return 0
+    return ExitStatus.SUCCESS
 
 
 @click.command("console")
@@ -252,10 +252,10 @@ def console(
 
         if webbrowser.open(url):
             env.note(f"opened the console as {escape(profile_name)} in your browser")
-            return 0
+            return ExitStatus.SUCCESS
         env.note("no browser to open here; the sign-in URL (valid 15 minutes):")
     sys.stdout.write(url + "\n")
-    return 0
+    return ExitStatus.SUCCESS
 
 
 @click.command("logout")
@@ -285,7 +285,7 @@ def logout(env: Env, profile_name: str | None, config_file: Path | None) -> int:
         + (f" ({escape(', '.join(removed))})" if removed and env.verbose else "")
         + "."
     )
-    return 0
+    return ExitStatus.SUCCESS
 
 
 @click.command("doctor")
@@ -305,7 +305,7 @@ def doctor(env: Env, as_json: bool) -> int:
     report = diagnose()
     if as_json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
-        return 1 if report["problems"] else 0
+        return ExitStatus.ERROR if report["problems"] else ExitStatus.SUCCESS
     env.print(f"[bold]store[/]       {escape(report['store']['description'])}")
     if report["store"]["kind"] == "file":
         env.print(f"            [dim]{escape(report['store']['why'])}[/]")
@@ -321,4 +321,4 @@ def doctor(env: Env, as_json: bool) -> int:
     for problem in report["problems"]:  # the store's files: what it refuses, and the fix
         env.print(f"[red bold]problem[/]     {escape(problem['problem'])}")
         env.print(f"            fix: {escape(problem['fix'])}")
-    return 1 if report["problems"] else 0
+    return ExitStatus.ERROR if report["problems"] else ExitStatus.SUCCESS

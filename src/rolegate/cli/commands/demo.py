@@ -18,7 +18,7 @@ from rolegate.cli.commands.plan import show_plan
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.cli.render import apply_result_lines, plural
-from rolegate.errors import LocalFileError, RolegateError
+from rolegate.errors import ExitStatus, LocalFileError, RolegateError
 
 MARKER = ".rolegate-demo"
 DEMO_USER = "cobus"
@@ -106,7 +106,7 @@ def demo(env: Env, directory: Path, serve: bool) -> int:
                 _serve(env, directory, local.url)
     finally:
         local.stop()
-    return 0
+    return ExitStatus.SUCCESS
 
 
 def _walkthrough(env: Env, directory: Path, url: str, management_id: str, started: float) -> None:

@@ -11,7 +11,7 @@ from rolegate.atomic import write_atomic
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
-from rolegate.errors import LocalFileError
+from rolegate.errors import ExitStatus, LocalFileError
 
 if TYPE_CHECKING:
     from rolegate.model.config import Config
@@ -85,14 +85,14 @@ def cloudformation(env: Env, directory: Path, as_json: bool) -> int:
     written = _write(env, directory, templates(desired))
     if as_json:
         print_json({"written": [str(p) for p in written]})
-        return 0
+        return ExitStatus.SUCCESS
     for path in written:
         env.print(f"  [green]✓[/] {path}")
     env.print(
         "Deploy the spoke template to every account of your organizational units with "
         "[bold]rolegate apply --engine stacksets[/]."
     )
-    return 0
+    return ExitStatus.SUCCESS
 
 
 @export.command("terraform")
@@ -140,7 +140,7 @@ def terraform(env: Env, directory: Path, snapshot_file: Path | None, no_imports:
         print_json(
             {"written": [str(p) for p in written], "imports": result.imports, "not_owned": result.not_owned}
         )
-        return 0
+        return ExitStatus.SUCCESS
     for path in written:
         env.print(f"  [green]✓[/] {path}")
     env.print(f"{result.imports} import block(s) for what exists already and is rolegate's.")
@@ -149,4 +149,4 @@ def terraform(env: Env, directory: Path, snapshot_file: Path | None, no_imports:
             f"[yellow]not imported[/]: {item} exists and is not rolegate's; "
             "terraform apply would fail to create it (import it yourself, or rename it in rolegate.yaml)"
         )
-    return 0
+    return ExitStatus.SUCCESS

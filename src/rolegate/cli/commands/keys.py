@@ -17,7 +17,7 @@ from rich.markup import escape
 
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
-from rolegate.errors import CredentialsError, RolegateError, UserAbort
+from rolegate.errors import CredentialsError, ExitStatus, RolegateError, UserAbort
 
 if TYPE_CHECKING:
     from rolegate.creds.credentials import Credentials
@@ -172,7 +172,7 @@ def create(env: Env, user: str | None, show: bool, config_file: Path | None) -> 
     record_account(store, entry, arn)
     env.print(f"[green]✓[/] AWS accepts it: {escape(arn)}")
     _show_secret(env, show, entry)
-    return 0
+    return ExitStatus.SUCCESS
 
 
 def _show_secret(env: Env, show: bool, entry: StoredKey) -> None:
@@ -306,7 +306,7 @@ def add(
                 f"[yellow]![/] {escape(str(path))} still has the same key in plain text under "
                 f"{escape(', '.join(f'[{s}]' for s in others))}"
             )
-    return 0
+    return ExitStatus.SUCCESS
 
 
 @keys.command("rotate")
@@ -345,7 +345,7 @@ def rotate(env: Env, user: str | None, keep_old: bool) -> int:
         env.print(f"  {escape(old)} deactivated and deleted")
     for old in done.kept:
         env.print(f"  {escape(old)} inactive, kept (--keep-old); the next rotation deletes it")
-    return 0
+    return ExitStatus.SUCCESS
 
 
 def _list_credentials(env: Env, store: Store, kept: list[StoredKey]) -> Credentials | None:
@@ -417,7 +417,7 @@ def list_(env: Env, all_users: bool, users: tuple[str, ...], as_json: bool) -> i
             for r in rows
         ]
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        return 0
+        return ExitStatus.SUCCESS
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, header_style="bold")
@@ -446,7 +446,7 @@ def list_(env: Env, all_users: bool, users: tuple[str, ...], as_json: bool) -> i
         env.print(table)
     else:
         env.print(f"no access keys for {escape(', '.join(names))}")
-    return 0
+    return ExitStatus.SUCCESS
 
 
 @keys.command("credential-process")
@@ -473,4 +473,4 @@ def credential_process(env: Env, profile_name: str, show: bool) -> int:
             f"`rolegate keys add {profile_name} --stdin` stores one; `rolegate doctor` shows what is stored",
         )
     sys.stdout.write(json.dumps(credentials.process_output()) + "\n")
-    return 0
+    return ExitStatus.SUCCESS

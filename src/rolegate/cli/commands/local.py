@@ -15,7 +15,7 @@ from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.cli.render import shown
-from rolegate.errors import RolegateError
+from rolegate.errors import ExitStatus, RolegateError
 from rolegate.model import names as alphabets
 from rolegate.model.config import Config
 from rolegate.model.validate import did_you_mean
@@ -132,17 +132,17 @@ def profiles(
         print_json(
             {u: [{"name": p.name, **p.settings} for p in user_profiles(config, u, prefix)] for u in users}
         )
-        return 0
+        return ExitStatus.SUCCESS
     if out_dir is not None:
         for u in users:
             target = out_dir / f"{u}.aws-config"
             write_atomic(target, render_profiles(user_profiles(config, u, prefix)), mode=0o600)
             env.print(f"wrote {target}")
-        return 0
+        return ExitStatus.SUCCESS
     if not write:
         for u in users:
             env.out.print(render_profiles(user_profiles(config, u, prefix)), markup=False, end="")
-        return 0
+        return ExitStatus.SUCCESS
     path = config_file or default_aws_config()
     (name,) = users
     result, backup = write_profiles(
@@ -173,7 +173,7 @@ def profiles(
             "[yellow]warning:[/] a \\[default] profile exists: the CLI uses it whenever --profile is "
             "forgotten; the seed advises against one"
         )
-    return 0
+    return ExitStatus.SUCCESS
 
 
 @click.command()
@@ -217,7 +217,7 @@ def links(env: Env, user: str | None, all_users: bool, out: Path | None, fmt: st
                 "users": {u: [vars(link) for link in user_links(config, u)] for u in users},
             }
         )
-        return 0
+        return ExitStatus.SUCCESS
     for u in users:
         text = render_links(config, u, fmt)
         if out_dir is not None:
@@ -228,7 +228,7 @@ def links(env: Env, user: str | None, all_users: bool, out: Path | None, fmt: st
             _print_coloured(env, config, u)
         else:
             env.out.file.write(text)
-    return 0
+    return ExitStatus.SUCCESS
 
 
 def rolegate_command() -> str:

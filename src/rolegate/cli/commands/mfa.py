@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
-from rolegate.errors import CredentialsError, RolegateError
+from rolegate.errors import CredentialsError, ExitStatus, RolegateError
 
 
 @click.group("mfa")
@@ -93,7 +93,7 @@ def enroll(env: Env, user: str | None, replace: bool, show_secret: bool, config_
     enable_device(iam, user, device, first, second)
     env.print(f"[green]✓[/] MFA device {escape(device.serial)} enabled for {escape(user)}")
     _update_profiles(env, config_file, user, device.serial)
-    return 0
+    return ExitStatus.SUCCESS
 
 
 def _update_profiles(env: Env, config_file: Path | None, user: str, serial: str) -> None:

@@ -17,7 +17,7 @@ from rolegate.cli.options import global_options
 from rolegate.cli.passwords import check_password_out, hand_out_passwords, password_writer
 from rolegate.cli.progress import ApplyProgress, account_line, account_record, reading
 from rolegate.cli.render import apply_result_lines, plan_lines, plan_summary, plural, unreadable_lines
-from rolegate.errors import ApplyError, AwsError, RolegateError, UserAbort
+from rolegate.errors import ApplyError, AwsError, ExitStatus, RolegateError, UserAbort
 from rolegate.plan.apply import AccountResult, ApplyResult
 from rolegate.plan.changes import Plan
 from rolegate.runner import commands as run
@@ -153,10 +153,10 @@ def plan(
     if result.unreadable:
         raise _unreadable_error(result)
     if result.conflicts:
-        return 1
+        return ExitStatus.ERROR
     if detailed_exitcode and not result.empty:
-        return 2
-    return 0
+        return ExitStatus.FOUND
+    return ExitStatus.SUCCESS
 
 
 def _needs_password(plan: Plan) -> bool:
@@ -223,7 +223,7 @@ def apply(
             print_json({"applied": [], "failed": None, "not_done": [], **_unreadable_json(the_plan)})
         if the_plan.unreadable:
             raise _unreadable_error(the_plan)
-        return 0
+        return ExitStatus.SUCCESS
     if _needs_password(the_plan) and password_out is None and (as_json or not env.stdout_is_tty):
         raise RolegateError(
             "new console users need a first password, shown once on a terminal, and stdout is not one"
@@ -273,9 +273,9 @@ def apply(
         _show_not_applied(env, result, elapsed)
     if not result.ok or the_plan.unreadable:
         if as_json:
-            return 1
+            return ExitStatus.ERROR
         raise _apply_error(the_plan, result)
-    return 0
+    return ExitStatus.SUCCESS
 
 
 def _unreadable_json(plan: Plan) -> dict[str, object]:

@@ -16,7 +16,7 @@ from rolegate.cli.common import load_config
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.cli.render import change_line, plural
-from rolegate.errors import ApplyError, RolegateError, UserAbort
+from rolegate.errors import ApplyError, ExitStatus, RolegateError, UserAbort
 from rolegate.model import marks
 from rolegate.model.config import Config
 from rolegate.model.marks import Lock
@@ -276,13 +276,13 @@ def _lock_account(
     command, question = f"rolegate lockdown {name}", f"Lock down {name}?"
     decided = _lock(env, sessions, title, path, decide, f"{name} is locked down", command, yes, question)
     if decided is None:
-        return 0
+        return ExitStatus.SUCCESS
     env.print(
         f"[bold red]{escape(name)} is locked down[/] since {decided.journal.lock.since}: "
         f"{plural(len(decided.journal.roles), 'role')} deny new sessions, older sessions end."
     )
     env.print(f"Undo with [bold]rolegate restore {escape(name)}[/].")
-    return 0
+    return ExitStatus.SUCCESS
 
 
 def _lock(
@@ -382,12 +382,12 @@ def _lock_user(
     command = f"rolegate lockdown --user {user_name}"
     locked = f"{user_name} is locked out"
     if _lock(env, sessions, title, path, decide, locked, command, yes, f"Lock {user_name} out?") is None:
-        return 0
+        return ExitStatus.SUCCESS
     env.print(
         f"[bold red]{escape(user_name)} is locked out[/]. "
         f"Undo with [bold]rolegate restore --user {escape(user_name)}[/]."
     )
-    return 0
+    return ExitStatus.SUCCESS
 
 
 # -- restore ------------------------------------------------------------------------------------------------
@@ -470,7 +470,7 @@ def _restore_account(
         env.print(
             f"{escape(name)} is not locked down: no journal here ({escape(str(path))}) nor in the account."
         )
-        return 0
+        return ExitStatus.SUCCESS
     env.note(f"[dim]journal: {escape(source)}[/]")
     _stop_on_differences(
         env, name, journal, compare_account(journal, state), force, f"rolegate restore {name}"
@@ -486,7 +486,7 @@ def _restore_account(
         _run(env, sessions, decided, "Restore", f"rolegate restore {name}")
     _retire_journal(env, path)
     env.print(f"[green bold]{escape(name)} is restored[/]: every role as before the lockdown.")
-    return 0
+    return ExitStatus.SUCCESS
 
 
 def _restore_user(
@@ -511,7 +511,7 @@ def _restore_user(
         env.print(
             f"{escape(user_name)} is not locked out: no journal here ({escape(str(path))}) nor in their tags."
         )
-        return 0
+        return ExitStatus.SUCCESS
     keys, login_profile = user_credentials(iam, user_name) if user is not None else ({}, False)
     _stop_on_differences(
         env,
@@ -543,4 +543,4 @@ def _restore_user(
         )  # fmt: skip
     _retire_journal(env, path)
     env.print(f"[green bold]{escape(user_name)} is let back in[/].")
-    return 0
+    return ExitStatus.SUCCESS

@@ -15,6 +15,7 @@ text, a Snapshot, an AccountState, policy documents.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -258,6 +259,213 @@ def trust(principal: Any, condition: Doc | None = None) -> Doc:
 
 MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
 FULL_ACCESS = doc({"Effect": "Allow", "Action": "*", "Resource": "*"})  # FullAWSAccess, the default SCP
+
+
+# -- IAM objects, and organizations built of them account by account ----------------------------------------
+
+IamObject = User | Group | Role | ManagedPolicy
+
+
+def iam_arn(account_id: str, kind: str, name: str, path: str = "/") -> str:
+    """An IAM ARN as IAM writes it, the path between the kind and the name: `user/cobus`,
+    `policy/rolegate/development_administrator`."""
+    return f"arn:aws:iam::{account_id}:{kind}{path}{name}"
+
+
+def iam_user(
+    account_id: str,
+    name: str,
+    *,
+    path: str = "/",
+    groups: Iterable[str] = (),
+    managed: Iterable[str] = (),
+    inline: dict[str, Doc] | None = None,
+    **more: Any,
+) -> User:
+    """A user; `more` are User's other fields (permissions_boundary, access_keys, login_profile, …)."""
+    return User(
+        name, iam_arn(account_id, "user", name, path), path, list(groups), list(managed), dict(inline or {}),
+        **more,
+    )  # fmt: skip
+
+
+def iam_group(
+    account_id: str,
+    name: str,
+    *,
+    path: str = "/",
+    managed: Iterable[str] = (),
+    inline: dict[str, Doc] | None = None,
+) -> Group:
+    return Group(name, iam_arn(account_id, "group", name, path), path, list(managed), dict(inline or {}))
+
+
+def iam_role(
+    account_id: str,
+    name: str,
+    trust_policy: Doc,
+    *,
+    path: str = "/",
+    managed: Iterable[str] = (),
+    inline: dict[str, Doc] | None = None,
+    **more: Any,
+) -> Role:
+    """A role; `more` are Role's other fields (last_used, created, max_session, tags, …)."""
+    return Role(
+        name, iam_arn(account_id, "role", name, path), path, trust_policy, list(managed), dict(inline or {}),
+        **more,
+    )  # fmt: skip
+
+
+def iam_policy(
+    account_id: str, name: str, document: Doc, *, path: str = "/", versions: Iterable[str] = ("v1",)
+) -> ManagedPolicy:
+    """A customer managed policy; IAM gives every one a v1, `versions` may list more."""
+    return ManagedPolicy(
+        name, iam_arn(account_id, "policy", name, path), path, document, versions=list(versions)
+    )
+
+
+def rolegate_grant(account_id: str, name: str, document: Doc) -> tuple[Group, ManagedPolicy]:
+    """A grant as rolegate writes it into the hub: a managed policy under /rolegate/ and the group of the
+    same name it is attached to."""
+    policy = iam_policy(account_id, name, document, path=naming.OWNED_PATH, versions=())
+    return iam_group(account_id, name, path=naming.OWNED_PATH, managed=[policy.arn]), policy
+
+
+def may_assume(resource: Any, sid: str | None = None) -> Doc:
+    """An identity policy allowing sts:AssumeRole on `resource` (one ARN, a pattern or a list)."""
+    statement = allow(resource)
+    return doc({"Sid": sid, **statement} if sid else statement)
+
+
+def report_row(user: str, arn: str, **values: str) -> dict[str, str]:
+    """A credential report row: no password, no MFA, no active key, but for `values`."""
+    row = {"user": user, "arn": arn, "password_enabled": "false", "mfa_active": "false"}
+    row |= {f"access_key_{n}_active": "false" for n in "12"}
+    return row | values
+
+
+def root_signed_in_with_mfa(state: AccountState) -> None:
+    """The account's root user as the audit wants it: MFA on, no access keys (report row and summary)."""
+    root = report_row("<root_account>", f"arn:aws:iam::{state.account_id}:root", mfa_active="true")
+    state.credential_report = [root]
+    state.summary = {"AccountMFAEnabled": 1, "AccountAccessKeysPresent": 0}
+
+
+class OrgBuilder:
+    """Given this organization…: a Snapshot of accounts by logical name, and the users, groups, roles and
+    policies written into them, in the hub unless another account is named."""
+
+    def __init__(self, accounts: dict[str, str], *, hub: str, **snapshot: Any) -> None:
+        self.hub_name = hub
+        self.snapshot = Snapshot(
+            accounts={name: AccountState(name, account_id) for name, account_id in accounts.items()},
+            **snapshot,
+        )
+
+    def account(self, name: str | None = None) -> AccountState:
+        return self.snapshot.accounts[name or self.hub_name]
+
+    @property
+    def hub(self) -> AccountState:
+        return self.account()
+
+    def add(self, *objects: IamObject, account: str | None = None) -> None:
+        """Objects already built (iam_user, iam_role, …) put into an account, by their name."""
+        state = self.account(account)
+        for each in objects:
+            if isinstance(each, User):
+                state.users[each.name] = each
+            elif isinstance(each, Group):
+                state.groups[each.name] = each
+            elif isinstance(each, Role):
+                state.roles[each.name] = each
+            else:
+                state.policies[each.name] = each
+
+    def user(self, name: str, *, account: str | None = None, **fields: Any) -> User:
+        user = iam_user(self.account(account).account_id, name, **fields)
+        self.add(user, account=account)
+        return user
+
+    def group(
+        self, name: str, inline: dict[str, Doc] | None = None, managed: Iterable[str] = (), *,
+        account: str | None = None, path: str = "/",
+    ) -> Group:  # fmt: skip
+        group = iam_group(self.account(account).account_id, name, path=path, managed=managed, inline=inline)
+        self.add(group, account=account)
+        return group
+
+    def role(
+        self, name: str, trust_policy: Doc, inline: dict[str, Doc] | None = None, *,
+        account: str | None = None, **fields: Any,
+    ) -> Role:  # fmt: skip
+        role = iam_role(self.account(account).account_id, name, trust_policy, inline=inline, **fields)
+        self.add(role, account=account)
+        return role
+
+    def policy(
+        self, name: str, document: Doc, versions: Iterable[str] = ("v1",), *,
+        account: str | None = None, path: str = "/",
+    ) -> ManagedPolicy:  # fmt: skip
+        policy = iam_policy(self.account(account).account_id, name, document, path=path, versions=versions)
+        self.add(policy, account=account)
+        return policy
+
+    def grant(self, name: str, document: Doc, *, account: str | None = None) -> tuple[Group, ManagedPolicy]:
+        group, policy = rolegate_grant(self.account(account).account_id, name, document)
+        self.add(group, policy, account=account)
+        return group, policy
+
+
+def audited_org(
+    *,
+    roles: Iterable[Role] = (),
+    users: Iterable[User] = (),
+    groups: Iterable[Group] = (),
+    policies: Iterable[ManagedPolicy] = (),
+    hub_report: Iterable[dict[str, str]] = (),
+    prod_users: Iterable[User] = (),
+    password_policy: dict[str, Any] | None = None,
+) -> Snapshot:
+    """A hub and prod as the audit reads them: root users with MFA and no keys, the hub's password policy
+    read, AdministratorAccess's document known; `users`, `groups`, `policies` and `hub_report` (credential
+    report rows) in the hub, `roles` and `prod_users` in prod."""
+    built = OrgBuilder(
+        {"hub": HUB, "prod": PROD}, hub="hub", aws_managed_policies={ADMIN: _copy(FULL_ACCESS)}
+    )
+    built.hub.password_policy, built.hub.password_policy_read = password_policy, True
+    built.add(*users, *groups, *policies)
+    built.add(*roles, *prod_users, account="prod")
+    for state in built.snapshot.accounts.values():
+        root_signed_in_with_mfa(state)
+    built.hub.credential_report = [*(built.hub.credential_report or []), *hub_report]
+    return built.snapshot
+
+
+def seed_like_snapshot() -> Snapshot:
+    """Like the seed organization (IDS): hub `master` with cobus and alice, who reach the spokes through
+    rolegate's grants; `administrator` (MFA) and AWS's own OrganizationAccountAccessRole (no MFA) in each
+    spoke; plus, in production, an `auditor` only reachable from one network (conditional) and a `deployer`
+    reached from staging's administrator (a chain). Names carry markup, to show pages escape them."""
+    hub_root = f"arn:aws:iam::{IDS['master']}:root"
+    built = OrgBuilder(IDS, hub="master", taken_at="2024-05-01T12:00:00+00:00", organization_id="o-example")
+    for spoke in SPOKE_COLORS:
+        admin = built.role("administrator", trust(hub_root, MFA), account=spoke)
+        built.role("OrganizationAccountAccessRole", trust(hub_root), account=spoke)
+        built.grant(f"{spoke}_administrator", may_assume(admin.arn, sid="AssumeAdministrator"))
+    staging_admin = built.account("staging").roles["administrator"]
+    network = {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}
+    auditor = built.role("auditor", trust(hub_root, network), account="production")
+    deployer = built.role("deployer", trust(staging_admin.arn), account="production")
+    staging_admin.inline_policies["chain"] = may_assume(deployer.arn)
+    everything = {"everything": may_assume("*")}
+    built.user("cobus", groups=[f"{spoke}_administrator" for spoke in SPOKE_COLORS], inline=everything)
+    built.user("alice", groups=["staging_administrator"], inline={"audit": may_assume(auditor.arn)})
+    # IAM would refuse the name; a page must still escape it
+    built.user("<b>mallory</b>", groups=["development_administrator"])
+    return built.snapshot
 
 
 # -- worlds: what a scenario is built from ----------------------------------------------------------------

@@ -10,89 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.builders import MFA, doc, trust
+from tests.builders import IDS, doc, iam_user, seed_like_snapshot
 from tests.e2e.chromium import ARGS, CHROMIUM, MARKS, offline_only
 
 from rolegate.access.graph import AccessGraph
 from rolegate.access.page import render_access_html
-from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
+from rolegate.state.snapshot import Snapshot
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = MARKS
-HUB = "111111111111"
-SPOKES = {"development": "222222222222", "staging": "333333333333", "production": "444444444444"}
-
-
-def _assume(resource: str, sid: str | None = None) -> dict[str, Any]:
-    statement = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": resource}
-    return doc({"Sid": sid, **statement} if sid else statement)
-
-
-def seed_snapshot() -> Snapshot:
-    """Like the seed organization: hub `master` with cobus and alice; `administrator` (MFA) and AWS's own
-    OrganizationAccountAccessRole (no MFA) in each spoke; plus, in production, an `auditor` only reachable
-    from one network (conditional) and a `deployer` reached from staging's administrator (a chain).
-    Names carry markup, to show it is escaped."""
-    hub_root = f"arn:aws:iam::{HUB}:root"
-    master = AccountState("master", HUB)
-    taken = Snapshot(taken_at="2024-05-01T12:00:00+00:00", organization_id="o-example")
-    taken.accounts["master"] = master
-    for name, account_id in SPOKES.items():
-        spoke = AccountState(name, account_id)
-        spoke.roles["administrator"] = Role(
-            "administrator", f"arn:aws:iam::{account_id}:role/administrator", "/", trust(hub_root, MFA)
-        )
-        spoke.roles["OrganizationAccountAccessRole"] = Role(
-            "OrganizationAccountAccessRole",
-            f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
-            "/",
-            trust(hub_root),
-        )
-        taken.accounts[name] = spoke
-        policy = ManagedPolicy(
-            f"{name}_administrator",
-            f"arn:aws:iam::{HUB}:policy/rolegate/{name}_administrator",
-            "/rolegate/",
-            _assume(f"arn:aws:iam::{account_id}:role/administrator", sid="AssumeAdministrator"),
-        )
-        master.policies[policy.name] = policy
-        master.groups[policy.name] = Group(
-            policy.name, f"arn:aws:iam::{HUB}:group/rolegate/{policy.name}", "/rolegate/", [policy.arn]
-        )
-    production, staging = taken.accounts["production"], taken.accounts["staging"]
-    production.roles["auditor"] = Role(
-        "auditor",
-        f"arn:aws:iam::{SPOKES['production']}:role/auditor",
-        "/",
-        trust(hub_root, {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}),
-    )
-    deployer = f"arn:aws:iam::{SPOKES['production']}:role/deployer"
-    production.roles["deployer"] = Role("deployer", deployer, "/", trust(staging.roles["administrator"].arn))
-    staging.roles["administrator"].inline_policies["chain"] = _assume(deployer)
-    master.users["cobus"] = User(
-        "cobus",
-        f"arn:aws:iam::{HUB}:user/cobus",
-        "/",
-        groups=[f"{name}_administrator" for name in SPOKES],
-        inline_policies={"everything": _assume("*")},
-    )
-    master.users["alice"] = User(
-        "alice",
-        f"arn:aws:iam::{HUB}:user/alice",
-        "/",
-        groups=["staging_administrator"],
-        inline_policies={"audit": _assume(production.roles["auditor"].arn)},
-    )
-    master.users["<b>mallory</b>"] = User(  # IAM would refuse the name; the page must still escape it
-        "<b>mallory</b>", f"arn:aws:iam::{HUB}:user/<b>mallory</b>", "/", groups=["development_administrator"]
-    )
-    return taken
 
 
 def test_the_access_page_shows_mfa_no_mfa_and_conditions_draws_the_graph_and_fetches_nothing(
     tmp_path: Path,
 ) -> None:
-    taken = seed_snapshot()
+    taken = seed_like_snapshot()
     rows = AccessGraph(taken).matrix()
     reachable = [r for r in rows if r.reachable != "no"]
     assert {(r.role, r.reachable, r.mfa_required) for r in rows if r.principal_name == "alice"} == {
@@ -136,7 +68,7 @@ def test_the_access_page_shows_mfa_no_mfa_and_conditions_draws_the_graph_and_fet
         assert auditor.get_attribute("data-reachable") == "conditional"
         assert "aws:SourceIp 203.0.113.0/24" in (auditor.get_attribute("title") or "")
         deploy = cell("alice", "production", "deployer")
-        assert f"arn:aws:iam::{SPOKES['staging']}:role/administrator" in (deploy.get_attribute("title") or "")
+        assert f"arn:aws:iam::{IDS['staging']}:role/administrator" in (deploy.get_attribute("title") or "")
         assert cell("alice", "production", "administrator").inner_text().strip() == ""
         assert cell("alice", "production", "administrator").get_attribute("data-reachable") == "no"
 
@@ -151,7 +83,7 @@ def test_the_access_page_shows_mfa_no_mfa_and_conditions_draws_the_graph_and_fet
         drawn = edges.evaluate_all("es => es.map(e => [e.dataset.principal, e.dataset.roleArn])")
         assert sorted(map(tuple, drawn)) == sorted((r.principal_name, r.role_arn) for r in reachable)
         nomfa = page.locator(
-            f'#graph path.edge[data-principal="cobus"][data-role-arn="arn:aws:iam::{SPOKES["production"]}'
+            f'#graph path.edge[data-principal="cobus"][data-role-arn="arn:aws:iam::{IDS["production"]}'
             ':role/OrganizationAccountAccessRole"]'
         )
         assert nomfa.evaluate("e => getComputedStyle(e).stroke") == "rgb(209, 50, 18)"
@@ -190,13 +122,11 @@ def test_a_role_reached_by_escalation_is_badged_with_its_steps_in_the_page(tmp_p
     tooltip, and the summary counts it apart from the roles reached without MFA."""
     from rolegate.cli.commands.access import escalations, rows_of
 
-    taken = seed_snapshot()
+    taken = seed_like_snapshot()
     master = taken.accounts["master"]
     group = master.groups["production_administrator"]
     add = {"Effect": "Allow", "Action": "iam:AddUserToGroup", "Resource": group.arn}
-    master.users["dana"] = User(
-        "dana", f"arn:aws:iam::{HUB}:user/dana", "/", inline_policies={"helpdesk": doc(add)}
-    )
+    master.users["dana"] = iam_user(IDS["master"], "dana", inline={"helpdesk": doc(add)})
     graph = AccessGraph(taken)
     rows = [r for user in graph.users() for r in rows_of(graph, user, escalations(graph))]
     html = render_access_html(taken, [r for r in rows if r.reachable != "denied"])
@@ -206,8 +136,7 @@ def test_a_role_reached_by_escalation_is_badged_with_its_steps_in_the_page(tmp_p
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file://")
-                   else route.continue_())  # fmt: skip
+        offline_only(page, [])
         page.goto(page_file.as_uri())
         cell = page.locator(
             '#matrix td[data-principal="dana"][data-account="production"][data-role="administrator"]'

@@ -8,62 +8,39 @@ import json
 from typing import Any
 
 import pytest
-from tests.builders import MFA, doc, trust
+from tests.builders import (
+    ADMIN,
+    HUB,
+    MFA,
+    PROD,
+    doc,
+    iam_role,
+    iam_user,
+    may_assume,
+    report_row,
+    rolegate_grant,
+    trust,
+)
+from tests.builders import audited_org as org
 
 from rolegate.access.audit import RULES, AuditInput, Finding, at_or_above, audit
 from rolegate.access.sarif import to_sarif
-from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
+from rolegate.state.snapshot import Group, ManagedPolicy, Role, Snapshot, User
 
-HUB, PROD, FOREIGN = "111111111111", "222222222222", "999999999999"
+FOREIGN = "999999999999"
 NOW = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
-ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
-
-
-def report_row(user: str, arn: str, **values: str) -> dict[str, str]:
-    row = {"user": user, "arn": arn, "password_enabled": "false", "mfa_active": "false"}
-    row |= {f"access_key_{n}_active": "false" for n in "12"}
-    return row | values
-
-
-def org(
-    *,
-    roles: list[Role] | None = None,
-    users: list[User] | None = None,
-    groups: list[Group] | None = None,
-    policies: list[ManagedPolicy] | None = None,
-    hub_report: list[dict[str, str]] | None = None,
-    prod_users: list[User] | None = None,
-    password_policy: dict[str, Any] | None = None,
-) -> Snapshot:
-    hub = AccountState("hub", HUB, password_policy=password_policy, password_policy_read=True)
-    hub.users = {u.name: u for u in users or []}
-    hub.groups = {g.name: g for g in groups or []}
-    hub.policies = {p.name: p for p in policies or []}
-    hub.credential_report = [report_row("<root_account>", f"arn:aws:iam::{HUB}:root", mfa_active="true")]
-    hub.credential_report += hub_report or []
-    hub.summary = {"AccountMFAEnabled": 1, "AccountAccessKeysPresent": 0}
-    prod = AccountState("prod", PROD)
-    prod.roles = {r.name: r for r in roles or []}
-    prod.users = {u.name: u for u in prod_users or []}
-    prod.credential_report = [report_row("<root_account>", f"arn:aws:iam::{PROD}:root", mfa_active="true")]
-    prod.summary = {"AccountMFAEnabled": 1, "AccountAccessKeysPresent": 0}
-    return Snapshot(accounts={"hub": hub, "prod": prod}, aws_managed_policies={ADMIN: doc(
-        {"Effect": "Allow", "Action": "*", "Resource": "*"})})  # fmt: skip
 
 
 def admin_role(trust_policy: dict[str, Any], name: str = "administrator") -> Role:
-    return Role(name, f"arn:aws:iam::{PROD}:role/{name}", "/", trust_policy, managed_policies=[ADMIN])
+    return iam_role(PROD, name, trust_policy, managed=[ADMIN])
 
 
 def grant(name: str, *resources: str) -> tuple[Group, ManagedPolicy]:
-    arn = f"arn:aws:iam::{HUB}:policy/rolegate/{name}"
-    policy = ManagedPolicy(name, arn, "/rolegate/", doc(
-        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": list(resources)}))  # fmt: skip
-    return Group(name, f"arn:aws:iam::{HUB}:group/rolegate/{name}", "/rolegate/", [arn]), policy
+    return rolegate_grant(HUB, name, may_assume(list(resources)))
 
 
-def cobus(*groups: str, **kwargs: Any) -> User:
-    return User("cobus", f"arn:aws:iam::{HUB}:user/cobus", "/", list(groups), **kwargs)
+def cobus(*groups: str, **fields: Any) -> User:
+    return iam_user(HUB, "cobus", groups=groups, **fields)
 
 
 def rules(snapshot: Snapshot, **extra: Any) -> set[str]:
@@ -107,11 +84,11 @@ def test_the_seed_done_right_has_no_finding() -> None:
         pytest.param("RG023", org(roles=[admin_role(doc({"Effect": "Deny", "NotPrincipal": {"AWS": HUB},
                                                          "Action": "sts:AssumeRole"}))]), {},
                      id="NotPrincipal deny"),
-        pytest.param("RG009", org(users=[cobus(inline_policies={"any": doc(
+        pytest.param("RG009", org(users=[cobus(inline={"any": doc(
                      {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})})]), {},
                      id="AssumeRole on every role"),
-        pytest.param("RG010", org(users=[cobus(managed_policies=[ADMIN])]), {}, id="policy on a user"),
-        pytest.param("RG011", org(users=[cobus(inline_policies={"x": doc()})]), {}, id="inline policy"),
+        pytest.param("RG010", org(users=[cobus(managed=[ADMIN])]), {}, id="policy on a user"),
+        pytest.param("RG011", org(users=[cobus(inline={"x": doc()})]), {}, id="inline policy"),
         pytest.param("RG012", org(users=[cobus()], hub_report=[report_row(
                      "cobus", f"arn:aws:iam::{HUB}:user/cobus", access_key_1_active="true",
                      access_key_1_last_rotated="2026-01-01T00:00:00+00:00",
@@ -123,9 +100,9 @@ def test_the_seed_done_right_has_no_finding() -> None:
         pytest.param("RG014", org(users=[cobus("g")], groups=[grant("g", f"arn:aws:iam::{PROD}:role/x")[0]],
                      policies=[grant("g", f"arn:aws:iam::{PROD}:role/x")[1]]), {},
                      id="grant to a missing role"),
-        pytest.param("RG016", org(roles=[Role("orphan", f"arn:aws:iam::{PROD}:role/orphan", "/",
+        pytest.param("RG016", org(roles=[iam_role(PROD, "orphan",
                      trust({"AWS": f"arn:aws:iam::{HUB}:root"}, MFA))]), {}, id="role nobody reaches"),
-        pytest.param("RG017", org(prod_users=[User("bob", f"arn:aws:iam::{PROD}:user/bob", "/")]), {},
+        pytest.param("RG017", org(prod_users=[iam_user(PROD, "bob")]), {},
                      id="user in an environment account"),
         pytest.param("RG018", org(password_policy={"MinimumPasswordLength": 8}),
                      {"wanted_password_policy": {"MinimumPasswordLength": 14}}, id="weaker password policy"),

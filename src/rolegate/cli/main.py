@@ -6,7 +6,6 @@ exit codes and tracebacks; commands raise RolegateError and return an int.
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -16,8 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from rolegate import __version__
-from rolegate.cli.console import SafeConsole
-from rolegate.cli.env import Env
+from rolegate.cli.env import Environment
 from rolegate.errors import ConfigError, ExitStatus, RolegateError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -119,13 +117,16 @@ def cli(ctx: click.Context, config_path: Path, profile: str | None, verbose: int
     The AWS endpoint and credentials come from the SDK's own settings (AWS_PROFILE, AWS_ENDPOINT_URL, …).
     Shell completion: eval "$(_ROLEGATE_COMPLETE=bash_source rolegate)" (zsh_source, fish_source too).
     """
-    ctx.obj = Env(config_path=config_path, profile=profile, verbose=verbose, no_color=no_color)
+    # The Environment run() built; the options given before the command set it here, those after it in
+    # global_options' callbacks, which click runs next.
+    env = ctx.ensure_object(Environment)
+    env.options(config_path=config_path, profile=profile, verbose=verbose, no_color=no_color)
 
 
-def _verbose(argv: list[str]) -> bool:
+def _verbose(argv: list[str], env: Environment) -> bool:
     return any(
         a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in argv
-    ) or bool(os.environ.get("ROLEGATE_DEBUG"))
+    ) or bool(env.environ.get("ROLEGATE_DEBUG"))
 
 
 def report(err: Console, exc: RolegateError) -> None:
@@ -142,39 +143,42 @@ def report(err: Console, exc: RolegateError) -> None:
         err.print(f"  [dim]{escape(exc.hint)}[/]")
 
 
-def run(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None, environment: Environment | None = None) -> int:
+    """`rolegate ARGV` in this process, in `environment` (by default this process's streams, terminal,
+    clock and variables): its exit status. Tests call it with an Environment of their own."""
     args = list(sys.argv[1:] if argv is None else argv)
-    no_color = bool(os.environ.get("NO_COLOR"))
-    err = SafeConsole(file=sys.stderr, highlight=False, soft_wrap=True, no_color=no_color)
+    env = Environment() if environment is None else environment
     try:
-        result = cli.main(args=args, prog_name="rolegate", standalone_mode=False)
+        result = cli.main(args=args, prog_name="rolegate", standalone_mode=False, obj=env)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.Abort:
-        err.print("aborted; nothing more was changed.")
+        env.err.print("aborted; nothing more was changed.")
         return ExitStatus.ERROR
     except click.ClickException as exc:
-        exc.show(file=sys.stderr)
+        exc.show(file=env.stderr)
         return exc.exit_code
     except RolegateError as exc:
-        if _verbose(args):
-            traceback.print_exc()
-        report(err, exc)
+        if _verbose(args, env):
+            traceback.print_exc(file=env.stderr)
+        report(env.err, exc)
         return exc.exit_code
     except KeyboardInterrupt:
-        err.print("interrupted; run the same command again to finish.")
+        env.err.print("interrupted; run the same command again to finish.")
         return ExitStatus.INTERRUPTED
     except Exception as exc:
-        if _verbose(args):
-            traceback.print_exc()
+        if _verbose(args, env):
+            traceback.print_exc(file=env.stderr)
         from rolegate.aws.errors import from_sdk
 
         known = from_sdk(exc)
         if known is not None:
-            report(err, known)
+            report(env.err, known)
             return known.exit_code
-        err.print(f"[red bold]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}")
-        err.print("  [dim]this is a bug in rolegate; run again with -v for the traceback and report it[/]")
+        env.err.print(f"[red bold]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}")
+        env.err.print(
+            "  [dim]this is a bug in rolegate; run again with -v for the traceback and report it[/]"
+        )
         return ExitStatus.INTERNAL_ERROR
     return result if isinstance(result, int) else ExitStatus.SUCCESS
 

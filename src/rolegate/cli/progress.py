@@ -8,7 +8,6 @@ JSON object per line, so that CI logs stay short and machines can follow along.
 from __future__ import annotations
 
 import json
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -129,8 +128,8 @@ class ApplyProgress:
         if self.as_json:
             line = json.dumps({"event": "account", **account_record(result, total, retries)})
             with self._lock:
-                sys.stderr.write(line + "\n")
-                sys.stderr.flush()
+                self.env.stderr.write(line + "\n")
+                self.env.stderr.flush()
             return
         text = account_line(result, total, retries)
         if self._bars is None:

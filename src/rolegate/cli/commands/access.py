@@ -6,7 +6,6 @@ import csv
 import difflib
 import json
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,14 +180,14 @@ def access(
     )
     with collector_paused():  # the rows are made as they are written: no collection of the graph between
         if as_json or fmt == "json":
-            write_access_json(sys.stdout, taken, rows)
+            write_access_json(env.stdout, taken, rows)
         elif fmt == "csv":
-            write_access_csv(sys.stdout, rows)
+            write_access_csv(env.stdout, rows)
         elif fmt == "html":
             from rolegate.access.page import render_access_html
 
             # The page draws what is reachable; a refused role is not (the json and csv list them).
-            sys.stdout.write(render_access_html(taken, [r for r in rows if r.reachable != "denied"]))
+            env.write(render_access_html(taken, [r for r in rows if r.reachable != "denied"]))
         else:
             _table(env, list(rows), show_all)
     return ExitStatus.SUCCESS
@@ -475,7 +474,7 @@ def check(
     resource_arn = _resource_arn(graph, resource)
     decision = decide(graph, principal_arn, action, resource_arn, given)
     if as_json:
-        sys.stdout.write(json.dumps({"format_version": 1, **decision.to_json()}, indent=2) + "\n")
+        env.write(json.dumps({"format_version": 1, **decision.to_json()}, indent=2) + "\n")
     else:
         for line in decision_lines(decision):
             env.print(line)
@@ -688,12 +687,12 @@ def audit(
             "snapshot_taken_at": taken.taken_at,
             "findings": [f.to_json() for f in findings],
         }
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        env.write(json.dumps(data, indent=2) + "\n")
     elif fmt == "sarif":
         from rolegate.access.sarif import to_sarif
 
         uri = env.config_path.name if env.config_path.exists() else None
-        sys.stdout.write(json.dumps(to_sarif(findings, uri), indent=2) + "\n")
+        env.write(json.dumps(to_sarif(findings, uri), indent=2) + "\n")
     else:
         _findings_table(env, findings)
     if fail_on and at_or_above(findings, fail_on):

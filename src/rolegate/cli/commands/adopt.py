@@ -148,12 +148,13 @@ def drift(env: Env, as_json: bool, detailed_exitcode: bool, ignore: tuple[str, .
     items = drift_items(plan, bootstrap_role=config.organization.bootstrap_role, ignore=ignore)
     if as_json:
         print_json(
+            env,
             {
                 "format_version": 1,
                 "accounts": dict(plan.accounts),
                 "summary": {what: sum(1 for i in items if i.what == what) for what in KINDS},
                 "drift": [i.to_json() for i in items],
-            }
+            },
         )
     else:
         for line in drift_lines(items):

@@ -57,9 +57,9 @@ def validate(env: Env, as_json: bool) -> int:
         try:
             loaded = load_config(env, quiet=True)
         except ConfigError as exc:
-            print_json({"valid": False, "diagnostics": [vars(d) for d in exc.diagnostics]})
+            print_json(env, {"valid": False, "diagnostics": [vars(d) for d in exc.diagnostics]})
             return ExitStatus.ERROR
-        print_json({"valid": True, "diagnostics": [vars(d) for d in loaded.warnings]})
+        print_json(env, {"valid": True, "diagnostics": [vars(d) for d in loaded.warnings]})
         return ExitStatus.SUCCESS
     loaded = load_config(env)
     c = loaded.config

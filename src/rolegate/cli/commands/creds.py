@@ -8,10 +8,8 @@ the cache lives and what it holds (never a secret).
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -100,12 +98,12 @@ def exec_(
     """
     broker = _broker(env, mfa_command, session_duration, config_file)
     credentials = broker.credentials(profile_name)
-    child = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    child = {k: v for k, v in env.environ.items() if k not in CLEARED}
     child.update(credentials.environment())
     if region := broker.region(profile_name):
         child["AWS_REGION"] = child["AWS_DEFAULT_REGION"] = region
     child["ROLEGATE_PROFILE"] = profile_name
-    argv = list(command[1:] if command[:1] == ("--",) else command) or [os.environ.get("SHELL") or "/bin/sh"]
+    argv = list(command[1:] if command[:1] == ("--",) else command) or [env.environ.get("SHELL") or "/bin/sh"]
     try:
         done = subprocess.run(argv, env=child, check=False)
     except FileNotFoundError:
@@ -118,8 +116,8 @@ def exec_(
     return done.returncode if done.returncode >= 0 else 128 - done.returncode
 
 
-def _shell_from_env() -> str:
-    name = Path(os.environ.get("SHELL", "")).name
+def _shell_from_env(env: Env) -> str:
+    name = Path(env.environ.get("SHELL", "")).name
     return name if name in ("bash", "zsh", "fish") else "bash"
 
 
@@ -171,14 +169,14 @@ def env_(
       rolegate env demo-production-cobus --shell fish | source
       rolegate env demo-production-cobus --shell powershell | Invoke-Expression
     """
-    shell = shell or _shell_from_env()
-    no_secrets_on_a_terminal(show, f'use it as eval "$(rolegate env {profile_name})"')
+    shell = shell or _shell_from_env(env)
+    no_secrets_on_a_terminal(env, show, f'use it as eval "$(rolegate env {profile_name})"')
     broker = _broker(env, mfa_command, session_duration, config_file)
     credentials = broker.credentials(profile_name)
     values = {**credentials.environment(), "ROLEGATE_PROFILE": profile_name}
     if region := broker.region(profile_name):
         values["AWS_REGION"] = values["AWS_DEFAULT_REGION"] = region
-    sys.stdout.write(export_lines(values, shell))
+    env.write(export_lines(values, shell))
     return ExitStatus.SUCCESS
 
 
@@ -206,9 +204,9 @@ def credential_process(
       [profile demo-production-cobus]
       credential_process = rolegate credential-process demo-production-cobus
     """
-    no_secrets_on_a_terminal(show, "the AWS SDKs call it through a pipe")
+    no_secrets_on_a_terminal(env, show, "the AWS SDKs call it through a pipe")
     credentials = _broker(env, mfa_command, session_duration, config_file).credentials(profile_name)
-    sys.stdout.write(json.dumps(credentials.process_output()) + "\n")
+    env.write(json.dumps(credentials.process_output()) + "\n")
     return ExitStatus.SUCCESS
 
 
@@ -254,7 +252,7 @@ def console(
             env.note(f"opened the console as {escape(profile_name)} in your browser")
             return ExitStatus.SUCCESS
         env.note("no browser to open here; the sign-in URL (valid 15 minutes):")
-    sys.stdout.write(url + "\n")
+    env.write(url + "\n")
     return ExitStatus.SUCCESS
 
 
@@ -304,7 +302,7 @@ def doctor(env: Env, as_json: bool) -> int:
 
     report = diagnose()
     if as_json:
-        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        env.write(json.dumps(report, indent=2) + "\n")
         return ExitStatus.ERROR if report["problems"] else ExitStatus.SUCCESS
     env.print(f"[bold]store[/]       {escape(report['store']['description'])}")
     if report["store"]["kind"] == "file":

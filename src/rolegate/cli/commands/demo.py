@@ -96,7 +96,7 @@ def demo(env: Env, directory: Path, serve: bool) -> int:
 
     directory = directory.absolute()
     _fresh_dir(directory)
-    started = time.monotonic()
+    started = env.monotonic()
     with env.err.status("Starting the local AWS (moto)…"):
         local = start_local_aws()
     try:
@@ -151,9 +151,9 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
     with env.err.status("Reading every account…"):
         outcome = run.plan(loaded, sessions=sessions)  # the engine `rolegate plan` and `apply` use
     show_plan(env, outcome.plan)
-    applied = time.monotonic()
+    applied = env.monotonic()
     result = run.apply(outcome)  # with the read-back, as apply does
-    for line in apply_result_lines(result, time.monotonic() - applied):
+    for line in apply_result_lines(result, env.monotonic() - applied):
         env.print(line)
     if not result.ok:
         raise RolegateError(
@@ -185,7 +185,7 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
     env.print(f"[bold]CLI profiles[/] written to {aws_config} (your ~/.aws is untouched):")
     env.print("  " + ", ".join(p.name for p in profiles))
     snapshot_file = _who_reaches_what(env, config, sessions, directory)
-    env.print(f"\nDone in {time.monotonic() - started:.1f} s.")
+    env.print(f"\nDone in {env.monotonic() - started:.1f} s.")
     env.print(
         f"[bold]Try next:[/]  rolegate access --snapshot {snapshot_file} --format html > access.html   ·   "
         f"rolegate audit --snapshot {snapshot_file}   ·   rolegate demo --serve  (keeps this AWS running)"

@@ -84,7 +84,7 @@ def cloudformation(env: Env, directory: Path, as_json: bool) -> int:
     _, desired = _desired(env)
     written = _write(env, directory, templates(desired))
     if as_json:
-        print_json({"written": [str(p) for p in written]})
+        print_json(env, {"written": [str(p) for p in written]})
         return ExitStatus.SUCCESS
     for path in written:
         env.print(f"  [green]✓[/] {path}")
@@ -138,7 +138,8 @@ def terraform(env: Env, directory: Path, snapshot_file: Path | None, no_imports:
     written = _write(env, directory, result.texts())
     if as_json:
         print_json(
-            {"written": [str(p) for p in written], "imports": result.imports, "not_owned": result.not_owned}
+            env,
+            {"written": [str(p) for p in written], "imports": result.imports, "not_owned": result.not_owned},
         )
         return ExitStatus.SUCCESS
     for path in written:

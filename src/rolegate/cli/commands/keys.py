@@ -8,16 +8,15 @@ credential-process PROFILE` is what the hub profile runs.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 from rich.markup import escape
 
-from rolegate.cli.env import Env
+from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
-from rolegate.errors import CredentialsError, ExitStatus, RolegateError, UserAbort
+from rolegate.errors import CredentialsError, ExitStatus, RolegateError
 
 if TYPE_CHECKING:
     from rolegate.creds.credentials import Credentials
@@ -184,14 +183,14 @@ def _show_secret(env: Env, show: bool, entry: StoredKey) -> None:
     env.print(f"secret access key: {entry.key.secret_access_key}", markup=False)
 
 
-def _key_from_stdin() -> Any:
+def _key_from_stdin(env: Env) -> Any:
     """`aws iam create-access-key` JSON, the console's CSV download, or `KEY_ID SECRET`, at most 64 KB."""
     from rolegate import limits
     from rolegate.local.aws_credentials import parse_key_input
 
     where = "standard input"
     return parse_key_input(
-        limits.read_stream(sys.stdin, limits.KEY_INPUT_BYTES, where, "an access key"), where
+        limits.read_stream(env.stdin, limits.KEY_INPUT_BYTES, where, "an access key"), where
     )
 
 
@@ -241,7 +240,7 @@ def add(
     conf_path = _config_path(config_file)
     source: Path | None = None
     if from_stdin:
-        found = _key_from_stdin()
+        found = _key_from_stdin(env)
     else:
         found = find_key(_read(cred_path), profile_name, where=str(cred_path))
         source = cred_path
@@ -263,19 +262,16 @@ def add(
     user, account = identify(KeyClients(), key)
     store = _store()
     where = "" if source is None else f" and take its lines out of {source}"
-    if not yes:
-        if not env.interactive:
-            raise UserAbort(
-                f"this would move {key.access_key_id} ({user}) into {store.describe()}{where}; "
-                "nothing was changed",
-                f"run `rolegate keys add {profile_name} --yes` to do it without asking",
-            )
-        if not click.confirm(
-            f"Move {key.access_key_id} ({user} in {account}) into {store.describe()}{where}? "
-            "A backup of the file is kept",
-            default=False,
-        ):
-            raise UserAbort("nothing was changed")
+    gate = Gate(
+        f"Move {key.access_key_id} ({user} in {account}) into {store.describe()}{where}? "
+        "A backup of the file is kept",
+        no_terminal=f"this would move {key.access_key_id} ({user}) into {store.describe()}{where}; "
+        "nothing was changed",
+        no_terminal_hint=f"run `rolegate keys add {profile_name} --yes` to do it without asking",
+        cancelled="nothing was changed",
+        typed_yes=False,  # a local file's lines move, with a backup: y/N, as `rm -i` asks
+    )
+    env.confirm(gate, yes=yes)
     add_key(store, profile_name, key, user, account)
     env.print(
         f"[green]✓[/] {escape(key.access_key_id)} ({escape(user)} in {account}) "
@@ -416,7 +412,7 @@ def list_(env: Env, all_users: bool, users: tuple[str, ...], as_json: bool) -> i
             }
             for r in rows
         ]
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        env.write(json.dumps(data, indent=2) + "\n")
         return ExitStatus.SUCCESS
     from rich.table import Table
 
@@ -465,12 +461,12 @@ def credential_process(env: Env, profile_name: str, show: bool) -> int:
     from rolegate.cli.env import no_secrets_on_a_terminal
     from rolegate.creds.keys import stored_credentials
 
-    no_secrets_on_a_terminal(show, "the AWS SDKs call it through a pipe")
+    no_secrets_on_a_terminal(env, show, "the AWS SDKs call it through a pipe")
     credentials = stored_credentials(_store(), profile_name)
     if credentials is None:
         raise CredentialsError(
             f"rolegate's store holds no access key for profile {profile_name!r}",
             f"`rolegate keys add {profile_name} --stdin` stores one; `rolegate doctor` shows what is stored",
         )
-    sys.stdout.write(json.dumps(credentials.process_output()) + "\n")
+    env.write(json.dumps(credentials.process_output()) + "\n")
     return ExitStatus.SUCCESS

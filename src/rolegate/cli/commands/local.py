@@ -5,7 +5,6 @@ No AWS call: the file knows the accounts, the roles and who reaches what.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -22,8 +21,8 @@ from rolegate.model.validate import did_you_mean
 from rolegate.safe_text import visible
 
 
-def default_aws_config() -> Path:
-    return Path(os.environ.get("AWS_CONFIG_FILE") or Path.home() / ".aws" / "config").expanduser()
+def default_aws_config(env: Env) -> Path:
+    return Path(env.environ.get("AWS_CONFIG_FILE") or Path.home() / ".aws" / "config").expanduser()
 
 
 def pick_users(config: Config, user: str | None, all_users: bool) -> list[str]:
@@ -130,7 +129,8 @@ def profiles(
     out_dir = _out_dir(out, all_users)
     if as_json:
         print_json(
-            {u: [{"name": p.name, **p.settings} for p in user_profiles(config, u, prefix)] for u in users}
+            env,
+            {u: [{"name": p.name, **p.settings} for p in user_profiles(config, u, prefix)] for u in users},
         )
         return ExitStatus.SUCCESS
     if out_dir is not None:
@@ -143,7 +143,7 @@ def profiles(
         for u in users:
             env.out.print(render_profiles(user_profiles(config, u, prefix)), markup=False, end="")
         return ExitStatus.SUCCESS
-    path = config_file or default_aws_config()
+    path = config_file or default_aws_config(env)
     (name,) = users
     result, backup = write_profiles(
         path, user_profiles(config, name, prefix), prefix or config.organization.name, name
@@ -212,10 +212,11 @@ def links(env: Env, user: str | None, all_users: bool, out: Path | None, fmt: st
     out_dir = _out_dir(out, all_users)
     if as_json:
         print_json(
+            env,
             {
                 "signin_url": signin_url(config),
                 "users": {u: [vars(link) for link in user_links(config, u)] for u in users},
-            }
+            },
         )
         return ExitStatus.SUCCESS
     for u in users:

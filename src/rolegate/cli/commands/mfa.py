@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +69,7 @@ def enroll(env: Env, user: str | None, replace: bool, show_secret: bool, config_
             f"{user} already has an MFA device ({current[0]}); nothing was changed",
             "pass --replace to deactivate it and enroll a new one",
         )
-    if not sys.stdout.isatty():
+    if not env.stdout_is_tty:
         raise RolegateError(
             "enrolment shows a QR code that holds the device's secret, and standard output is not a terminal",
             "run it in a terminal, not through a pipe or a file",
@@ -82,7 +81,7 @@ def enroll(env: Env, user: str | None, replace: bool, show_secret: bool, config_
     device = create_device(iam, user)
     try:
         env.print(f"Scan this with your authenticator app ([bold]{escape(user)}[/] in {escape(account)}):")
-        segno.make(device.otpauth_uri(user, account), error="m").terminal(out=sys.stdout, compact=True)
+        segno.make(device.otpauth_uri(user, account), error="m").terminal(out=env.stdout, compact=True)
         if show_secret:
             env.print(f"secret: {device.seed}", markup=False)
         first = ask_terminal("First code: ", "an MFA code")

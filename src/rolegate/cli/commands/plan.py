@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,12 +11,12 @@ from rich.markup import escape
 
 from rolegate.aws.session import MAX_POOL
 from rolegate.cli.common import load_config, print_json
-from rolegate.cli.env import Env
+from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
 from rolegate.cli.passwords import check_password_out, hand_out_passwords, password_writer
 from rolegate.cli.progress import ApplyProgress, account_line, account_record, reading
 from rolegate.cli.render import apply_result_lines, plan_lines, plan_summary, plural, unreadable_lines
-from rolegate.errors import ApplyError, AwsError, ExitStatus, RolegateError, UserAbort
+from rolegate.errors import ApplyError, AwsError, ExitStatus, RolegateError
 from rolegate.plan.apply import AccountResult, ApplyResult
 from rolegate.plan.changes import Plan
 from rolegate.runner import commands as run
@@ -145,7 +144,7 @@ def plan(
     """
     result = _compute(env, parallel, engine, adopt, snapshot_file).plan
     if as_json:
-        print_json(result.to_json())
+        print_json(env, result.to_json())
     else:
         show_plan(env, result)
         if not result.empty and not result.conflicts:
@@ -157,6 +156,14 @@ def plan(
     if detailed_exitcode and not result.empty:
         return ExitStatus.FOUND
     return ExitStatus.SUCCESS
+
+
+APPLY_GATE = Gate(
+    "Apply these changes?",
+    no_terminal="apply changes your accounts and there is no terminal to ask on",
+    no_terminal_hint="review `rolegate plan`, then run `rolegate apply --yes`",
+    cancelled="apply cancelled; nothing was changed",
+)
 
 
 def _needs_password(plan: Plan) -> bool:
@@ -220,7 +227,7 @@ def apply(
         )
     if the_plan.empty:
         if as_json:
-            print_json({"applied": [], "failed": None, "not_done": [], **_unreadable_json(the_plan)})
+            print_json(env, {"applied": [], "failed": None, "not_done": [], **_unreadable_json(the_plan)})
         if the_plan.unreadable:
             raise _unreadable_error(the_plan)
         return ExitStatus.SUCCESS
@@ -230,19 +237,8 @@ def apply(
             + (" (--json keeps passwords out of its output)" if as_json else ""),
             "pass --password-out FILE (written with mode 0600); nothing was changed",
         )
-    if not yes:
-        if not env.interactive:
-            raise UserAbort(
-                "apply changes your accounts and there is no terminal to ask on",
-                "review `rolegate plan`, then run `rolegate apply --yes`",
-            )
-        env.print()
-        answer = click.prompt(
-            "Apply these changes? Only 'yes' will be accepted", default="", show_default=False
-        )
-        if answer.strip() != "yes":
-            raise UserAbort("apply cancelled; nothing was changed")
-    started = time.monotonic()
+    env.confirm(APPLY_GATE, yes=yes)
+    started = env.monotonic()
     with ApplyProgress(env, the_plan, as_json=as_json, retries=sessions.log.retries) as progress:
         hooks = run.ApplyHooks(
             on_start=progress.on_start,
@@ -251,13 +247,14 @@ def apply(
             on_password=password_writer(password_out),
         )
         result = run.apply(outcome, workers=parallel, hooks=hooks)
-    elapsed = time.monotonic() - started
+    elapsed = env.monotonic() - started
     hand_out_passwords(env, result, password_out, quiet=as_json)
     records = [
         account_record(r, _total(r), sessions.log.retries(r.account_id)) for r in result.accounts.values()
     ]
     if as_json:
         print_json(
+            env,
             {
                 "applied": [c.address for c in result.done],
                 "failed": result.failed.address if result.failed else None,
@@ -266,7 +263,7 @@ def apply(
                 "not_applied": [n.to_json() for n in result.not_applied],
                 "accounts": records,
                 **_unreadable_json(the_plan),
-            }
+            },
         )
     else:
         _account_summary(env, the_plan, result, sessions.log.retries)

@@ -13,10 +13,10 @@ import click
 from rich.markup import escape
 
 from rolegate.cli.common import load_config
-from rolegate.cli.env import Env
+from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
 from rolegate.cli.render import change_line, plural
-from rolegate.errors import ApplyError, ExitStatus, RolegateError, UserAbort
+from rolegate.errors import ApplyError, ExitStatus, RolegateError
 from rolegate.model import marks
 from rolegate.model.config import Config
 from rolegate.model.marks import Lock
@@ -26,28 +26,28 @@ from rolegate.respond.journal import Journal, journal_path, read_local
 from rolegate.respond.lockdown import Decided, Difference, is_locked
 from rolegate.runner import sessions_for
 
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+STAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def _aws_now(env: Env, sessions: Any) -> str:
+def _aws_now(env: Env, sessions: Any, here: dt.datetime | None = None) -> str:
     """The lockdown's time as AWS tells it (the Date of a GetCallerIdentity answer), not this machine's: a
     clock ahead would keep the operator's new sessions, restore's too, denied until it passes; one behind
-    would spare the sessions issued in between."""
+    would spare the sessions issued in between. `here`: this machine's time (the Environment's clock)."""
     import email.utils
 
-    here = dt.datetime.now(dt.UTC)
+    from rolegate.cli.env import utc_now
+
+    here = utc_now() if here is None else here
     try:
         sts = sessions.client("sts", sessions.operator_account())
         date = sts.get_caller_identity()["ResponseMetadata"]["HTTPHeaders"]["date"]
         there = email.utils.parsedate_to_datetime(date).astimezone(dt.UTC)
     except Exception:  # no Date to read: this machine's clock, as before
-        return _now()
+        return here.strftime(STAMP)
     skew = (here - there).total_seconds()
     if abs(skew) > 30:
         env.note(f"[yellow]this machine's clock is {skew:+.0f} s off AWS's[/]: the lockdown takes AWS's time")
-    return there.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return there.strftime(STAMP)
 
 
 def _account(config: Config, wanted: str) -> tuple[str, str]:
@@ -99,16 +99,15 @@ def _differences(env: Env, where: str, journal: Journal, found: list[Difference]
 
 
 def _confirm(env: Env, yes: bool, question: str, what: str) -> None:
-    if yes:
-        return
-    if not env.interactive:
-        raise UserAbort(
-            f"{what} changes your accounts and there is no terminal to ask on", "run it with --yes"
-        )
-    env.print()
-    answer = click.prompt(f"{question} Only 'yes' will be accepted", default="", show_default=False)
-    if answer.strip() != "yes":
-        raise UserAbort(f"{what} cancelled; nothing was changed")
+    env.confirm(
+        Gate(
+            question,
+            no_terminal=f"{what} changes your accounts and there is no terminal to ask on",
+            no_terminal_hint="run it with --yes",
+            cancelled=f"{what} cancelled; nothing was changed",
+        ),
+        yes=yes,
+    )
 
 
 def _write_journal(path: Path, journal: Journal) -> None:
@@ -123,7 +122,7 @@ def _write_journal(path: Path, journal: Journal) -> None:
 def _retire_journal(env: Env, path: Path) -> None:
     """A restored journal is kept beside, renamed, for the incident's record; never read again."""
     if path.exists():
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        stamp = env.now().strftime("%Y%m%dT%H%M%SZ")
         done = path.with_name(f"{path.stem}.restored-{stamp}.json")
         os.replace(path, done)
         env.note(f"[dim]journal kept as {escape(str(done))}[/]")
@@ -297,7 +296,7 @@ def _lock(
     question: str,
 ) -> Decided | None:
     """Show, ask, journal locally, then run; None when it is all done already (a rerun)."""
-    decided: Decided = decide(_now())
+    decided: Decided = decide(env.now().strftime(STAMP))
     _show(env, title, decided)
     if decided.empty:
         _write_journal(path, decided.journal)
@@ -305,7 +304,8 @@ def _lock(
         return None
     env.print(f"Journal: {escape(str(path))} and a copy in the account, written before any change.")
     _confirm(env, yes, question, "lockdown")
-    decided = decide(_aws_now(env, sessions))  # sessions issued until the moment you said yes end too
+    # The sessions issued until the moment you said yes end too.
+    decided = decide(_aws_now(env, sessions, env.now()))
     _write_journal(path, decided.journal)
     _run(env, sessions, decided, "Lockdown", command, go_on=True)
     return decided
@@ -327,7 +327,7 @@ def _current_journal(env: Env, path: Path, locked_now: bool) -> Journal | None:
     would leave the sessions of the new breach open, and its documents are a month old."""
     previous = _read_journal(path)
     if previous is not None and not locked_now:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        stamp = env.now().strftime("%Y%m%dT%H%M%SZ")
         stale = path.with_name(f"{path.stem}.stale-{stamp}.json")
         os.replace(path, stale)
         env.note(

@@ -11,98 +11,53 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from tests.builders import MFA, doc, trust
+from tests.builders import ADMIN, HUB, MFA, PROD, OrgBuilder, allow, deny, doc, iam_arn, iam_role, trust
 
 from rolegate.access.audit import AuditInput, Finding, audit
 from rolegate.access.escalation import Escalations
 from rolegate.access.graph import AccessGraph
-from rolegate.state.snapshot import AccountState, Group, ManagedPolicy, Role, Snapshot, User
+from rolegate.state.snapshot import AccountState
 
-HUB, PROD = "111111111111", "222222222222"
-ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 PROD_ADMIN = f"arn:aws:iam::{PROD}:role/administrator"
 
 
-def allow(action: str | list[str], resource: str | list[str] = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action: str | list[str], resource: str | list[str] = "*") -> dict[str, Any]:
-    return {"Effect": "Deny", "Action": action, "Resource": resource}
-
-
 def hub_user(name: str) -> str:
-    return f"arn:aws:iam::{HUB}:user/{name}"
+    return iam_arn(HUB, "user", name)
 
 
 def hub_group(name: str) -> str:
-    return f"arn:aws:iam::{HUB}:group/{name}"
+    return iam_arn(HUB, "group", name)
 
 
 def hub_role(name: str) -> str:
-    return f"arn:aws:iam::{HUB}:role/{name}"
+    return iam_arn(HUB, "role", name)
 
 
 def hub_policy(name: str) -> str:
-    return f"arn:aws:iam::{HUB}:policy/{name}"
+    return iam_arn(HUB, "policy", name)
 
 
-ASSUME_PROD_ADMIN = doc(allow("sts:AssumeRole", PROD_ADMIN))
+ASSUME_PROD_ADMIN = doc(allow(PROD_ADMIN))
 
 
-@dataclass
-class Org:
-    """Given this organization…"""
+class Org(OrgBuilder):
+    """Given this organization: a hub where mallory signs in, and production, whose administrator
+    (AdministratorAccess) trusts the hub's root with MFA…"""
 
-    snapshot: Snapshot = field(default_factory=Snapshot)
-
-    def __post_init__(self) -> None:
-        hub = AccountState("hub", HUB)
-        prod = AccountState("production", PROD)
-        prod.roles["administrator"] = Role(
-            "administrator", PROD_ADMIN, "/", trust({"AWS": f"arn:aws:iam::{HUB}:root"}, MFA), [ADMIN]
-        )
-        self.snapshot.accounts = {"hub": hub, "production": prod}
+    def __init__(self) -> None:
+        super().__init__({"hub": HUB, "production": PROD}, hub="hub")
+        self.role("administrator", trust({"AWS": f"arn:aws:iam::{HUB}:root"}, MFA), managed=[ADMIN],
+                  account="production")  # fmt: skip
         self.user("mallory")
 
     @property
-    def hub(self) -> AccountState:
-        return self.snapshot.accounts["hub"]
-
-    @property
     def prod(self) -> AccountState:
-        return self.snapshot.accounts["production"]
-
-    def user(self, name: str, *, groups: tuple[str, ...] = (), inline: dict[str, Any] | None = None,
-             managed: tuple[str, ...] = (), **kw: Any) -> User:  # fmt: skip
-        user = User(name, hub_user(name), "/", list(groups), list(managed), dict(inline or {}), **kw)
-        self.hub.users[name] = user
-        return user
-
-    def group(self, name: str, inline: dict[str, Any] | None = None, managed: tuple[str, ...] = ()) -> Group:
-        group = Group(name, hub_group(name), "/", list(managed), dict(inline or {}))
-        self.hub.groups[name] = group
-        return group
-
-    def policy(self, name: str, document: dict[str, Any], versions: tuple[str, ...] = ("v1",)) -> str:
-        self.hub.policies[name] = ManagedPolicy(
-            name, hub_policy(name), "/", document, versions=list(versions)
-        )
-        return hub_policy(name)
-
-    def role(self, name: str, trust_policy: dict[str, Any], inline: dict[str, Any] | None = None,
-             account: str = "hub", **kw: Any) -> Role:  # fmt: skip
-        acct = self.snapshot.accounts[account]
-        role = Role(name, f"arn:aws:iam::{acct.account_id}:role/{name}", "/", trust_policy,
-                    inline_policies=dict(inline or {}), **kw)  # fmt: skip
-        acct.roles[name] = role
-        return role
+        return self.account("production")
 
     def give(self, document: dict[str, Any]) -> None:
         self.hub.users["mallory"].inline_policies["given"] = document
@@ -119,36 +74,36 @@ ENTER_PROD_ADMIN = "sts:AssumeRole on role administrator in production"
 
 def scenario_add_user_to_group(org: Org) -> None:
     org.group("admins", {"assume": ASSUME_PROD_ADMIN})
-    org.give(doc(allow("iam:AddUserToGroup", hub_group("admins"))))
+    org.give(doc(allow(hub_group("admins"), "iam:AddUserToGroup")))
 
 
 def scenario_attach_user_policy(org: Org) -> None:
-    org.give(doc(allow("iam:AttachUserPolicy", hub_user("mallory"))))
+    org.give(doc(allow(hub_user("mallory"), "iam:AttachUserPolicy")))
 
 
 def scenario_put_user_policy(org: Org) -> None:
     org.give(
-        doc(allow("iam:PutUserPolicy", hub_user("${aws:username}").replace("${aws:username}", "mallory")))
+        doc(allow(hub_user("${aws:username}").replace("${aws:username}", "mallory"), "iam:PutUserPolicy"))
     )
 
 
 def scenario_attach_group_policy(org: Org) -> None:
-    org.group("devs", {"self": doc(allow("iam:AttachGroupPolicy", hub_group("devs")))})
+    org.group("devs", {"self": doc(allow(hub_group("devs"), "iam:AttachGroupPolicy"))})
     org.hub.users["mallory"].groups.append("devs")
 
 
 def scenario_put_group_policy(org: Org) -> None:
-    org.group("devs", {"self": doc(allow("iam:PutGroupPolicy", hub_group("*")))})
+    org.group("devs", {"self": doc(allow(hub_group("*"), "iam:PutGroupPolicy"))})
     org.hub.users["mallory"].groups.append("devs")
 
 
 def scenario_create_policy_version(org: Org) -> None:
-    arn = org.policy("mine", doc(allow("iam:CreatePolicyVersion", hub_policy("mine"))))
+    arn = org.policy("mine", doc(allow(hub_policy("mine"), "iam:CreatePolicyVersion"))).arn
     org.hub.users["mallory"].managed_policies.append(arn)
 
 
 def scenario_set_default_policy_version(org: Org) -> None:
-    arn = org.policy("team", doc(allow("iam:SetDefaultPolicyVersion", hub_policy("team"))), ("v1", "v2"))
+    arn = org.policy("team", doc(allow(hub_policy("team"), "iam:SetDefaultPolicyVersion")), ("v1", "v2")).arn
     org.group("team", managed=(arn,))
     org.hub.users["mallory"].groups.append("team")
 
@@ -160,17 +115,17 @@ def _alice(org: Org, **kw: Any) -> None:
 
 def scenario_create_access_key(org: Org) -> None:
     _alice(org, access_keys=1)
-    org.give(doc(allow("iam:CreateAccessKey", hub_user("alice"))))
+    org.give(doc(allow(hub_user("alice"), "iam:CreateAccessKey")))
 
 
 def scenario_create_login_profile(org: Org) -> None:
     _alice(org, login_profile=False)
-    org.give(doc(allow("iam:CreateLoginProfile", hub_user("alice"))))
+    org.give(doc(allow(hub_user("alice"), "iam:CreateLoginProfile")))
 
 
 def scenario_update_login_profile(org: Org) -> None:
     _alice(org, login_profile=True)
-    org.give(doc(allow("iam:UpdateLoginProfile", hub_user("a*"))))
+    org.give(doc(allow(hub_user("a*"), "iam:UpdateLoginProfile")))
 
 
 def _deployer(org: Org, trusted: Any) -> None:
@@ -179,7 +134,7 @@ def _deployer(org: Org, trusted: Any) -> None:
 
 def scenario_update_assume_role_policy(org: Org) -> None:
     _deployer(org, trust({"Service": "codepipeline.amazonaws.com"}))
-    org.give(doc(allow("iam:UpdateAssumeRolePolicy", hub_role("deployer"))))
+    org.give(doc(allow(hub_role("deployer"), "iam:UpdateAssumeRolePolicy")))
 
 
 def _passable(org: Org, service: str) -> None:
@@ -188,25 +143,25 @@ def _passable(org: Org, service: str) -> None:
 
 def scenario_pass_role_lambda(org: Org) -> None:
     _passable(org, "lambda.amazonaws.com")
-    org.give(doc(allow("iam:PassRole", hub_role("deployer")),
-                 allow(["lambda:CreateFunction", "lambda:InvokeFunction"])))  # fmt: skip
+    org.give(doc(allow(hub_role("deployer"), "iam:PassRole"),
+                 allow(action=["lambda:CreateFunction", "lambda:InvokeFunction"])))  # fmt: skip
 
 
 def scenario_pass_role_ec2(org: Org) -> None:
     _passable(org, "ec2.amazonaws.com")
-    org.give(doc(allow("iam:PassRole", "*"), allow("ec2:RunInstances")))
+    org.give(doc(allow("*", "iam:PassRole"), allow(action="ec2:RunInstances")))
 
 
 def scenario_pass_role_cloudformation(org: Org) -> None:
     _passable(org, "cloudformation.amazonaws.com")
-    org.give(doc(allow(["iam:PassRole", "cloudformation:*"], "*")))
+    org.give(doc(allow("*", ["iam:PassRole", "cloudformation:*"])))
 
 
 def scenario_pass_role_ecs(org: Org) -> None:
     _passable(org, "ecs-tasks.amazonaws.com")
-    org.give(doc(allow("iam:PassRole", hub_role("deployer"),
+    org.give(doc(allow(hub_role("deployer"), "iam:PassRole",
                        Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}),
-                 allow(["ecs:RegisterTaskDefinition", "ecs:RunTask"])))  # fmt: skip
+                 allow(action=["ecs:RegisterTaskDefinition", "ecs:RunTask"])))  # fmt: skip
 
 
 def scenario_role_attaches_to_itself(org: Org) -> None:
@@ -214,37 +169,37 @@ def scenario_role_attaches_to_itself(org: Org) -> None:
     org.role(
         "helper",
         trust({"AWS": f"arn:aws:iam::{HUB}:root"}),
-        {"self": doc(allow("iam:AttachRolePolicy", hub_role("helper")))},
+        {"self": doc(allow(hub_role("helper"), "iam:AttachRolePolicy"))},
     )
-    org.give(doc(allow("sts:AssumeRole", hub_role("helper"))))
+    org.give(doc(allow(hub_role("helper"), "sts:AssumeRole")))
 
 
 def scenario_role_puts_on_itself(org: Org) -> None:
     org.role(
         "helper",
         trust({"AWS": hub_user("mallory")}),
-        {"self": doc(allow("iam:PutRolePolicy", hub_role("*")))},
+        {"self": doc(allow(hub_role("*"), "iam:PutRolePolicy"))},
     )
 
 
 def scenario_group_then_access_key(org: Org) -> None:
     """Chain of two: into a group that may make keys for alice, then alice."""
     _alice(org, access_keys=0)
-    org.group("operators", {"keys": doc(allow("iam:CreateAccessKey", hub_user("alice")))})
-    org.give(doc(allow("iam:AddUserToGroup", hub_group("operators"))))
+    org.group("operators", {"keys": doc(allow(hub_user("alice"), "iam:CreateAccessKey"))})
+    org.give(doc(allow(hub_group("operators"), "iam:AddUserToGroup")))
 
 
 def scenario_access_key_then_self_attach(org: Org) -> None:
     """Chain of two: bob's keys, then bob attaches AdministratorAccess to himself."""
-    org.user("bob", inline={"self": doc(allow("iam:AttachUserPolicy", hub_user("bob")))}, access_keys=0)
-    org.give(doc(allow("iam:CreateAccessKey", hub_user("bob"))))
+    org.user("bob", inline={"self": doc(allow(hub_user("bob"), "iam:AttachUserPolicy"))}, access_keys=0)
+    org.give(doc(allow(hub_user("bob"), "iam:CreateAccessKey")))
 
 
 def scenario_cross_account_trust_rewrite(org: Org) -> None:
     """Chain across accounts: a production role she may assume may rewrite the administrator's trust."""
-    rewrite = doc(allow("iam:UpdateAssumeRolePolicy", PROD_ADMIN))
+    rewrite = doc(allow(PROD_ADMIN, "iam:UpdateAssumeRolePolicy"))
     org.role("ops", trust({"AWS": hub_user("mallory")}), {"t": rewrite}, account="production")
-    org.give(doc(allow("sts:AssumeRole", f"arn:aws:iam::{PROD}:role/ops")))
+    org.give(doc(allow(f"arn:aws:iam::{PROD}:role/ops", "sts:AssumeRole")))
 
 
 SCENARIOS: list[tuple[Any, str, list[str]]] = [
@@ -335,43 +290,48 @@ def test_given_one_iam_permission_mallory_escalates_by_exactly_this_path(
 
 def _blocked_by_boundary(org: Org) -> None:
     scenario_attach_user_policy(org)
-    arn = org.policy("boundary", doc(allow("sts:GetCallerIdentity"), deny("iam:*")))
+    arn = org.policy("boundary", doc(allow(action="sts:GetCallerIdentity"), deny(action="iam:*"))).arn
     org.hub.users["mallory"].permissions_boundary = arn
 
 
 def _blocked_by_scp(org: Org) -> None:
     scenario_add_user_to_group(org)
-    org.snapshot.scps[HUB] = [[doc(allow("*"))], [doc(allow("*"), deny("iam:AddUserToGroup"))]]
+    org.snapshot.scps[HUB] = [
+        [doc(allow(action="*"))],
+        [doc(allow(action="*"), deny(action="iam:AddUserToGroup"))],
+    ]
 
 
 def _pass_role_without_compute(org: Org) -> None:
     _passable(org, "lambda.amazonaws.com")
-    org.give(doc(allow("iam:PassRole", "*"), allow("lambda:CreateFunction")))  # cannot invoke it
+    org.give(doc(allow("*", "iam:PassRole"), allow(action="lambda:CreateFunction")))  # cannot invoke it
 
 
 def _pass_role_to_a_service_the_role_does_not_trust(org: Org) -> None:
     _passable(org, "glue.amazonaws.com")
-    org.give(doc(allow("iam:PassRole", "*"), allow(["lambda:CreateFunction", "lambda:InvokeFunction"])))
+    org.give(
+        doc(allow("*", "iam:PassRole"), allow(action=["lambda:CreateFunction", "lambda:InvokeFunction"]))
+    )
 
 
 def _two_keys_already(org: Org) -> None:
     _alice(org, access_keys=2)
-    org.give(doc(allow("iam:CreateAccessKey", hub_user("alice"))))  # no iam:DeleteAccessKey: IAM caps at two
+    org.give(doc(allow(hub_user("alice"), "iam:CreateAccessKey")))  # no iam:DeleteAccessKey: IAM caps at two
 
 
 def _denied_on_that_user(org: Org) -> None:
     scenario_create_access_key(org)
-    org.hub.users["mallory"].inline_policies["no"] = doc(deny("iam:CreateAccessKey", hub_user("alice")))
+    org.hub.users["mallory"].inline_policies["no"] = doc(deny(hub_user("alice"), "iam:CreateAccessKey"))
 
 
 def _other_group_resource(org: Org) -> None:
     org.group("admins", {"assume": ASSUME_PROD_ADMIN})
-    org.give(doc(allow("iam:AddUserToGroup", hub_group("readers"))))
+    org.give(doc(allow(hub_group("readers"), "iam:AddUserToGroup")))
 
 
 def _login_profile_create_on_user_with_password(org: Org) -> None:
     _alice(org, login_profile=True)
-    org.give(doc(allow("iam:CreateLoginProfile", hub_user("alice"))))
+    org.give(doc(allow(hub_user("alice"), "iam:CreateLoginProfile")))
 
 
 NOTHING = [_blocked_by_boundary, _blocked_by_scp, _pass_role_without_compute,
@@ -389,7 +349,7 @@ def test_given_the_permission_is_not_enough_mallory_escalates_to_nothing(build: 
 def test_given_a_condition_rolegate_cannot_know_the_escalation_is_conditional_not_dropped() -> None:
     org = Org()
     scenario_add_user_to_group(org)
-    org.give(doc(allow("iam:AddUserToGroup", hub_group("admins"),
+    org.give(doc(allow(hub_group("admins"), "iam:AddUserToGroup",
                        Condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})))  # fmt: skip
     graph = AccessGraph(org.snapshot)
     mallory = next(u for u in graph.users() if u.name == "mallory")
@@ -436,10 +396,9 @@ NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 
 def _with_development(org: Org) -> None:
     dev = AccountState("development", DEV)
-    dev.roles["administrator"] = Role(
-        "administrator", f"arn:aws:iam::{DEV}:role/administrator", "/",
-        trust({"AWS": f"arn:aws:iam::{HUB}:root"}, MFA), [ADMIN],
-    )  # fmt: skip
+    dev.roles["administrator"] = iam_role(
+        DEV, "administrator", trust({"AWS": f"arn:aws:iam::{HUB}:root"}, MFA), managed=[ADMIN]
+    )
     org.snapshot.accounts["development"] = dev
 
 
@@ -462,8 +421,8 @@ def test_given_the_admin_role_is_only_in_development_the_escalation_is_high() ->
     org = Org()
     _with_development(org)
     del org.prod.roles["administrator"]
-    org.group("admins", {"assume": doc(allow("sts:AssumeRole", f"arn:aws:iam::{DEV}:role/administrator"))})
-    org.give(doc(allow("iam:AddUserToGroup", hub_group("admins"))))
+    org.group("admins", {"assume": doc(allow(f"arn:aws:iam::{DEV}:role/administrator", "sts:AssumeRole"))})
+    org.give(doc(allow(hub_group("admins"), "iam:AddUserToGroup")))
     (found,) = [f for f in _audit(org) if f.rule == "RG030"]
     assert found.severity == "HIGH"
     assert [f.severity for f in _audit(org, production=frozenset({"development"})) if f.rule == "RG030"] == [
@@ -474,10 +433,10 @@ def test_given_the_admin_role_is_only_in_development_the_escalation_is_high() ->
 def test_given_a_hub_role_is_administrator_equivalent_reaching_it_by_escalation_is_critical() -> None:
     org = Org()
     del org.prod.roles["administrator"]
-    org.role("hub_admin", trust({"Service": "lambda.amazonaws.com"}), managed_policies=[ADMIN])
+    org.role("hub_admin", trust({"Service": "lambda.amazonaws.com"}), managed=[ADMIN])
     scenario_pass_role_lambda(org)
-    org.give(doc(allow("iam:PassRole", hub_role("hub_admin")),
-                 allow(["lambda:CreateFunction", "lambda:InvokeFunction"])))  # fmt: skip
+    org.give(doc(allow(hub_role("hub_admin"), "iam:PassRole"),
+                 allow(action=["lambda:CreateFunction", "lambda:InvokeFunction"])))  # fmt: skip
     (found,) = [f for f in _audit(org) if f.rule == "RG030"]
     assert found.severity == "CRITICAL"
     assert "iam:PassRole on role hub_admin to lambda" in found.message
@@ -577,7 +536,7 @@ def random_orgs(draw: st.DrawFn) -> Org:
                 resource = "*"
             else:
                 resource = f"arn:aws:iam::{HUB}:{target}/{draw(st.sampled_from(NAMES[target]))}"
-            stmts.append(allow(action, resource))
+            stmts.append(allow(resource, action))
         if stmts:
             holder = {"user": org.hub.users, "group": org.hub.groups, "role": org.hub.roles}[kind][name]
             holder.inline_policies["p"] = doc(*stmts)
@@ -611,7 +570,7 @@ def test_given_mallory_may_make_keys_for_her_own_named_users_she_takes_over_thos
     org.group("admins", {"assume": ASSUME_PROD_ADMIN})
     for name in ("mallory-ci", "alice-ci"):
         org.user(name, groups=("admins",))
-    org.give(doc(allow("iam:CreateAccessKey", f"arn:aws:iam::{HUB}:user/${{aws:username}}-*")))
+    org.give(doc(allow(f"arn:aws:iam::{HUB}:user/${{aws:username}}-*", "iam:CreateAccessKey")))
     for first in ("mallory-ci", "alice-ci"):  # whichever user is asked about first
         org.hub.users = {"mallory": org.hub.users["mallory"], first: org.hub.users[first]} | org.hub.users
         graph = AccessGraph(copy.deepcopy(org.snapshot))

@@ -16,10 +16,20 @@ from hypothesis import HealthCheck, given, settings
 from tests.generated_orgs import World, shuffled, snapshot_of, with_one_more, worlds
 
 from rolegate.access.graph import AccessGraph, Principal
+from rolegate.access.reach import ReachEngine
 from rolegate.state.snapshot import Snapshot
 
 RANK = {"no": 0, "conditional": 1, "yes": 2}
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+class OneModeReach(ReachEngine):
+    """The reach engine with each edge decided one way only (with MFA, or without) in both slots."""
+
+    mfa = False
+
+    def out(self, principal: Principal, mfa: bool) -> dict[str, Any]:
+        return super().out(principal, self.mfa)
 
 
 class OneMode(AccessGraph):
@@ -27,10 +37,8 @@ class OneMode(AccessGraph):
 
     def __init__(self, snapshot: Snapshot, *, mfa: bool) -> None:
         super().__init__(snapshot)
-        self.mfa = mfa
-
-    def _out(self, principal: Principal, mfa: bool) -> dict[str, Any]:
-        return super()._out(principal, self.mfa)
+        self.engine = OneModeReach(self.index, self.evaluator)
+        self.engine.mfa = mfa
 
 
 def ranks(snapshot: Snapshot) -> dict[tuple[str, str], tuple[int, int]]:

@@ -8,7 +8,8 @@ trust policy, for the STS actions that read it). The answer is `allow`, `explici
 `conditional` with the conditions rolegate cannot know before the call (a key the context does not give).
 
 `judge` is where the layers are put together, IAM's documented order, and the access graph decides each of
-its edges through it too (graph.py): the matrix and `rolegate access check` cannot disagree.
+its edges through it too (evaluate.py): the matrix and `rolegate access check` cannot disagree. `decide`
+reads the snapshot through its index (index.py), built here when it is given a bare snapshot.
 
 The rules, from IAM's documentation (policy evaluation logic):
 - "An explicit deny in any of the policies overrides the allow": a Deny that applies in any layer decides.
@@ -36,8 +37,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from rolegate.access.index import SnapshotIndex
 from rolegate.access.policy import (
     Condition,
     Context,
@@ -52,10 +54,7 @@ from rolegate.access.policy import (
 from rolegate.access.policy import Decision as Tri
 from rolegate.errors import RolegateError
 from rolegate.model.iam_shapes import statement_list
-
-if TYPE_CHECKING:
-    from rolegate.access.graph import AccessGraph
-    from rolegate.state.snapshot import Snapshot
+from rolegate.state.snapshot import Snapshot
 
 ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, CONDITIONAL = "allow", "explicit_deny", "implicit_deny", "conditional"
 
@@ -68,6 +67,13 @@ _ACCOUNT_ID = re.compile(r"\d{12}")
 
 class UnknownPrincipal(RolegateError):
     """The principal asked about is not a user or role of the snapshot."""
+
+
+class Indexed(Protocol):
+    """Whatever holds the snapshot's index (the access graph): `decide` reads through it."""
+
+    @property
+    def index(self) -> SnapshotIndex: ...
 
 
 # -- the layers put together ------------------------------------------------------------------------------
@@ -279,10 +285,10 @@ class _Who:
     tags: Mapping[str, str]  # aws:PrincipalTag/*
 
 
-def _principal(graph: AccessGraph, principal_arn: str) -> _Who:
+def _principal(index: SnapshotIndex, principal_arn: str) -> _Who:
     # A role session (arn:aws:sts::<id>:assumed-role/<role>/<session>) acts with its role's policies.
     session = re.fullmatch(r"arn:aws:sts::(\d{12}):assumed-role/([^/]+)/.+", principal_arn)
-    for account in graph.snapshot.accounts.values():
+    for account in index.snapshot.accounts.values():
         for user in account.users.values():
             if user.arn == principal_arn:
                 return _Who(
@@ -304,8 +310,8 @@ def _principal(graph: AccessGraph, principal_arn: str) -> _Who:
 class _Reader:
     """Statements of each policy, each with where it stands (for `Cited`)."""
 
-    def __init__(self, graph: AccessGraph) -> None:
-        self.graph = graph
+    def __init__(self, index: SnapshotIndex) -> None:
+        self.index = index
         self.where: dict[int, tuple[str, str, str, int]] = {}  # id(stmt) -> layer, account, id, index
         self.missing: list[str] = []
         self.context = Context()
@@ -326,8 +332,8 @@ class _Reader:
         return out
 
     def managed(self, account_name: str, arn: str, source: str, layer: str) -> list[Statement]:
-        account = self.graph.snapshot.accounts[account_name]
-        document = self.graph.document(account, arn)
+        account = self.index.snapshot.accounts[account_name]
+        document = self.index.document(account, arn)
         if document is None:
             self.missing.append(arn.rsplit("/", 1)[-1])
         return self.read(document, source, layer, account.name, account.account_id)
@@ -345,7 +351,7 @@ class _Reader:
 
 
 def _identity(reader: _Reader, who: _Who) -> tuple[list[Statement], str | None, str]:
-    account = reader.graph.snapshot.accounts[who.account]
+    account = reader.index.snapshot.accounts[who.account]
     found: list[Statement] = []
     if who.kind == "user":
         user = account.users[who.name]
@@ -392,41 +398,76 @@ def _unread(condition: str, resource_arn: str) -> Evaluation:
 
 
 def decide(
-    source: Snapshot | AccessGraph,
+    source: Snapshot | SnapshotIndex | Indexed,
     principal_arn: str,
     action: str,
     resource_arn: str,
     context: ContextValues | None = None,
 ) -> Decision:
     """May `principal_arn` call `action` on `resource_arn` in a request carrying `context`? Pure: reads the
-    snapshot (or the graph built on it) and nothing else."""
-    from rolegate.access.graph import AccessGraph
-
-    graph = source if isinstance(source, AccessGraph) else AccessGraph(source)
-    snapshot = graph.snapshot
-    who = _principal(graph, principal_arn)
+    snapshot (or the index, or the graph built on it) and nothing else."""
+    index = _index_of(source)
+    who = _principal(index, principal_arn)
     ctx, shown = request_context(
-        who.arn, who.account_id, graph.org_id, context or {}, username=who.username, tags=who.tags
+        who.arn, who.account_id, index.org_id, context or {}, username=who.username, tags=who.tags
     )
-    reader = _Reader(graph)
+    reader = _Reader(index)
     reader.context = ctx
     request = (action, resource_arn, who.arn, who.account_id, ctx)
-
     layers: list[Layer] = []
+    identity, boundary_arn = _identity_layer(reader, who, request, layers)
+    limits = _boundary_layer(reader, who, boundary_arn, request, layers)
+    limits += _organization_layers(reader, who, resource_arn, request, layers)
+    resource, direct, layer = _resource_side(index, reader, who, action, resource_arn, request)
+    layers.append(layer)
+    verdict = judge(identity, limits, resource, direct)
+    return _decision(who, action, resource_arn, verdict, reader, layers, shown)
+
+
+def _index_of(source: Snapshot | SnapshotIndex | Indexed) -> SnapshotIndex:
+    """The snapshot's index: the graph's own when given a graph (it is built already), else a new one."""
+    if isinstance(source, SnapshotIndex):
+        return source
+    if isinstance(source, Snapshot):
+        return SnapshotIndex(source)
+    return source.index
+
+
+_Request = tuple[str, str, str, str, Context]  # action, resource ARN, principal ARN, its account id, context
+
+
+def _identity_layer(
+    reader: _Reader, who: _Who, request: _Request, layers: list[Layer]
+) -> tuple[Evaluation, str | None]:
+    """The principal's own and its groups' policies, evaluated together, and its permissions boundary's
+    ARN; their layer added to `layers`."""
     own, boundary_arn, scope = _identity(reader, who)
     identity = evaluate(own, *request)
     note = f"documents not in the snapshot, read as allowing nothing: {', '.join(reader.missing)}"
     layers.append(_layer(reader, "identity", scope, identity, note if reader.missing else ""))
+    return identity, boundary_arn
 
-    limits: list[Evaluation] = []
-    if boundary_arn:
-        label = f"permissions boundary {boundary_arn.rsplit('/', 1)[-1]}"
-        stmts = reader.managed(who.account, boundary_arn, label, "permissions boundary")
-        limits.append(evaluate(stmts, *request))
-        layers.append(_layer(reader, "permissions boundary", boundary_arn, limits[-1]))
-    else:
+
+def _boundary_layer(
+    reader: _Reader, who: _Who, boundary_arn: str | None, request: _Request, layers: list[Layer]
+) -> list[Evaluation]:
+    """The permissions boundary, when one is set: the one limit of the principal's own."""
+    if not boundary_arn:
         layers.append(Layer("permissions boundary", f"{who.kind} {who.name}", "absent", note="none is set"))
+        return []
+    label = f"permissions boundary {boundary_arn.rsplit('/', 1)[-1]}"
+    stmts = reader.managed(who.account, boundary_arn, label, "permissions boundary")
+    boundary = evaluate(stmts, *request)
+    layers.append(_layer(reader, "permissions boundary", boundary_arn, boundary))
+    return [boundary]
 
+
+def _organization_layers(
+    reader: _Reader, who: _Who, resource_arn: str, request: _Request, layers: list[Layer]
+) -> list[Evaluation]:
+    """Each SCP level over the principal's account, then each RCP level over the resource's account."""
+    snapshot = reader.index.snapshot
+    limits: list[Evaluation] = []
     for layer_name, levels_by_account, account_id in (
         ("SCP", snapshot.scps, who.account_id),
         ("RCP", getattr(snapshot, "rcps", None) or {}, _account_of(resource_arn)),
@@ -456,11 +497,7 @@ def decide(
             ]
             limits.append(evaluate(stmts, *request))
             layers.append(_layer(reader, layer_name, where, limits[-1]))
-
-    resource, direct, layer = _resource_side(graph, reader, who, action, resource_arn, request)
-    layers.append(layer)
-    verdict = judge(identity, limits, resource, direct)
-    return _decision(who, action, resource_arn, verdict, reader, layers, shown)
+    return limits
 
 
 def _account_of(arn: str) -> str | None:
@@ -475,13 +512,13 @@ def _account_name(snapshot: Snapshot, account_id: str | None) -> str:
 
 
 def _resource_side(
-    graph: AccessGraph, reader: _Reader, who: _Who, action: str, resource_arn: str, request: tuple[Any, ...]
+    index: SnapshotIndex, reader: _Reader, who: _Who, action: str, resource_arn: str, request: _Request
 ) -> tuple[Evaluation | None, Evaluation | None, Layer]:
     """The resource's own policy as it applies here: (what it allows, what it allows the principal directly
     within one account, the layer as shown)."""
     target_account = _account_of(resource_arn)
     same_account = target_account is None or target_account == who.account_id
-    found = graph.roles.get(resource_arn)
+    found = index.roles.get(resource_arn)
     if action.lower() in TRUST_ACTIONS:
         if found is None:
             scope = f"trust policy of {resource_arn}"

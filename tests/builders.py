@@ -552,17 +552,15 @@ class SnapshotWorld(World):
         return self.snapshot.accounts[self.accounts[account][0]]
 
     def policy(self, name: str, document: Doc, account: str = "hub") -> str:
-        name = self.name(name)
-        arn = f"arn:aws:iam::{self.id(account)}:policy/{name}"
-        self._account(account).policies[name] = ManagedPolicy(name, arn, "/", _copy(document))
-        return arn
+        policy = iam_policy(self.id(account), self.name(name), _copy(document), versions=())
+        self._account(account).policies[policy.name] = policy
+        return policy.arn
 
     def group(
         self, name: str, *, inline: dict[str, Doc] | None = None, managed: tuple[str, ...] = ()
     ) -> None:
-        name = self.name(name)
-        arn = f"arn:aws:iam::{self.id('hub')}:group/{name}"
-        self._account("hub").groups[name] = Group(name, arn, "/", list(managed), _copy(inline or {}))
+        group = iam_group(self.id("hub"), self.name(name), managed=managed, inline=_copy(inline or {}))
+        self._account("hub").groups[group.name] = group
 
     def user(
         self,
@@ -573,11 +571,11 @@ class SnapshotWorld(World):
         groups: tuple[str, ...] = (),
         boundary: str | None = None,
     ) -> None:
-        groups = tuple(self.name(g) for g in groups)
-        self._account("hub").users[self.name(name)] = User(
-            self.name(name), self.user_arn(name), "/", list(groups), list(managed), _copy(inline or {}),
-            permissions_boundary=boundary,
+        user = iam_user(
+            self.id("hub"), self.name(name), groups=[self.name(g) for g in groups], managed=managed,
+            inline=_copy(inline or {}), permissions_boundary=boundary,
         )  # fmt: skip
+        self._account("hub").users[user.name] = user
 
     def role(
         self,
@@ -588,14 +586,10 @@ class SnapshotWorld(World):
         inline: dict[str, Doc] | None = None,
         managed: tuple[str, ...] = (),
     ) -> None:
-        self._account(account).roles[self.name(name)] = Role(
-            self.name(name),
-            self.role_arn(name, account),
-            "/",
-            _copy(trust),
-            list(managed),
-            _copy(inline or {}),
+        role = iam_role(
+            self.id(account), self.name(name), _copy(trust), managed=managed, inline=_copy(inline or {})
         )
+        self._account(account).roles[role.name] = role
 
     def scp(self, account: str, *levels: list[Doc]) -> None:
         self.snapshot.scps[self.id(account)] = [list(level) for level in levels]

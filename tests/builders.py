@@ -6,7 +6,12 @@ text, a Snapshot, an AccountState, policy documents.
 - `desired()`, `empty_snapshot()`, `as_aws_has_it(desired)`: that org compiled, its accounts before any apply,
   and after a perfect one, for the planner, the exports and the importer.
 - `small_snapshot()`: one hub account with a role, a group, a user and a policy, as snapshot JSON.
-- `doc`, `allow`, `deny`, `trusts`, `trust`: policy documents and statements.
+- `doc`, `allow`, `deny`, `trusts`, `trust`, `may_assume`: policy documents and statements.
+- `iam_arn`, `iam_user`, `iam_group`, `iam_role`, `iam_policy`, `rolegate_grant`, `report_row`: IAM objects as
+  the collector reads them, their ARNs spelt here as IAM writes them (not through rolegate's naming).
+- `OrgBuilder`: a Snapshot built account by account (`.user`, `.group`, `.role`, `.policy`, `.grant`, `.add`),
+  in the hub unless another account is named; `audited_org(...)` (a hub and prod as the audit reads them)
+  and `seed_like_snapshot()` (the seed with a conditional role, a chain and markup in a name) are built on it.
 - `SnapshotWorld`: a hub with users and groups, spokes with roles and trusts, SCPs over accounts, written
   into a Snapshot (the access tests; tests/aws/test_access_live.py writes the same worlds into moto).
 - `WITH_MFA`, `WITHOUT_MFA`, `path_effect`, `plain_effect`: request contexts and answers of decide().

@@ -262,6 +262,7 @@ class EdgeEvaluator:
         return [c for c in chunks if c.statements], boundary
 
     def trust_chunk(self, role_arn: str) -> Chunk:
+        """The role's trust policy as a chunk (labelled without its account: one chunk for alike trusts)."""
         found = self._trust_chunks.get(role_arn)
         if found is None:
             found = self._trust_chunks[role_arn] = self._chunk(
@@ -296,9 +297,11 @@ class EdgeEvaluator:
         return out
 
     def limits_of(self, principal: Principal, boundary: Chunk | None) -> list[Chunk]:
+        """Every limit an allow must pass for the principal: its permissions boundary, then each SCP level."""
         scps = self._scp_chunks(principal.account_id)
         return [boundary, *scps] if boundary is not None else scps
 
+    # -- which roles a chunk names ---------------------------------------------------------------------
     def _statement_targets(self, chunk: Chunk) -> list[frozenset[str]]:
         """For each statement, the roles its Resource (or NotResource) may name: exactly those of a literal
         text; for a text with a policy variable, every role it could name whatever the variable's value,
@@ -496,6 +499,7 @@ class EdgeEvaluator:
             direct = evaluate(naming_it, *args)
         return judge(own, evaluated, trust, direct)
 
+    # -- many edges at once ---------------------------------------------------------------------------
     def decide_each(
         self,
         principal: Principal,

@@ -224,6 +224,7 @@ class ReachEngine:
         return self._out_of(principal, mfa)[1]
 
     def _out_of(self, principal: Principal, mfa: bool) -> tuple[_Out, _Out]:
+        """The principal's edges, and apart those an explicit Deny takes out; shared by its class."""
         shared = self._shared_class(principal)
         key: Any = (shared, mfa) if shared is not None else (principal.arn, mfa)
         split = self._outs.get(key)
@@ -234,23 +235,32 @@ class ReachEngine:
                 found = self._out_one(principal, chunks, limits, mfa)
             else:
                 found = self._out_alike(principal, chunks, limits, mfa)
-                # Roles of its own account open to everyone, which no identity policy of it allows: the
-                # trust alone may let it in (decide.py); decided on the chunks that concern them (Denies).
-                everyone = self._index.everyone.get(principal.account_id)
-                if everyone:  # a few roles an account: looked up one by one in the big sets, never copied
-                    left = {arn for arn in everyone if arn not in found}
-                    for chunk in chunks:
-                        targets = self._ev.chunk_targets(chunk)[0]
-                        left = {arn for arn in left if arn not in targets}
-                    if left:
-                        found = dict(found)
-                        self._ev.decide_each(principal, left, chunks, limits, mfa, found)
+                found = self._with_open_to_everyone(principal, chunks, limits, mfa, found)
             split = self._outs[key] = self._split(found)
         if principal.arn in split[0] or principal.arn in split[1]:  # a role never reaches itself
             return tuple(  # type: ignore[return-value]
                 {arn: path for arn, path in part.items() if arn != principal.arn} for part in split
             )
         return split
+
+    def _with_open_to_everyone(
+        self, principal: Principal, chunks: list[Chunk], limits: list[Chunk], mfa: bool, found: _Out
+    ) -> _Out:
+        """Roles of its own account open to everyone, which no identity policy of it allows: the trust alone
+        may let it in (decide.py); decided on the chunks that concern them (Denies). `found` is returned as
+        it is when there are none (it may be shared), else a copy with them."""
+        everyone = self._index.everyone.get(principal.account_id)
+        if not everyone:
+            return found
+        # A few roles an account: looked up one by one in the big sets, never copied.
+        left = {arn for arn in everyone if arn not in found}
+        for chunk in chunks:
+            targets = self._ev.chunk_targets(chunk)[0]
+            left = {arn for arn in left if arn not in targets}
+        if left:
+            found = dict(found)
+            self._ev.decide_each(principal, left, chunks, limits, mfa, found)
+        return found
 
     def _out_one(self, principal: Principal, chunks: list[Chunk], limits: list[Chunk], mfa: bool) -> _Out:
         """Edges of a principal some trust names: every candidate decided for it alone."""
@@ -342,7 +352,7 @@ class ReachEngine:
         self._solos[(*ids, principal.account_id)] = found
         return found
 
-    # -- reach ----------------------------------------------------------------------------------------
+    # -- role chaining --------------------------------------------------------------------------------
     def closure(self, role_arn: str, mfa: bool) -> _Out:
         """Everything a session of this role reaches onward, best path first found; computed once."""
         key = (role_arn, mfa)
@@ -414,6 +424,7 @@ class ReachEngine:
         found.pop(principal.arn, None)
         return found
 
+    # -- answers --------------------------------------------------------------------------------------
     def answer(self, principal: Principal) -> Answer:
         """The principal's reach with an MFA session and with long-term keys alone; shared by principals
         alike (the very same object)."""
@@ -462,7 +473,9 @@ class ReachEngine:
             self._refusals[id(answer)] = found
         return found
 
+    # -- rows ------------------------------------------------------------------------------------------
     def cells_of(self, principal: Principal, denied: bool = False) -> list[Cell]:
+        """The principal's cells in row order (with `denied`, the refused roles too); shared by its class."""
         answer = self.answer(principal)
         refused = self.refused(principal, answer)
         key = (id(answer), id(refused), denied)  # answers and refusals live as long as the graph

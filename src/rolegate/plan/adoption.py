@@ -20,7 +20,7 @@ from typing import Any
 
 from rolegate.model import policydoc
 from rolegate.model.iam_shapes import statement_list
-from rolegate.plan.compile import trust_policy
+from rolegate.model.trust import trust_policy
 from rolegate.state.snapshot import AccountState, ManagedPolicy, Role, owns_path
 
 

@@ -72,6 +72,9 @@ class Change:
     summary: str = ""  # one line, e.g. "AdministratorAccess, MFA, 1h"
     details: tuple[str, ...] = ()  # readable diff lines
     calls: tuple[Call, ...] = ()
+    # What of the resource the calls set ("trust policy", "policies", "members", …), named by the kind that
+    # made the change (plan/kinds/): drift lists them.
+    aspects: tuple[str, ...] = ()
 
     @property
     def phase(self) -> int:
@@ -91,7 +94,7 @@ class Change:
             "summary": self.summary,
             "details": list(self.details),
             "calls": [c.to_json() for c in self.calls],
-        }
+        }  # aspects stay out: the plan's JSON format (format_version 1) is a contract
 
 
 @dataclass(frozen=True)

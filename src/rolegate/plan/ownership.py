@@ -83,6 +83,13 @@ def acknowledged(tags: dict[str, str]) -> frozenset[str]:
     return frozenset(v for v in tags.get(ADOPTED_TAG, "").split("+") if v)
 
 
+def accepted_tag(tags: dict[str, str], evidence: tuple[str, ...]) -> dict[str, str]:
+    """The tag recording what the operator accepted by adopting by name, with what was accepted before."""
+    if not evidence:
+        return {}
+    return {ADOPTED_TAG: "+".join(sorted(acknowledged(tags) | set(evidence)))}
+
+
 def _conflict(found: list[tuple[str, str]], accepted: frozenset[str]) -> Decision:
     kept = [(kind, why) for kind, why in found if kind not in accepted]
     if not kept:

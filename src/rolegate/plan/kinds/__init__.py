@@ -1,0 +1,27 @@
+"""One module per kind of IAM resource rolegate manages; each is the one home of what that kind is.
+
+    role.py            spoke roles: desired shape, compile, ownership, calls, CloudFormation, Terraform
+    policy.py          the groups' grant policies (customer managed, in the hub)
+    group.py           the hub's groups, their attachments and members
+    user.py            the hub's users, their groups
+    login_profile.py   a user's console sign-in
+    attachments.py     managed policies attached to a role, group or user
+    inline.py          inline policies of a role, group or user
+    alias.py           the account alias
+    password_policy.py the hub's password policy
+    base.py            Edit (calls + details + aspects), Context (the account being planned), Kind
+
+plan/diff.py runs every kind of RECONCILED through the one ownership rule, in this order (a role before the
+grant naming it, a group before its members); changes.PHASES orders what they emit for apply.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rolegate.plan.kinds import group, policy, role, user
+from rolegate.plan.kinds.base import Kind
+
+RECONCILED: tuple[Kind[Any, Any], ...] = (role.KIND, policy.KIND, group.KIND, user.KIND)
+# Each kind's plural as plans list the unmanaged ones (role -> roles).
+PLURALS = {k.name: k.plural for k in RECONCILED}

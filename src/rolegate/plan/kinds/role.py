@@ -1,0 +1,202 @@
+"""The spoke roles: `roles:` in the file, an IAM role in each account it names, trusting the hub. Pure.
+
+Ownership: the tag rolegate:owner=<organization>, believed only when the role looks like one rolegate made
+(plan/ownership.py). A lockdown's Deny in the trust policy and its inline policy are not the file's to remove:
+compared without them, and kept in any update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from rolegate.model import marks, naming, policydoc
+from rolegate.model.config import ALL_ACCOUNTS, Config
+from rolegate.model.durations import IAM_MIN_MAX_SESSION, format_duration
+from rolegate.model.trust import trust_policy
+from rolegate.plan import adoption, ownership
+from rolegate.plan.changes import Call
+from rolegate.plan.kinds import attachments, inline
+from rolegate.plan.kinds.base import DESCRIPTION, Context, Edit, document_json, edit, join
+from rolegate.plan.kinds.base import adoption as adopted
+from rolegate.state.snapshot import Role, owns_tagged
+
+if TYPE_CHECKING:
+    from rolegate.plan.compile import DesiredAccount
+
+NAME = "role"
+__all__ = ["KIND", "DesiredRole", "trust_policy"]
+SERVICE_ROLE_PATH = "/aws-service-role/"
+
+
+@dataclass(frozen=True)
+class DesiredRole:
+    name: str
+    trust_policy: dict[str, Any]
+    managed_policies: tuple[str, ...]  # ARNs, sorted
+    max_session: int
+    require_mfa: bool
+    # `"*"` in the file: every account but the hub, including accounts made later (a StackSet deploys it to
+    # every account of its organizational units; direct apply knows only the accounts listed).
+    every_spoke: bool = False
+    # Inline policies the file declares, by name: created and kept as written; any other is removed.
+    inline_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def compile_roles(config: Config, hub_id: str, accounts: Mapping[str, DesiredAccount]) -> None:
+    """Each role of the file into every account it names that has an id."""
+    for role_name, role in config.roles.items():
+        for account in config.role_accounts(role_name):
+            if account not in accounts:
+                continue
+            accounts[account].roles[role_name] = DesiredRole(
+                name=role_name,
+                trust_policy=trust_policy(hub_id, role.require_mfa),
+                managed_policies=tuple(sorted(naming.managed_policy_arn(p) for p in role.policies)),
+                max_session=max(IAM_MIN_MAX_SESSION, role.max_session_seconds),
+                require_mfa=role.require_mfa,
+                every_spoke=ALL_ACCOUNTS in role.accounts,
+                inline_policies=inline.json_values(role.inline_policies),
+            )
+
+
+def summary(want: DesiredRole) -> str:
+    """`AdministratorAccess, MFA, 1h`: what the plan's one line says of a role."""
+    parts = [naming.policy_display_name(p) for p in want.managed_policies]
+    parts += [f"inline {p}" for p in sorted(want.inline_policies)]
+    parts += ["MFA" if want.require_mfa else "no MFA", format_duration(want.max_session)]
+    return ", ".join(parts)
+
+
+def _trust(want: DesiredRole, have: Role) -> Edit:
+    have_trust = marks.without_lockdown(have.trust_policy)
+    if policydoc.equivalent(want.trust_policy, have_trust):
+        return Edit()
+    trust = marks.with_statements(want.trust_policy, marks.lockdown_statements(have.trust_policy))
+    call = Call("UpdateAssumeRolePolicy", {"RoleName": want.name, "PolicyDocument": document_json(trust)})
+    lines = ["trust policy:", *("  " + line for line in policydoc.diff_lines(have_trust, want.trust_policy))]
+    return edit([call], lines, "trust policy")
+
+
+def _max_session(want: DesiredRole, have: Role) -> Edit:
+    if have.max_session is None or have.max_session == want.max_session:
+        return Edit()
+    call = Call("UpdateRole", {"RoleName": want.name, "MaxSessionDuration": want.max_session})
+    line = f"max session: {format_duration(have.max_session)} → {format_duration(want.max_session)}"
+    return edit([call], [line], "max session")
+
+
+class RoleKind:
+    name = NAME
+    plural = "roles"
+
+    def wanted(self, ctx: Context) -> Mapping[str, DesiredRole]:
+        return ctx.acct.roles
+
+    def existing(self, ctx: Context) -> Mapping[str, Role]:
+        return ctx.state.roles
+
+    def decide(self, ctx: Context, have: Role) -> ownership.Decision:
+        return ownership.role_decision(
+            have, org=ctx.org, hub_id=ctx.hub_id, bootstrap_role=ctx.desired.bootstrap_role
+        )
+
+    def create(self, ctx: Context, want: DesiredRole) -> Edit:
+        make = Call(
+            "CreateRole",
+            {
+                "RoleName": want.name,
+                "AssumeRolePolicyDocument": document_json(want.trust_policy),
+                "MaxSessionDuration": want.max_session,
+                "Description": DESCRIPTION,
+                "Tags": ctx.owner_tags(),
+            },
+        )
+        return join(
+            [
+                edit([make]),
+                attachments.create("Role", want.name, want.managed_policies),
+                inline.create("Role", want.name, want.inline_policies),
+            ],
+            summary(want),
+        )
+
+    def update(self, ctx: Context, want: DesiredRole, have: Role) -> Edit:
+        return join(
+            [
+                _trust(want, have),
+                _max_session(want, have),
+                attachments.update("Role", want.name, want.managed_policies, have.managed_policies),
+                inline.update("Role", want.name, want.inline_policies, have.inline_policies),
+            ]
+        )
+
+    def delete(self, ctx: Context, have: Role) -> Edit:
+        calls = [
+            Call("RemoveRoleFromInstanceProfile", {"RoleName": have.name, "InstanceProfileName": ip})
+            for ip in have.instance_profiles
+        ]
+        calls += attachments.delete("Role", have.name, have.managed_policies)
+        calls += inline.delete("Role", have.name, have.inline_policies)
+        calls.append(Call("DeleteRole", {"RoleName": have.name}))
+        return edit(calls).with_summary("no longer in rolegate.yaml")
+
+    def adopt(self, ctx: Context, want: DesiredRole, have: Role) -> Edit | str:
+        explicit = ctx.explicit(NAME, have.name)
+        refusal = adoption.role_refusal(have, ctx.hub_id, ctx.desired.bootstrap_role, explicit=explicit)
+        if refusal is not None:
+            return refusal
+        # What would read as "not rolegate's" once tagged, and which the update does not take away, is what
+        # the operator accepts by adopting: recorded, so the next plan believes the tag.
+        tagged = replace(have, tags={**have.tags, naming.OWNER_TAG: ctx.org})
+        evidence = tuple(e for e in self.decide(ctx, tagged).evidence if e != "trust")
+        tags = ctx.owner_tags(**ownership.accepted_tag(have.tags, evidence))
+        text = f"hand-made; tagged {naming.OWNER_TAG}={ctx.org}"
+        if evidence:
+            text += f"; kept as it is: {', '.join(evidence)}"
+        mark = Call("TagRole", {"RoleName": have.name, "Tags": tags})
+        return adopted([mark], text, self.update(ctx, want, have))
+
+    def foreign(self, have: Role) -> str:
+        return ""
+
+    def unmanaged(self, ctx: Context) -> list[str]:
+        return [
+            r.name
+            for r in ctx.state.roles.values()
+            if not owns_tagged(r.tags, ctx.org)
+            and r.path != SERVICE_ROLE_PATH
+            and r.name not in ctx.acct.roles
+        ]
+
+
+KIND = RoleKind()
+
+
+def cloudformation(want: DesiredRole, tags: list[dict[str, str]], trust: dict[str, Any]) -> dict[str, Any]:
+    """AWS::IAM::Role's properties: what CreateRole sets, so a deployed stack plans as "no changes".
+    `trust`: the trust policy with the hub's principal as the template's parameter."""
+    properties: dict[str, Any] = {
+        "RoleName": want.name,
+        "Description": DESCRIPTION,
+        "AssumeRolePolicyDocument": trust,
+        "MaxSessionDuration": want.max_session,
+        "Tags": tags,
+    }
+    if want.managed_policies:
+        properties["ManagedPolicyArns"] = list(want.managed_policies)
+    if want.inline_policies:
+        properties["Policies"] = inline.cloudformation(want.inline_policies)
+    return properties
+
+
+def terraform(want: DesiredRole, tags: dict[str, str], document: Any) -> dict[str, Any]:
+    """aws_iam_role's arguments (`document`: the export's JSON-and-template escaping of a policy)."""
+    return {
+        "name": want.name,
+        "description": DESCRIPTION,
+        "assume_role_policy": document(want.trust_policy),
+        "max_session_duration": want.max_session,
+        "tags": tags,
+    }

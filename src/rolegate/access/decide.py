@@ -351,28 +351,19 @@ class _Reader:
 
 
 def _identity(reader: _Reader, who: _Who) -> tuple[list[Statement], str | None, str]:
+    """The statements of the principal's identity policies (each cited where it stands), its permissions
+    boundary's ARN, and the layer's scope."""
     account = reader.index.snapshot.accounts[who.account]
+    holders, boundary = reader.index.identity(who.account, who.kind, who.name)
     found: list[Statement] = []
-    if who.kind == "user":
-        user = account.users[who.name]
-        owners = [(f"user {user.name}", user.managed_policies, user.inline_policies)]
-        for group_name in user.groups:
-            group = account.groups.get(group_name)
-            if group is not None:
-                owners.append((f"group {group.name}", group.managed_policies, group.inline_policies))
-        boundary, scope = user.permissions_boundary, f"user {user.name} and its groups"
-    else:
-        role = account.roles[who.name]
-        owners = [(f"role {role.name}", role.managed_policies, role.inline_policies)]
-        boundary, scope = role.permissions_boundary, f"role {role.name}"
-    for owner, managed, inline in owners:
-        for arn in managed:
-            source = f"{owner}: managed policy {arn.rsplit('/', 1)[-1]}"
+    for holder in holders:
+        for arn in holder.managed:
+            source = f"{holder.label}: managed policy {arn.rsplit('/', 1)[-1]}"
             found += reader.managed(account.name, arn, source, "identity")
-        for name, document in inline.items():
-            found += reader.read(
-                document, f"{owner}: inline policy {name}", "identity", account.name, account.account_id
-            )
+        for name, document in holder.inline.items():
+            source = f"{holder.label}: inline policy {name}"
+            found += reader.read(document, source, "identity", account.name, account.account_id)
+    scope = f"user {who.name} and its groups" if who.kind == "user" else f"role {who.name}"
     return found, boundary, f"{scope} in {account.name} {account.account_id}"
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rolegate.access.decide import Verdict, grants_principal_directly, judge
-from rolegate.access.index import Principal, SnapshotIndex
+from rolegate.access.index import PolicyHolder, Principal, SnapshotIndex
 from rolegate.access.policy import (
     Context,
     Decision,
@@ -238,22 +238,8 @@ class EdgeEvaluator:
     def identity_chunks(self, principal: Principal) -> tuple[list[Chunk], Chunk | None]:
         """The principal's identity policies (its own, then each group's), and its permissions boundary."""
         account = self.index.snapshot.accounts[principal.account]
-        chunks: list[Chunk] = []
-        if principal.kind == "user":
-            user = account.users[principal.name]
-            chunks.append(self._chunk(f"user:{user.arn}", lambda: self._attached(
-                account, f"user {user.name}", user.managed_policies, user.inline_policies)))  # fmt: skip
-            for group_name in user.groups:
-                group = account.groups.get(group_name)
-                if group is not None:
-                    chunks.append(self._chunk(f"group:{group.arn}", lambda g=group: self._attached(
-                        account, f"group {g.name}", g.managed_policies, g.inline_policies)))  # fmt: skip
-            boundary_arn = user.permissions_boundary
-        else:
-            role = account.roles[principal.name]
-            chunks.append(self._chunk(f"role:{role.arn}", lambda: self._attached(
-                account, f"role {role.name}", role.managed_policies, role.inline_policies)))  # fmt: skip
-            boundary_arn = role.permissions_boundary
+        holders, boundary_arn = self.index.identity(principal.account, principal.kind, principal.name)
+        chunks = [self._chunk(holder.key, lambda h=holder: self._attached(account, h)) for holder in holders]
         boundary = None
         if boundary_arn:
             label = f"permissions boundary {_policy_name(boundary_arn)}"
@@ -284,16 +270,14 @@ class EdgeEvaluator:
             ]
         return found
 
-    def _attached(
-        self, account: AccountState, what: str, managed: list[str], inline: dict[str, dict[str, Any]]
-    ) -> list[Statement]:
+    def _attached(self, account: AccountState, holder: PolicyHolder) -> list[Statement]:
+        """The holder's managed, then inline policies' statements, each labelled with its holder."""
         out: list[Statement] = []
-        for arn in managed:
-            out += statements(
-                self.index.document(account, arn), f"{what}: managed policy {_policy_name(arn)}"
-            )
-        for name, document in inline.items():
-            out += statements(document, f"{what}: inline policy {name}")
+        for arn in holder.managed:
+            label = f"{holder.label}: managed policy {_policy_name(arn)}"
+            out += statements(self.index.document(account, arn), label)
+        for name, document in holder.inline.items():
+            out += statements(document, f"{holder.label}: inline policy {name}")
         return out
 
     def limits_of(self, principal: Principal, boundary: Chunk | None) -> list[Chunk]:

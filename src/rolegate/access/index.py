@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rolegate.access.policy import Statement, statements, wildcard_match
-from rolegate.state.snapshot import AccountState, Role, Snapshot
+from rolegate.state.snapshot import AccountState, Group, Role, Snapshot, User
 
 # AWS managed policies whose documents a snapshot may not hold: the two that grant sts:AssumeRole broadly.
 KNOWN_AWS_MANAGED: dict[str, dict[str, Any]] = {
@@ -44,6 +44,22 @@ class Principal:
     kind: str  # "user" | "role"
     account: str  # logical name in the snapshot
     account_id: str
+
+
+@dataclass(frozen=True)
+class PolicyHolder:
+    """A user, group or role as a holder of identity policies, with the label its statements carry."""
+
+    key: str  # "user:<ARN>" | "group:<ARN>" | "role:<ARN>": one per holder in the snapshot
+    label: str  # "user alice" | "group team" | "role admin"
+    managed: list[str]  # managed policy ARNs
+    inline: dict[str, dict[str, Any]]  # inline policy name -> document
+
+
+def _holder(kind: str, owner: User | Group | Role) -> PolicyHolder:
+    return PolicyHolder(
+        f"{kind}:{owner.arn}", f"{kind} {owner.name}", owner.managed_policies, owner.inline_policies
+    )
 
 
 class SnapshotIndex:
@@ -131,6 +147,18 @@ class SnapshotIndex:
         return found
 
     # -- policies -------------------------------------------------------------------------------------
+    def identity(self, account_name: str, kind: str, name: str) -> tuple[list[PolicyHolder], str | None]:
+        """Whose identity policies a principal acts with (a user: its own, then each of its groups' in its
+        order, a group the snapshot does not hold left out; a role: its own), and its permissions
+        boundary's ARN (None: none is set)."""
+        account = self.snapshot.accounts[account_name]
+        if kind != "user":
+            role = account.roles[name]
+            return [_holder("role", role)], role.permissions_boundary
+        user = account.users[name]
+        groups = [account.groups[g] for g in user.groups if g in account.groups]
+        return [_holder("user", user), *(_holder("group", g) for g in groups)], user.permissions_boundary
+
     def document(self, account: AccountState, arn: str) -> dict[str, Any] | None:
         """A managed policy's document as the snapshot holds it (or, for the two AWS managed policies that
         grant sts:AssumeRole broadly, as AWS publishes it); None when unknown."""

@@ -9,7 +9,7 @@ import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TextIO
 
 from rolegate.cli.env import Env
 from rolegate.errors import RolegateError
@@ -154,7 +154,7 @@ def hand_out_passwords(
         env.print(f"  {user}: {password}", markup=False)
 
 
-def _terminal() -> Any:
+def _terminal() -> TextIO | None:
     """The person's terminal, whatever stdout and stderr were redirected to; None where there is none."""
     import sys
 

@@ -11,10 +11,10 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from rolegate.cli.common import JSONValue
 from rolegate.cli.env import Env
 from rolegate.cli.render import plural
 from rolegate.plan.apply import AccountResult
@@ -43,7 +43,7 @@ def reading(env: Env, total: int) -> Iterator[Callable[[object], None]]:
         yield lambda _: bars.advance(task)
 
 
-def account_record(result: AccountResult, total: int, retries: int) -> dict[str, Any]:
+def account_record(result: AccountResult, total: int, retries: int) -> dict[str, JSONValue]:
     """One account's outcome as data: the --json progress lines and the apply's --json summary."""
     status = "ok" if result.ok else ("failed" if result.failed else "interrupted")
     if result.ok and result.not_applied:  # every call went through, and reading back showed otherwise

@@ -6,10 +6,10 @@ import csv
 import difflib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO, cast
 
 import click
 from rich.markup import escape
@@ -20,6 +20,40 @@ from rolegate.cli.options import global_options
 from rolegate.errors import ExitStatus, RolegateError
 from rolegate.safe_text import csv_cell, visible
 from rolegate.state.snapshot_file import load_snapshot
+
+if TYPE_CHECKING:  # the access package is imported only when a command needs it (lazily, below)
+    from rolegate.access.audit import AuditInput, Finding
+    from rolegate.access.decide import Decision
+    from rolegate.access.escalation import Escalation, Escalations
+    from rolegate.access.graph import AccessGraph, Principal, Reach
+    from rolegate.state.snapshot import Snapshot
+
+
+class AccessRow(Protocol):
+    """One row of `rolegate access`, as every writer reads it: a reach row of the graph, or an escalation."""
+
+    @property
+    def principal_name(self) -> str: ...
+    @property
+    def principal_account(self) -> str: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def reachable(self) -> str: ...  # "yes" | "conditional" | "no" | "denied"
+    @property
+    def mfa_required(self) -> bool | None: ...  # None: not told apart (an escalation)
+    @property
+    def conditions(self) -> Sequence[str]: ...
+    @property
+    def via(self) -> Sequence[str]: ...
+    @property
+    def why(self) -> Sequence[str]: ...
+    def to_json(self) -> Mapping[str, object]: ...
+
 
 ACCESS_FORMAT_VERSION = 1
 
@@ -44,7 +78,7 @@ snapshot_option = click.option(
 )
 
 
-def read_snapshot(env: Env, snapshot_file: Path | None) -> Any:
+def read_snapshot(env: Env, snapshot_file: Path | None) -> Snapshot:
     """From the file when given (offline), else from every account of rolegate.yaml."""
     if snapshot_file is not None:
         return load_snapshot(snapshot_file)
@@ -158,6 +192,27 @@ def access(
     graph = AccessGraph(taken)
     if explain:
         return _explain(env, graph, *explain)
+    _check_users(graph, users)
+    rows = _rows(graph, users, roles, accounts, escalations(graph) if escalation else None)
+    with collector_paused():  # the rows are made as they are written: no collection of the graph between
+        _write_rows(env, "json" if as_json else fmt, taken, rows, show_all)
+    return ExitStatus.SUCCESS
+
+
+def _rows(
+    graph: AccessGraph,
+    users: tuple[str, ...],
+    roles: tuple[str, ...],
+    accounts: tuple[str, ...],
+    search: Escalations | None,
+) -> Iterator[AccessRow]:
+    """A generator: over a whole organization the rows are millions, written as they come."""
+    for user in graph.users():
+        if not users or user.name in users:
+            yield from (row for row in rows_of(graph, user, search) if _wanted(row, roles, accounts))
+
+
+def _check_users(graph: AccessGraph, users: tuple[str, ...]) -> None:
     known = {u.name for u in graph.users()}
     missing = [u for u in users if u not in known]
     if missing:
@@ -169,31 +224,25 @@ def access(
             else f"users: {', '.join(sorted(known)[:20])}"
             + (f" … ({len(known)} in all)" if len(known) > 20 else ""),
         )
-    # A generator: over a whole organization the rows are millions, written as they come.
-    search = escalations(graph) if escalation else None
-    rows = (
-        row
-        for user in graph.users()
-        if not users or user.name in users
-        for row in rows_of(graph, user, search)
-        if _wanted(row, roles, accounts)
-    )
-    with collector_paused():  # the rows are made as they are written: no collection of the graph between
-        if as_json or fmt == "json":
-            write_access_json(env.stdout, taken, rows)
-        elif fmt == "csv":
-            write_access_csv(env.stdout, rows)
-        elif fmt == "html":
-            from rolegate.access.page import render_access_html
-
-            # The page draws what is reachable; a refused role is not (the json and csv list them).
-            env.write(render_access_html(taken, [r for r in rows if r.reachable != "denied"]))
-        else:
-            _table(env, list(rows), show_all)
-    return ExitStatus.SUCCESS
 
 
-def escalations(graph: Any) -> Any:
+def _write_rows(env: Env, fmt: str, taken: Snapshot, rows: Iterable[AccessRow], show_all: bool) -> None:
+    if fmt == "json":
+        write_access_json(env.stdout, taken, rows)
+    elif fmt == "csv":
+        write_access_csv(env.stdout, rows)
+    elif fmt == "html":
+        from rolegate.access.page import render_access_html
+
+        # The page draws what is reachable; a refused role is not (the json and csv list them).
+        # The page declares its rows as the graph's Reach; an escalation row has every attribute it reads.
+        shown = cast("list[Reach]", [r for r in rows if r.reachable != "denied"])
+        env.write(render_access_html(taken, shown))
+    else:
+        _table(env, list(rows), show_all)
+
+
+def escalations(graph: AccessGraph) -> Escalations:
     """The graph's escalation search: made once per command and shared by every principal's rows (it
     memoizes what principals alike share)."""
     from rolegate.access.escalation import Escalations
@@ -201,7 +250,7 @@ def escalations(graph: Any) -> Any:
     return Escalations(graph)
 
 
-def rows_of(graph: Any, principal: Any, search: Any) -> Iterable[Any]:
+def rows_of(graph: AccessGraph, principal: Principal, search: Escalations | None) -> Iterable[AccessRow]:
     """A principal's rows: what it reaches (and what a Deny refuses), then what it reaches by escalation."""
     yield from graph.reach(principal, denied=True)
     if search is not None:
@@ -219,30 +268,51 @@ class EscalationRow:
     principal_name: str
     principal_kind: str
     principal_account: str
-    found: dict[str, Any]  # the escalation's own to_json()
+    found: Escalation
     mfa_required: None = None
     escalation: bool = True
 
     @staticmethod
-    def of(found: Any, principal: Any) -> EscalationRow:
+    def of(found: Escalation, principal: Principal) -> EscalationRow:
         p = principal
-        return EscalationRow(p.arn, p.name, p.kind, p.account, found.to_json())
+        return EscalationRow(p.arn, p.name, p.kind, p.account, found)
 
-    account = property(lambda self: self.found["account"])
-    account_id = property(lambda self: self.found["account_id"])
-    role = property(lambda self: self.found["role"])
-    role_arn = property(lambda self: self.found["role_arn"])
-    reachable = property(lambda self: self.found["reachable"])
-    via = property(lambda self: self.found["via"])
-    conditions = property(lambda self: self.found["conditions"])
+    @property
+    def account(self) -> str:
+        return self.found.account
+
+    @property
+    def account_id(self) -> str:
+        return self.found.account_id
+
+    @property
+    def role(self) -> str:
+        return self.found.role
+
+    @property
+    def role_arn(self) -> str:
+        return self.found.role_arn
+
+    @property
+    def reachable(self) -> str:
+        return self.found.reachable
+
+    @property
+    def via(self) -> list[str]:
+        return list(self.found.via)
+
+    @property
+    def conditions(self) -> list[str]:
+        decision = self.found.decision  # conditional: the conditions it hangs on, as its to_json() says them
+        return [str(c) for c in decision] if isinstance(decision, tuple) else []
 
     @property
     def why(self) -> list[str]:
-        return ["by escalation: " + " > ".join(self.found["via"])]
+        return ["by escalation: " + " > ".join(self.found.via)]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {
-            **self.found,
+            **self.found.to_json(),
             "principal_name": self.principal_name,
             "principal_kind": self.principal_kind,
             "principal_account": self.principal_account,
@@ -251,13 +321,13 @@ class EscalationRow:
         }
 
 
-def _wanted(row: Any, roles: tuple[str, ...], accounts: tuple[str, ...]) -> bool:
+def _wanted(row: AccessRow, roles: tuple[str, ...], accounts: tuple[str, ...]) -> bool:
     return (not roles or row.role in roles) and (
         not accounts or row.account in accounts or row.account_id in accounts
     )
 
 
-def write_access_json(out: TextIO, taken: Any, rows: Iterable[Any]) -> None:
+def write_access_json(out: TextIO, taken: Snapshot, rows: Iterable[AccessRow]) -> None:
     """The documented shape (format_version 1, see README, "Who can reach what"), streamed: one row a line,
     so the output of an organization with millions of rows is never held whole."""
     head = {
@@ -279,7 +349,7 @@ def write_access_json(out: TextIO, taken: Any, rows: Iterable[Any]) -> None:
     out.write("\n]}\n")
 
 
-def write_access_csv(out: TextIO, rows: Iterable[Any]) -> None:
+def write_access_csv(out: TextIO, rows: Iterable[AccessRow]) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
         ["principal", "principal_account", "account", "account_id", "role", "reachable", "mfa_required",
@@ -296,7 +366,7 @@ def write_access_csv(out: TextIO, rows: Iterable[Any]) -> None:
         )  # fmt: skip
 
 
-def _table(env: Env, rows: list[Any], show_all: bool = False) -> None:
+def _table(env: Env, rows: list[AccessRow], show_all: bool = False) -> None:
     from rich.table import Table
 
     denied = sum(1 for r in rows if r.reachable == "denied")
@@ -332,7 +402,7 @@ def _table(env: Env, rows: list[Any], show_all: bool = False) -> None:
         env.print(hidden)
 
 
-def _explain(env: Env, graph: Any, principal_name: str, target: str) -> int:
+def _explain(env: Env, graph: AccessGraph, principal_name: str, target: str) -> int:
     role_name, _, account = target.partition("@")
     principal = next((u for u in graph.users() if u.name == principal_name), None)
     if principal is None:
@@ -512,7 +582,7 @@ def _check_context(
     return given
 
 
-def _principal_arn(graph: Any, principal: str) -> str:
+def _principal_arn(graph: AccessGraph, principal: str) -> str:
     """An ARN as given; a user name (or role@account) looked up in the snapshot."""
     if principal.startswith("arn:"):
         if not _ARN.fullmatch(principal):
@@ -538,7 +608,7 @@ def _principal_arn(graph: Any, principal: str) -> str:
     return str(found[0].arn)
 
 
-def _users_hint(graph: Any, name: str) -> str:
+def _users_hint(graph: AccessGraph, name: str) -> str:
     known = sorted({u.name for u in graph.users()})
     close = difflib.get_close_matches(name, known, n=3) if name else []
     if close:
@@ -549,7 +619,7 @@ def _users_hint(graph: Any, name: str) -> str:
 _ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}|aws)?:.+")
 
 
-def _resource_arn(graph: Any, resource: str) -> str:
+def _resource_arn(graph: AccessGraph, resource: str) -> str:
     if resource == "*" or resource.startswith("arn:"):
         if resource != "*" and not _ARN.fullmatch(resource):
             raise RolegateError(
@@ -565,7 +635,7 @@ def _resource_arn(graph: Any, resource: str) -> str:
     )
 
 
-def _role_arn(graph: Any, target: str, option: str) -> str:
+def _role_arn(graph: AccessGraph, target: str, option: str) -> str:
     name, _, account = target.partition("@")
     arns = [
         arn
@@ -595,7 +665,7 @@ _EFFECT = {
 }
 
 
-def decision_lines(decision: Any) -> list[str]:
+def decision_lines(decision: Decision) -> list[str]:
     """The decision for people: the answer, why, the conditions, then each layer and its statements."""
     lines = [
         f"{_EFFECT[decision.effect]}  {_shown(decision.principal)} → {_shown(decision.action)} on "
@@ -701,7 +771,7 @@ def audit(
     return ExitStatus.SUCCESS
 
 
-def _audit_input(env: Env, aws_config_file: Path | None) -> Any:
+def _audit_input(env: Env, aws_config_file: Path | None) -> AuditInput:
     from rolegate import limits
     from rolegate.access.audit import AuditInput
     from rolegate.creds.awsconfig import aws_config_path
@@ -729,7 +799,7 @@ def _audit_input(env: Env, aws_config_file: Path | None) -> Any:
     return extra
 
 
-def _findings_table(env: Env, findings: list[Any]) -> None:
+def _findings_table(env: Env, findings: list[Finding]) -> None:
     if not findings:
         env.print("[green]no findings.[/]")
         return

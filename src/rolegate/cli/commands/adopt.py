@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,9 @@ from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.cli.render import plural
 from rolegate.errors import ConfigError, ExitStatus, LocalFileError, RolegateError
+
+if TYPE_CHECKING:
+    from rolegate.adopt.importer import Imported
 
 
 def _ids(values: tuple[str, ...]) -> list[str]:
@@ -71,7 +75,6 @@ def import_(
     from rolegate.adopt.importer import import_config
     from rolegate.atomic import write_atomic
     from rolegate.aws.session import AwsSessions
-    from rolegate.model.load import parse
 
     path = output or env.config_path
     if path.exists() and not force:
@@ -83,14 +86,26 @@ def import_(
     with env.err.status("Reading the accounts…"):
         source, from_org = read_source(sessions, hub=hub, account_ids=_ids(account_ids), org_name=org_name)
     result = import_config(source)
+    _check_imported(result, path)
+    backup = write_atomic(path, result.text, mode=0o644, backup=True)
+    _report_import(env, path, result, from_org, backup)
+    return ExitStatus.SUCCESS
+
+
+def _check_imported(result: Imported, path: Path) -> None:
+    """The importer's own mistake is said as one, rather than a broken file written."""
+    from rolegate.model.load import parse
+
     try:
         parse(result.text, str(path))
-    except ConfigError as exc:  # the importer's own mistake: say so rather than write a broken file
+    except ConfigError as exc:
         raise RolegateError(
             f"the imported file does not validate ({exc}); nothing was written",
             "this is a bug in rolegate import: run again with -v and report it",
         ) from None
-    backup = write_atomic(path, result.text, mode=0o644, backup=True)
+
+
+def _report_import(env: Env, path: Path, result: Imported, from_org: bool, backup: Path | None) -> None:
     counts = result.counts
     env.print(
         f"Wrote {path}: {plural(counts['accounts'], 'account')}, {plural(counts['roles'], 'role')}, "
@@ -105,7 +120,6 @@ def import_(
         for note in result.notes:
             env.print(f"  - {note}", markup=False)
     env.print("Next: rolegate validate, then rolegate plan (adoption only), then rolegate apply.")
-    return ExitStatus.SUCCESS
 
 
 @click.command()

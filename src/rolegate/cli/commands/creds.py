@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 from rich.markup import escape
@@ -19,6 +20,11 @@ from rich.markup import escape
 from rolegate.cli.env import Env, no_secrets_on_a_terminal
 from rolegate.cli.options import global_options
 from rolegate.errors import ExitStatus, RolegateError
+
+if TYPE_CHECKING:
+    from rolegate.creds.broker import Broker
+
+F = TypeVar("F", bound=Callable[..., object])
 
 SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 CLEARED = (*SECRET_KEYS, "AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
@@ -44,7 +50,7 @@ def _duration(_: click.Context, __: click.Parameter, value: str | None) -> int |
     return seconds
 
 
-def broker_options(command: Any) -> Any:
+def broker_options(command: F) -> F:
     for option in reversed(
         [
             click.option("--mfa-command", metavar="CMD", envvar="ROLEGATE_MFA_COMMAND",
@@ -60,7 +66,9 @@ def broker_options(command: Any) -> Any:
     return command
 
 
-def _broker(env: Env, mfa_command: str | None, session_duration: int | None, config_file: Path | None) -> Any:
+def _broker(
+    env: Env, mfa_command: str | None, session_duration: int | None, config_file: Path | None
+) -> Broker:
     from rolegate.creds.broker import DEFAULT_SESSION_SECONDS, Broker, Options
 
     options = Options(mfa_command, session_duration or DEFAULT_SESSION_SECONDS, config_file)

@@ -8,7 +8,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +19,11 @@ from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.cli.render import apply_result_lines, plural
 from rolegate.errors import ExitStatus, LocalFileError, RolegateError
+
+if TYPE_CHECKING:
+    from rolegate.aws.session import AwsSessions
+    from rolegate.model.config import Config
+    from rolegate.model.load import Loaded
 
 MARKER = ".rolegate-demo"
 DEMO_USER = "cobus"
@@ -110,16 +115,6 @@ def demo(env: Env, directory: Path, serve: bool) -> int:
 
 
 def _walkthrough(env: Env, directory: Path, url: str, management_id: str, started: float) -> None:
-    import boto3
-
-    from rolegate.aws.organizations import AccountRequest, create_accounts
-    from rolegate.cli.commands.local import print_switch_links
-    from rolegate.local.links import signin_url
-    from rolegate.local.profiles import render_profiles, user_profiles
-    from rolegate.model import naming
-    from rolegate.model.edit import set_account_ids
-    from rolegate.model.load import load
-    from rolegate.runner import commands as run
     from rolegate.runner import sessions_for
 
     host = url.removeprefix("http://")
@@ -127,9 +122,30 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
         f"[bold]rolegate demo[/] — the seed walkthrough on a local AWS (moto on {host}), "
         "nothing leaves this machine\n"
     )
-    config_path = directory / "rolegate.yaml"
-    write_atomic(config_path, demo_config_text(management_id), mode=0o644, backup=False)
+    loaded = _organization(env, directory / "rolegate.yaml", management_id)
+    config = loaded.config
+    sessions = sessions_for(config, None)
+    _plan_and_apply(env, loaded, sessions, directory)
+    _sign_in_and_profiles(env, config, directory)
+    snapshot_file = _who_reaches_what(env, config, sessions, directory)
+    env.print(f"\nDone in {env.monotonic() - started:.1f} s.")
+    env.print(
+        f"[bold]Try next:[/]  rolegate access --snapshot {snapshot_file} --format html > access.html   ·   "
+        f"rolegate audit --snapshot {snapshot_file}   ·   rolegate demo --serve  (keeps this AWS running)"
+    )
 
+
+def _organization(env: Env, config_path: Path, management_id: str) -> Loaded:
+    """The example written into the demo directory, its accounts created through Organizations, and their
+    ids written back into it, as `rolegate accounts create` does."""
+    import boto3
+
+    from rolegate.aws.organizations import AccountRequest, create_accounts
+    from rolegate.model import naming
+    from rolegate.model.edit import set_account_ids
+    from rolegate.model.load import load
+
+    write_atomic(config_path, demo_config_text(management_id), mode=0o644, backup=False)
     org = boto3.client("organizations", region_name="us-east-1")
     org.create_organization(FeatureSet="ALL")
     draft = load(config_path).config
@@ -142,12 +158,18 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
         ids = create_accounts(org, requests, poll=0.2)
     set_account_ids(config_path, ids)
     loaded = load(config_path)
-    config = loaded.config
-    env.print(f"  organization  [bold]{config.organization.name}[/]  (management account {management_id})")
+    env.print(
+        f"  organization  [bold]{loaded.config.organization.name}[/]  (management account {management_id})"
+    )
     env.print("  accounts      " + "   ".join(f"[green]✓[/] {n} {i}" for n, i in ids.items()))
     env.print(f"  config        {config_path}\n")
+    return loaded
 
-    sessions = sessions_for(config, None)
+
+def _plan_and_apply(env: Env, loaded: Loaded, sessions: AwsSessions, directory: Path) -> None:
+    """Plan, apply (first passwords into the demo directory), and plan again to show nothing is left."""
+    from rolegate.runner import commands as run
+
     with env.err.status("Reading every account…"):
         outcome = run.plan(loaded, sessions=sessions)  # the engine `rolegate plan` and `apply` use
     show_plan(env, outcome.plan)
@@ -162,7 +184,6 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
     if result.passwords:
         text = "".join(f"{user}\t{pw}\n" for (_, user), pw in sorted(result.passwords.items()))
         write_atomic(directory / "first-passwords.txt", text, mode=0o600, backup=False, private=True)
-
     again = run.plan(loaded, sessions=sessions).plan
     env.print(
         "Plan again: "
@@ -172,6 +193,14 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
             else f"[red]{plural(len(again.changes), 'change')} left[/]"
         )
     )
+
+
+def _sign_in_and_profiles(env: Env, config: Config, directory: Path) -> None:
+    """Where the demo user signs in, their switch-role links, and their CLI profiles (in the demo directory
+    only)."""
+    from rolegate.cli.commands.local import print_switch_links
+    from rolegate.local.links import signin_url
+    from rolegate.local.profiles import render_profiles, user_profiles
 
     env.print(f"\n[bold]Sign in:[/]  {signin_url(config)}")
     env.print(
@@ -184,15 +213,9 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
     write_atomic(aws_config, render_profiles(profiles), mode=0o600, backup=False)
     env.print(f"[bold]CLI profiles[/] written to {aws_config} (your ~/.aws is untouched):")
     env.print("  " + ", ".join(p.name for p in profiles))
-    snapshot_file = _who_reaches_what(env, config, sessions, directory)
-    env.print(f"\nDone in {env.monotonic() - started:.1f} s.")
-    env.print(
-        f"[bold]Try next:[/]  rolegate access --snapshot {snapshot_file} --format html > access.html   ·   "
-        f"rolegate audit --snapshot {snapshot_file}   ·   rolegate demo --serve  (keeps this AWS running)"
-    )
 
 
-def _who_reaches_what(env: Env, config: Any, sessions: Any, directory: Path) -> Path:
+def _who_reaches_what(env: Env, config: Config, sessions: AwsSessions, directory: Path) -> Path:
     """The seed's promise, "a single location to look at": every account read into a snapshot, the demo
     user's reach across them, and what the audit finds."""
 

@@ -7,21 +7,28 @@ credential-process PROFILE` is what the hub profile runs.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
 
+from rolegate.cli.common import JSONValue, print_json
 from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
 from rolegate.errors import CredentialsError, ExitStatus, RolegateError
 
 if TYPE_CHECKING:
+    from botocore.client import BaseClient  # what boto3.client() makes; rolegate has no stubs of its methods
+    from rich.table import Table
+
     from rolegate.creds.credentials import Credentials
-    from rolegate.creds.keys import StoredKey
+    from rolegate.creds.keys import KeyClients, KeyRow, StoredKey
     from rolegate.creds.store import Store
+    from rolegate.local.aws_credentials import StaticKey
 
 config_file_option = click.option(
     "--config-file",
@@ -56,7 +63,7 @@ def _store() -> Store:
     return choose_store()
 
 
-def _note(env: Env) -> Any:
+def _note(env: Env) -> Callable[[str], None]:
     return lambda text: env.note(f"[dim]{escape(text)}[/]")
 
 
@@ -183,7 +190,7 @@ def _show_secret(env: Env, show: bool, entry: StoredKey) -> None:
     env.print(f"secret access key: {entry.key.secret_access_key}", markup=False)
 
 
-def _key_from_stdin(env: Env) -> Any:
+def _key_from_stdin(env: Env) -> StaticKey:
     """`aws iam create-access-key` JSON, the console's CSV download, or `KEY_ID SECRET`, at most 64 KB."""
     from rolegate import limits
     from rolegate.local.aws_credentials import parse_key_input
@@ -228,17 +235,36 @@ def add(
     """
     from rolegate.creds.keys import AccessKey, KeyClients, identify
     from rolegate.creds.keys import add as add_key
-    from rolegate.local.aws_credentials import (
-        checked_key,
-        credentials_path,
-        find_key,
-        remove_key,
-        sections_with_key,
-    )
+    from rolegate.local.aws_credentials import credentials_path
 
     cred_path = credentials_file or Path(credentials_path())
     conf_path = _config_path(config_file)
+    found, source = _plaintext_key(env, profile_name, from_stdin, cred_path, conf_path)
+    key = AccessKey(found.access_key_id, found.secret_access_key)
+    user, account = identify(KeyClients(), key)
+    store = _store()
+    env.confirm(_add_gate(profile_name, key.access_key_id, user, account, store, source), yes=yes)
+    add_key(store, profile_name, key, user, account)
+    env.print(
+        f"[green]✓[/] {escape(key.access_key_id)} ({escape(user)} in {account}) "
+        f"kept in {escape(store.describe())}"
+    )
+    _wire(env, config_file, profile_name)
+    if source is not None:
+        _remove_plaintext(env, profile_name, source, is_config=source == conf_path)
+    _other_plaintext_copies(env, key.access_key_id, (cred_path, conf_path))
+    return ExitStatus.SUCCESS
+
+
+def _plaintext_key(
+    env: Env, profile_name: str, from_stdin: bool, cred_path: Path, conf_path: Path
+) -> tuple[StaticKey, Path | None]:
+    """The long-term key to move, checked, and the file it is in (None: standard input): PROFILE's section
+    of the credentials file, else of the config file."""
+    from rolegate.local.aws_credentials import checked_key, find_key
+
     source: Path | None = None
+    found: StaticKey | None
     if from_stdin:
         found = _key_from_stdin(env)
     else:
@@ -258,51 +284,51 @@ def add(
             f"[{profile_name}] holds temporary credentials (a session token), not a user's access key",
             "only an IAM user's long-term key is kept by rolegate",
         )
-    key = AccessKey(found.access_key_id, found.secret_access_key)
-    user, account = identify(KeyClients(), key)
-    store = _store()
+    return found, source
+
+
+def _add_gate(
+    profile_name: str, key_id: str, user: str, account: str, store: Store, source: Path | None
+) -> Gate:
     where = "" if source is None else f" and take its lines out of {source}"
-    gate = Gate(
-        f"Move {key.access_key_id} ({user} in {account}) into {store.describe()}{where}? "
-        "A backup of the file is kept",
-        no_terminal=f"this would move {key.access_key_id} ({user}) into {store.describe()}{where}; "
-        "nothing was changed",
+    return Gate(
+        f"Move {key_id} ({user} in {account}) into {store.describe()}{where}? A backup of the file is kept",
+        no_terminal=f"this would move {key_id} ({user}) into {store.describe()}{where}; nothing was changed",
         no_terminal_hint=f"run `rolegate keys add {profile_name} --yes` to do it without asking",
         cancelled="nothing was changed",
         typed_yes=False,  # a local file's lines move, with a backup: y/N, as `rm -i` asks
     )
-    env.confirm(gate, yes=yes)
-    add_key(store, profile_name, key, user, account)
-    env.print(
-        f"[green]✓[/] {escape(key.access_key_id)} ({escape(user)} in {account}) "
-        f"kept in {escape(store.describe())}"
-    )
-    _wire(env, config_file, profile_name)
-    if source is not None:
-        from rolegate.local.aws_credentials import edit_file
 
-        is_config = source == conf_path
-        backup = edit_file(  # under the file's lock, on what it holds then
-            source, lambda now: remove_key(now, profile_name, config_file=is_config, where=str(source))
-        )
+
+def _remove_plaintext(env: Env, profile_name: str, source: Path, *, is_config: bool) -> None:
+    """The key's lines out of `source`, under the file's lock, on what it holds then; the rest untouched."""
+    from rolegate.local.aws_credentials import edit_file, remove_key
+
+    backup = edit_file(
+        source, lambda now: remove_key(now, profile_name, config_file=is_config, where=str(source))
+    )
+    env.print(
+        f"  {escape(str(source))}: the key's lines under {escape(f'[{profile_name}]')} removed, "
+        "the rest untouched"
+    )
+    if backup is not None:
         env.print(
-            f"  {escape(str(source))}: the key's lines under {escape(f'[{profile_name}]')} removed, "
-            "the rest untouched"
+            f"[yellow]![/] the backup {escape(str(backup))} still holds the key in plain text: "
+            "delete it once "
+            f"`aws sts get-caller-identity --profile {escape(profile_name)}` works"
         )
-        if backup is not None:
-            env.print(
-                f"[yellow]![/] the backup {escape(str(backup))} still holds the key in plain text: "
-                "delete it once "
-                f"`aws sts get-caller-identity --profile {escape(profile_name)}` works"
-            )
-    for path in dict.fromkeys((cred_path, conf_path)):
-        others = sections_with_key(_read(path), key.access_key_id, str(path))
+
+
+def _other_plaintext_copies(env: Env, key_id: str, paths: tuple[Path, Path]) -> None:
+    from rolegate.local.aws_credentials import sections_with_key
+
+    for path in dict.fromkeys(paths):
+        others = sections_with_key(_read(path), key_id, str(path))
         if others:
             env.print(
                 f"[yellow]![/] {escape(str(path))} still has the same key in plain text under "
                 f"{escape(', '.join(f'[{s}]' for s in others))}"
             )
-    return ExitStatus.SUCCESS
 
 
 @keys.command("rotate")
@@ -377,44 +403,70 @@ def list_(env: Env, all_users: bool, users: tuple[str, ...], as_json: bool) -> i
       rolegate keys list --all-users --profile demo-master-cobus
       rolegate keys list --json
     """
-    from rolegate.creds.credentials import iso, utcnow
-    from rolegate.creds.keys import KeyClients, caller_user, key_level, key_rows, stored_keys
-    from rolegate.creds.keys import all_users as every_user
+    from rolegate.creds.keys import KeyClients, key_rows, stored_keys
 
     store = _store()
     kept = stored_keys(store)
     credentials = _list_credentials(env, store, kept)
     clients = KeyClients(profile=None if credentials else env.profile)
     iam = clients.client("iam", credentials)
-    if all_users:
-        names = every_user(iam)
-    elif users:
-        names = list(users)
-    else:
-        names = list(dict.fromkeys(k.user for k in kept))
-        if not names:
-            names = [caller_user(clients.client("sts", credentials))[0]]
+    names = _key_users(clients, iam, credentials, kept, all_users, users)
     rows = key_rows(iam, names, {k.key.access_key_id: k.profile for k in kept})
-    now = utcnow()
+    now = env.now()
     if as_json:
-        data = [
-            {
-                "user": r.user,
-                "access_key_id": r.access_key_id,
-                "status": r.status,
-                "created": iso(r.created),
-                "age_days": r.age_days(now),
-                "last_used": None
-                if r.last_used is None
-                else {"date": iso(r.last_used), "service": r.service, "region": r.region},
-                "stored_as": r.stored_as,
-                "level": key_level(r, now),
-            }
-            for r in rows
-        ]
-        env.write(json.dumps(data, indent=2) + "\n")
-        return ExitStatus.SUCCESS
+        print_json(env, [_key_json(r, now) for r in rows])
+    elif rows:
+        if not env.stdout_is_tty:
+            env.out.width = 200  # a pipe or a file gets whole lines, not 80 columns with ellipses
+        env.print(_key_table(rows, now))
+    else:
+        env.print(f"no access keys for {escape(', '.join(names))}")
+    return ExitStatus.SUCCESS
+
+
+def _key_users(
+    clients: KeyClients,
+    iam: BaseClient,
+    credentials: Credentials | None,
+    kept: list[StoredKey],
+    all_users: bool,
+    users: tuple[str, ...],
+) -> list[str]:
+    """Whose keys to list: every user, the ones asked for, the stored keys' users, else the caller."""
+    from rolegate.creds.keys import all_users as every_user
+    from rolegate.creds.keys import caller_user
+
+    if all_users:
+        return every_user(iam)
+    if users:
+        return list(users)
+    return list(dict.fromkeys(k.user for k in kept)) or [caller_user(clients.client("sts", credentials))[0]]
+
+
+def _key_json(row: KeyRow, now: dt.datetime) -> dict[str, JSONValue]:
+    from rolegate.creds.credentials import iso
+    from rolegate.creds.keys import key_level
+
+    used: JSONValue = None
+    if row.last_used is not None:
+        used = {"date": iso(row.last_used), "service": row.service, "region": row.region}
+    return {
+        "user": row.user,
+        "access_key_id": row.access_key_id,
+        "status": row.status,
+        "created": iso(row.created),
+        "age_days": row.age_days(now),
+        "last_used": used,
+        "stored_as": row.stored_as,
+        "level": key_level(row, now),
+    }
+
+
+def _key_table(rows: list[KeyRow], now: dt.datetime) -> Table:
+    """Coloured as the audit judges each key (LEVEL_STYLE)."""
     from rich.table import Table
+
+    from rolegate.creds.keys import key_level
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for title in ("user", "access key", "status", "age", "last used", "stored as", ""):
@@ -436,13 +488,7 @@ def list_(env: Env, all_users: bool, users: tuple[str, ...], as_json: bool) -> i
             escape(r.stored_as or ""),
             f"[{style}]{LEVEL_WORDS[level]}[/]",
         )
-    if rows:
-        if not env.stdout_is_tty:
-            env.out.width = 200  # a pipe or a file gets whole lines, not 80 columns with ellipses
-        env.print(table)
-    else:
-        env.print(f"no access keys for {escape(', '.join(names))}")
-    return ExitStatus.SUCCESS
+    return table
 
 
 @keys.command("credential-process")

@@ -6,6 +6,7 @@ No AWS call: the file knows the accounts, the roles and who reaches what.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +20,9 @@ from rolegate.model import names as alphabets
 from rolegate.model.config import Config
 from rolegate.model.validate import did_you_mean
 from rolegate.safe_text import visible
+
+if TYPE_CHECKING:
+    from rolegate.local.profiles import Profile
 
 
 def default_aws_config(env: Env) -> Path:
@@ -114,16 +118,11 @@ def profiles(
     """
     from functools import partial
 
-    from rolegate.local.aws_config import write_profiles
     from rolegate.local.profiles import render_profiles
     from rolegate.local.profiles import user_profiles as profiles_of
 
     user_profiles = partial(profiles_of, credential_process=rolegate_command() if use_process else None)
-    if prefix is not None and not alphabets.ORG_NAME.ok(prefix):
-        raise RolegateError(
-            f"--prefix {prefix!r} cannot start a profile name",
-            f"a prefix is like organization.name: {alphabets.ORG_NAME.rule}",
-        )
+    _check_prefix(prefix)
     config = load_config(env, quiet=True).config
     users = pick_users(config, user, all_users)
     out_dir = _out_dir(out, all_users)
@@ -132,22 +131,34 @@ def profiles(
             env,
             {u: [{"name": p.name, **p.settings} for p in user_profiles(config, u, prefix)] for u in users},
         )
-        return ExitStatus.SUCCESS
-    if out_dir is not None:
+    elif out_dir is not None:
         for u in users:
             target = out_dir / f"{u}.aws-config"
             write_atomic(target, render_profiles(user_profiles(config, u, prefix)), mode=0o600)
             env.print(f"wrote {target}")
-        return ExitStatus.SUCCESS
-    if not write:
+    elif not write:
         for u in users:
             env.out.print(render_profiles(user_profiles(config, u, prefix)), markup=False, end="")
-        return ExitStatus.SUCCESS
-    path = config_file or default_aws_config(env)
-    (name,) = users
-    result, backup = write_profiles(
-        path, user_profiles(config, name, prefix), prefix or config.organization.name, name
-    )
+    else:
+        (name,) = users
+        path = config_file or default_aws_config(env)
+        _merge_into(env, path, user_profiles(config, name, prefix), prefix or config.organization.name, name)
+    return ExitStatus.SUCCESS
+
+
+def _check_prefix(prefix: str | None) -> None:
+    if prefix is not None and not alphabets.ORG_NAME.ok(prefix):
+        raise RolegateError(
+            f"--prefix {prefix!r} cannot start a profile name",
+            f"a prefix is like organization.name: {alphabets.ORG_NAME.rule}",
+        )
+
+
+def _merge_into(env: Env, path: Path, wanted: list[Profile], org: str, user: str) -> None:
+    """`profiles --write`: the user's profiles merged into the AWS config file, and what that did to it."""
+    from rolegate.local.aws_config import write_profiles
+
+    result, backup = write_profiles(path, wanted, org, user)
     for word, names in (
         ("added", result.added),
         ("updated", result.updated),
@@ -160,20 +171,15 @@ def profiles(
         env.print(
             f"  kept     {shown(', '.join(result.kept))} (your own hub profile: its credentials stay yours)"
         )
-    env.print(
-        f"{path}: "
-        + (
-            "no change."
-            if not result.changed
-            else "written" + (f" (backup: {backup.name})." if backup else ".")
-        )
+    done = (
+        "no change." if not result.changed else "written" + (f" (backup: {backup.name})." if backup else ".")
     )
+    env.print(f"{path}: {done}")
     if result.has_default:
         env.note(
             "[yellow]warning:[/] a \\[default] profile exists: the CLI uses it whenever --profile is "
             "forgotten; the seed advises against one"
         )
-    return ExitStatus.SUCCESS
 
 
 @click.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
@@ -12,13 +12,19 @@ from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.errors import CredentialsError, ExitStatus, RolegateError
 
+if TYPE_CHECKING:  # boto3 is imported only when enrolling
+    from boto3.session import Session
+    from botocore.client import (
+        BaseClient,  # what session.client() makes; rolegate has no stubs of its methods
+    )
+
 
 @click.group("mfa")
 def mfa() -> None:
     """MFA devices of hub users."""
 
 
-def _caller_user(session: Any) -> str:
+def _caller_user(session: Session) -> str:
     arn = str(session.client("sts").get_caller_identity()["Arn"])
     if ":user/" not in arn:
         raise CredentialsError(
@@ -27,7 +33,7 @@ def _caller_user(session: Any) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
-def _account_label(session: Any, iam: Any) -> str:
+def _account_label(session: Session, iam: BaseClient) -> str:
     aliases = iam.list_account_aliases().get("AccountAliases") or []
     return str(aliases[0]) if aliases else str(session.client("sts").get_caller_identity()["Account"])
 

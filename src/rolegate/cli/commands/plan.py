@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import click
 from rich.markup import escape
 
-from rolegate.aws.session import MAX_POOL
+from rolegate.aws.session import MAX_POOL, AwsSessions
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
@@ -23,7 +23,7 @@ from rolegate.runner import commands as run
 from rolegate.runner import sessions_for
 from rolegate.state.collect import DEFAULT_WORKERS
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., object])
 
 engine_option = click.option(
     "--engine",
@@ -221,6 +221,28 @@ def apply(
     assert sessions is not None  # read from the accounts, not a snapshot
     if not as_json:
         show_plan(env, the_plan)
+    if not _anything_to_apply(env, the_plan, as_json, password_out):
+        return ExitStatus.SUCCESS
+    env.confirm(APPLY_GATE, yes=yes)
+    started = env.monotonic()
+    result = _run_apply(env, outcome, sessions, parallel, as_json, password_out)
+    elapsed = env.monotonic() - started
+    hand_out_passwords(env, result, password_out, quiet=as_json)
+    if as_json:
+        print_json(env, _apply_json(the_plan, result, sessions.log.retries))
+    else:
+        _account_summary(env, the_plan, result, sessions.log.retries)
+        _show_not_applied(env, result, elapsed)
+    if not result.ok or the_plan.unreadable:
+        if as_json:
+            return ExitStatus.ERROR
+        raise _apply_error(the_plan, result)
+    return ExitStatus.SUCCESS
+
+
+def _anything_to_apply(env: Env, the_plan: Plan, as_json: bool, password_out: Path | None) -> bool:
+    """Whether apply goes on to ask: not with conflicts (an error), nor with nothing to do (said, and an
+    error if some account could not be read), nor when first passwords would have nowhere to go."""
     if the_plan.conflicts:
         raise RolegateError(
             f"{plural(len(the_plan.conflicts), 'conflict')}; nothing was changed", "see the ! lines above"
@@ -230,49 +252,47 @@ def apply(
             print_json(env, {"applied": [], "failed": None, "not_done": [], **_unreadable_json(the_plan)})
         if the_plan.unreadable:
             raise _unreadable_error(the_plan)
-        return ExitStatus.SUCCESS
+        return False
     if _needs_password(the_plan) and password_out is None and (as_json or not env.stdout_is_tty):
         raise RolegateError(
             "new console users need a first password, shown once on a terminal, and stdout is not one"
             + (" (--json keeps passwords out of its output)" if as_json else ""),
             "pass --password-out FILE (written with mode 0600); nothing was changed",
         )
-    env.confirm(APPLY_GATE, yes=yes)
-    started = env.monotonic()
-    with ApplyProgress(env, the_plan, as_json=as_json, retries=sessions.log.retries) as progress:
+    return True
+
+
+def _run_apply(
+    env: Env,
+    outcome: run.PlanOutcome,
+    sessions: AwsSessions,
+    parallel: int,
+    as_json: bool,
+    password_out: Path | None,
+) -> ApplyResult:
+    """The plan run, with progress (bars on a terminal, lines or JSON lines otherwise) and each first
+    password into --password-out as soon as IAM has it."""
+    with ApplyProgress(env, outcome.plan, as_json=as_json, retries=sessions.log.retries) as progress:
         hooks = run.ApplyHooks(
             on_start=progress.on_start,
             on_done=progress.on_done,
             on_account=progress.on_account,
             on_password=password_writer(password_out),
         )
-        result = run.apply(outcome, workers=parallel, hooks=hooks)
-    elapsed = env.monotonic() - started
-    hand_out_passwords(env, result, password_out, quiet=as_json)
-    records = [
-        account_record(r, _total(r), sessions.log.retries(r.account_id)) for r in result.accounts.values()
-    ]
-    if as_json:
-        print_json(
-            env,
-            {
-                "applied": [c.address for c in result.done],
-                "failed": result.failed.address if result.failed else None,
-                "error": result.error,
-                "not_done": [c.address for c in result.not_done],
-                "not_applied": [n.to_json() for n in result.not_applied],
-                "accounts": records,
-                **_unreadable_json(the_plan),
-            },
-        )
-    else:
-        _account_summary(env, the_plan, result, sessions.log.retries)
-        _show_not_applied(env, result, elapsed)
-    if not result.ok or the_plan.unreadable:
-        if as_json:
-            return ExitStatus.ERROR
-        raise _apply_error(the_plan, result)
-    return ExitStatus.SUCCESS
+        return run.apply(outcome, workers=parallel, hooks=hooks)
+
+
+def _apply_json(the_plan: Plan, result: ApplyResult, retries: Callable[[str], int]) -> dict[str, object]:
+    records = [account_record(r, _total(r), retries(r.account_id)) for r in result.accounts.values()]
+    return {
+        "applied": [c.address for c in result.done],
+        "failed": result.failed.address if result.failed else None,
+        "error": result.error,
+        "not_done": [c.address for c in result.not_done],
+        "not_applied": [n.to_json() for n in result.not_applied],
+        "accounts": records,
+        **_unreadable_json(the_plan),
+    }
 
 
 def _unreadable_json(plan: Plan) -> dict[str, object]:

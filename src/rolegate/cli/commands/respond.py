@@ -7,11 +7,11 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.markup import escape
 
+from rolegate.aws.session import AwsSessions
 from rolegate.cli.common import load_config
 from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
@@ -29,7 +29,7 @@ from rolegate.runner import sessions_for
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def _aws_now(env: Env, sessions: Any, here: dt.datetime | None = None) -> str:
+def _aws_now(env: Env, sessions: AwsSessions, here: dt.datetime | None = None) -> str:
     """The lockdown's time as AWS tells it (the Date of a GetCallerIdentity answer), not this machine's: a
     clock ahead would keep the operator's new sessions, restore's too, denied until it passes; one behind
     would spare the sessions issued in between. `here`: this machine's time (the Environment's clock)."""
@@ -130,7 +130,7 @@ def _retire_journal(env: Env, path: Path) -> None:
 
 def _run(
     env: Env,
-    sessions: Any,
+    sessions: AwsSessions,
     decided: Decided,
     what: str,
     again: str,
@@ -250,7 +250,7 @@ def _keep(caller: dict[str, str], extra: tuple[str, ...]) -> list[str]:
 def _lock_account(
     env: Env,
     config: Config,
-    sessions: Any,
+    sessions: AwsSessions,
     caller: dict[str, str],
     target: tuple[str, str],
     reason: str,
@@ -286,10 +286,10 @@ def _lock_account(
 
 def _lock(
     env: Env,
-    sessions: Any,
+    sessions: AwsSessions,
     title: str,
     path: Path,
-    decide: Any,
+    decide: Callable[[str], Decided],
     state: str,
     command: str,
     yes: bool,
@@ -343,7 +343,13 @@ def _hub(config: Config) -> tuple[str, str]:
 
 
 def _lock_user(
-    env: Env, config: Config, sessions: Any, caller: dict[str, str], user_name: str, reason: str, yes: bool
+    env: Env,
+    config: Config,
+    sessions: AwsSessions,
+    caller: dict[str, str],
+    user_name: str,
+    reason: str,
+    yes: bool,
 ) -> int:
     from rolegate.respond.act import roles_reached, user_credentials
     from rolegate.respond.people import plan_user_lockdown
@@ -454,7 +460,7 @@ def _stop_on_differences(
 
 
 def _restore_account(
-    env: Env, config: Config, sessions: Any, target: tuple[str, str], force: bool, yes: bool
+    env: Env, config: Config, sessions: AwsSessions, target: tuple[str, str], force: bool, yes: bool
 ) -> int:
     from rolegate.respond.act import read_one
     from rolegate.respond.lockdown import compare_account, completed, journal_in_account, plan_restore
@@ -489,8 +495,25 @@ def _restore_account(
     return ExitStatus.SUCCESS
 
 
+def _password_has_a_place(env: Env, user_name: str, decided: Decided, password_out: Path | None) -> None:
+    """A restore that sets a new console password needs a terminal to show it on, or --password-out."""
+    needs_password = any(c.operation == "CreateLoginProfile" for ch in decided.changes for c in ch.calls)
+    if needs_password and password_out is None and not env.stdout_is_tty:
+        raise RolegateError(
+            f"{user_name} gets a new one-time console password, shown once on a terminal, "
+            "and stdout is not one",
+            "pass --password-out FILE (written with mode 0600); nothing was changed",
+        )
+
+
 def _restore_user(
-    env: Env, config: Config, sessions: Any, user_name: str, force: bool, yes: bool, password_out: Path | None
+    env: Env,
+    config: Config,
+    sessions: AwsSessions,
+    user_name: str,
+    force: bool,
+    yes: bool,
+    password_out: Path | None,
 ) -> int:
     from rolegate.cli.passwords import check_password_out, hand_out_passwords, password_writer
     from rolegate.respond.act import read_one, user_credentials
@@ -525,13 +548,7 @@ def _restore_user(
         raise RolegateError(f"user {user_name} no longer exists in the hub: nothing to restore")
     decided = plan_user_restore(journal, user, access_keys=keys, login_profile=login_profile)
     _show(env, f"[bold]Restore of {escape(user_name)}[/] ({escape(journal.lock.describe())})", decided)
-    needs_password = any(c.operation == "CreateLoginProfile" for ch in decided.changes for c in ch.calls)
-    if needs_password and password_out is None and not env.stdout_is_tty:
-        raise RolegateError(
-            f"{user_name} gets a new one-time console password, shown once on a terminal, "
-            "and stdout is not one",
-            "pass --password-out FILE (written with mode 0600); nothing was changed",
-        )
+    _password_has_a_place(env, user_name, decided, password_out)
     if not decided.empty:
         _confirm(env, yes, f"Let {user_name} back in?", "restore")
         _run(

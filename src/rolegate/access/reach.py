@@ -4,7 +4,11 @@ access page and escalation read.
 
 - principals alike (same chunks, boundary, SCPs and account, named by no trust) share their edges and their
   answers: the users of one group set are answered once. "Alike" means alike to every question a policy
-  asks of the principal (evaluate.Chunk.probes); a principal some trust names is answered on its own;
+  asks of the principal (evaluate.Chunk.probes): its ARN (a trust naming it, an aws:PrincipalArn condition),
+  its type, its account, a user's name (aws:username) and whatever a policy variable reads
+  (`${aws:username}`, `${aws:PrincipalAccount}`); tags and user ids stay unknown to the graph (a condition
+  on them is shown as the condition), which decide() knows for one principal asked alone. A principal some
+  trust names is answered on its own;
 - roles open to anyone decide alike for callers from any account they do not name: decided once for a
   caller from no account (`NEUTRAL`), then the few that tell an account apart are decided again for it;
 - a role's onward reach (role chaining) is computed once, to a fixed point, with MFA and without apart, and

@@ -174,3 +174,19 @@ def test_no_color_in_the_environment_turns_colours_off_even_on_a_terminal() -> N
     assert not Environment(environ={"NO_COLOR": "1"}, stdout_isatty=True).colour
     env.options(no_color=True)
     assert not env.colour and env.out.no_color
+
+
+class _CtrlC(io.StringIO):
+    def readline(self, size: int | None = -1) -> str:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_at_the_question_aborts_as_click_prompt_did() -> None:
+    """Ctrl-C while apply asks is "aborted; nothing more was changed" (exit 1), as with click.prompt; not
+    "interrupted; run the same command again" (130), which is for a run under way."""
+    import click
+
+    env = environment()
+    env.stdin = _CtrlC()
+    with pytest.raises(click.Abort):
+        env.confirm(ACCOUNTS, yes=False)

@@ -159,12 +159,15 @@ class Environment:
             raise UserAbort(gate.cancelled)
 
     def ask(self, question: str) -> str:
-        """One line from the user, the question shown first as click shows it; the end of input aborts."""
+        """One line from the user, the question shown first, as click.prompt does: the end of input or Ctrl-C
+        at the question aborts (exit 1, "aborted; nothing more was changed"), not an interruption."""
         self.stdout.write(f"{question}: ")
         self.stdout.flush()
-        line = self.stdin.readline()
+        try:
+            line = self.stdin.readline()
+        except KeyboardInterrupt:
+            raise click.Abort() from None
         if not line:
-            self.stdout.write("\n")
             raise click.Abort()
         return line.rstrip("\r\n")
 

@@ -286,25 +286,18 @@ class _Who:
 
 
 def _principal(index: SnapshotIndex, principal_arn: str) -> _Who:
-    # A role session (arn:aws:sts::<id>:assumed-role/<role>/<session>) acts with its role's policies.
-    session = re.fullmatch(r"arn:aws:sts::(\d{12}):assumed-role/([^/]+)/.+", principal_arn)
-    for account in index.snapshot.accounts.values():
-        for user in account.users.values():
-            if user.arn == principal_arn:
-                return _Who(
-                    user.arn, user.name, "user", account.name, account.account_id, user.name, user.tags
-                )
-        for role in account.roles.values():
-            if role.arn == principal_arn or (
-                session is not None
-                and account.account_id == session.group(1)
-                and role.name == session.group(2)
-            ):
-                return _Who(role.arn, role.name, "role", account.name, account.account_id, None, role.tags)
-    raise UnknownPrincipal(
-        f"no user or role {principal_arn!r} in the snapshot",
-        "give the ARN of a user or role the snapshot holds (rolegate access lists them)",
-    )
+    found = index.principal(principal_arn)  # a role session acts with its role's policies
+    if found is None:
+        raise UnknownPrincipal(
+            f"no user or role {principal_arn!r} in the snapshot",
+            "give the ARN of a user or role the snapshot holds (rolegate access lists them)",
+        )
+    account = index.snapshot.accounts[found.account]
+    if found.kind == "user":
+        user = account.users[found.name]
+        return _Who(user.arn, user.name, "user", account.name, account.account_id, user.name, user.tags)
+    role = account.roles[found.name]
+    return _Who(role.arn, role.name, "role", account.name, account.account_id, None, role.tags)
 
 
 class _Reader:

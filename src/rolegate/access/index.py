@@ -12,6 +12,7 @@ principal) are memoized here too: their answer depends on the snapshot alone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,9 @@ KNOWN_AWS_MANAGED: dict[str, dict[str, Any]] = {
         ],
     },
 }
+
+# A role session's ARN: its account id, its role's name (the session's own name after it).
+_SESSION = re.compile(r"arn:aws:sts::(\d{12}):assumed-role/([^/]+)/.+")
 
 # Trust policies are labelled without their account, so that the same trust in 500 accounts is one chunk
 # decided once; each row's `why` names its own account in the slot.
@@ -97,6 +101,7 @@ class SnapshotIndex:
         self._pattern_roles: dict[str, list[str]] = {}
         self._role_principals: dict[str, Principal] = {}
         self._admitted: dict[str, frozenset[str]] = {}
+        self._principals: dict[str, Principal] | None = None  # by ARN, users and roles
 
     def _index_roles(self) -> None:
         for account in self.snapshot.accounts.values():
@@ -143,6 +148,30 @@ class SnapshotIndex:
             acct, role = self.roles[arn]
             found = self._role_principals[arn] = Principal(
                 role.arn, role.name, "role", acct.name, acct.account_id
+            )
+        return found
+
+    def principal(self, arn: str) -> Principal | None:
+        """The user or role with this ARN, or whose session it is (a role session,
+        arn:aws:sts::<id>:assumed-role/<role>/<name>, acts with its role's policies); None when the snapshot
+        holds neither. The first in snapshot order wins, should two accounts share an id."""
+        if self._principals is None:
+            self._principals = {}
+            for user in self.users():
+                self._principals.setdefault(user.arn, user)
+            for role_arn in self.roles:
+                self._principals.setdefault(role_arn, self.role_principal(role_arn))
+        found = self._principals.get(arn)
+        session = _SESSION.fullmatch(arn) if found is None else None
+        if session is not None:
+            account_id, name = session.groups()
+            found = next(
+                (
+                    self.role_principal(a)
+                    for a in self.roles_named.get(name, [])
+                    if self.roles[a][0].account_id == account_id
+                ),
+                None,
             )
         return found
 

@@ -15,32 +15,10 @@ from dataclasses import asdict, dataclass
 from fnmatch import fnmatchcase
 
 from rolegate.plan.changes import Change, Plan
+from rolegate.plan.kinds import inline
 
 WHAT = {"create": "missing", "update": "changed", "delete": "extra", "adopt": "adoptable"}
 KINDS = ("changed", "missing", "extra", "adoptable", "conflict", "unmanaged")  # the order they are listed in
-
-# What an edit by hand changed, told from the calls that would undo it.
-_ASPECTS = (
-    ("UpdateAssumeRolePolicy", "trust policy"),
-    ("UpdateRole", "max session"),
-    ("CreatePolicyVersion", "document"),
-    ("AttachRolePolicy", "policies"),
-    ("DetachRolePolicy", "policies"),
-    ("AttachGroupPolicy", "policies"),
-    ("DetachGroupPolicy", "policies"),
-    ("AddUserToGroup", "groups"),
-    ("RemoveUserFromGroup", "groups"),
-    ("PutRolePolicy", "inline policies"),
-    ("DeleteRolePolicy", "inline policies"),
-    ("PutGroupPolicy", "inline policies"),
-    ("DeleteGroupPolicy", "inline policies"),
-    ("PutUserPolicy", "inline policies"),
-    ("DeleteUserPolicy", "inline policies"),
-    ("CreateLoginProfile", "console sign-in"),
-    ("DeleteLoginProfile", "console sign-in"),
-    ("CreateAccountAlias", "alias"),
-    ("UpdateAccountPasswordPolicy", "password policy"),
-)
 
 
 @dataclass(frozen=True)
@@ -61,21 +39,15 @@ class DriftItem:
 
 
 def _aspects(change: Change) -> str:
-    found: list[str] = []
-    for call in change.calls:
-        for operation, aspect in _ASPECTS:
-            if call.operation == operation and aspect not in found:
-                found.append(aspect)
-    if change.kind == "group" and any(c.operation == "RemoveUserFromGroup" for c in change.calls):
-        found = [a if a != "groups" else "members" for a in found]
-    return ", ".join(found)
+    """What an edit by hand changed: the aspects the kind says its undoing calls set (plan/kinds/)."""
+    return ", ".join(change.aspects)
 
 
 def _detail(change: Change) -> str:
     if change.action == "update":
         aspects = _aspects(change) or change.summary
         # Which inline policies: one added by hand is the difference people look for first.
-        dropped = [d.split()[3] for d in change.details if d.startswith("- inline policy ")]
+        dropped = inline.dropped(change.details)
         if dropped:
             aspects += f" (not in rolegate.yaml: {', '.join(dropped)})"
         return aspects

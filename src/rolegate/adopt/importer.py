@@ -27,7 +27,7 @@ from rolegate.model import marks, policydoc
 from rolegate.model.durations import format_duration
 from rolegate.model.iam_shapes import listed, statement_list
 from rolegate.plan.adoption import hub_trust_mfa, policy_holders
-from rolegate.plan.diff import CONSOLE_TAG
+from rolegate.plan.kinds import login_profile, password_policy
 from rolegate.state.snapshot import AccountState, Group, Role, Snapshot
 
 _UNREADABLE = (
@@ -394,7 +394,7 @@ class _Importer:
             if row is not None:
                 entry["console"] = row.get("password_enabled") == "true"
             else:  # no credential report: a password rolegate made is known by its tag, others are not
-                entry["console"] = user.tags.get(CONSOLE_TAG) == "true"
+                entry["console"] = login_profile.issued(user)
                 row = {}
             if row.get("mfa_active") == "true":
                 entry["mfa"] = "required"
@@ -452,28 +452,9 @@ def _flow(items: list[str]) -> CommentedSeq:
     return seq
 
 
-_PASSWORD_FIELDS = (
-    ("MinimumPasswordLength", "minimum_length"),
-    ("RequireSymbols", "require_symbols"),
-    ("RequireNumbers", "require_numbers"),
-    ("RequireUppercaseCharacters", "require_uppercase"),
-    ("RequireLowercaseCharacters", "require_lowercase"),
-    ("MaxPasswordAge", "max_age_days"),
-    ("PasswordReusePrevention", "reuse_prevention"),
-    ("AllowUsersToChangePassword", "allow_users_to_change_password"),
-    ("HardExpiry", "hard_expiry"),
-)
-
-
 def _password_policy(policy: dict[str, Any]) -> CommentedMap:
     out = CommentedMap()
-    for aws_key, key in _PASSWORD_FIELDS:
-        if aws_key in ("MaxPasswordAge", "PasswordReusePrevention") and not policy.get(aws_key):
-            continue  # 0 is "off": AWS leaves the key out then, moto says 0; the file leaves it out too
-        if aws_key in policy:
-            out[key] = policy[aws_key]
-        elif key in ("require_symbols", "require_numbers", "require_uppercase", "require_lowercase"):
-            out[key] = False  # IAM leaves out what is off; the file's default is on
+    out.update(password_policy.imported(policy))
     return out
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from rolegate.errors import RolegateError
 from rolegate.model import naming
 from rolegate.plan.compile import Desired, DesiredAccount, DesiredRole
-from rolegate.plan.diff import DESCRIPTION
+from rolegate.plan.kinds import group, policy, role, user
 
 TEMPLATE_VERSION = "2010-09-09"
 HUB_PARAMETER = "HubAccountId"
@@ -69,11 +69,6 @@ def _parameterised(value: Any, literal: str, replacement: Any) -> Any:
     return value
 
 
-def _policies(inline: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Declared inline policies as CloudFormation's `Policies` property."""
-    return [{"PolicyName": name, "PolicyDocument": inline[name]} for name in sorted(inline)]
-
-
 def _any_account(ids: list[str]) -> dict[str, Any]:
     """A condition true in any of these accounts (Fn::Or nests past its limit of 10)."""
     conditions: list[dict[str, Any]] = [{"Fn::Equals": [{"Ref": "AWS::AccountId"}, i]} for i in ids]
@@ -89,8 +84,8 @@ def spoke_roles(desired: Desired) -> dict[str, tuple[DesiredRole, list[str]]]:
     """Each role of the file once, with the ids of the accounts it is in (file order)."""
     roles: dict[str, tuple[DesiredRole, list[str]]] = {}
     for acct in desired.accounts.values():
-        for name, role in acct.roles.items():
-            roles.setdefault(name, (role, []))[1].append(acct.account_id)
+        for name, want in acct.roles.items():
+            roles.setdefault(name, (want, []))[1].append(acct.account_id)
     return roles
 
 
@@ -102,9 +97,9 @@ def spoke_template(desired: Desired) -> dict[str, Any]:
     resources: dict[str, Any] = {}
     root = naming.root_arn(hub_id)
     principal = {"Fn::Sub": naming.root_arn("${" + HUB_PARAMETER + "}")}
-    for name, (role, account_ids) in roles.items():
+    for name, (want, account_ids) in roles.items():
         lid = ids[name]
-        if role.every_spoke:
+        if want.every_spoke:
             condition = IS_SPOKE
             conditions[IS_SPOKE] = {
                 "Fn::Not": [{"Fn::Equals": [{"Ref": "AWS::AccountId"}, {"Ref": HUB_PARAMETER}]}]
@@ -112,17 +107,8 @@ def spoke_template(desired: Desired) -> dict[str, Any]:
         else:
             condition = f"In{lid}Accounts"
             conditions[condition] = _any_account(account_ids)
-        properties: dict[str, Any] = {
-            "RoleName": role.name,
-            "Description": DESCRIPTION,
-            "AssumeRolePolicyDocument": _parameterised(role.trust_policy, root, principal),
-            "MaxSessionDuration": role.max_session,
-            "Tags": _tags(desired),
-        }
-        if role.managed_policies:
-            properties["ManagedPolicyArns"] = list(role.managed_policies)
-        if role.inline_policies:
-            properties["Policies"] = _policies(role.inline_policies)
+        trust = _parameterised(want.trust_policy, root, principal)
+        properties = role.cloudformation(want, _tags(desired), trust)
         resources[lid] = {"Type": "AWS::IAM::Role", "Condition": condition, "Properties": properties}
     if not resources:
         raise RolegateError(
@@ -151,35 +137,25 @@ def hub_template(desired: Desired) -> dict[str, Any]:
     policy_ids = _unique({n: logical_id("GrantPolicy", n) for n in hub.policies}, "grant policy")
     group_ids = _unique({n: logical_id("Group", n) for n in hub.groups}, "group")
     user_ids = _unique({n: logical_id("User", n) for n in hub.users}, "user")
-    by_arn = {p.arn: policy_ids[p.name] for p in hub.policies.values()}
+    # The template's own grant policies and groups by Ref, so CloudFormation creates them first.
+    policy_refs = {p.arn: {"Ref": policy_ids[p.name]} for p in hub.policies.values()}
+    group_refs = {name: {"Ref": lid} for name, lid in group_ids.items()}
     resources: dict[str, Any] = {}
-    for policy in hub.policies.values():
-        resources[policy_ids[policy.name]] = {
+    for grant in hub.policies.values():
+        resources[policy_ids[grant.name]] = {
             "Type": "AWS::IAM::ManagedPolicy",
-            "Properties": {
-                "ManagedPolicyName": policy.name,
-                "Path": naming.OWNED_PATH,
-                "Description": f"Grants of group {policy.group}. {DESCRIPTION}",
-                "PolicyDocument": policy.document,
-            },
+            "Properties": policy.cloudformation(grant),
         }
-    for group in hub.groups.values():
-        properties: dict[str, Any] = {"GroupName": group.name, "Path": naming.OWNED_PATH}
-        if group.managed_policies:
-            # A grant policy of this template by Ref (its ARN), so CloudFormation creates it first.
-            properties["ManagedPolicyArns"] = [
-                {"Ref": by_arn[arn]} if arn in by_arn else arn for arn in group.managed_policies
-            ]
-        if group.inline_policies:
-            properties["Policies"] = _policies(group.inline_policies)
-        resources[group_ids[group.name]] = {"Type": "AWS::IAM::Group", "Properties": properties}
-    for user in hub.users.values():
-        user_properties: dict[str, Any] = {"UserName": user.name, "Tags": _tags(desired)}
-        if user.groups:
-            user_properties["Groups"] = [{"Ref": group_ids[g]} if g in group_ids else g for g in user.groups]
-        if user.inline_policies:
-            user_properties["Policies"] = _policies(user.inline_policies)
-        resources[user_ids[user.name]] = {"Type": "AWS::IAM::User", "Properties": user_properties}
+    for member_of in hub.groups.values():
+        resources[group_ids[member_of.name]] = {
+            "Type": "AWS::IAM::Group",
+            "Properties": group.cloudformation(member_of, policy_refs),
+        }
+    for person in hub.users.values():
+        resources[user_ids[person.name]] = {
+            "Type": "AWS::IAM::User",
+            "Properties": user.cloudformation(person, _tags(desired), group_refs),
+        }
     if not resources:
         raise RolegateError(
             "rolegate.yaml has no group or user: the hub template would be empty",

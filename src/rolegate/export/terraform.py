@@ -25,29 +25,14 @@ from typing import Any
 
 from rolegate.model import naming
 from rolegate.plan.compile import Desired, DesiredAccount
-from rolegate.plan.diff import CONSOLE_TAG, DESCRIPTION
+from rolegate.plan.kinds import alias, group, inline, password_policy, policy, role, user
 from rolegate.state.snapshot import AccountState, Snapshot, owns_path, owns_tagged
 
 REQUIRED_VERSION = ">= 1.5.0"  # import blocks
 PROVIDER_SOURCE = "hashicorp/aws"
 PROVIDER_VERSION = ">= 5.0"
-# The provider's fixed import id for the account's one password policy (an id, not a password).
-PASSWORD_POLICY_IMPORT_ID = "iam-account-password-policy"  # noqa: S105
 MAIN_FILE = "main.tf.json"
 _IDENT = re.compile(r"[^A-Za-z0-9_-]")
-
-# UpdateAccountPasswordPolicy's parameters -> aws_iam_account_password_policy's arguments.
-PASSWORD_POLICY_ARGS = {
-    "MinimumPasswordLength": "minimum_password_length",
-    "RequireSymbols": "require_symbols",
-    "RequireNumbers": "require_numbers",
-    "RequireUppercaseCharacters": "require_uppercase_characters",
-    "RequireLowercaseCharacters": "require_lowercase_characters",
-    "AllowUsersToChangePassword": "allow_users_to_change_password",
-    "HardExpiry": "hard_expiry",
-    "MaxPasswordAge": "max_password_age",
-    "PasswordReusePrevention": "password_reuse_prevention",
-}
 
 
 def identifier(*parts: str) -> str:
@@ -110,115 +95,88 @@ class _Account:
         self, kind: str, name: str, ref: str, declared: dict[str, dict[str, Any]], have: Any, owned: bool
     ) -> None:
         """Declared inline policies: aws_iam_{role,group,user}_policy, imported as `name:policy` if there."""
-        for policy in sorted(declared):
-            there = owned and have is not None and policy in have.inline_policies
+        for policy_name in sorted(declared):
+            there = owned and have is not None and policy_name in have.inline_policies
             self.add(
                 f"aws_iam_{kind}_policy",
-                identifier(self.acct.name, kind, name, "inline", policy),
-                {kind: ref, "name": policy, "policy": _document(declared[policy])},
-                f"{name}:{policy}" if there else None,
+                identifier(self.acct.name, kind, name, "inline", policy_name),
+                inline.terraform(kind, ref, policy_name, _document(declared[policy_name])),
+                f"{name}:{policy_name}" if there else None,
             )
 
     def tags(self, **extra: str) -> dict[str, str]:
         return {naming.OWNER_TAG: self.desired.org, **extra}
 
     def roles(self) -> None:
-        for role in self.acct.roles.values():
-            have = self.state.roles.get(role.name) if self.state else None
+        for want in self.acct.roles.values():
+            have = self.state.roles.get(want.name) if self.state else None
             owned = self.exists_as_ours(
-                "role", role.name, have, have is not None and owns_tagged(have.tags, self.desired.org)
+                "role", want.name, have, have is not None and owns_tagged(have.tags, self.desired.org)
             )
-            rid = identifier(self.acct.name, "role", role.name)
-            self.add(
-                "aws_iam_role",
-                rid,
-                {
-                    "name": role.name,
-                    "description": DESCRIPTION,
-                    "assume_role_policy": _document(role.trust_policy),
-                    "max_session_duration": role.max_session,
-                    "tags": self.tags(),
-                },
-                role.name if owned else None,
-            )
-            self.inline("role", role.name, f"${{aws_iam_role.{rid}.name}}", role.inline_policies, have, owned)
-            for arn in role.managed_policies:
+            rid = identifier(self.acct.name, "role", want.name)
+            body = role.terraform(want, self.tags(), _document)
+            self.add("aws_iam_role", rid, body, want.name if owned else None)
+            ref = f"${{aws_iam_role.{rid}.name}}"
+            self.inline("role", want.name, ref, want.inline_policies, have, owned)
+            for arn in want.managed_policies:
                 attached = owned and have is not None and arn in have.managed_policies
                 self.add(
                     "aws_iam_role_policy_attachment",
-                    identifier(self.acct.name, "role", role.name, naming.policy_display_name(arn)),
-                    {"role": f"${{aws_iam_role.{rid}.name}}", "policy_arn": literal(arn)},
-                    f"{role.name}/{arn}" if attached else None,
+                    identifier(self.acct.name, "role", want.name, naming.policy_display_name(arn)),
+                    {"role": ref, "policy_arn": literal(arn)},
+                    f"{want.name}/{arn}" if attached else None,
                 )
 
     def policies(self) -> dict[str, str]:
         """Grant policy ARN (as the file computes it) -> the reference to its resource's ARN."""
         refs: dict[str, str] = {}
-        for policy in self.acct.policies.values():
-            have = self.state.policies.get(policy.name) if self.state else None
+        for grant in self.acct.policies.values():
+            have = self.state.policies.get(grant.name) if self.state else None
             ours = have is not None and owns_path(have.path)
-            owned = self.exists_as_ours("policy", policy.name, have, ours)
-            pid = identifier(self.acct.name, "policy", policy.name)
-            self.add(
-                "aws_iam_policy",
-                pid,
-                {
-                    "name": policy.name,
-                    "path": naming.OWNED_PATH,
-                    "description": f"Grants of group {policy.group}. {DESCRIPTION}",
-                    "policy": _document(policy.document),
-                },
-                have.arn if owned and have is not None else None,
-            )
-            refs[policy.arn] = f"${{aws_iam_policy.{pid}.arn}}"
+            owned = self.exists_as_ours("policy", grant.name, have, ours)
+            pid = identifier(self.acct.name, "policy", grant.name)
+            body = policy.terraform(grant, _document)
+            self.add("aws_iam_policy", pid, body, have.arn if owned and have is not None else None)
+            refs[grant.arn] = f"${{aws_iam_policy.{pid}.arn}}"
         return refs
 
     def groups(self, policy_refs: dict[str, str]) -> dict[str, str]:
         refs: dict[str, str] = {}
-        for group in self.acct.groups.values():
-            have = self.state.groups.get(group.name) if self.state else None
-            owned = self.exists_as_ours("group", group.name, have, have is not None and owns_path(have.path))
-            gid = identifier(self.acct.name, "group", group.name)
-            self.add(
-                "aws_iam_group",
-                gid,
-                {"name": group.name, "path": naming.OWNED_PATH},
-                group.name if owned else None,
-            )
-            refs[group.name] = f"${{aws_iam_group.{gid}.name}}"
-            self.inline("group", group.name, refs[group.name], group.inline_policies, have, owned)
-            for arn in group.managed_policies:
+        for want in self.acct.groups.values():
+            have = self.state.groups.get(want.name) if self.state else None
+            owned = self.exists_as_ours("group", want.name, have, have is not None and owns_path(have.path))
+            gid = identifier(self.acct.name, "group", want.name)
+            self.add("aws_iam_group", gid, group.terraform(want), want.name if owned else None)
+            refs[want.name] = f"${{aws_iam_group.{gid}.name}}"
+            self.inline("group", want.name, refs[want.name], want.inline_policies, have, owned)
+            for arn in want.managed_policies:
                 attached = owned and have is not None and arn in have.managed_policies
                 self.add(
                     "aws_iam_group_policy_attachment",
-                    identifier(self.acct.name, "group", group.name, naming.policy_display_name(arn)),
-                    {"group": refs[group.name], "policy_arn": policy_refs.get(arn, literal(arn))},
-                    f"{group.name}/{arn}" if attached else None,
+                    identifier(self.acct.name, "group", want.name, naming.policy_display_name(arn)),
+                    {"group": refs[want.name], "policy_arn": policy_refs.get(arn, literal(arn))},
+                    f"{want.name}/{arn}" if attached else None,
                 )
         return refs
 
     def users(self, group_refs: dict[str, str]) -> None:
-        for user in self.acct.users.values():
-            have = self.state.users.get(user.name) if self.state else None
+        for want in self.acct.users.values():
+            have = self.state.users.get(want.name) if self.state else None
             owned = self.exists_as_ours(
-                "user", user.name, have, have is not None and owns_tagged(have.tags, self.desired.org)
+                "user", want.name, have, have is not None and owns_tagged(have.tags, self.desired.org)
             )
-            uid = identifier(self.acct.name, "user", user.name)
-            # The console tag says rolegate made the login profile; kept, so an import changes nothing.
-            tags = self.tags(**({CONSOLE_TAG: "true"} if user.console else {}))
-            self.add("aws_iam_user", uid, {"name": user.name, "tags": tags}, user.name if owned else None)
-            self.inline("user", user.name, f"${{aws_iam_user.{uid}.name}}", user.inline_policies, have, owned)
-            if not user.groups:
+            uid = identifier(self.acct.name, "user", want.name)
+            self.add("aws_iam_user", uid, user.terraform(want, self.tags()), want.name if owned else None)
+            ref = f"${{aws_iam_user.{uid}.name}}"
+            self.inline("user", want.name, ref, want.inline_policies, have, owned)
+            if not want.groups:
                 continue
-            member_of = [g for g in user.groups if have is not None and g in have.groups]
+            member_of = [g for g in want.groups if have is not None and g in have.groups]
             self.add(
                 "aws_iam_user_group_membership",
-                identifier(self.acct.name, "user", user.name, "groups"),
-                {
-                    "user": f"${{aws_iam_user.{uid}.name}}",
-                    "groups": [group_refs.get(g, g) for g in user.groups],
-                },
-                "/".join([user.name, *member_of]) if owned and member_of else None,
+                identifier(self.acct.name, "user", want.name, "groups"),
+                {"user": ref, "groups": [group_refs.get(g, g) for g in want.groups]},
+                "/".join([want.name, *member_of]) if owned and member_of else None,
             )
 
     def settings(self) -> None:
@@ -227,17 +185,16 @@ class _Account:
             self.add(
                 "aws_iam_account_alias",
                 identifier(self.acct.name, "account", "alias"),
-                {"account_alias": self.acct.alias},
+                alias.terraform(self.acct.alias),
                 self.acct.alias if state is not None and state.alias == self.acct.alias else None,
             )
         if self.acct.password_policy:
-            body = {PASSWORD_POLICY_ARGS[k]: v for k, v in self.acct.password_policy.items()}
             exists = state is not None and bool(state.password_policy)
             self.add(
                 "aws_iam_account_password_policy",
                 identifier(self.acct.name, "account", "password_policy"),
-                body,
-                PASSWORD_POLICY_IMPORT_ID if exists else None,
+                password_policy.terraform(self.acct.password_policy),
+                password_policy.TERRAFORM_IMPORT_ID if exists else None,
             )
 
     def build(self) -> dict[str, Any]:

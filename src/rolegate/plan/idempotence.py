@@ -8,14 +8,33 @@ the one create IAM does not refuse twice: a retry makes a second, identical vers
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rolegate.model import policydoc
-from rolegate.model.iam_shapes import tags_dict
 from rolegate.plan.changes import Call
+from rolegate.plan.kinds import alias, group, policy, role, user
 
-# The creates whose retry answers EntityAlreadyExists, and that can be checked against what exists.
-CHECKED_CREATES = frozenset({"CreateRole", "CreateUser", "CreateGroup", "CreatePolicy", "CreateAccountAlias"})
+# The creates whose retry answers EntityAlreadyExists: how to read what exists, and the kind's own test of
+# whether it is what the call makes (plan/kinds/).
+Read = Callable[[Any, str, dict[str, Any]], Any]
+_CHECKS: dict[str, tuple[Read, Callable[[Call, Any], bool]]] = {
+    "CreateRole": (lambda iam, _, p: iam.get_role(RoleName=p["RoleName"])["Role"], role.made_by),
+    "CreateUser": (lambda iam, _, p: iam.get_user(UserName=p["UserName"])["User"], user.made_by),
+    "CreateGroup": (
+        lambda iam, _, p: iam.get_group(GroupName=p["GroupName"], MaxItems=1)["Group"],
+        group.made_by,
+    ),
+    "CreatePolicy": (
+        lambda iam, account_id, p: _default_document(iam, policy.arn_made_by(account_id, p)),
+        policy.made_by,
+    ),
+    "CreateAccountAlias": (
+        lambda iam, _, p: iam.list_account_aliases().get("AccountAliases", []),
+        alias.made_by,
+    ),
+}
+CHECKED_CREATES = frozenset(_CHECKS)
 
 
 def retry_attempts(answer: Any) -> int:
@@ -26,32 +45,21 @@ def retry_attempts(answer: Any) -> int:
 
 def already_made(iam: Any, account_id: str, call: Call) -> bool:
     """True when the resource a create was refused for (EntityAlreadyExists) matches the call exactly."""
-    p = call.params
-    if call.operation == "CreateRole":
-        role = iam.get_role(RoleName=p["RoleName"])["Role"]
-        return tags_dict(p.get("Tags")).items() <= tags_dict(
-            role.get("Tags")
-        ).items() and policydoc.equivalent(
-            role.get("AssumeRolePolicyDocument") or {}, p["AssumeRolePolicyDocument"]
-        )
-    if call.operation == "CreateUser":
-        user = iam.get_user(UserName=p["UserName"])["User"]
-        return tags_dict(p.get("Tags")).items() <= tags_dict(user.get("Tags")).items()
-    if call.operation == "CreateGroup":
-        group = iam.get_group(GroupName=p["GroupName"], MaxItems=1)["Group"]
-        return bool(group.get("Path", "/") == p.get("Path", "/"))
-    if call.operation == "CreatePolicy":
-        arn = f"arn:aws:iam::{account_id}:policy{p.get('Path', '/')}{p['PolicyName']}"
-        return _default_document_is(iam, arn, p["PolicyDocument"])
-    if call.operation == "CreateAccountAlias":
-        return p["AccountAlias"] in iam.list_account_aliases().get("AccountAliases", [])
-    return False
+    check = _CHECKS.get(call.operation)
+    if check is None:
+        return False
+    read, made_by = check
+    return made_by(call, read(iam, account_id, call.params))
+
+
+def _default_document(iam: Any, arn: str) -> Any:
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+    return version["Document"]
 
 
 def _default_document_is(iam: Any, arn: str, document: str) -> bool:
-    policy = iam.get_policy(PolicyArn=arn)["Policy"]
-    version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]
-    return policydoc.equivalent(version["Document"], document)
+    return policydoc.equivalent(_default_document(iam, arn), document)
 
 
 def version_already_made(iam: Any, call: Call) -> bool:

@@ -19,5 +19,10 @@ def update(want: str | None, have: str | None, read: bool) -> Edit:
     return edit(calls, [f"alias: {have} → {want}"] if have else [], ASPECT).with_summary(want)
 
 
+def made_by(call: Call, aliases: list[str]) -> bool:
+    """A refused CreateAccountAlias: the account has the alias already."""
+    return call.params["AccountAlias"] in aliases
+
+
 def terraform(want: str) -> dict[str, Any]:
     return {"account_alias": want}

@@ -84,6 +84,11 @@ def _as_they_are(ctx: Context) -> dict[str, DesiredGroup]:
     }
 
 
+def made_by(call: Call, found: dict[str, Any]) -> bool:
+    """The group a refused CreateGroup found is the one it made: at the call's path."""
+    return bool(found.get("Path", "/") == call.params.get("Path", "/"))
+
+
 class GroupKind:
     name = NAME
     plural = "groups"

@@ -67,6 +67,11 @@ def cloudformation(declared: Documents) -> list[dict[str, Any]]:
     return [{"PolicyName": name, "PolicyDocument": declared[name]} for name in sorted(declared)]
 
 
+def terraform(principal: str, ref: str, name: str, document: str) -> dict[str, Any]:
+    """aws_iam_{role,group,user}_policy's arguments; `principal`: role, group or user, `ref` its name."""
+    return {principal: ref, "name": name, "policy": document}
+
+
 def json_values(declared: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """The file's inline policies as IAM takes them: plain JSON values (YAML's ints and bools as written)."""
     import json

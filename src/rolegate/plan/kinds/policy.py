@@ -55,6 +55,16 @@ def summary(ctx: Context, want: DesiredPolicy) -> str:
     return "may assume " + ctx.role_labels(granted(want))
 
 
+def arn_made_by(account_id: str, params: dict[str, Any]) -> str:
+    """The ARN CreatePolicy gives a policy of these parameters."""
+    return f"arn:aws:iam::{account_id}:policy{params.get('Path', '/')}{params['PolicyName']}"
+
+
+def made_by(call: Call, default_document: Any) -> bool:
+    """The policy a refused CreatePolicy found is the one it made: its default version is the call's."""
+    return policydoc.equivalent(default_document, call.params["PolicyDocument"])
+
+
 class PolicyKind:
     name = NAME
     plural = "policies"

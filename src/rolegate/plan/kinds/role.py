@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rolegate.model import marks, naming, policydoc
 from rolegate.model.config import ALL_ACCOUNTS, Config
 from rolegate.model.durations import IAM_MIN_MAX_SESSION, format_duration
+from rolegate.model.iam_shapes import tags_dict
 from rolegate.model.trust import trust_policy
 from rolegate.plan import adoption, ownership
 from rolegate.plan.changes import Call
@@ -85,6 +86,15 @@ def _max_session(want: DesiredRole, have: Role) -> Edit:
     call = Call("UpdateRole", {"RoleName": want.name, "MaxSessionDuration": want.max_session})
     line = f"max session: {format_duration(have.max_session)} → {format_duration(want.max_session)}"
     return edit([call], [line], "max session")
+
+
+def made_by(call: Call, found: dict[str, Any]) -> bool:
+    """The role a refused CreateRole found (a retry whose first answer was lost) is the one it made:
+    rolegate's tags and the same trust policy."""
+    p = call.params
+    return tags_dict(p.get("Tags")).items() <= tags_dict(found.get("Tags")).items() and policydoc.equivalent(
+        found.get("AssumeRolePolicyDocument") or {}, p["AssumeRolePolicyDocument"]
+    )
 
 
 class RoleKind:

@@ -14,6 +14,7 @@ from typing import Any
 
 from rolegate.model import naming
 from rolegate.model.config import Config
+from rolegate.model.iam_shapes import tags_dict
 from rolegate.plan import ownership
 from rolegate.plan.changes import USER_CREDENTIALS_CLEANUP, Call
 from rolegate.plan.kinds import attachments, inline, login_profile
@@ -76,6 +77,11 @@ def _credentials_kept(have: User) -> str:
     if not kept:
         return ""
     return "keeps " + ", ".join(kept) + " (rolegate never removes credentials it did not issue)"
+
+
+def made_by(call: Call, found: dict[str, Any]) -> bool:
+    """The user a refused CreateUser found is the one it made: it carries the call's tags."""
+    return tags_dict(call.params.get("Tags")).items() <= tags_dict(found.get("Tags")).items()
 
 
 class UserKind:

@@ -15,7 +15,7 @@ from typing import Any
 
 from rolegate.export.cloudformation import HUB_PARAMETER, IS_SPOKE, spoke_template
 from rolegate.model import naming
-from rolegate.plan.changes import Call, Change, Conflict, Plan
+from rolegate.plan.changes import Action, Call, Change, Conflict, Plan
 from rolegate.plan.compile import Desired
 
 KIND = "stackset"
@@ -84,6 +84,153 @@ def _role_lines(have: dict[str, Any] | None, want: dict[str, Any]) -> list[str]:
     return lines
 
 
+@dataclass
+class _Where:
+    """Where the StackSet lives (the management account, or the hub when it is that), and its plan."""
+
+    desired: Desired
+    plan: Plan
+    account: str
+    account_id: str
+    name: str
+
+    def change(self, action: Action, kind: str, calls: list[Call], summary: str, details: list[str]) -> None:
+        self.plan.changes.append(
+            Change(
+                self.account, self.account_id, action, kind, self.name, summary, tuple(details), tuple(calls)
+            )
+        )
+
+    def conflict(self, message: str, hint: str) -> None:
+        self.plan.conflicts.append(Conflict(self.account, KIND, self.name, message, hint))
+
+
+def _outside_the_stackset(direct: Plan, covered: set[str]) -> Plan:
+    """The direct plan's changes where the StackSet does not reach: the hub's groups, policies, users and
+    settings, and the roles of accounts outside its units."""
+    return Plan(
+        changes=[c for c in direct.changes if not (c.kind == "role" and c.account_id in covered)],
+        conflicts=[c for c in direct.conflicts if not (c.kind == "role" and _id(direct, c) in covered)],
+        unmanaged=direct.unmanaged,
+        accounts=dict(direct.accounts),
+        locked=direct.locked,
+    )
+
+
+def _where(desired: Desired, plan: Plan, targets: Targets, name: str) -> _Where:
+    hub = desired.accounts[desired.hub]
+    if targets.management_account and targets.management_account != hub.account_id:
+        plan.accounts = {"organization": targets.management_account, **plan.accounts}
+        return _Where(desired, plan, "organization", targets.management_account, name)
+    return _Where(desired, plan, hub.name, hub.account_id, name)
+
+
+def _settings(desired: Desired, template: dict[str, Any]) -> dict[str, Any]:
+    """What CreateStackSet sets and UpdateStackSet keeps so: one place, so an update never drops a setting."""
+    return {
+        "TemplateBody": json.dumps(template, separators=(",", ":")),
+        "Parameters": parameters(desired),
+        "Capabilities": CAPABILITIES,
+        "PermissionModel": "SERVICE_MANAGED",
+        "AutoDeployment": AUTO_DEPLOYMENT,
+        "Tags": [{"Key": naming.OWNER_TAG, "Value": desired.org}],
+    }
+
+
+def _refused(where: _Where, state: StackSetState, targets: Targets) -> bool:
+    """A StackSet rolegate does not own, or units that are the organization's root: shown, nothing planned."""
+    desired = where.desired
+    if state.exists and state.tags.get(naming.OWNER_TAG) != desired.org:
+        where.conflict(
+            f"StackSet {where.name} exists in {where.account_id} and rolegate does not own it "
+            f"(no tag {naming.OWNER_TAG}={desired.org})",
+            "rolegate never touches what it does not own: delete or rename that StackSet",
+        )
+        return True
+    roots = [u for u in targets.units if u.startswith("r-")]
+    if not roots:
+        return False
+    # A StackSet for the root deploys the spoke roles to every account of the organization, today's and
+    # tomorrow's, not only the file's: too wide to do because one account sits there.
+    under_root = sorted(a for a, unit in targets.accounts.items() if unit in roots)
+    mine = {a.account_id for a in desired.accounts.values()}
+    others = [a for a in under_root if a not in mine and a != targets.management_account]
+    where.conflict(
+        f"{', '.join(_label(desired, a) for a in under_root if a in mine)} sit(s) right under the "
+        f"organization's root: a StackSet for the root would put the spoke roles into every account "
+        f"of the organization ({len(others)} not in rolegate.yaml) and every one created later",
+        "move the spoke accounts into an organizational unit (Organizations → Move), "
+        "or use the direct engine",
+    )
+    return True
+
+
+def _roles_in_the_way(
+    where: _Where, template: dict[str, Any], new_accounts: list[str], roles_now: dict[str, set[str]]
+) -> None:
+    """CloudFormation never takes over a role that exists: where a new stack instance would meet one, the
+    stack would fail, so it is a conflict up front."""
+    desired = where.desired
+    for account_id in new_accounts:
+        for role in sorted(set(_roles_for(template, account_id, desired)) & roles_now.get(account_id, set())):
+            where.plan.conflicts.append(
+                Conflict(
+                    _name_of(desired, account_id),
+                    "role",
+                    role,
+                    f"role {role} exists in {_label(desired, account_id)}: the StackSet's stack there would "
+                    "fail to create it (CloudFormation never takes over an existing role)",
+                    "delete it first (if direct apply made it: remove the account's roles from rolegate.yaml "
+                    "and `rolegate apply`), or take the account out of the StackSet's units",
+                )
+            )
+
+
+def _create_instances(name: str, units: list[str], region: str) -> Call:
+    return Call(
+        "CreateStackInstances",
+        {
+            "StackSetName": name,
+            "DeploymentTargets": {"OrganizationalUnitIds": units},
+            "Regions": [region],
+            "OperationPreferences": OPERATION_PREFERENCES,
+        },
+    )
+
+
+def _delete_instances(where: _Where, gone: list[str], targets: Targets, region: str) -> None:
+    by_unit: dict[str, list[str]] = {}
+    for account_id in gone:
+        by_unit.setdefault(targets.accounts.get(account_id, ""), []).append(account_id)
+    call = Call(
+        "DeleteStackInstances",
+        {
+            "StackSetName": where.name,
+            # Only these accounts: the units may hold others that keep their instance.
+            "DeploymentTargets": {
+                "OrganizationalUnitIds": [u for u in by_unit if u] or list(targets.units),
+                "Accounts": gone,
+                "AccountFilterType": "INTERSECTION",
+            },
+            "Regions": [region],
+            "RetainStacks": False,
+            "OperationPreferences": OPERATION_PREFERENCES,
+        },
+    )
+    lines = [f"- instance in {_label(where.desired, a)} (no longer in the StackSet's units)" for a in gone]
+    where.change("delete", INSTANCES, [call], f"{len(gone)} account(s)", lines)
+
+
+def _update_details(desired: Desired, state: StackSetState, template: dict[str, Any]) -> list[str]:
+    want_params = {p["ParameterKey"]: p["ParameterValue"] for p in parameters(desired)}
+    details = _role_lines(state.template, template)
+    if state.parameters != want_params:
+        details.append(f"parameters: {state.parameters} → {want_params}")
+    if state.auto_deployment is False:
+        details.append("+ automatic deployment to accounts added to the units later")
+    return details
+
+
 def stackset_plan(
     desired: Desired,
     direct: Plan,
@@ -99,144 +246,39 @@ def stackset_plan(
     conflict where a new stack instance would meet a role CloudFormation cannot take over.
     """
     covered = {a for a in targets.accounts if a != targets.management_account}
-    plan = Plan(
-        changes=[c for c in direct.changes if not (c.kind == "role" and c.account_id in covered)],
-        conflicts=[c for c in direct.conflicts if not (c.kind == "role" and _id(direct, c) in covered)],
-        unmanaged=direct.unmanaged,
-        accounts=dict(direct.accounts),
-        locked=direct.locked,
-    )
-    hub = desired.accounts[desired.hub]
-    where_name, where_id = (hub.name, hub.account_id)
-    if targets.management_account and targets.management_account != hub.account_id:
-        where_name, where_id = "organization", targets.management_account
-        plan.accounts = {where_name: where_id, **plan.accounts}
+    where = _where(desired, _outside_the_stackset(direct, covered), targets, state.name)
+    if _refused(where, state, targets):
+        return where.plan
     template = spoke_template(desired)
-    # What CreateStackSet sets and UpdateStackSet keeps so: one place, so an update never drops a setting.
-    settings: dict[str, Any] = {
-        "TemplateBody": json.dumps(template, separators=(",", ":")),
-        "Parameters": parameters(desired),
-        "Capabilities": CAPABILITIES,
-        "PermissionModel": "SERVICE_MANAGED",
-        "AutoDeployment": AUTO_DEPLOYMENT,
-        "Tags": [{"Key": naming.OWNER_TAG, "Value": desired.org}],
-    }
-    name = state.name
-
-    def change(action: Any, kind: str, calls: list[Call], summary: str, details: list[str]) -> None:
-        plan.changes.append(
-            Change(where_name, where_id, action, kind, name, summary, tuple(details), tuple(calls))
-        )
-
-    if state.exists and state.tags.get(naming.OWNER_TAG) != desired.org:
-        plan.conflicts.append(
-            Conflict(
-                where_name,
-                KIND,
-                name,
-                f"StackSet {name} exists in {where_id} and rolegate does not own it "
-                f"(no tag {naming.OWNER_TAG}={desired.org})",
-                "rolegate never touches what it does not own: delete or rename that StackSet",
-            )
-        )
-        return plan
+    settings = _settings(desired, template)
     units = list(targets.units)
-    roots = [u for u in units if u.startswith("r-")]
-    if roots:
-        # A StackSet for the root deploys the spoke roles to every account of the organization, today's and
-        # tomorrow's, not only the file's: too wide to do because one account sits there.
-        under_root = sorted(a for a, unit in targets.accounts.items() if unit in roots)
-        mine = {a.account_id for a in desired.accounts.values()}
-        others = [a for a in under_root if a not in mine and a != targets.management_account]
-        plan.conflicts.append(
-            Conflict(
-                where_name,
-                KIND,
-                name,
-                f"{', '.join(_label(desired, a) for a in under_root if a in mine)} sit(s) right under the "
-                f"organization's root: a StackSet for the root would put the spoke roles into every account "
-                f"of the organization ({len(others)} not in rolegate.yaml) and every one created later",
-                "move the spoke accounts into an organizational unit (Organizations → Move), "
-                "or use the direct engine",
-            )
-        )
-        return plan
     new_accounts = sorted(covered - set(state.instances))
     gone = sorted(a for a in state.instances if a not in covered and a != targets.management_account)
     instance_lines = [f"+ instance in {_label(desired, a)}" for a in new_accounts]
-    for account_id in new_accounts:
-        for role in sorted(
-            set(_roles_for(template, account_id, desired)) & role_names_by_account.get(account_id, set())
-        ):
-            plan.conflicts.append(
-                Conflict(
-                    _name_of(desired, account_id),
-                    "role",
-                    role,
-                    f"role {role} exists in {_label(desired, account_id)}: the StackSet's stack there would "
-                    "fail to create it (CloudFormation never takes over an existing role)",
-                    "delete it first (if direct apply made it: remove the account's roles from rolegate.yaml "
-                    "and `rolegate apply`), or take the account out of the StackSet's units",
-                )
-            )
-    create_instances = Call(
-        "CreateStackInstances",
-        {
-            "StackSetName": name,
-            "DeploymentTargets": {"OrganizationalUnitIds": units},
-            "Regions": [region],
-            "OperationPreferences": OPERATION_PREFERENCES,
-        },
-    )
+    _roles_in_the_way(where, template, new_accounts, role_names_by_account)
+    create_instances = _create_instances(state.name, units, region)
     summary = f"service-managed, deploys to {', '.join(units)} and every account added there later"
     if not state.exists:
-        calls = [
-            Call(
-                "CreateStackSet",
-                {"StackSetName": name, "Description": template["Description"], **settings},
-            ),
-            create_instances,
-        ]
-        change("create", KIND, calls, summary, _role_lines(None, template) + instance_lines)
-        return plan
-    want_params = {p["ParameterKey"]: p["ParameterValue"] for p in parameters(desired)}
-    details = _role_lines(state.template, template)
-    if state.parameters != want_params:
-        details.append(f"parameters: {state.parameters} → {want_params}")
-    if state.auto_deployment is False:
-        details.append("+ automatic deployment to accounts added to the units later")
+        create = Call(
+            "CreateStackSet", {"StackSetName": state.name, "Description": template["Description"], **settings}
+        )
+        lines = _role_lines(None, template) + instance_lines
+        where.change("create", KIND, [create, create_instances], summary, lines)
+        return where.plan
+    details = _update_details(desired, state, template)
     if details:
         update = Call(
             "UpdateStackSet",
-            {"StackSetName": name, **settings, "OperationPreferences": OPERATION_PREFERENCES},
+            {"StackSetName": state.name, **settings, "OperationPreferences": OPERATION_PREFERENCES},
         )
-        change("update", KIND, [update], summary, details)
+        where.change("update", KIND, [update], summary, details)
     if new_accounts:
-        change("create", INSTANCES, [create_instances], f"{len(new_accounts)} account(s)", instance_lines)
+        where.change(
+            "create", INSTANCES, [create_instances], f"{len(new_accounts)} account(s)", instance_lines
+        )
     if gone:
-        by_unit: dict[str, list[str]] = {}
-        for account_id in gone:
-            by_unit.setdefault(targets.accounts.get(account_id, ""), []).append(account_id)
-        calls = [
-            Call(
-                "DeleteStackInstances",
-                {
-                    "StackSetName": name,
-                    # Only these accounts: the units may hold others that keep their instance.
-                    "DeploymentTargets": {
-                        "OrganizationalUnitIds": [u for u in by_unit if u] or units,
-                        "Accounts": gone,
-                        "AccountFilterType": "INTERSECTION",
-                    },
-                    "Regions": [region],
-                    "RetainStacks": False,
-                    "OperationPreferences": OPERATION_PREFERENCES,
-                },
-            )
-        ]
-        lines = [f"- instance in {_label(desired, a)} (no longer in the StackSet's units)" for a in gone]
-        change("delete", INSTANCES, calls, f"{len(gone)} account(s)", lines)
-    return plan
+        _delete_instances(where, gone, targets, region)
+    return where.plan
 
 
 def _id(plan: Plan, conflict: Conflict) -> str:

@@ -779,22 +779,23 @@ def condition_holds(
     return _all_of(one(v) for v in values)
 
 
-def _any_of(results: Iterable[Tri]) -> Tri:
+def _settled_by(decisive: bool, results: Iterable[Tri]) -> Tri:
+    """Three-valued or (decisive True) and and (decisive False): the first decisive answer settles it; else
+    unknown when any was, else the other answer."""
     unknown = False
     for r in results:
-        if r is True:
-            return True
+        if r is decisive:
+            return decisive
         unknown = unknown or r is None
-    return None if unknown else False
+    return None if unknown else not decisive
+
+
+def _any_of(results: Iterable[Tri]) -> Tri:
+    return _settled_by(True, results)
 
 
 def _all_of(results: Iterable[Tri]) -> Tri:
-    unknown = False
-    for r in results:
-        if r is False:
-            return False
-        unknown = unknown or r is None
-    return None if unknown else True
+    return _settled_by(False, results)
 
 
 def conditions_hold(stmt: Statement, context: Context) -> Decision:

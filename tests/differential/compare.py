@@ -2,9 +2,9 @@
 
 rolegate is asked through its pure evaluator (rolegate.access.policy): `statements` reads each policy,
 `evaluate` decides each layer, and the layers are put together as rolegate's access graph puts them
-(graph.AccessGraph._decide): identity allow AND boundary AND every SCP level AND trust allow; a same-account
-trust statement naming the principal itself suffices without an identity allow; an explicit Deny in any layer
-wins.
+(evaluate.EdgeEvaluator.judge_edge, through decide.judge): identity allow AND boundary AND every SCP level
+AND trust allow; a same-account trust statement naming the principal itself suffices without an identity
+allow; an explicit Deny in any layer wins.
 
 Two comparisons per case:
 - the decision: Allowed / ExplicitlyDenied / ImplicitlyDenied, only where rolegate's is definite (rolegate

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +46,8 @@ RULES = {
         Rule("RG001", "root account has access keys", "CRITICAL",
              "delete the root user's access keys; use IAM users or roles"),
         Rule("RG002", "root account has no MFA", "CRITICAL", "enable MFA on the root user"),
-        Rule("RG003", "console user without MFA", "HIGH", "`rolegate mfa enroll --user USER`"),
+        Rule("RG003", "console user without MFA", "HIGH",
+             "give the user an MFA device (rolegate mfa enroll, for a hub user)"),
         Rule("RG004", "administrator-equivalent role reachable without MFA", "HIGH",
              "require MFA in the role's trust policy (require_mfa: true), or narrow who reaches it"),
         Rule("RG005", "trust policy open to anyone", "CRITICAL",
@@ -67,31 +69,32 @@ RULES = {
         Rule("RG014", "grant to a role that does not exist", "LOW",
              "create the role (rolegate apply) or remove the grant"),
         Rule("RG015", "grant needs MFA the user does not have", "MEDIUM",
-             "`rolegate mfa enroll --user USER`"),
+             "give each user named an MFA device (rolegate mfa enroll), or take the grant away"),
         Rule("RG016", "role nobody can reach", "LOW", "delete it, or grant it to whoever needs it"),
         Rule("RG017", "IAM user in an environment account", "MEDIUM",
              "people sign in to the hub and switch role; remove the user or move it to the hub"),
-        Rule("RG018", "password policy weaker than rolegate.yaml", "MEDIUM", "`rolegate apply`"),
+        Rule("RG018", "password policy weaker than rolegate.yaml", "MEDIUM",
+             "apply rolegate.yaml's password policy to the hub (rolegate apply)"),
         Rule("RG019", "[default] profile in the local AWS config", "LOW",
              "remove it, so no command runs against an account by accident (the seed's advice)"),
         Rule("RG020", "account locked down", "MEDIUM",
-             "when the incident is over: `rolegate restore ACCOUNT` puts back exactly what was there"),
+             "when the incident is over, rolegate restore puts back exactly what was there"),
         Rule("RG021", "user locked out", "MEDIUM",
-             "when the incident is over: `rolegate restore --user USER` lets them back in"),
+             "when the incident is over, rolegate restore --user lets them back in"),
         Rule("RG022", "rolegate's principal has an undeclared inline policy granting administrator access",
              "CRITICAL",
-             "`rolegate apply` removes it (declare it under inline_policies: if meant); find who added it"),
+             "rolegate apply removes it (declare it under inline_policies: if meant); find who added it"),
         Rule("RG023", "trust policy IAM does not support (NotPrincipal)", "MEDIUM",
              "name who may assume the role in Principal; to keep someone out, use a Deny with a condition "
              "on aws:PrincipalArn"),
         # Escalation (issue 17): HIGH, CRITICAL where the role is in production or the hub's.
         Rule("RG030", "principal can escalate to an administrator-equivalent role", "HIGH",
              "take the IAM permission of the first step away from it, or scope it to resources it should "
-             "change (`rolegate access --user USER --json` shows the path)"),
+             "change (rolegate access --user shows the path)"),
         Rule("RG031", "role not used recently", "LOW",
              "delete it if nobody needs it, or take its trust away (Access Analyzer's unused access)"),
         Rule("RG032", "access key not used recently", "MEDIUM",
-             "deactivate it, then delete it if nothing breaks (`rolegate keys` makes new ones)"),
+             "deactivate it, then delete it if nothing breaks (rolegate keys makes new ones)"),
     )
 }  # fmt: skip
 
@@ -105,6 +108,9 @@ class Finding:
     resource: str  # ARN, or a file path for local findings
     message: str
     fix: str
+    # The commands that fix it (or show what to fix), each one line a shell runs as it is: every name in
+    # them is the finding's own, quoted for the shell, never a placeholder. Empty where no command does it.
+    commands: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -122,6 +128,7 @@ class Finding:
             "resource": self.resource,
             "message": self.message,
             "fix": self.fix,
+            "commands": list(self.commands),
         }
 
 
@@ -145,10 +152,69 @@ class AuditInput:
 
 
 def _finding(
-    rule: str, account: AccountState, resource: str, message: str, severity: str | None = None
+    rule: str,
+    account: AccountState,
+    resource: str,
+    message: str,
+    severity: str | None = None,
+    *,
+    fix: str | None = None,
+    commands: tuple[str, ...] = (),
 ) -> Finding:
     r = RULES[rule]
-    return Finding(rule, severity or r.severity, account.name, account.account_id, resource, message, r.fix)
+    return Finding(
+        rule, severity or r.severity, account.name, account.account_id, resource, message, fix or r.fix,
+        commands,
+    )  # fmt: skip
+
+
+# -- fixes: real commands with the finding's own names ----------------------------------------------------
+
+
+def command(*argv: str) -> str:
+    """One shell line: each word quoted, so a name from a snapshot (which nothing validated) stays one word
+    and never runs as shell."""
+    return shlex.join(argv)
+
+
+def _in_hub(account: AccountState, extra: AuditInput) -> bool:
+    return extra.hub is not None and account.name == extra.hub
+
+
+def _mfa_fix(names: list[str], account: AccountState, extra: AuditInput) -> tuple[str, tuple[str, ...]]:
+    """Hub users get a device from `rolegate mfa enroll`; elsewhere only the account's IAM console does it."""
+    who = _names(names)
+    if _in_hub(account, extra):
+        enroll = tuple(command("rolegate", "mfa", "enroll", "--user", n) for n in names)
+        return f"give {who} an MFA device", enroll
+    return (
+        f"give {who} an MFA device in {account.name}'s IAM console (Users, Security credentials); "
+        "rolegate mfa enroll is for hub users",
+        (),
+    )
+
+
+def _keys_fix(name: str, account: AccountState, extra: AuditInput, what: str) -> tuple[str, tuple[str, ...]]:
+    if _in_hub(account, extra):
+        return what, (command("rolegate", "keys", "list", "--user", name),)
+    return f"{what} (in {account.name}, with its IAM console or aws iam)", ()
+
+
+def _mfa_trust_fix(
+    role: Role, account: AccountState, extra: AuditInput, what: str
+) -> tuple[str, tuple[str, ...]]:
+    """A role rolegate owns is fixed in rolegate.yaml; any other is looked at first."""
+    review = command("rolegate", "access", "--role", role.name, "--account", account.name)
+    if _rolegates(role.tags, extra.org):
+        return (
+            f"set require_mfa: true on roles.{role.name} in rolegate.yaml, then apply it",
+            (review, command("rolegate", "apply")),
+        )
+    return what, (review,)
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 # -- helpers --------------------------------------------------------------------------------------------
@@ -275,21 +341,34 @@ def _users(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
                 continue
             arn = row.get("arn", "")
             if row.get("password_enabled") == "true" and row.get("mfa_active") != "true":
-                yield _finding("RG003", account, arn, f"{name} signs in to the console without MFA")
+                fix, commands = _mfa_fix([name], account, extra)
+                yield _finding(
+                    "RG003", account, arn, f"{name} signs in to the console without MFA", fix=fix,
+                    commands=commands,
+                )  # fmt: skip
             for n in ("1", "2"):
                 if row.get(f"access_key_{n}_active") != "true":
                     continue
                 rotated = _date(row.get(f"access_key_{n}_last_rotated"))
                 used = _date(row.get(f"access_key_{n}_last_used_date"))
                 if rotated and (now - rotated).days > KEY_MAX_AGE_DAYS:
+                    fix, commands = _keys_fix(
+                        name,
+                        account,
+                        extra,
+                        f"rotate {name}'s key {n}: create a new key, switch to it, delete the old one",
+                    )
                     yield _finding(
                         "RG012", account, f"{arn}#key{n}",
                         f"{name}'s access key {n} is {(now - rotated).days} days old",
+                        fix=fix, commands=commands,
                     )  # fmt: skip
                 if used is None and rotated and (now - rotated).days >= 1:
+                    fix, commands = _keys_fix(name, account, extra, f"delete {name}'s access key {n}")
                     yield _finding(
-                        "RG013", account, f"{arn}#key{n}", f"{name}'s access key {n} was never used"
-                    )
+                        "RG013", account, f"{arn}#key{n}", f"{name}'s access key {n} was never used",
+                        fix=fix, commands=commands,
+                    )  # fmt: skip
 
 
 def _trusts(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
@@ -319,9 +398,11 @@ def _trusts(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
                             f"{role.name} trusts account {other} (not in the organization), no ExternalId",
                         )  # fmt: skip
                     if admin and hub_id and other == hub_id and not _trust_requires_mfa(stmt):
+                        fix, commands = _mfa_trust_fix(role, account, extra, RULES["RG007"].fix)
                         yield _finding(
                             "RG007", account, role.arn,
                             f"{role.name} is administrator-equivalent and trusts the hub without MFA",
+                            fix=fix, commands=commands,
                         )  # fmt: skip
 
 
@@ -399,22 +480,23 @@ def _reach(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> Iterato
         for who in principals:
             verdicts[who.arn] = (without_mfa, needs_device)
     # In the snapshot's order: of the findings on one resource, the first user's is the one kept.
+    lacking: dict[str, list[str]] = {}  # role ARN -> every user granted it who has no device, in order
     for who in graph.users():
         without_mfa, needs_device = verdicts[who.arn]
         for arn in without_mfa:
             account, role = graph_roles[arn]
+            fix, commands = _mfa_trust_fix(role, account, extra, RULES["RG004"].fix)
             yield _finding(
                 "RG004", account, arn,
                 f"{who.name} ({who.account}) reaches {role.name} in {account.name} without MFA",
+                fix=fix, commands=commands,
             )  # fmt: skip
         if who.arn in mfa_users:
             continue
         for arn in needs_device:
-            account, role = graph_roles[arn]
-            yield _finding(
-                "RG015", account, arn,
-                f"{who.name} may assume {role.name} in {account.name} only with MFA; has no device",
-            )  # fmt: skip
+            lacking.setdefault(arn, []).append(who.name)
+    for arn, names in lacking.items():
+        yield _needs_device(snapshot, extra, *graph_roles[arn], names)
     for account in snapshot.accounts.values():
         for role in account.roles.values():
             service_only = all(
@@ -429,6 +511,20 @@ def _reach(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> Iterato
                 yield _finding(
                     "RG016", account, role.arn, f"no principal in the snapshot reaches {role.name}"
                 )
+
+
+def _needs_device(
+    snapshot: Snapshot, extra: AuditInput, account: AccountState, role: Role, names: list[str]
+) -> Finding:
+    """RG015, one finding per role naming every user who may assume it only with MFA and has none."""
+    hub = snapshot.accounts.get(extra.hub or "", account)
+    fix, commands = _mfa_fix(names, hub, extra)
+    they = f"{names[0]} has" if len(names) == 1 else f"{len(names)} users have"
+    return _finding(
+        "RG015", account, role.arn,
+        f"{_names(names)} may assume {role.name} in {account.name} only with MFA; {they} no device",
+        fix=fix, commands=commands,
+    )  # fmt: skip
 
 
 def _grants(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
@@ -491,6 +587,7 @@ def _password_policy(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]
         yield _finding(
             "RG018", hub, f"arn:aws:iam::{hub.account_id}:account-password-policy",
             f"the hub's password policy is weaker than rolegate.yaml in {', '.join(weaker)}",
+            commands=(command("rolegate", "apply"),),
         )  # fmt: skip
 
 
@@ -505,11 +602,15 @@ def _lockdowns(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
             yield _finding(
                 "RG020", account, f"arn:aws:iam::{account.account_id}:root",
                 f"{account.name} is {locked[0][1].describe()}; {len(locked)} roles deny new sessions",
+                commands=(command("rolegate", "restore", account.name),),
             )  # fmt: skip
         for user in account.users.values():
             lock = marks.user_lock(user.tags, user.inline_policies)
             if lock is not None:
-                yield _finding("RG021", account, user.arn, f"user {user.name} is {lock.describe()}")
+                yield _finding(
+                    "RG021", account, user.arn, f"user {user.name} is {lock.describe()}",
+                    commands=(command("rolegate", "restore", "--user", user.name),),
+                )  # fmt: skip
 
 
 def _local(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
@@ -555,6 +656,7 @@ def _undeclared_admin(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding
                         "RG022", account, f"{arn}#{policy}",
                         f"rolegate's {kind} {name} has inline policy {policy}, not in rolegate.yaml, "
                         "granting administrator access",
+                        commands=(command("rolegate", "apply"),),
                     )  # fmt: skip
 
 
@@ -594,6 +696,9 @@ def _escalation(snapshot: Snapshot, extra: AuditInput, graph: AccessGraph) -> It
             "RG030", home[who], who,
             f"{name} can make itself reach {role.name} in {account.name}: " + " > ".join(found.via),
             "CRITICAL" if severity(found.role_arn) == 2 else "HIGH",
+            fix=f"take the IAM permission of the first step away from {name}, or scope it to resources it "
+            "should change",
+            commands=(command("rolegate", "access", "--user", name, "--account", account.name),),
         )  # fmt: skip
 
 
@@ -628,9 +733,16 @@ def _unused(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
                     continue
                 since_use = _days_since(row.get(f"access_key_{n}_last_used_date"), now)
                 if since_use is not None and since_use > days:
+                    fix, commands = _keys_fix(
+                        name,
+                        account,
+                        extra,
+                        f"deactivate {name}'s access key {n}, then delete it if nothing breaks",
+                    )
                     yield _finding(
                         "RG032", account, f"{row.get('arn', '')}#key{n}",
                         f"{name}'s access key {n} was last used {since_use} days ago",
+                        fix=fix, commands=commands,
                     )  # fmt: skip
 
 

@@ -150,11 +150,11 @@ def test_accounts_create_makes_the_missing_account_and_writes_its_id_keeping_com
     )
     config = org.write_config("# our environments\n" + text)
 
-    result = rolegate(capsys, "-c", str(config), "accounts", "create")
-    again = rolegate(capsys, "-c", str(config), "accounts", "create")
+    result = rolegate(capsys, "-c", str(config), "accounts", "create", "--yes")
+    again = rolegate(capsys, "-c", str(config), "accounts", "create", "--yes")
 
     assert result.code == 0, result.all
-    new_id = result.out.split("staging ")[1].split()[0]
+    new_id = result.out.split("✓ staging ")[1].split()[0]
     written = config.read_text()
     assert f'id: "{new_id}"' in written and "# made by accounts create" in written
     assert written.startswith("# our environments\n")

@@ -57,8 +57,12 @@ def create_accounts(
     sleep: Callable[[float], None] = time.sleep,
     poll: float = POLL_SECONDS,
     timeout: float = TIMEOUT_SECONDS,
+    found: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Logical name -> new account id. Raises AwsError naming the account when AWS refuses or fails one."""
+    """Logical name -> new account id. Raises AwsError naming the account when AWS refuses or fails one.
+
+    `found` is filled in as each id becomes known, so a caller stopped part way (Ctrl-C, a failed account)
+    still knows, and can write down, the ids it already has."""
     from botocore.exceptions import ClientError
 
     def say(request: AccountRequest, state: str) -> None:
@@ -66,7 +70,7 @@ def create_accounts(
             on_progress(request, state)
 
     known = existing_accounts(org)
-    ids: dict[str, str] = {}
+    ids: dict[str, str] = found if found is not None else {}
     pending: dict[str, AccountRequest] = {}
     for request in requests:
         if request.email.lower() in known:

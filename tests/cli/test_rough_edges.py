@@ -1,0 +1,163 @@
+"""Issue 19's rough edges, each as a new user met it: `accounts create` asks like apply and reports each
+account once, Ctrl-C says what was done, lockdown's plan names the account of each change, an unreachable
+endpoint is called unreachable, backups of ~/.aws/config are kept to the last few, and the words and
+packaging (plurals, no internal words, the licence) read right.
+
+Given the seed's organization on a local AWS (moto on 127.0.0.1), when cobus runs the command as he would,
+then he sees what the issue asked for.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.builders import seed_config
+from tests.helpers import Org, on_every_session, rolegate
+
+from rolegate.cli.env import Environment
+from rolegate.cli.main import run
+from rolegate.errors import ExitStatus
+
+TWO_NEW = """\
+  qa:
+    email: you+qa@example.com
+  sandbox:
+    email: you+sandbox@example.com
+"""
+
+
+def _two_new_accounts(org: Org) -> Path:
+    """The seed's file with two accounts the organization does not have yet (no id)."""
+    text = seed_config(org.ids).replace("\nroles:", "\n" + TWO_NEW.rstrip("\n") + "\n\nroles:", 1)
+    return org.write_config(text)
+
+
+def _at_a_terminal(typed: str) -> Environment:
+    return Environment(
+        stdin=io.StringIO(typed),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        stdin_isatty=True,
+        stdout_isatty=True,
+        stderr_isatty=False,
+        environ={"NO_COLOR": "1"},
+    )
+
+
+def _streams(env: Environment) -> tuple[str, str]:
+    assert isinstance(env.stdout, io.StringIO) and isinstance(env.stderr, io.StringIO)
+    return env.stdout.getvalue(), env.stderr.getvalue()
+
+
+def _emails(org: Org) -> set[str]:
+    return {a["Email"] for a in org.client("organizations").list_accounts()["Accounts"]}
+
+
+# -- accounts create: a plan, a question, one ✓ per account --------------------------------------------------
+
+
+def test_accounts_create_shows_the_plan_then_asks_and_creates_only_after_yes(org: Org) -> None:
+    config = _two_new_accounts(org)
+    env = _at_a_terminal("yes\n")
+
+    code = run(["-c", str(config), "accounts", "create"], env)
+
+    out, err = _streams(env)
+    assert code == ExitStatus.SUCCESS, out + err
+    plan_at, question_at = out.index("+ account qa"), out.index("Create these accounts?")
+    assert plan_at < question_at and "+ account sandbox" in out[:question_at]
+    assert "Plan: 2 accounts to create, 0 already there." in out
+    assert {"you+qa@example.com", "you+sandbox@example.com"} <= _emails(org)
+    written = config.read_text()
+    for name in ("qa", "sandbox"):
+        assert (out + err).count(f"✓ {name} ") == 1, out + err  # reported once, with its id
+        new_id = out.split(f"✓ {name} ")[1].split()[0]
+        assert f'id: "{new_id}"' in written
+
+
+@pytest.mark.parametrize("typed", ["no\n", "y\n", "\n", "YES\n", "yes please\n"])
+def test_accounts_create_answered_anything_but_yes_creates_nothing(org: Org, typed: str) -> None:
+    config = _two_new_accounts(org)
+    before = config.read_text()
+    env = _at_a_terminal(typed)
+
+    code = run(["-c", str(config), "accounts", "create"], env)
+
+    _, err = _streams(env)
+    assert code == ExitStatus.ERROR
+    assert "accounts create cancelled; nothing was created" in err
+    assert "you+qa@example.com" not in _emails(org) and config.read_text() == before
+
+
+def test_accounts_create_without_a_terminal_refuses_and_names_yes(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _two_new_accounts(org)
+
+    refused = rolegate(capsys, "-c", str(config), "accounts", "create")
+    done = rolegate(capsys, "-c", str(config), "accounts", "create", "--yes")
+
+    assert refused.code == ExitStatus.ERROR and "accounts create --yes" in refused.err
+    assert "+ account qa" in refused.out  # the plan is still shown, as `apply` shows it
+    assert done.code == ExitStatus.SUCCESS, done.all
+    assert done.all.count("✓ qa ") == 1 and done.all.count("✓ sandbox ") == 1
+    assert "created" not in done.err  # the CI log says "requested" while AWS works, the ✓ once at the end
+
+
+def test_accounts_create_takes_the_id_of_an_account_the_organization_already_has_without_asking(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = seed_config(org.ids).replace(f'    id: "{org.ids["staging"]}"\n', "")
+    config = org.write_config(text)
+
+    result = rolegate(capsys, "-c", str(config), "accounts", "create")
+
+    assert result.code == ExitStatus.SUCCESS, result.all
+    assert "= account staging" in result.out and "Plan: 0 accounts to create, 1 already there." in result.out
+    assert f'id: "{org.ids["staging"]}"' in config.read_text()
+    assert result.all.count("✓ staging ") == 1
+
+
+class _CtrlCOnSecondStatus:
+    """Ctrl-C while rolegate waits on AWS: the second DescribeCreateAccountStatus raises KeyboardInterrupt, so
+    the first account is known to be created and the second is still being made."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def __call__(self, client: Any) -> None:
+        client.meta.events.register("before-call.organizations.DescribeCreateAccountStatus", self._call)
+
+    def _call(self, **_: Any) -> None:
+        self.seen += 1
+        if self.seen == 2:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_during_accounts_create_says_what_was_done_and_writes_the_ids_it_has(
+    org: Org, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _two_new_accounts(org)
+    on_every_session(monkeypatch, _CtrlCOnSecondStatus())
+
+    stopped = rolegate(capsys, "-c", str(config), "accounts", "create", "--yes")
+    monkeypatch.undo()  # the hook goes; the same environment stays for the rerun
+    for key, value in org.env.items():
+        monkeypatch.setenv(key, value)
+    again = rolegate(capsys, "-c", str(config), "accounts", "create", "--yes")
+
+    assert stopped.code == ExitStatus.INTERRUPTED
+    assert "fix the cause" not in stopped.all and "Traceback" not in stopped.all
+    assert "interrupted; what was done:" in stopped.err
+    assert f"ids written into {config}: qa (" in stopped.err
+    assert "requested, AWS goes on creating: sandbox" in stopped.err
+    assert "rolegate accounts create` again to finish" in stopped.err
+    assert 'id: "' in config.read_text().split("  qa:")[1].split("  sandbox:")[0]
+    # The rerun creates nothing twice: sandbox was made by AWS meanwhile, its id is only written down.
+    assert again.code == ExitStatus.SUCCESS, again.all
+    assert "= account sandbox" in again.out and "Plan: 0 accounts to create" in again.out
+    emails = [a["Email"] for a in org.client("organizations").list_accounts()["Accounts"]]
+    assert emails.count("you+sandbox@example.com") == 1 and emails.count("you+qa@example.com") == 1

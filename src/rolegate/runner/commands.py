@@ -16,8 +16,9 @@ from pathlib import Path
 
 from rolegate.aws.managed_policies import check_managed_policies
 from rolegate.aws.session import AwsSessions
-from rolegate.errors import RolegateError
+from rolegate.errors import LocalFileError, RolegateError
 from rolegate.model.load import Loaded
+from rolegate.plan import saved
 from rolegate.plan.apply import AccountResult, ApplyResult, apply_plan
 from rolegate.plan.changes import Change, Plan
 from rolegate.plan.compile import Desired, compile_config
@@ -56,6 +57,8 @@ class PlanOutcome:
     engine: str
     sessions: AwsSessions | None
     snapshot: Snapshot = field(repr=False)
+    targets: tuple[saved.Target, ...] = ()  # -target: the plan holds only these changes
+    basis: saved.Basis | None = None  # a saved plan's: what it was planned against (apply FILE)
 
 
 @dataclass(frozen=True)
@@ -88,11 +91,38 @@ def plan(
     adopt: frozenset[str] = frozenset(),
     workers: int = DEFAULT_WORKERS,
     hooks: PlanHooks = PlanHooks(),
+    targets: tuple[str, ...] = (),
 ) -> PlanOutcome:
     """`rolegate plan` and the first half of `rolegate apply`. Against the accounts (`sessions`): AWS
     managed policies named in the file checked, every account read (one that cannot be read is listed in
     the plan's `unreadable`, the others planned), then the engine's plan. Against a file (`snapshot_file`):
-    no AWS call, the direct engine only."""
+    no AWS call, the direct engine only. `targets` (-target): only the changes there, exactly those."""
+    chosen = parse_targets(loaded, targets, engine)
+    outcome = _plan(loaded, sessions, snapshot_file, engine, adopt, workers, hooks)
+    if chosen:
+        outcome.plan, outcome.targets = saved.select(outcome.plan, chosen), chosen
+    return outcome
+
+
+def parse_targets(
+    loaded: Loaded, targets: tuple[str, ...], engine: str = "direct"
+) -> tuple[saved.Target, ...]:
+    """Each -target checked against the file's accounts before anything is read."""
+    if targets and engine != "direct":
+        raise RolegateError("-target plans the direct engine only", "drop -target, or --engine stacksets")
+    names = [name for name, account in loaded.config.accounts.items() if account.id]
+    return tuple(saved.parse_target(t, names) for t in dict.fromkeys(targets))
+
+
+def _plan(
+    loaded: Loaded,
+    sessions: AwsSessions | None,
+    snapshot_file: Path | None,
+    engine: str,
+    adopt: frozenset[str],
+    workers: int,
+    hooks: PlanHooks,
+) -> PlanOutcome:
     check_engine(engine, offline=snapshot_file is not None)
     if snapshot_file is not None:
         desired = replace(compile_config(loaded.config), adopt_names=adopt)
@@ -151,3 +181,139 @@ def apply(
     result.calls += more.calls
     result.failed, result.error, result.not_done = more.failed, more.error, more.not_done
     return result
+
+
+# -- saved plans: `rolegate plan -out FILE`, `rolegate apply FILE` -----------------------------------------
+
+
+def save_plan(outcome: PlanOutcome, loaded: Loaded, path: Path, *, planned_at: str) -> None:
+    """The plan and what it was planned against into `path`, atomically, mode 0600. Refused for what a saved
+    plan could not be checked against at apply: the StackSet engine's changes, accounts not read."""
+    from rolegate import __version__, atomic
+
+    if outcome.engine != "direct":
+        raise RolegateError("-out saves plans of the direct engine only", "drop -out, or --engine stacksets")
+    if outcome.plan.unreadable:
+        names = ", ".join(outcome.plan.unreadable)
+        raise RolegateError(
+            f"-out: {names} could not be read, so a saved plan could not be checked against them at apply; "
+            "no plan was written",
+            "fix the access to those accounts, or plan the others with -target ACCOUNT",
+        )
+    digests = saved.account_digests(outcome.desired, outcome.snapshot)
+    if outcome.targets:  # a targeted plan depends on its accounts only
+        digests = {a: d for a, d in digests.items() if a in {t.account for t in outcome.targets}}
+    basis = saved.Basis(
+        config_sha256=saved.sha256_text(loaded.source.text),
+        accounts=digests,
+        rolegate_version=__version__,
+        planned_at=planned_at,
+        engine=outcome.engine,
+        targets=tuple(str(t) for t in outcome.targets),
+        adopt=tuple(sorted(outcome.desired.adopt_names)),
+    )
+    atomic.write_atomic(
+        path, saved.dumps(saved.SavedPlan(outcome.plan, basis)), mode=0o600, backup=False, private=True
+    )
+
+
+def read_saved_plan(path: Path) -> saved.SavedPlan:
+    """A saved plan file, bounded in size, hash and calls checked (saved.loads); no AWS call yet."""
+    from rolegate import limits
+
+    try:
+        raw = limits.read_bytes(path, saved.PLAN_BYTES, "a saved plan")
+    except FileNotFoundError:
+        raise LocalFileError(f"{path}: no such file", "make one with `rolegate plan -out FILE`") from None
+    return saved.loads(raw, str(path))
+
+
+def plan_saved(
+    loaded: Loaded,
+    path: Path,
+    *,
+    sessions: AwsSessions,
+    workers: int = DEFAULT_WORKERS,
+    hooks: PlanHooks = PlanHooks(),
+) -> PlanOutcome:
+    """`rolegate apply FILE`'s plan: the file's changes, exactly, once the file, this rolegate.yaml and a
+    fresh read of the accounts all say they are still what would be planned. Refused (a RolegateError
+    naming the file, or each account and resource that changed) otherwise; nothing is changed."""
+    from rolegate import __version__
+
+    found = read_saved_plan(path)
+    basis = found.basis
+    if basis.rolegate_version != __version__:
+        raise LocalFileError(
+            f"{path}: planned by rolegate {basis.rolegate_version}, this is {__version__}; "
+            "nothing was changed",
+            "make a new plan with this rolegate: `rolegate plan -out FILE`",
+        )
+    if basis.config_sha256 != saved.sha256_text(loaded.source.text):
+        raise LocalFileError(
+            f"{path}: planned against another rolegate.yaml, or {loaded.source.filename} changed since "
+            f"(sha256 {basis.config_sha256[:12]}…, this one {saved.sha256_text(loaded.source.text)[:12]}…); "
+            "nothing was changed",
+            "apply it with the rolegate.yaml it was planned with (-c FILE), or make a new plan",
+        )
+    outcome = plan(
+        loaded,
+        sessions=sessions,
+        engine=basis.engine,
+        adopt=frozenset(basis.adopt),
+        workers=workers,
+        hooks=hooks,
+        targets=basis.targets,
+    )
+    _check_still_planned(path, found, outcome)
+    fresh = outcome.plan
+    outcome.plan = Plan(
+        changes=found.plan.changes,
+        conflicts=fresh.conflicts,
+        unmanaged=fresh.unmanaged,
+        accounts=fresh.accounts,
+        locked=fresh.locked,
+    )
+    outcome.basis = basis
+    return outcome
+
+
+def _check_still_planned(path: Path, found: saved.SavedPlan, outcome: PlanOutcome) -> None:
+    """The accounts read now give the digests the plan was made against, and this file and that read plan
+    exactly the file's changes."""
+    if outcome.plan.unreadable:
+        names = ", ".join(n for n in outcome.plan.unreadable if n in found.basis.accounts)
+        if names:
+            raise RolegateError(
+                f"{path}: {names} cannot be read now, so the plan cannot be checked there; "
+                "nothing was changed",
+                next(iter(outcome.plan.unreadable.values())).get("hint") or "check the bootstrap role there",
+            )
+    now = saved.account_digests(outcome.desired, outcome.snapshot)
+    changed = saved.changed_since(found.basis.accounts, now, outcome.plan.accounts)
+    if changed:
+        raise RolegateError(
+            f"{path} is stale: the accounts changed since it was planned ({found.basis.planned_at}): "
+            + " | ".join(changed)
+            + "; nothing was changed",
+            "make a new plan (`rolegate plan -out FILE`), review what changed, and apply that",
+        )
+    differ = saved.differing_changes(found.plan, outcome.plan)
+    if differ:
+        shown = ", ".join(differ[:5]) + (f" and {len(differ) - 5} more" if len(differ) > 5 else "")
+        raise LocalFileError(
+            f"{path}: its changes are not what rolegate plans from this rolegate.yaml and the accounts as "
+            f"they are ({shown}): the file was made otherwise or edited; nothing was changed",
+            "apply only what `rolegate plan -out FILE` wrote; make a new plan",
+        )
+
+
+def mass_delete(outcome: PlanOutcome, limit: int = saved.MASS_DELETE) -> list[str]:
+    """Why the plan's deletes need --allow-mass-delete; empty when they do not."""
+    found = saved.mass_delete(outcome.plan, outcome.snapshot, outcome.desired.org, limit)
+    return found.reasons(limit) if found else []
+
+
+def issued_passwords(outcome: PlanOutcome) -> list[tuple[str, str]]:
+    """(account, user) of each first password apply will make (saved.issued_passwords)."""
+    return saved.issued_passwords(outcome.plan, outcome.snapshot)

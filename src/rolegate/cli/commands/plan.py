@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -17,8 +18,10 @@ from rolegate.cli.passwords import check_password_out, hand_out_passwords, passw
 from rolegate.cli.progress import ApplyProgress, account_line, account_record, reading
 from rolegate.cli.render import apply_result_lines, plan_lines, plan_summary, plural, unreadable_lines
 from rolegate.errors import ApplyError, AwsError, ExitStatus, RolegateError
+from rolegate.model.load import Loaded
 from rolegate.plan.apply import AccountResult, ApplyResult
 from rolegate.plan.changes import Plan
+from rolegate.plan.saved import MASS_DELETE
 from rolegate.runner import commands as run
 from rolegate.runner import sessions_for
 from rolegate.state.collect import DEFAULT_WORKERS
@@ -42,21 +45,93 @@ def _compute(
     engine: str = "direct",
     adopt: tuple[str, ...] = (),
     snapshot_file: Path | None = None,
+    targets: tuple[str, ...] = (),
 ) -> run.PlanOutcome:
-    """The runner's plan, with a bar while the accounts are read and a line while the StackSet is."""
+    return _loaded_plan(env, parallel, engine, adopt, snapshot_file, targets)[1]
+
+
+def _loaded_plan(
+    env: Env,
+    parallel: int = DEFAULT_WORKERS,
+    engine: str = "direct",
+    adopt: tuple[str, ...] = (),
+    snapshot_file: Path | None = None,
+    targets: tuple[str, ...] = (),
+    saved_file: Path | None = None,
+) -> tuple[Loaded, run.PlanOutcome]:
+    """The runner's plan (or a saved plan, checked), with a bar while the accounts are read and a line while
+    the StackSet is; and the file it was planned from."""
     run.check_engine(engine, offline=snapshot_file is not None)  # before the file: the flags are wrong
     loaded = load_config(env)
+    run.parse_targets(loaded, targets, engine)  # a mistyped -target is said before anything is read
+    if saved_file is not None:
+        run.read_saved_plan(saved_file)  # an edited or crafted file is refused before any AWS call
     if snapshot_file is not None:
-        return run.plan(loaded, snapshot_file=snapshot_file, adopt=frozenset(adopt))
+        offline = run.plan(loaded, snapshot_file=snapshot_file, adopt=frozenset(adopt), targets=targets)
+        return loaded, offline
     n = len([a for a in loaded.config.accounts.values() if a.id])
     hooks = run.PlanHooks(
         reading=lambda: reading(env, n),
         reading_stackset=lambda: env.err.status("Reading the StackSet and the organizational units…"),
     )
     sessions = sessions_for(loaded.config, env.profile)
-    return run.plan(
-        loaded, sessions=sessions, engine=engine, adopt=frozenset(adopt), workers=parallel, hooks=hooks
+    if saved_file is not None:
+        return loaded, run.plan_saved(loaded, saved_file, sessions=sessions, workers=parallel, hooks=hooks)
+    outcome = run.plan(
+        loaded,
+        sessions=sessions,
+        engine=engine,
+        adopt=frozenset(adopt),
+        workers=parallel,
+        hooks=hooks,
+        targets=targets,
     )
+    return loaded, outcome
+
+
+def target_option(command: F) -> F:
+    return click.option(
+        "-target",
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="ACCOUNT[/KIND/NAME]",
+        help="Only the changes in this account, or to this resource (KIND: role, policy, group, user, "
+        "account); exactly those, not what they depend on; repeatable. For repairs, not every day: the "
+        "rest of the file waits for a later plan. E.g. -target production/role/administrator.",
+    )(command)
+
+
+def plan_notes(env: Env, outcome: run.PlanOutcome) -> None:
+    """What a plan's header says beyond its changes: that it is targeted, or a saved plan being applied."""
+    if outcome.targets:
+        names = ", ".join(str(t) for t in outcome.targets)
+        env.print(
+            f"[yellow]Targeted plan[/]: only the changes of {escape(names)}, exactly those (not what they "
+            "depend on); the rest of rolegate.yaml is not planned here."
+        )
+    if outcome.basis is not None:
+        env.print(
+            f"Saved plan of {escape(outcome.basis.planned_at)}: the accounts and rolegate.yaml are as they "
+            "were; applying exactly its changes."
+        )
+
+
+def mass_delete_warning(env: Env, outcome: run.PlanOutcome) -> None:
+    reasons = run.mass_delete(outcome)
+    if reasons:
+        env.print(
+            f"[red bold]Warning[/]: {escape('; '.join(reasons))}. apply refuses this unless "
+            "[bold]--allow-mass-delete[/]."
+        )
+
+
+def _save(env: Env, loaded: Loaded, outcome: run.PlanOutcome, out_file: Path, quiet: bool) -> None:
+    planned_at = env.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    run.save_plan(outcome, loaded, out_file, planned_at=planned_at)
+    if not quiet:
+        env.print(f"Saved this plan to {escape(str(out_file))} (mode 0600). To apply exactly it:")
+        env.print(f"  rolegate apply {escape(str(out_file))}")
 
 
 def adopt_option(command: F) -> F:
@@ -112,6 +187,15 @@ def show_plan(env: Env, plan: Plan) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Plan against this snapshot (rolegate snapshot -o FILE) instead of the accounts: no AWS call.",
 )
+@click.option(
+    "-out",
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also save the plan to FILE (mode 0600), with what it was planned against; `rolegate apply FILE` "
+    "runs exactly it, or refuses if the accounts or rolegate.yaml changed since.",
+)
+@target_option
 @parallel_option
 @engine_option
 @adopt_option
@@ -122,6 +206,8 @@ def plan(
     as_json: bool,
     detailed_exitcode: bool,
     snapshot_file: Path | None,
+    out_file: Path | None,
+    targets: tuple[str, ...],
     parallel: int,
     engine: str,
     adopt: tuple[str, ...],
@@ -139,16 +225,26 @@ def plan(
       rolegate plan --detailed-exitcode   # in CI: 2 means drift or pending changes
       rolegate plan --json | jq '.changes[] | .account + " " + .action + " " + .kind + " " + .name'
       rolegate plan --snapshot org.json   # offline, against what `rolegate snapshot` saved
+      rolegate plan -out prod.plan -target production   # saved; then: rolegate apply prod.plan
       rolegate plan --parallel 16         # hundreds of accounts: more at a time
       rolegate plan --engine stacksets    # the spoke roles as a StackSet; the hub direct
     """
-    result = _compute(env, parallel, engine, adopt, snapshot_file).plan
+    loaded, outcome = _loaded_plan(env, parallel, engine, adopt, snapshot_file, targets)
+    result = outcome.plan
     if as_json:
         print_json(env, result.to_json())
     else:
+        plan_notes(env, outcome)
         show_plan(env, result)
-        if not result.empty and not result.conflicts:
-            env.print("Run [bold]rolegate apply[/] to make it so.")
+        mass_delete_warning(env, outcome)
+    if out_file is not None:
+        _save(env, loaded, outcome, out_file, quiet=as_json)
+    elif not as_json and not result.empty and not result.conflicts:
+        env.print("Run [bold]rolegate apply[/] to make it so.")
+    return _plan_status(result, detailed_exitcode)
+
+
+def _plan_status(result: Plan, detailed_exitcode: bool) -> int:
     if result.unreadable:
         raise _unreadable_error(result)
     if result.conflicts:
@@ -166,11 +262,38 @@ APPLY_GATE = Gate(
 )
 
 
-def _needs_password(plan: Plan) -> bool:
-    return any(call.operation == "CreateLoginProfile" for c in plan.changes for call in c.calls)
+def _check_saved_apply(
+    saved_file: Path | None, engine: str, adopt: tuple[str, ...], targets: tuple[str, ...]
+) -> None:
+    """A saved plan holds its own engine, --adopt names and targets: a flag that would change them is a
+    mistake, said before anything is read."""
+    if saved_file is None:
+        return
+    given = [
+        *(["--engine"] if engine != "direct" else []),
+        *(["--adopt"] if adopt else []),
+        *(["-target"] if targets else []),
+    ]
+    if given:
+        raise RolegateError(
+            f"{' and '.join(given)} cannot change a saved plan: {saved_file} holds what it was planned with",
+            f"`rolegate apply {saved_file}` alone, or make a new plan with those flags",
+        )
+
+
+def _check_mass_delete(outcome: run.PlanOutcome, allow: bool) -> None:
+    reasons = run.mass_delete(outcome)
+    if reasons and not allow:
+        raise RolegateError(
+            f"apply refused: {'; '.join(reasons)}; nothing was changed",
+            "read the - lines above; if these deletes are meant, run again with --allow-mass-delete",
+        )
 
 
 @click.command()
+@click.argument(
+    "saved_file", metavar="[PLAN_FILE]", required=False, type=click.Path(path_type=Path, dir_okay=False)
+)
 @click.option("-y", "--yes", "--auto-approve", "yes", is_flag=True, help="Do not ask; apply the plan shown.")
 @click.option(
     "--password-out",
@@ -183,6 +306,13 @@ def _needs_password(plan: Plan) -> bool:
     is_flag=True,
     help="Print the result as JSON (never any password); progress as JSON lines on stderr.",
 )
+@click.option(
+    "--allow-mass-delete",
+    is_flag=True,
+    help=f"Apply a plan that deletes more than {MASS_DELETE} resources, or every role rolegate made in an "
+    "account; without it apply refuses such a plan.",
+)
+@target_option
 @parallel_option
 @engine_option
 @adopt_option
@@ -190,40 +320,52 @@ def _needs_password(plan: Plan) -> bool:
 @click.pass_obj
 def apply(
     env: Env,
+    saved_file: Path | None,
     yes: bool,
     password_out: Path | None,
     as_json: bool,
+    allow_mass_delete: bool,
+    targets: tuple[str, ...],
     parallel: int,
     engine: str,
     adopt: tuple[str, ...],
 ) -> int:
-    """Make every account match rolegate.yaml: shows the plan, asks, then runs exactly that plan.
+    """Make every account match rolegate.yaml, or run the saved PLAN_FILE (`rolegate plan -out`): shows
+    the plan, asks, then runs exactly it. A saved plan is refused if it was edited, is of another
+    rolegate.yaml, or the accounts changed since it was made.
 
-    Runs each account's changes in dependency order (policy before attach, role before grant), --parallel
-    accounts at a time; retries throttling and IAM's eventual consistency. An account stops at its first
-    hard failure and the others finish; the summary says what was done and what was not, per account, and
-    the exit code is 1. Running it again finishes the job. A second apply makes no change.
-
-    New console users get a generated first password, to be changed at first sign-in: shown once on the
-    terminal, or written to --password-out; never logged and never in --json.
+    Changes run in dependency order, --parallel accounts at a time; an account stops at its first hard
+    failure, the others finish, and the summary says what was and was not done (exit 1). Running it again
+    finishes the job. New console users' first passwords are shown once on the terminal, or written to
+    --password-out; never logged, never in --json.
 
     \b
     Examples:
       rolegate apply
+      rolegate plan -out tonight.plan && rolegate apply tonight.plan   # exactly what was reviewed
       rolegate apply --yes --password-out ~/new-passwords.txt   # in CI
-      rolegate apply --yes --parallel 16 --json                   # progress as JSON lines on stderr
+      rolegate apply -target staging/role/read_only              # only that change
       rolegate apply --engine stacksets   # spoke roles deployed by AWS, to accounts added later too
     """
+    _check_saved_apply(saved_file, engine, adopt, targets)
     if password_out is not None:  # a typo must fail here, not after IAM has set a password nobody can read
         check_password_out(password_out)
-    outcome = _compute(env, parallel, engine, adopt)
+    outcome = _loaded_plan(env, parallel, engine, adopt, targets=targets, saved_file=saved_file)[1]
+    if not as_json:
+        plan_notes(env, outcome)
+        show_plan(env, outcome.plan)
+    if not _anything_to_apply(env, outcome, as_json, password_out):
+        return ExitStatus.SUCCESS
+    _check_mass_delete(outcome, allow_mass_delete)
+    env.confirm(APPLY_GATE, yes=yes)
+    return _apply_and_report(env, outcome, parallel, as_json, password_out)
+
+
+def _apply_and_report(
+    env: Env, outcome: run.PlanOutcome, parallel: int, as_json: bool, password_out: Path | None
+) -> int:
     the_plan, sessions = outcome.plan, outcome.sessions
     assert sessions is not None  # read from the accounts, not a snapshot
-    if not as_json:
-        show_plan(env, the_plan)
-    if not _anything_to_apply(env, the_plan, as_json, password_out):
-        return ExitStatus.SUCCESS
-    env.confirm(APPLY_GATE, yes=yes)
     started = env.monotonic()
     result = _run_apply(env, outcome, sessions, parallel, as_json, password_out)
     elapsed = env.monotonic() - started
@@ -240,9 +382,11 @@ def apply(
     return ExitStatus.SUCCESS
 
 
-def _anything_to_apply(env: Env, the_plan: Plan, as_json: bool, password_out: Path | None) -> bool:
+def _anything_to_apply(env: Env, outcome: run.PlanOutcome, as_json: bool, password_out: Path | None) -> bool:
     """Whether apply goes on to ask: not with conflicts (an error), nor with nothing to do (said, and an
-    error if some account could not be read), nor when first passwords would have nowhere to go."""
+    error if some account could not be read), nor when first passwords would have nowhere to go: only
+    when one will be issued (an adopted or imported user keeping their password gets none)."""
+    the_plan = outcome.plan
     if the_plan.conflicts:
         raise RolegateError(
             f"{plural(len(the_plan.conflicts), 'conflict')}; nothing was changed", "see the ! lines above"
@@ -253,7 +397,7 @@ def _anything_to_apply(env: Env, the_plan: Plan, as_json: bool, password_out: Pa
         if the_plan.unreadable:
             raise _unreadable_error(the_plan)
         return False
-    if _needs_password(the_plan) and password_out is None and (as_json or not env.stdout_is_tty):
+    if password_out is None and run.issued_passwords(outcome) and (as_json or not env.stdout_is_tty):
         raise RolegateError(
             "new console users need a first password, shown once on a terminal, and stdout is not one"
             + (" (--json keeps passwords out of its output)" if as_json else ""),

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from tests.builders import seed_config
-from tests.helpers import Org, on_every_session, rolegate
+from tests.helpers import Org, on_every_session, rolegate, seed_applied
 
 from rolegate.cli.env import Environment
 from rolegate.cli.main import run
@@ -161,3 +161,23 @@ def test_ctrl_c_during_accounts_create_says_what_was_done_and_writes_the_ids_it_
     assert "= account sandbox" in again.out and "Plan: 0 accounts to create" in again.out
     emails = [a["Email"] for a in org.client("organizations").list_accounts()["Accounts"]]
     assert emails.count("you+sandbox@example.com") == 1 and emails.count("you+qa@example.com") == 1
+
+
+# -- lockdown --user: each change says which account it is in -----------------------------------------------
+
+
+def test_lockdown_user_plan_names_the_account_of_each_role_it_changes(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = seed_applied(org, capsys)
+
+    shown = rolegate(capsys, "-c", config, "lockdown", "--user", "cobus")  # no terminal: the plan, then no
+
+    assert shown.code == ExitStatus.ERROR and "run it with --yes" in shown.err
+    role_lines = [line.strip() for line in shown.out.splitlines() if "~ role administrator" in line]
+    assert sorted(role_lines) == sorted(
+        f"{account}: ~ role administrator  (cobus's sessions end)"
+        for account in ("development", "staging", "production")
+    )
+    assert len(set(role_lines)) == len(role_lines)
+    assert "master: ~ user cobus" in shown.out  # the hub's own change is named too, once there are many

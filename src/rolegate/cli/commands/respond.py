@@ -80,8 +80,10 @@ def _detail(line: str) -> str:
 
 def _show(env: Env, title: str, decided: Decided) -> None:
     env.print(title)
+    # A person's lockout reaches roles in many accounts, often of one name: each line says where it is.
+    many = len({change.account for change in decided.changes}) > 1
     for change in decided.changes:
-        env.print("  " + change_line(change))
+        env.print("  " + change_line(change, with_account=many))
         for line in change.details:
             env.print("      " + _detail(line))
     for role in decided.unchanged:

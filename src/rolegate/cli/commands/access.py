@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the access package is imported only when a command needs it
     from rolegate.access.decide import Decision
     from rolegate.access.escalation import Escalation, Escalations
     from rolegate.access.graph import AccessGraph, Principal, Reach
+    from rolegate.model.load import Loaded
     from rolegate.state.snapshot import Snapshot
 
 
@@ -692,12 +693,18 @@ def decision_lines(decision: Decision) -> list[str]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "sarif"]),
+    type=click.Choice(["table", "json", "sarif", "html"]),
     default="table",
     show_default=True,
-    help="table for people, json for tools, sarif for code-scanning dashboards.",
+    help="table for people, json for tools, sarif for code-scanning dashboards, html for a report page.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the json, sarif or html to this file (mode 0600) instead of standard output.",
+)
 @click.option(
     "--fail-on",
     type=click.Choice(["LOW", "MEDIUM", "HIGH", "CRITICAL"], case_sensitive=False),
@@ -722,6 +729,7 @@ def audit(
     env: Env,
     fmt: str,
     as_json: bool,
+    output: Path | None,
     fail_on: str | None,
     aws_config_file: Path | None,
     unused_days: int,
@@ -733,52 +741,84 @@ def audit(
     roles and access keys unused for --unused-days (RG031, RG032).
 
     \b
-    Each finding has a stable id (rule + account + resource), a severity, and the fix. Exit codes: 0, or 2
-    when --fail-on finds something at or above its level; 1 on error.
+    Each finding has a stable id (rule + account + resource), a severity, the fix and the commands that fix
+    it; sarif and html say where rolegate.yaml declares what it is about (file:line:column). Exit codes: 0,
+    or 2 when --fail-on finds something at or above its level; 1 on error.
 
     \b
     Examples:
       rolegate audit
       rolegate audit --fail-on HIGH                       # in CI
-      rolegate audit --format sarif > rolegate.sarif      # for a code-scanning dashboard
+      rolegate audit --format sarif -o rolegate.sarif     # for a code-scanning dashboard
+      rolegate audit --format html -o audit.html          # a report page: filter, group, copy the fixes
       rolegate audit --snapshot org.json --json
       rolegate audit --unused-days 30                     # unused access after a month
     """
     from rolegate.access.audit import at_or_above
     from rolegate.access.audit import audit as run_audit
 
+    fmt = "json" if as_json else fmt
+    if output is not None and fmt == "table":
+        raise click.UsageError("-o writes json, sarif or html: add --format json, sarif or html")
     taken = read_snapshot(env, snapshot_file)
-    extra = _audit_input(env, aws_config_file)
+    loaded = load_config(env, quiet=True) if env.config_path.exists() else None
+    extra = _audit_input(env, aws_config_file, loaded)
     extra.unused_days = unused_days
     findings = run_audit(taken, extra)
-    if as_json or fmt == "json":
-        data = {
-            "format_version": 1,
-            "snapshot_taken_at": taken.taken_at,
-            "findings": [f.to_json() for f in findings],
-        }
-        env.write(json.dumps(data, indent=2) + "\n")
-    elif fmt == "sarif":
-        from rolegate.access.sarif import to_sarif
-
-        uri = env.config_path.name if env.config_path.exists() else None
-        env.write(json.dumps(to_sarif(findings, uri), indent=2) + "\n")
-    else:
+    if fmt == "table":
         _findings_table(env, findings)
+    else:
+        _write_findings(env, output, _audit_document(env, fmt, taken, findings, loaded))
     if fail_on and at_or_above(findings, fail_on):
         env.note(f"{len(at_or_above(findings, fail_on))} finding(s) at {fail_on.upper()} or above")
         return ExitStatus.FOUND
     return ExitStatus.SUCCESS
 
 
-def _audit_input(env: Env, aws_config_file: Path | None) -> AuditInput:
+def _audit_document(
+    env: Env, fmt: str, taken: Snapshot, findings: list[Finding], loaded: Loaded | None
+) -> str:
+    """The findings as json, sarif or the html report; sarif and html point into rolegate.yaml when read."""
+    name = _config_uri(env.config_path)
+    if fmt == "sarif":
+        from rolegate.access.sarif import to_sarif
+
+        return json.dumps(to_sarif(findings, name if loaded else None, loaded), indent=2) + "\n"
+    if fmt == "html":
+        from rolegate.access.report import render_audit_html
+
+        return render_audit_html(findings, taken_at=taken.taken_at, loaded=loaded, config_name=name)
+    data = {
+        "format_version": 1,
+        "snapshot_taken_at": taken.taken_at,
+        "findings": [f.to_json() for f in findings],
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _config_uri(path: Path) -> str:
+    """rolegate.yaml as a dashboard names it: relative, as given (a repository's dashboards take that)."""
+    return path.as_posix() if not path.is_absolute() else path.name
+
+
+def _write_findings(env: Env, output: Path | None, text: str) -> None:
+    if output is None:
+        env.write(text)
+        return
+    from rolegate.atomic import write_atomic
+
+    write_atomic(output, text, mode=0o600)  # account ids, ARNs and who lacks MFA: for the reviewer only
+    env.note(f"wrote {escape(str(output))}")
+
+
+def _audit_input(env: Env, aws_config_file: Path | None, loaded: Loaded | None) -> AuditInput:
     from rolegate import limits
     from rolegate.access.audit import AuditInput
     from rolegate.creds.awsconfig import aws_config_path
 
     extra = AuditInput()
-    if env.config_path.exists():
-        config = load_config(env, quiet=True).config
+    if loaded is not None:
+        config = loaded.config
         extra.hub = config.organization.hub
         from rolegate.access.audit import declared_inline_policies  # owned principals' inline policies
 

@@ -11,6 +11,16 @@ from rolegate.model.grants import reached_roles
 
 SWITCH_ROLE = "https://signin.aws.amazon.com/switchrole"
 DEFAULT_COLOUR = "blue"
+# The console keeps at most this many role sessions side by side in one browser (multi-session, 2025), and it
+# must be turned on once per browser; switch-role links and `rolegate console --multi-session` then add a
+# session instead of replacing the one there.
+MULTI_SESSION_LIMIT = 5
+MULTI_SESSION_DOCS = "https://docs.aws.amazon.com/awsconsolehelpdocs/latest/gsg/multisession.html"
+SIDE_BY_SIDE = (
+    f"Side by side: turn on multi-session once in the console's account menu (up to {MULTI_SESSION_LIMIT} "
+    "sessions per browser); each link then adds a session, and `rolegate console --multi-session P1 P2` "
+    "opens several roles at once."
+)
 
 
 @dataclass(frozen=True)
@@ -18,9 +28,11 @@ class SwitchRoleLink:
     account: str
     account_id: str
     role: str
-    display_name: str
+    display_name: str  # exactly what the link's displayName carries and the console shows
     colour: str  # the console palette's hex
     url: str
+    mfa: bool = True  # the role's trust demands MFA
+    max_session: str = "1h"  # the role's MaxSessionDuration, as written in rolegate.yaml
 
 
 def switch_role_url(account_id: str, role: str, display_name: str, colour: str) -> str:
@@ -33,13 +45,23 @@ def signin_url(config: Config) -> str:
     return f"https://{hub.alias or hub.id}.signin.aws.amazon.com/console"
 
 
+def account_display_name(config: Config, account: str) -> str:
+    """The account's `display_name` exactly as written (`ML-Dev` stays `ML-Dev`); without one, the account
+    key capitalised as the seed writes it (`development` -> `Development`)."""
+    return config.accounts[account].display_name or naming.display_name(account)
+
+
 def user_links(config: Config, user: str) -> list[SwitchRoleLink]:
     """One link per role the user reaches, in account order; accounts without an id yet have no link."""
     links = []
     for account, role, several in reached_roles(config, user):
-        account_id = config.accounts[account].id or ""
-        display = naming.display_name(account) + (f" {role}" if several else "")
-        colour = naming.console_colour(config.accounts[account].color or DEFAULT_COLOUR)
+        acct = config.accounts[account]
+        account_id = acct.id or ""
+        display = account_display_name(config, account) + (f" {role}" if several else "")
+        colour = naming.console_colour(acct.color or DEFAULT_COLOUR)
         url = switch_role_url(account_id, role, display, colour)
-        links.append(SwitchRoleLink(account, account_id, role, display, colour, url))
+        spec = config.roles.get(role)
+        mfa = spec.require_mfa if spec is not None else True
+        max_session = spec.max_session if spec is not None else "1h"
+        links.append(SwitchRoleLink(account, account_id, role, display, colour, url, mfa, max_session))
     return links

@@ -146,6 +146,9 @@ class Account(Strict):
     email: Annotated[str, BeforeValidator(_name_of(names.EMAIL))] | None = None
     alias: str | None = None
     color: Colour | None = None
+    # What the console shows after a switch (the link's displayName), exactly as written: `ML-Dev`; without
+    # it the key is capitalised (`ml-dev` -> `Ml-Dev`), which cannot know an acronym.
+    display_name: Annotated[str, BeforeValidator(_name_of(names.DISPLAY_NAME))] | None = None
 
     @field_validator("alias")
     @classmethod

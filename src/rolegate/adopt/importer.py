@@ -140,6 +140,7 @@ class _RoleShape:
     require_mfa: bool
     max_session: str
     inline: str = "{}"  # its inline policies (the lockdown's aside), as canonical JSON: part of what it is
+    boundary: str | None = None  # its permissions boundary, as the file names it
 
 
 def _inline_documents(inline: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -230,6 +231,7 @@ class _Importer:
                         mfa,
                         format_duration(role.max_session or DEFAULT_MAX_SESSION),
                         json.dumps(_inline_documents(role.inline_policies), sort_keys=True),
+                        policy_ref(role.permissions_boundary) if role.permissions_boundary else None,
                     )
                     self.role_inline.setdefault((role.name, shape), role.inline_policies)
                     shapes.setdefault(role.name, {}).setdefault(shape, []).append(account)
@@ -259,17 +261,12 @@ class _Importer:
     @staticmethod
     def _shape_text(shape: _RoleShape) -> str:
         policies = ", ".join(shape.policies) or "no policies"
-        return f"{policies}, {'MFA' if shape.require_mfa else 'no MFA'}, {shape.max_session}"
+        bounded = f", bounded by {shape.boundary}" if shape.boundary else ""
+        return f"{policies}, {'MFA' if shape.require_mfa else 'no MFA'}, {shape.max_session}{bounded}"
 
     def _role_extras(self, account: str, role: Role) -> None:
         for inline in _unwritable(role.inline_policies):
             self.note("roles", role.name, _UNREADABLE.format(inline) + f" (in {account})")
-        if role.permissions_boundary:
-            self.note(
-                "roles",
-                role.name,
-                f"permissions boundary {policy_ref(role.permissions_boundary)} in {account} stays as it is",
-            )
 
     # -- groups --------------------------------------------------------------------------------------------
     def role_of(self, arn: str) -> tuple[str, str] | None:
@@ -369,6 +366,8 @@ class _Importer:
                 inline = self.role_inline.get((name, shape), {})
                 if _inline_documents(inline):
                     entry["inline_policies"] = _inline_entry(inline)
+                if shape.boundary:
+                    entry["permissions_boundary"] = shape.boundary
                 roles[name] = entry
             doc["roles"] = roles
 

@@ -114,7 +114,7 @@ class _Account:
                 "role", want.name, have, have is not None and owns_tagged(have.tags, self.desired.org)
             )
             rid = identifier(self.acct.name, "role", want.name)
-            body = role.terraform(want, self.tags(), _document)
+            body = role.terraform(want, self.tags(), _document, literal)
             self.add("aws_iam_role", rid, body, want.name if owned else None)
             ref = f"${{aws_iam_role.{rid}.name}}"
             self.inline("role", want.name, ref, want.inline_policies, have, owned)

@@ -172,6 +172,9 @@ class Role(Strict):
     require_mfa: bool = True
     max_session: Duration = "1h"
     inline_policies: InlinePolicies = Field(default_factory=dict)
+    # The most the role's policies may grant (a managed policy, by name or ARN); unset: rolegate leaves any
+    # boundary the role has alone.
+    permissions_boundary: PolicyRef | None = None
 
     @property
     def max_session_seconds(self) -> int:

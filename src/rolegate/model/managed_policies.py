@@ -14,7 +14,7 @@ Pure: no AWS here. The lookup is handed in as a function.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -98,18 +98,16 @@ class Reference:
 
 
 def references(config: Config) -> list[Reference]:
-    """Every AWS managed policy reference of the file (roles' and groups' `policies`), in file order."""
-    found: list[Reference] = []
-    holders: Iterable[tuple[str, str, list[str]]] = [
-        *(("roles", n, list(r.policies)) for n, r in config.roles.items()),
-        *(("groups", n, list(g.policies)) for n, g in config.groups.items()),
-    ]
-    for section, holder, policies in holders:
-        for i, ref in enumerate(policies):
-            name = managed_name(ref)
-            if name is not None:
-                found.append(Reference((section, holder, "policies", i), ref, name))
-    return found
+    """Every AWS managed policy reference of the file (roles' and groups' `policies`, roles'
+    `permissions_boundary`), in file order."""
+    named: list[tuple[Loc, str]] = []
+    for name, role in config.roles.items():
+        named += [(("roles", name, "policies", i), ref) for i, ref in enumerate(role.policies)]
+        if role.permissions_boundary is not None:
+            named.append((("roles", name, "permissions_boundary"), role.permissions_boundary))
+    for name, group in config.groups.items():
+        named += [(("groups", name, "policies", i), ref) for i, ref in enumerate(group.policies)]
+    return [Reference(loc, ref, managed) for loc, ref in named if (managed := managed_name(ref)) is not None]
 
 
 def validate_issues(config: Config) -> list[Issue]:

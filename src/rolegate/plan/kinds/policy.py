@@ -7,7 +7,7 @@ rolegate's when the file declares it and it is attached to the group it belongs 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,7 +165,7 @@ def cloudformation(want: DesiredPolicy) -> dict[str, Any]:
     }
 
 
-def terraform(want: DesiredPolicy, document: Any) -> dict[str, Any]:
+def terraform(want: DesiredPolicy, document: Callable[[dict[str, Any]], str]) -> dict[str, Any]:
     """aws_iam_policy's arguments."""
     return {
         "name": want.name,

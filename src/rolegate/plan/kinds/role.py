@@ -7,7 +7,7 @@ compared without them, and kept in any update.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,8 @@ class DesiredRole:
     every_spoke: bool = False
     # Inline policies the file declares, by name: created and kept as written; any other is removed.
     inline_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The managed policy ARN that bounds what the role's policies grant; None: whatever is there is left.
+    permissions_boundary: str | None = None
 
 
 def compile_roles(config: Config, hub_id: str, accounts: Mapping[str, DesiredAccount]) -> None:
@@ -59,6 +61,11 @@ def compile_roles(config: Config, hub_id: str, accounts: Mapping[str, DesiredAcc
                 require_mfa=role.require_mfa,
                 every_spoke=ALL_ACCOUNTS in role.accounts,
                 inline_policies=inline.json_values(role.inline_policies),
+                permissions_boundary=(
+                    naming.managed_policy_arn(role.permissions_boundary)
+                    if role.permissions_boundary
+                    else None
+                ),
             )
 
 
@@ -67,6 +74,8 @@ def summary(want: DesiredRole) -> str:
     parts = [naming.policy_display_name(p) for p in want.managed_policies]
     parts += [f"inline {p}" for p in sorted(want.inline_policies)]
     parts += ["MFA" if want.require_mfa else "no MFA", format_duration(want.max_session)]
+    if want.permissions_boundary:
+        parts.append(f"bounded by {naming.policy_display_name(want.permissions_boundary)}")
     return ", ".join(parts)
 
 
@@ -97,6 +106,18 @@ def made_by(call: Call, found: dict[str, Any]) -> bool:
     )
 
 
+def _boundary(want: DesiredRole, have: Role) -> Edit:
+    if want.permissions_boundary is None or have.permissions_boundary == want.permissions_boundary:
+        return Edit()
+    call = Call(
+        "PutRolePermissionsBoundary",
+        {"RoleName": want.name, "PermissionsBoundary": want.permissions_boundary},
+    )
+    before = naming.policy_display_name(have.permissions_boundary) if have.permissions_boundary else "(none)"
+    line = f"permissions boundary: {before} → {naming.policy_display_name(want.permissions_boundary)}"
+    return edit([call], [line], "permissions boundary")
+
+
 class RoleKind:
     name = NAME
     plural = "roles"
@@ -113,16 +134,16 @@ class RoleKind:
         )
 
     def create(self, ctx: Context, want: DesiredRole) -> Edit:
-        make = Call(
-            "CreateRole",
-            {
-                "RoleName": want.name,
-                "AssumeRolePolicyDocument": document_json(want.trust_policy),
-                "MaxSessionDuration": want.max_session,
-                "Description": DESCRIPTION,
-                "Tags": ctx.owner_tags(),
-            },
-        )
+        params: dict[str, Any] = {
+            "RoleName": want.name,
+            "AssumeRolePolicyDocument": document_json(want.trust_policy),
+            "MaxSessionDuration": want.max_session,
+            "Description": DESCRIPTION,
+            "Tags": ctx.owner_tags(),
+        }
+        if want.permissions_boundary:
+            params["PermissionsBoundary"] = want.permissions_boundary
+        make = Call("CreateRole", params)
         return join(
             [
                 edit([make]),
@@ -137,6 +158,7 @@ class RoleKind:
             [
                 _trust(want, have),
                 _max_session(want, have),
+                _boundary(want, have),
                 attachments.update("Role", want.name, want.managed_policies, have.managed_policies),
                 inline.update("Role", want.name, want.inline_policies, have.inline_policies),
             ]
@@ -198,15 +220,26 @@ def cloudformation(want: DesiredRole, tags: list[dict[str, str]], trust: dict[st
         properties["ManagedPolicyArns"] = list(want.managed_policies)
     if want.inline_policies:
         properties["Policies"] = inline.cloudformation(want.inline_policies)
+    if want.permissions_boundary:
+        properties["PermissionsBoundary"] = want.permissions_boundary
     return properties
 
 
-def terraform(want: DesiredRole, tags: dict[str, str], document: Any) -> dict[str, Any]:
-    """aws_iam_role's arguments (`document`: the export's JSON-and-template escaping of a policy)."""
-    return {
+def terraform(
+    want: DesiredRole,
+    tags: dict[str, str],
+    document: Callable[[dict[str, Any]], str],
+    text: Callable[[str], str],
+) -> dict[str, Any]:
+    """aws_iam_role's arguments; `document` and `text`: the export's escaping of a policy and of a string
+    Terraform must not read as a template."""
+    body = {
         "name": want.name,
         "description": DESCRIPTION,
         "assume_role_policy": document(want.trust_policy),
         "max_session_duration": want.max_session,
         "tags": tags,
     }
+    if want.permissions_boundary:
+        body["permissions_boundary"] = text(want.permissions_boundary)
+    return body

@@ -193,10 +193,11 @@ _MAIN = """
 <section id="graph" class="panel"
  aria-labelledby="graph-title">
 <h2 id="graph-title">Graph</h2>
-<ul class="legend"><li>left: principals alike (the same answers), by their groups</li>
+<ul class="legend"><li>left: what lets principals in (a group's or a user's own policy),
+with how many it lets in</li>
 <li>right: role names, with the accounts reached over the groups drawn</li>
 <li>green: MFA required · red dashed: no MFA or escalation · yellow dotted: conditional</li>
-<li>click a group to see its roles, accounts and members</li></ul>
+<li>click one to see the accounts of each role name and who it lets in</li></ul>
 <div id="graph-box"></div>
 <p id="graph-note" class="empty"></p>
 <button id="more-groups" type="button">Show 12 more groups</button>
@@ -246,7 +247,7 @@ const SETS = D.sets.map(runs => {
 const P = D.principals.map(p => ({
   name: S[p[0]], account: S[p[1]], kind: p[2], set: p[3], arn: S[p[4]], groups: S[p[5]], device: p[6],
 }));
-const P_TEXT = P.map(p => (p.name + ' ' + p.account + ' ' + p.kind + ' ' + p.groups).toLowerCase());
+const P_TEXT = P.map(p => (p.name + ' ' + p.account + ' ' + p.kind).toLowerCase());
 const STATUS = ['yes', 'conditional', 'denied'];
 
 const kindOf = a => A_ESC[a] ? 'escalation' : STATUS[A_ST[a]];
@@ -506,15 +507,44 @@ function svg(tag, attrs, text) {
   if (text !== undefined) e.textContent = text;
   return e;
 }
+// What lets a principal in, on the identity side: the holder of the first reason ("group admins", "user
+// cobus"), so that a group's grant across 500 accounts is one node and one line per role name.
+const HOLDERS = [], holderOf = new Map();
+const A_HOLDER = Int32Array.from(D.answers, a => {
+  const s = a[5].length ? S[a[5][0]] : 'no reason recorded';
+  const colon = s.indexOf(': ');
+  const h = s.startsWith('by escalation') ? 'by escalation' : s.startsWith('trust policy') ?
+    'named in a trust policy' : colon > 0 ? s.slice(0, colon) : s;
+  if (!holderOf.has(h)) { holderOf.set(h, HOLDERS.length); HOLDERS.push(h); }
+  return holderOf.get(h);
+});
+let listHolders = new Map();  // a list of answers shown -> the holders in it
 function graphGroups() {
+  const weight = new Map();  // the lists shown (principals alike share one) -> how many principals
+  for (const p of matched) weight.set(MATCH[p], (weight.get(MATCH[p]) || 0) + 1);
   const by = new Map();
-  for (const p of matched) {
-    let g = by.get(P[p].set);
-    if (!g) { g = { set: P[p].set, members: [], list: MATCH[p], rows: 0 }; by.set(P[p].set, g); }
-    g.members.push(p);
-    g.rows += MATCH[p].length;
+  listHolders = new Map();
+  for (const [list, w] of weight) {
+    const seen = new Set();
+    for (const a of list) {
+      const h = A_HOLDER[a];
+      let g = by.get(h);
+      if (!g) { g = { holder: h, members: 0, rows: 0, edges: new Map() }; by.set(h, g); }
+      if (!seen.has(h)) { seen.add(h); g.members += w; }
+      g.rows += w;
+      const n = R_NAME[A_ROLE[a]];
+      let e = g.edges.get(n);
+      if (!e) { e = { accounts: new Set(), kind: 'denied' }; g.edges.set(n, e); }
+      e.accounts.add(A_ACC[a]);
+      const k = edgeKind(a);
+      if (WORST[k] > WORST[e.kind]) e.kind = k;
+    }
+    listHolders.set(list, seen);
   }
-  return [...by.values()].sort((x, y) => y.rows - x.rows || x.members[0] - y.members[0]);
+  return [...by.values()].sort((x, y) => y.rows - x.rows || x.holder - y.holder);
+}
+function membersOf(g) {
+  return matched.filter(p => listHolders.get(MATCH[p]).has(g.holder));
 }
 const WORST = { denied: 0, mfa: 1, cond: 2, nomfa: 3 };
 function edgeKind(a) {
@@ -526,15 +556,6 @@ function graph() {
   const shown = groups.slice(0, shownGroups);
   const names = new Map();  // role name -> total accounts over the groups drawn
   for (const g of shown) {
-    g.edges = new Map();
-    for (const a of g.list) {
-      const n = R_NAME[A_ROLE[a]];
-      let e = g.edges.get(n);
-      if (!e) { e = { accounts: new Set(), kind: 'denied' }; g.edges.set(n, e); }
-      e.accounts.add(A_ACC[a]);
-      const k = edgeKind(a);
-      if (WORST[k] > WORST[e.kind]) e.kind = k;
-    }
     for (const [n, e] of g.edges) names.set(n, (names.get(n) || 0) + e.accounts.size);
   }
   const roleNames = [...names.keys()]
@@ -545,7 +566,7 @@ function graph() {
   const ly = i => TOP + i * PITCH + (height - 2 * TOP - shown.length * PITCH) / 2;
   const ry = i => TOP + i * PITCH + (height - 2 * TOP - roleNames.length * PITCH) / 2;
   const root = svg('svg', { viewBox: '0 0 ' + W + ' ' + height, role: 'img', id: 'reach-graph',
-    'aria-label': 'Principals alike, the role names they reach, and in how many accounts' });
+    'aria-label': 'What grants access, the role names it opens, and in how many accounts' });
   const edges = svg('g', {}), nodes = svg('g', {});
   root.append(edges, nodes);
   shown.forEach((g, i) => {
@@ -555,8 +576,8 @@ function graph() {
       const y1 = ry(at.get(n)) + 17, x0 = LX + LW, x1 = RX, mid = (x0 + x1) / 2, c = e.accounts.size;
       const path = svg('path', { class: 'edge ' + e.kind,
         d: `M${x0} ${y0}C${mid} ${y0} ${mid} ${y1} ${x1} ${y1}`,
-        'stroke-width': String(1.5 + 1.5 * Math.log2(1 + c)), 'data-group': String(i), 'data-role': n,
-        'data-accounts': String(c), 'data-members': String(g.members.length) });
+        'stroke-width': String(1 + 0.6 * Math.log2(1 + c)), 'data-group': String(i), 'data-role': n,
+        'data-accounts': String(c), 'data-members': String(g.members) });
       path.append(svg('title', {}, label(g) + ' → ' + n + ': ' + c + (c === 1 ? ' account' : ' accounts')));
       edges.append(path);
       edges.append(svg('text', { class: 'count', x: String(x1 - 8), y: String(y1 - 4), 'text-anchor': 'end',
@@ -566,8 +587,9 @@ function graph() {
       'aria-label': label(g) });
     node.append(svg('title', {}, label(g)), svg('rect', { x: LX, y: ly(i), width: LW, height: 34, rx: 8 }),
       svg('text', { x: LX + 10, y: ly(i) + 15 }, cut(label(g), 44)),
-      svg('text', { class: 'sub', x: LX + 10, y: ly(i) + 29 }, g.members.length + (g.members.length === 1 ?
-        ' principal · ' : ' principals · ') + g.edges.size + ' role names'));
+      svg('text', { class: 'sub', x: LX + 10, y: ly(i) + 29 }, g.members.toLocaleString('en') +
+        (g.members === 1 ? ' principal · ' : ' principals · ') + g.edges.size +
+        (g.edges.size === 1 ? ' role name' : ' role names')));
     node.addEventListener('click', () => focusGroup(i, g));
     node.addEventListener('keydown', ev => {
       if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); focusGroup(i, g); }
@@ -585,16 +607,12 @@ function graph() {
   });
   $('graph-box').replaceChildren(root);
   $('graph-note').textContent = groups.length ? 'Drawn: ' + shown.length + ' of ' + groups.length +
-    ' groups of principals alike (most rows first), ' + roleNames.length + ' role names.' :
+    ' grants (most rows first), ' + roleNames.length + ' role names.' :
     'Nothing to draw.';
   $('more-groups').hidden = shown.length >= groups.length;
   focused = -1;
 }
-function label(g) {
-  const first = P[g.members[0]];
-  const who = g.members.length === 1 ? first.name : first.name + ' +' + (g.members.length - 1);
-  return (first.groups ? first.groups + ' — ' : '') + who;
-}
+const label = g => HOLDERS[g.holder];
 const cut = (t, n) => t.length > n ? t.slice(0, n - 1) + '…' : t;
 function focusGroup(i, g) {
   const root = $('reach-graph');
@@ -605,15 +623,16 @@ function focusGroup(i, g) {
     e.classList.toggle('lit', on && e.dataset.group === String(i));
   }
   if (!on) return;
-  const parts = [el('h2', '', label(g)), el('p', '', g.members.length + ' principals alike; ' + g.rows +
-    ' rows as filtered')];
-  parts.push(...section('Members', g.members.slice(0, 50).map(p => P[p].name + ' (' + P[p].account + ')')
-    .concat(g.members.length > 50 ? ['… ' + (g.members.length - 50) + ' more'] : [])));
+  const members = membersOf(g);
+  const parts = [el('h2', '', label(g)), el('p', '', members.length.toLocaleString('en') +
+    ' principals reach ' + g.rows.toLocaleString('en') + ' roles through it (as filtered)')];
   for (const [n, e] of [...g.edges].sort((x, y) => y[1].accounts.size - x[1].accounts.size)) {
     const accts = [...e.accounts].sort((x, y) => x - y).map(x => ACC[x].name);
     parts.push(...section(n + ' in ' + accts.length + (accts.length === 1 ? ' account' : ' accounts'),
       [accts.slice(0, 40).join(', ') + (accts.length > 40 ? ', … ' + (accts.length - 40) + ' more' : '')]));
   }
+  parts.push(...section('Principals', members.slice(0, 50).map(p => P[p].name + ' (' + P[p].account + ')')
+    .concat(members.length > 50 ? ['… ' + (members.length - 50) + ' more'] : [])));
   detail.replaceChildren(...parts);
 }
 $('more-groups').addEventListener('click', () => { shownGroups += 12; graph(); });

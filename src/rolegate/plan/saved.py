@@ -51,6 +51,7 @@ OPERATIONS: dict[str, frozenset[str]] = {
             "TagRole",
             "UpdateRole",
             "UpdateAssumeRolePolicy",
+            "PutRolePermissionsBoundary",
             "RemoveRoleFromInstanceProfile",
             "DeleteRole",
         }
@@ -210,7 +211,9 @@ def differing_changes(saved: Plan, fresh: Plan) -> list[str]:
 def dumps(saved: SavedPlan) -> str:
     body = {"planned": saved.basis.to_json(), "plan": saved.plan.to_json()}
     head = {"format": FORMAT, "version": VERSION, "sha256": _digest(body)}
-    return json.dumps({**head, **body}, indent=1, sort_keys=True) + "\n"
+    # Keys in the plan's own order (accounts as in rolegate.yaml); the hash is over sorted keys, so an
+    # editor that reorders or reindents the file changes nothing that counts.
+    return json.dumps({**head, **body}, indent=1) + "\n"
 
 
 def loads(raw: bytes, where: str) -> SavedPlan:
@@ -315,7 +318,7 @@ def _change(data: Any, at: str, accounts: dict[str, str]) -> Change:
     if accounts.get(account) != account_id:
         raise _Invalid(f"{at}: account {account!r} ({account_id}) is not one of the plan's accounts")
     if (action, kind) not in PHASES or kind not in OPERATIONS:
-        raise _Invalid(f"{at}: {action!r} of a {kind!r} is no change rolegate plans")
+        raise _Invalid(f"{at}: {action!r} of {kind!r} is no change rolegate plans")
     calls = tuple(_call(c, f"{at}.calls[{i}]", kind) for i, c in enumerate(_get(data, "calls", list, at)))
     return Change(
         account=account,
@@ -333,7 +336,8 @@ def _call(data: Any, at: str, kind: str) -> Call:
     operation = _get(data, "operation", str, at)
     if operation not in OPERATIONS[kind]:
         raise _Invalid(
-            f"{at}: {operation!r} is not an operation a {kind} change makes (it makes "
+            f"{at}: {operation!r} is not an operation {'an' if kind == 'account' else 'a'} {kind} change "
+            "makes (it makes "
             f"{', '.join(sorted(OPERATIONS[kind]))})"
         )
     params = _get(data, "params", dict, at)

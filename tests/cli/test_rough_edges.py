@@ -181,3 +181,181 @@ def test_lockdown_user_plan_names_the_account_of_each_role_it_changes(
     )
     assert len(set(role_lines)) == len(role_lines)
     assert "master: ~ user cobus" in shown.out  # the hub's own change is named too, once there are many
+
+
+# -- an endpoint that cannot be reached is called that, not "no credentials" --------------------------------
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_plan_against_an_endpoint_that_refuses_says_cannot_reach_it_quickly(
+    org: Org, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = str(org.write_config(seed_config(org.ids)))
+    endpoint = f"http://127.0.0.1:{_closed_port()}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    import time
+
+    started = time.monotonic()
+    result = rolegate(capsys, "-c", config, "plan")
+    took = time.monotonic() - started
+
+    assert result.code == ExitStatus.ERROR
+    assert f"cannot reach {endpoint} (connection refused)" in result.err, result.err
+    assert "credentials" not in result.err and "Traceback" not in result.err
+    assert "rolegate demo --serve" in result.err  # a local endpoint that is not running: how to get one
+    assert took < 15, took  # a few quick attempts, not ten backed-off ones (about 30 s)
+
+
+class _Server:
+    """A loopback TCP server that either never answers or hangs up at once: a stuck or broken endpoint."""
+
+    def __init__(self, *, hang_up: bool) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = int(self.sock.getsockname()[1])
+        self.hang_up, self.held = hang_up, []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            if self.hang_up:
+                conn.recv(65536)
+                conn.close()
+            else:
+                self.held.append(conn)  # read nothing, answer nothing
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+@pytest.mark.parametrize(("hang_up", "why"), [(False, "timed out"), (True, "the connection was closed")])
+def test_plan_against_a_stuck_or_broken_endpoint_says_cannot_reach_it(
+    org: Org,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    hang_up: bool,
+    why: str,
+) -> None:
+    from rolegate.aws import session
+
+    config = str(org.write_config(seed_config(org.ids)))
+    server = _Server(hang_up=hang_up)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.port}")
+    monkeypatch.setattr(session, "PROBE_TIMEOUT", 1)
+    try:
+        result = rolegate(capsys, "-c", config, "plan")
+    finally:
+        server.close()
+
+    assert result.code == ExitStatus.ERROR
+    assert f"cannot reach http://127.0.0.1:{server.port} ({why})" in result.err, result.err
+    assert "credentials" not in result.err
+
+
+def _sdk_failures() -> list[tuple[BaseException, str, str]]:
+    """(what botocore raised, the endpoint named, why) for the ways an endpoint is out of reach."""
+    import socket
+
+    from botocore import exceptions as bx
+
+    url = "https://sts.us-east-1.amazonaws.com/"
+    host = "https://sts.us-east-1.amazonaws.com"
+    local = "http://127.0.0.1:4566"
+
+    def refused(message: str = "[Errno 111] Connection refused") -> BaseException:
+        return ConnectionRefusedError(111, message)
+
+    def dns(message: str) -> BaseException:
+        return socket.gaierror(-2, message)
+
+    def caused(outer: BaseException, cause: BaseException) -> BaseException:
+        outer.__cause__ = cause
+        return outer
+
+    return [
+        (bx.EndpointConnectionError(endpoint_url=url, error=refused()), host, "connection refused"),
+        (bx.EndpointConnectionError(endpoint_url=local + "/", error=refused()), local, "connection refused"),
+        (bx.EndpointConnectionError(endpoint_url=local, error=refused()), local, "connection refused"),
+        (
+            bx.EndpointConnectionError(endpoint_url=url, error="Connection refused"),
+            host,
+            "connection refused",
+        ),
+        (
+            caused(bx.EndpointConnectionError(endpoint_url=url, error="x"), refused()),
+            host,
+            "connection refused",
+        ),
+        (bx.EndpointConnectionError(endpoint_url=url, error=dns("Name or service not known")), host, "DNS"),
+        (
+            bx.EndpointConnectionError(endpoint_url=url, error=dns("nodename nor servname provided")),
+            host,
+            "DNS",
+        ),
+        (
+            bx.EndpointConnectionError(endpoint_url=url, error="Temporary failure in name resolution"),
+            host,
+            "DNS",
+        ),
+        (bx.EndpointConnectionError(endpoint_url=url, error="getaddrinfo failed"), host, "DNS"),
+        (caused(bx.EndpointConnectionError(endpoint_url=url, error="?"), dns("x")), host, "DNS"),
+        (bx.ConnectTimeoutError(endpoint_url=url, error="timed out"), host, "timed out"),
+        (bx.ConnectTimeoutError(endpoint_url=local, error=TimeoutError()), local, "timed out"),
+        (bx.ReadTimeoutError(endpoint_url=url, error="Read timed out. (read timeout=60)"), host, "timed out"),
+        (bx.ReadTimeoutError(endpoint_url=local + "/x/y", error="x"), local, "timed out"),
+        (
+            bx.EndpointConnectionError(endpoint_url=url, error="[Errno 110] Connection timed out"),
+            host,
+            "timed out",
+        ),
+        (bx.ConnectionClosedError(endpoint_url=url), host, "the connection was closed"),
+        (bx.ConnectionClosedError(endpoint_url=local, error="reset"), local, "the connection was closed"),
+        (bx.SSLError(endpoint_url=url, error="certificate verify failed"), host, "TLS failed"),
+        (
+            bx.ProxyConnectionError(proxy_url="http://proxy.corp:3128", error="x"),
+            "http://proxy.corp:3128",
+            "proxy",
+        ),
+        (bx.EndpointConnectionError(endpoint_url=url, error="no route to host"), host, "no connection"),
+        (bx.EndpointConnectionError(endpoint_url="", error="x"), "AWS", "no connection"),
+        (bx.EndpointConnectionError(endpoint_url="not a url", error="x"), "not a url", "no connection"),
+    ]
+
+
+@pytest.mark.parametrize(("exc", "where", "why"), _sdk_failures())
+def test_every_way_of_not_reaching_an_endpoint_is_named_with_the_endpoint_and_why(
+    exc: BaseException, where: str, why: str
+) -> None:
+    from rolegate.aws.errors import unreachable
+
+    error = unreachable(exc)
+
+    assert error is not None
+    assert error.message.startswith(f"cannot reach {where} (") and why in error.message, error.message
+    assert "credential" not in error.message.lower()
+
+
+@pytest.mark.parametrize(
+    "name", ["NoCredentialsError", "ClientError", "ParamValidationError", "ValueError", "KeyboardInterrupt"]
+)
+def test_failures_that_are_not_about_reaching_the_endpoint_are_left_alone(name: str) -> None:
+    from rolegate.aws.errors import unreachable
+
+    assert unreachable(type(name, (Exception,), {})()) is None

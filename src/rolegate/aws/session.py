@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rolegate.aws.errors import error_code, error_message
+from rolegate.aws.errors import error_code, error_message, unreachable
 from rolegate.aws.retry import patiently
 from rolegate.errors import AwsError, CredentialsError
 from rolegate.model import naming
@@ -30,6 +30,8 @@ RETRY_CONFIG = {"mode": "standard", "max_attempts": 10}
 # Connections kept per client: the hub's STS client assumes the bootstrap role for every worker at once.
 MAX_POOL = 64
 SESSION_NAME = "rolegate"
+PROBE_ATTEMPTS = 3
+PROBE_TIMEOUT = 15  # seconds to connect, and for the answer; botocore's default is 60 each
 
 # STS session setup is not counted against the "cheap reads" budget: it is the price of reaching an account.
 SETUP_OPERATIONS = frozenset({"AssumeRole", "GetCallerIdentity"})
@@ -106,6 +108,15 @@ class AwsSessions:
         if max_attempts is not None:
             retries["max_attempts"] = max_attempts
         self._config = BotoConfig(retries=retries, region_name=self.region, max_pool_connections=MAX_POOL)
+        # The first call (who am I) is the one that finds an endpoint down: a few quick attempts, so a
+        # refused connection is said in seconds, not after ten backed-off retries (about 30 s).
+        self._probe_config = self._config.merge(
+            BotoConfig(
+                retries={**retries, "max_attempts": min(PROBE_ATTEMPTS, retries["max_attempts"])},
+                connect_timeout=PROBE_TIMEOUT,
+                read_timeout=PROBE_TIMEOUT,
+            )
+        )
         self._lock = threading.Lock()
         self._sessions: dict[str, dict[str, str]] = {}  # account -> client credentials
         self._clients: dict[tuple[str, str], Any] = {}
@@ -117,7 +128,7 @@ class AwsSessions:
         if self._caller is None:
             from botocore.exceptions import BotoCoreError, ClientError
 
-            sts = self._new_client("sts", "operator", {})
+            sts = self._new_client("sts", "operator", {}, config=self._probe_config)
             try:
                 ident = sts.get_caller_identity()
             except ClientError as exc:
@@ -126,6 +137,10 @@ class AwsSessions:
                     "sign in to the hub account (aws sso login, aws-vault, …) or pass --profile",
                 ) from None
             except BotoCoreError as exc:
+                # An endpoint that cannot be reached is not a credentials problem: say which, and where.
+                far = unreachable(exc, os.environ.get("AWS_ENDPOINT_URL"))
+                if far is not None:
+                    raise far from None
                 raise CredentialsError(
                     f"no usable AWS credentials for the operator: {exc}",
                     "pass --profile with the hub account's profile, or set AWS_PROFILE",
@@ -191,12 +206,14 @@ class AwsSessions:
     def organizations(self) -> Any:
         return self.client("organizations", self.operator_account())
 
-    def _new_client(self, service: str, account_id: str, credentials: dict[str, str]) -> Any:
+    def _new_client(
+        self, service: str, account_id: str, credentials: dict[str, str], *, config: Any = None
+    ) -> Any:
         # Every client comes from the operator's one session, with the account's credentials: a boto3
         # Session per account would load the service models again each time (~0.2 s of CPU an account,
         # minutes at a few hundred accounts). boto3 sessions are not thread-safe while they create clients.
         with self._lock:
-            client = self._operator.client(service, config=self._config, **credentials)
+            client = self._operator.client(service, config=config or self._config, **credentials)
 
         def count(model: Any, **_: Any) -> None:
             self.log.record(account_id, model.name)

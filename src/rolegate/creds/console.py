@@ -3,6 +3,12 @@
 GetSigninToken exchanges the role session for a sign-in token (valid 15 minutes); the login URL carrying it
 opens the console for the profile's region. The endpoint is configurable (ROLEGATE_FEDERATION_ENDPOINT) so
 tests run against a loopback fake. The session's keys go to the endpoint only; errors never echo the URL.
+
+Several roles side by side: the console's own multi-session (2025), not a browser profile per role as
+granted's containers do. Once it is turned on in a browser (the console's account menu), every sign-in, a
+federation login URL as much as a switch-role link, adds a session beside the others instead of replacing the
+one there, up to five; it needs no browser-specific code, works in any browser, and keeps bookmarks and
+extensions. With it off, a second sign-in signs the first out, so several profiles need --multi-session.
 """
 
 from __future__ import annotations
@@ -12,12 +18,39 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 
 from rolegate.creds.credentials import Credentials
 from rolegate.errors import AwsError, CredentialsError
 
 ENDPOINT_ENV = "ROLEGATE_FEDERATION_ENDPOINT"
 DEFAULT_ENDPOINT = "https://signin.aws.amazon.com/federation"
+# The console holds at most this many sessions side by side in one browser (multi-session, January 2025).
+MULTI_SESSION_LIMIT = 5
+MULTI_SESSION_DOCS = "https://docs.aws.amazon.com/awsconsolehelpdocs/latest/gsg/multisession.html"
+MULTI_SESSION_NOTE = (
+    f"multi-session: each sign-in adds a console session beside the others (up to {MULTI_SESSION_LIMIT} per "
+    f"browser) once multi-session is turned on in the console's account menu ({MULTI_SESSION_DOCS})"
+)
+
+
+def console_sessions(profiles: Sequence[str], multi_session: bool) -> list[str]:
+    """The profiles to sign in, each once, in the order given; ValueError when the browser cannot hold them
+    side by side (a second sign-in without multi-session signs the first out; with it, at most five)."""
+    wanted = list(dict.fromkeys(profiles))
+    if not wanted:
+        raise ValueError("name a PROFILE to open the console as")
+    if len(wanted) > 1 and not multi_session:
+        raise ValueError(
+            f"{len(wanted)} profiles, but a browser holds one console session unless multi-session is on "
+            "(signing in as the second signs the first out): pass --multi-session, or one PROFILE"
+        )
+    if len(wanted) > MULTI_SESSION_LIMIT:
+        raise ValueError(
+            f"{len(wanted)} profiles, but the console holds at most {MULTI_SESSION_LIMIT} sessions side by "
+            f"side in one browser: open at most {MULTI_SESSION_LIMIT} at a time"
+        )
+    return wanted
 
 
 def federation_endpoint(given: str | None = None) -> str:

@@ -5,17 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from rolegate.creds.console import MULTI_SESSION_LIMIT
 from rolegate.model import naming
 from rolegate.model.config import Config
 from rolegate.model.grants import reached_roles
 
 SWITCH_ROLE = "https://signin.aws.amazon.com/switchrole"
 DEFAULT_COLOUR = "blue"
-# The console keeps at most this many role sessions side by side in one browser (multi-session, 2025), and it
-# must be turned on once per browser; switch-role links and `rolegate console --multi-session` then add a
-# session instead of replacing the one there.
-MULTI_SESSION_LIMIT = 5
-MULTI_SESSION_DOCS = "https://docs.aws.amazon.com/awsconsolehelpdocs/latest/gsg/multisession.html"
+# Side by side is the console's own multi-session (creds/console.py says why): turned on once per browser,
+# switch-role links and `rolegate console --multi-session` then add a session instead of replacing one.
 SIDE_BY_SIDE = (
     f"Side by side: turn on multi-session once in the console's account menu (up to {MULTI_SESSION_LIMIT} "
     "sessions per browser); each link then adds a session, and `rolegate console --multi-session P1 P2` "

@@ -219,8 +219,16 @@ def credential_process(
 
 
 @click.command("console")
-@profile_argument
-@click.option("--print-url", is_flag=True, help="Print the sign-in URL instead of opening a browser.")
+@click.argument(
+    "profile_names", metavar="PROFILE...", nargs=-1, required=True, shell_complete=complete_profile
+)
+@click.option(
+    "--multi-session",
+    is_flag=True,
+    help="Open every PROFILE side by side in one browser: the console's multi-session, up to 5 sessions "
+    "(turn it on once in the console's account menu).",
+)
+@click.option("--print-url", is_flag=True, help="Print the sign-in URLs instead of opening a browser.")
 @click.option(
     "--federation-endpoint",
     metavar="URL",
@@ -233,7 +241,8 @@ def credential_process(
 @click.pass_obj
 def console(
     env: Env,
-    profile_name: str,
+    profile_names: tuple[str, ...],
+    multi_session: bool,
     print_url: bool,
     federation_endpoint: str | None,
     destination: str | None,
@@ -241,27 +250,46 @@ def console(
     session_duration: int | None,
     config_file: Path | None,
 ) -> int:
-    """Open the AWS console as PROFILE's role (a federation sign-in URL, valid for 15 minutes).
+    """Open the AWS console as PROFILE's role (a federation sign-in URL, valid for 15 minutes); with
+    --multi-session, several roles side by side in one browser (one MFA code for all of them).
 
     \b
     Examples:
       rolegate console demo-production-cobus
       rolegate console demo-production-cobus --print-url | pbcopy
+      rolegate console --multi-session demo-staging-cobus demo-production-cobus
     """
-    from rolegate.creds.console import signin_url
+    from rolegate.creds.console import MULTI_SESSION_NOTE, console_sessions, signin_url
 
+    try:
+        profiles = console_sessions(profile_names, multi_session)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     broker = _broker(env, mfa_command, session_duration, config_file)
-    credentials = broker.credentials(profile_name)
-    url = signin_url(credentials, broker.region(profile_name), federation_endpoint, destination)
-    if not print_url:
-        import webbrowser
-
-        if webbrowser.open(url):
-            env.note(f"opened the console as {escape(profile_name)} in your browser")
-            return ExitStatus.SUCCESS
-        env.note("no browser to open here; the sign-in URL (valid 15 minutes):")
-    env.write(url + "\n")
+    urls = [
+        (name, signin_url(broker.credentials(name), broker.region(name), federation_endpoint, destination))
+        for name in profiles
+    ]
+    if multi_session:
+        env.note(f"[dim]{escape(MULTI_SESSION_NOTE)}[/]")
+    if not print_url and _open_in_browser(env, urls):
+        return ExitStatus.SUCCESS
+    for _, url in urls:
+        env.write(url + "\n")
     return ExitStatus.SUCCESS
+
+
+def _open_in_browser(env: Env, urls: list[tuple[str, str]]) -> bool:
+    """Each sign-in URL in a tab of the default browser (where multi-session was turned on); False, having
+    said so, when there is no browser to open here and the URLs should be printed instead."""
+    import webbrowser
+
+    for name, url in urls:
+        if not webbrowser.open_new_tab(url):
+            env.note("no browser to open here; the sign-in URLs (valid 15 minutes):")
+            return False
+        env.note(f"opened the console as {escape(name)} in your browser")
+    return True
 
 
 @click.command("logout")

@@ -201,8 +201,10 @@ def links(env: Env, user: str | None, all_users: bool, out: Path | None, fmt: st
     """Switch-role links for a user and the sign-in URL, as text, a launch page, or an AESR config.
 
     \b
-    Links use the console's own colour palette (the nearest to each account's colour); the AESR config takes
-    the file's colours as they are.
+    Links use the console's own colour palette (the nearest to each account's colour) and each account's
+    display_name (else its name, capitalised); the AESR config takes the file's colours as they are. Several
+    roles side by side: the console's multi-session (turn it on once in its account menu; up to 5 sessions
+    per browser), and `rolegate console --multi-session P1 P2`.
 
     \b
     Examples:
@@ -211,7 +213,7 @@ def links(env: Env, user: str | None, all_users: bool, out: Path | None, fmt: st
       rolegate links --user cobus --format aesr        # paste into the extension's configuration
       rolegate links --all-users --format html --out launch/
     """
-    from rolegate.local.links import signin_url, user_links
+    from rolegate.local.links import SIDE_BY_SIDE, signin_url, user_links
 
     config = load_config(env, quiet=True).config
     users = pick_users(config, user, all_users)
@@ -221,6 +223,7 @@ def links(env: Env, user: str | None, all_users: bool, out: Path | None, fmt: st
             env,
             {
                 "signin_url": signin_url(config),
+                "side_by_side": SIDE_BY_SIDE,
                 "users": {u: [vars(link) for link in user_links(config, u)] for u in users},
             },
         )
@@ -235,6 +238,8 @@ def links(env: Env, user: str | None, all_users: bool, out: Path | None, fmt: st
             _print_coloured(env, config, u)
         else:
             env.out.file.write(text)
+    if out_dir is not None or (fmt == "text" and env.stdout_is_tty):
+        env.print(f"[dim]{shown(SIDE_BY_SIDE)}[/]")  # on a pipe, stdout stays the page or the links alone
     return ExitStatus.SUCCESS
 
 

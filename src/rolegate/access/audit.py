@@ -183,7 +183,7 @@ def _in_hub(account: AccountState, extra: AuditInput) -> bool:
 
 def _mfa_fix(names: list[str], account: AccountState, extra: AuditInput) -> tuple[str, tuple[str, ...]]:
     """Hub users get a device from `rolegate mfa enroll`; elsewhere only the account's IAM console does it."""
-    who = _names(names)
+    who = names[0] if len(names) == 1 else "each of them"  # the message names them all already
     if _in_hub(account, extra):
         enroll = tuple(command("rolegate", "mfa", "enroll", "--user", n) for n in names)
         return f"give {who} an MFA device", enroll

@@ -71,9 +71,9 @@ dl.meta dt { color: #687078; }
 dl.meta dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
 .fix { margin: 6px 0 4px; overflow-wrap: anywhere; }
 .fix b { color: #1d6b0b; }
-.cmd { display: flex; gap: 8px; align-items: center; margin: 4px 0; max-width: 100%; }
-.cmd code { flex: 1 1 auto; min-width: 0; background: #16191f; color: #f6f7f9; padding: 6px 10px;
-            border-radius: 6px; }
+.cmd { display: flex; gap: 8px; align-items: flex-start; margin: 4px 0; max-width: 100%; }
+.cmd pre { flex: 1 1 auto; min-width: 0; margin: 0; background: #16191f; color: #f6f7f9; padding: 6px 10px;
+           border-radius: 6px; white-space: pre-wrap; max-height: 12em; overflow-y: auto; }
 button.copy { flex: none; font-size: 13px; padding: 5px 10px; border-radius: 6px; border: 1px solid #0972d3;
               background: #fff; color: #0972d3; cursor: pointer; }
 button.copy.done { background: #0972d3; color: #fff; }
@@ -92,17 +92,24 @@ const check = document.getElementById('check');
 const grouping = document.getElementById('group');
 const boxes = Array.from(document.querySelectorAll('input[name=severity]'));
 const OPEN_UP_TO = Number(root.dataset.openUpTo);
+let texts = null;  // each finding's text, lower case, made at the first search
+const LABELS = {
+  rule: li => li.dataset.rule + ' ' + li.querySelector('.title').textContent,
+  account: li => li.querySelector('.acct').textContent,
+  severity: li => li.dataset.severity,
+};
 function applyFilters() {
   const q = search.value.trim().toLowerCase().split(/\\s+/).filter(Boolean);
+  if (q.length && !texts) texts = all.map(li => li.textContent.toLowerCase());
   const severities = new Set(boxes.filter(b => b.checked).map(b => b.value));
   let shown = 0;
-  for (const li of all) {
+  all.forEach((li, i) => {
     const d = li.dataset;
     const hit = severities.has(d.severity) && (!account.value || d.account === account.value)
-      && (!check.value || d.rule === check.value) && q.every(w => d.search.includes(w));
+      && (!check.value || d.rule === check.value) && q.every(w => texts[i].includes(w));
     li.hidden = !hit;
     if (hit) shown++;
-  }
+  });
   for (const group of root.querySelectorAll('details.group')) {
     const n = group.querySelectorAll('li.finding:not([hidden])').length;
     group.hidden = n === 0;
@@ -117,7 +124,7 @@ function regroup() {
   const groups = new Map();
   for (const li of all) {
     const key = li.dataset[by];
-    if (!groups.has(key)) groups.set(key, {label: li.dataset[by + 'Label'], items: []});
+    if (!groups.has(key)) groups.set(key, {label: LABELS[by](li), items: []});
     groups.get(key).items.push(li);
   }
   const made = [];
@@ -158,7 +165,7 @@ function copyByHand(text) {
 root.addEventListener('click', event => {
   const button = event.target.closest('button.copy');
   if (!button) return;
-  const text = button.dataset.copy;
+  const text = button.parentElement.querySelector('code').textContent;
   if (navigator.clipboard && window.isSecureContext) {
     navigator.clipboard.writeText(text).then(
       () => copied(button), () => { copyByHand(text); copied(button); });
@@ -292,37 +299,30 @@ def _finding(row: _Row) -> str:
     f = row.finding
     title = RULES[f.rule].title
     account = f"{f.account} {f.account_id}".strip()
-    search = " ".join((f.rule, title, account, f.resource, f.message, f.fix, *f.commands, row.where)).lower()
-    data = {
-        "severity": f.severity,
-        "severity-label": f.severity,
-        "account": f.account,
-        "account-label": account,
-        "rule": f.rule,
-        "rule-label": f"{f.rule} {title}",
-        "id": f.id,
-        "search": search,
-    }
+    data = {"severity": f.severity, "account": f.account, "rule": f.rule}
     attributes = " ".join(f'data-{name}="{escape(value)}"' for name, value in data.items())
     where = f"<dt>in the file</dt><dd><code>{escape(row.where)}</code></dd>" if row.where else ""
-    commands = "".join(_command(c) for c in f.commands)
+    commands = _commands(f.commands)
     return (
         f'<li class="finding" id="{escape(f.id)}" {attributes}><div class="top"><span class="sev '
         f'{escape(f.severity)}">{escape(f.severity)}</span><span class="rule">{escape(f.rule)}</span>'
         f'<span class="title">{escape(title)}</span></div><p class="msg">{escape(f.message)}</p>'
         '<dl class="meta"><dt>account</dt><dd>'
-        f"{escape(f.account)} <code>{escape(f.account_id)}</code></dd><dt>resource</dt><dd><code>"
+        f'<span class="acct">{escape(account)}</span></dd><dt>resource</dt><dd><code>'
         f"{escape(f.resource)}</code></dd>{where}<dt>id</dt><dd><code>{escape(f.id)}</code></dd></dl>"
         f'<p class="fix"><b>Fix:</b> {escape(f.fix)}</p>{commands}</li>'
     )
 
 
-def _command(line: str) -> str:
-    """One command with its copy button: the button copies exactly the text shown."""
-    text = escape(line)
+def _commands(lines: tuple[str, ...]) -> str:
+    """The finding's commands, one a line, and one button that copies exactly the text shown (a shell
+    pasted into runs them in turn)."""
+    if not lines:
+        return ""
+    text = "\n".join(escape(line) for line in lines)
     return (
-        f'<div class="cmd"><code>{text}</code><button type="button" class="copy" data-copy="{text}" '
-        f'aria-label="Copy: {text}">Copy</button></div>'
+        f'<div class="cmd"><pre><code>{text}</code></pre>'
+        '<button type="button" class="copy" aria-label="Copy the commands">Copy</button></div>'
     )
 
 

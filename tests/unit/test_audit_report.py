@@ -535,3 +535,24 @@ def test_every_name_on_the_page_is_text_never_markup(name: str) -> None:
     assert not any(k.startswith("on") for _, attrs in page.elements for k in attrs)
     assert "\u202e" not in "".join(page.text) and "\x1b" not in "".join(page.text)
     assert item["data-account"] == visible(name)  # the attribute holds the name as text, escapes shown
+
+
+@pytest.mark.parametrize(
+    ("name", "owned", "applies"),
+    [
+        ("administrator", True, True),  # rolegate's: fixed in rolegate.yaml, then apply
+        ("administrator", False, False),  # hand-made: looked at, not applied over
+        ("OrganizationAccountAccessRole", True, False),  # the bootstrap role: rolegate never changes it
+    ],
+)
+def test_an_admin_role_without_mfa_is_fixed_in_the_file_only_when_rolegate_may_change_it(
+    name: str, owned: bool, applies: bool
+) -> None:
+    tags = {"rolegate:owner": "demo"} if owned else {}
+    role = iam_role(PROD, name, trust({"AWS": f"arn:aws:iam::{HUB}:root"}), managed=[ADMIN], tags=tags)
+
+    (rg007,) = [f for f in audit(org(roles=[role]), AuditInput(hub="hub", now=NOW)) if f.rule == "RG007"]
+
+    assert rg007.commands[0] == f"rolegate access --role {name} --account prod"
+    assert ("rolegate apply" in rg007.commands) is applies
+    assert (f"require_mfa: true on roles.{name}" in rg007.fix) is applies

@@ -819,7 +819,7 @@ def _audit_input(env: Env, aws_config_file: Path | None, loaded: Loaded | None) 
     extra = AuditInput()
     if loaded is not None:
         config = loaded.config
-        extra.hub = config.organization.hub
+        extra.hub, extra.bootstrap_role = config.organization.hub, config.organization.bootstrap_role
         from rolegate.access.audit import declared_inline_policies  # owned principals' inline policies
 
         extra.org, extra.declared_inline = config.organization.name, declared_inline_policies(config)

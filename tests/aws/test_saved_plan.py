@@ -44,8 +44,9 @@ def test_a_saved_plan_is_written_0600_and_apply_runs_exactly_it(
 
     planned = rolegate(capsys, "-c", config, "plan", "-out", str(plan_file))
     written = json.loads(plan_file.read_text())
+    # No --yes and no terminal: a saved plan was reviewed when it was made, as Terraform's apply FILE.
     applied = rolegate(
-        capsys, "-c", config, "apply", str(plan_file), "--yes", "--password-out", str(org.workdir / "pw")
+        capsys, "-c", config, "apply", str(plan_file), "--password-out", str(org.workdir / "pw")
     )
     again = rolegate(capsys, "-c", config, "plan", "--detailed-exitcode")
 
@@ -97,8 +98,9 @@ def test_a_hand_made_role_elsewhere_or_a_role_being_used_does_not_make_the_plan_
         AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
     )
 
+    # No --yes and no terminal: a saved plan was reviewed when it was made, as Terraform's apply FILE.
     applied = rolegate(
-        capsys, "-c", config, "apply", str(plan_file), "--yes", "--password-out", str(org.workdir / "pw")
+        capsys, "-c", config, "apply", str(plan_file), "--password-out", str(org.workdir / "pw")
     )
 
     assert applied.code == 0, applied.all
@@ -254,3 +256,46 @@ def test_a_new_console_user_still_needs_password_out_without_a_terminal(
     assert applied.code == 1
     assert "pass --password-out FILE" in applied.err
     assert org.client("iam").list_users()["Users"] == []
+
+
+def test_a_saved_plan_that_takes_everything_away_applies_with_allow_mass_delete(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = org.write_config(seed_config(org.ids))
+    assert (
+        rolegate(capsys, "-c", str(config), "apply", "--yes", "--password-out", str(org.workdir / "pw")).code
+        == 0
+    )
+    text = seed_config(org.ids)
+    config.write_text(text[: text.index("roles:\n")])  # every role, group and user taken out of the file
+    plan_file = org.workdir / "nothing.plan"
+
+    planned = rolegate(capsys, "-c", str(config), "plan", "-out", str(plan_file))
+    written = json.loads(plan_file.read_text())
+    refused = rolegate(capsys, "-c", str(config), "apply", str(plan_file))
+    applied = rolegate(capsys, "-c", str(config), "apply", str(plan_file), "--allow-mass-delete")
+
+    operations = {call["operation"] for c in written["plan"]["changes"] for call in c["calls"]}
+    assert planned.code == 0, planned.all
+    assert {"DeleteRole", "DeleteUser", "DeletePolicy", "DeleteGroup", "DeleteLoginProfile"} <= operations
+    assert refused.code == 1 and "every role rolegate made in development" in refused.err, refused.all
+    assert applied.code == 0, applied.all
+    assert org.client("iam").list_users()["Users"] == []
+    for account in ("development", "staging", "production"):
+        assert _roles(org, account) == ["OrganizationAccountAccessRole"]
+
+
+def test_a_plan_with_a_conflict_is_not_saved(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
+    org.client("iam", "production").create_role(
+        RoleName="administrator",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        Tags=[{"Key": "rolegate:owner", "Value": "demo"}],
+    )
+    config = str(org.write_config(seed_config(org.ids)))
+    plan_file = org.workdir / "p.plan"
+
+    planned = rolegate(capsys, "-c", config, "plan", "-out", str(plan_file))
+
+    assert planned.code == 1, planned.all
+    assert "conflict(s), which apply refuses; no plan was written" in planned.err
+    assert not plan_file.exists()

@@ -193,6 +193,12 @@ def save_plan(outcome: PlanOutcome, loaded: Loaded, path: Path, *, planned_at: s
 
     if outcome.engine != "direct":
         raise RolegateError("-out saves plans of the direct engine only", "drop -out, or --engine stacksets")
+    if outcome.plan.conflicts:
+        raise RolegateError(
+            f"-out: the plan has {len(outcome.plan.conflicts)} conflict(s), which apply refuses; no plan was "
+            "written",
+            "see the ! lines above; resolve them (or --adopt), then plan again",
+        )
     if outcome.plan.unreadable:
         names = ", ".join(outcome.plan.unreadable)
         raise RolegateError(
@@ -249,6 +255,8 @@ def plan_saved(
             "nothing was changed",
             "make a new plan with this rolegate: `rolegate plan -out FILE`",
         )
+    if basis.engine != "direct":
+        raise LocalFileError(f"{path}: a plan of the {basis.engine!r} engine; saved plans are direct only")
     if basis.config_sha256 != saved.sha256_text(loaded.source.text):
         raise LocalFileError(
             f"{path}: planned against another rolegate.yaml, or {loaded.source.filename} changed since "

@@ -111,9 +111,11 @@ def plan_notes(env: Env, outcome: run.PlanOutcome) -> None:
             "depend on); the rest of rolegate.yaml is not planned here."
         )
     if outcome.basis is not None:
+        adopting = "".join(f" --adopt {name}" for name in outcome.basis.adopt)
         env.print(
-            f"Saved plan of {escape(outcome.basis.planned_at)}: the accounts and rolegate.yaml are as they "
-            "were; applying exactly its changes."
+            f"Saved plan of {escape(outcome.basis.planned_at)}"
+            + (f" (planned with{escape(adopting)})" if adopting else "")
+            + ": the accounts and rolegate.yaml are as they were; applying exactly its changes."
         )
 
 
@@ -331,8 +333,8 @@ def apply(
     adopt: tuple[str, ...],
 ) -> int:
     """Make every account match rolegate.yaml, or run the saved PLAN_FILE (`rolegate plan -out`): shows
-    the plan, asks, then runs exactly it. A saved plan is refused if it was edited, is of another
-    rolegate.yaml, or the accounts changed since it was made.
+    the plan, asks (not for a saved plan: it was reviewed), then runs exactly it. A saved plan is refused
+    if it was edited, is of another rolegate.yaml, or the accounts changed since it was made.
 
     Changes run in dependency order, --parallel accounts at a time; an account stops at its first hard
     failure, the others finish, and the summary says what was and was not done (exit 1). Running it again
@@ -357,7 +359,7 @@ def apply(
     if not _anything_to_apply(env, outcome, as_json, password_out):
         return ExitStatus.SUCCESS
     _check_mass_delete(outcome, allow_mass_delete)
-    env.confirm(APPLY_GATE, yes=yes)
+    env.confirm(APPLY_GATE, yes=yes or saved_file is not None)  # a saved plan was reviewed: Terraform's way
     return _apply_and_report(env, outcome, parallel, as_json, password_out)
 
 

@@ -284,11 +284,25 @@ def _give_owner(fd: int, old: os.stat_result | None) -> None:
 
 
 def _prune_backups(path: Path) -> None:
+    """The oldest backups beyond KEEP_BACKUPS removed. Only regular files count and go: a link or a
+    directory that happens to carry a backup's name is neither followed, removed, nor counted (counted, a
+    few planted links would push the real backups out)."""
     with contextlib.suppress(OSError):
-        for name in backups_to_prune(os.listdir(path.parent), path.name):
+        prefix = f"{path.name}{BACKUP_MARK}"
+        regular = [
+            n for n in os.listdir(path.parent) if n.startswith(prefix) and _is_regular(path.with_name(n))
+        ]
+        for name in backups_to_prune(regular, path.name):
             old = path.with_name(name)
-            if stat.S_ISREG(os.lstat(old).st_mode):
+            if _is_regular(old):  # again, just before: never unlink what was swapped for a link meanwhile
                 os.unlink(old)
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -359,3 +359,114 @@ def test_failures_that_are_not_about_reaching_the_endpoint_are_left_alone(name: 
     from rolegate.aws.errors import unreachable
 
     assert unreachable(type(name, (Exception,), {})()) is None
+
+
+# -- backups of ~/.aws/config: the newest few kept, nothing else touched ------------------------------------
+
+OLD = "20200101T000000"  # older than any backup a test makes, so it would be pruned first if it counted
+NOT_BACKUPS = [
+    "config.bak",
+    "config~",
+    ".config.lock",
+    "credentials",
+    f"credentials.rolegate-backup-{OLD}",  # another file's backup
+    f"xconfig.rolegate-backup-{OLD}",
+    f"Config.rolegate-backup-{OLD}",
+    "config.rolegate-backup-",
+    "config.rolegate-backup-notastamp",
+    "config.rolegate-backup-2020-01-01",
+    "config.rolegate-backup-20200101T0000000",
+    "config.rolegate-backup-20200101T00000",
+    f"config.rolegate-backup-{OLD}-",
+    f"config.rolegate-backup-{OLD}-x",
+    f"config.rolegate-backup-{OLD}.tmp",
+    f"config.rolegate-backup-{OLD} ",
+    f"config.rolegate_backup-{OLD}",
+    f"config.ROLEGATE-BACKUP-{OLD}",
+    f".config.rolegate-backup-{OLD}",
+    f"config.rolegate-backup-{OLD}/",  # a directory of that name
+]
+PLANTED_LINKS = [
+    f"config.rolegate-backup-{OLD}",
+    f"config.rolegate-backup-{OLD}-2",
+    "config.rolegate-backup-29991231T235959",
+]
+
+
+def _write_many(path: Path, times: int) -> None:
+    from rolegate.atomic import write_atomic
+
+    for n in range(times):
+        write_atomic(path, f"[profile p]\nregion = r{n}\n", mode=0o600)
+
+
+def _backups(directory: Path) -> list[Path]:
+    """The regular backup files in `directory`, oldest first (by stamp, then by number within a second)."""
+    import re
+
+    def order(p: Path) -> tuple[str, int]:
+        found = re.search(r"(\d{8}T\d{6})(?:-(\d+))?$", p.name)
+        return (found[1], int(found[2] or 1)) if found else ("", 0)
+
+    found = [p for p in directory.iterdir() if ".rolegate-backup-" in p.name]
+    return sorted((p for p in found if p.is_file() and not p.is_symlink()), key=order)
+
+
+@pytest.mark.parametrize("name", NOT_BACKUPS)
+def test_pruning_backups_of_the_aws_config_never_removes_another_file(tmp_path: Path, name: str) -> None:
+    from rolegate.atomic import KEEP_BACKUPS
+
+    aws = tmp_path / ".aws"
+    aws.mkdir()
+    planted = aws / name.rstrip("/")
+    if name.endswith("/"):
+        planted.mkdir()
+        (planted / "inside").write_text("kept\n")
+    else:
+        planted.write_text("someone else's file\n")
+
+    _write_many(aws / "config", KEEP_BACKUPS + 4)
+
+    if name.endswith("/"):
+        assert (planted / "inside").read_text() == "kept\n"
+    else:
+        assert planted.read_text() == "someone else's file\n"
+    ours = [p for p in _backups(aws) if p.read_text().startswith("[profile p]")]
+    assert len(ours) == KEEP_BACKUPS
+
+
+@pytest.mark.parametrize("name", PLANTED_LINKS)
+def test_a_link_named_like_a_backup_is_neither_followed_removed_nor_counted(
+    tmp_path: Path, name: str
+) -> None:
+    from rolegate.atomic import KEEP_BACKUPS
+
+    aws, precious = tmp_path / ".aws", tmp_path / "precious"
+    aws.mkdir()
+    precious.write_text("the user's own file\n")
+    link = aws / name
+    link.symlink_to(precious)
+
+    _write_many(aws / "config", KEEP_BACKUPS + 4)
+
+    assert link.is_symlink() and precious.read_text() == "the user's own file\n"
+    kept = _backups(aws)  # regular files only: the link did not push a real backup out
+    assert [p.read_text() for p in kept] == [
+        f"[profile p]\nregion = r{n}\n" for n in range(3, KEEP_BACKUPS + 3)
+    ]
+
+
+def test_profiles_written_a_dozen_times_leave_the_newest_five_backups_of_the_aws_config(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rolegate.atomic import KEEP_BACKUPS
+
+    config = seed_applied(org, capsys)
+    aws_config = Path(org.env["AWS_CONFIG_FILE"])
+    for n in range(12):  # the user's own file each time, without rolegate's profiles: each write adds them
+        aws_config.write_text(f"# edit {n}\n[profile my-own]\nregion = eu-west-1\n")
+        assert rolegate(capsys, "-c", config, "profiles", "--user", "cobus", "--write").code == 0
+
+    kept = _backups(aws_config.parent)
+    last_edit = [p.read_text().splitlines()[0] for p in kept]
+    assert KEEP_BACKUPS == 5 and last_edit == [f"# edit {n}" for n in range(7, 12)]  # the newest five

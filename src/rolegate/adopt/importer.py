@@ -12,7 +12,6 @@ first plan shows the hand-made resources it names as adopted, not created.
 from __future__ import annotations
 
 import io
-import json
 import re
 import textwrap
 from collections.abc import Iterable
@@ -24,10 +23,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from rolegate.model import marks, policydoc
-from rolegate.model.durations import format_duration
 from rolegate.model.iam_shapes import listed, statement_list
 from rolegate.plan.adoption import hub_trust_mfa, policy_holders
-from rolegate.plan.kinds import login_profile, password_policy
+from rolegate.plan.kinds import attachments, password_policy
+from rolegate.plan.kinds import inline as inline_policies
+from rolegate.plan.kinds import role as kind_role
+from rolegate.plan.kinds import user as kind_user
+from rolegate.plan.kinds.role import ImportedRole
 from rolegate.state.snapshot import AccountState, Group, Role, Snapshot
 
 _UNREADABLE = (
@@ -35,7 +37,6 @@ _UNREADABLE = (
     "or apply removes it"
 )
 SERVICE_PATHS = ("/aws-service-role/", "/service-role/", "/aws-reserved/")
-DEFAULT_MAX_SESSION = 3600
 _ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/([\w+=,.@-]+)$")
 _NAME_CHARS = re.compile(r"[^a-z0-9_-]+")
 
@@ -85,10 +86,7 @@ def org_name_from(hub_alias: str | None, hub: str) -> str:
     return "rolegate"
 
 
-def policy_ref(arn: str) -> str:
-    """How the file names an attached policy: AWS managed ones by name, others by ARN."""
-    prefix = "arn:aws:iam::aws:policy/"
-    return arn[len(prefix) :] if arn.startswith(prefix) else arn
+policy_ref = attachments.policy_ref
 
 
 def grant_targets(document: dict[str, Any]) -> list[str] | None:
@@ -134,40 +132,6 @@ def describe_trust(document: dict[str, Any]) -> str:
     return "; ".join(parts) or "an empty trust policy"
 
 
-@dataclass(frozen=True)
-class _RoleShape:
-    policies: tuple[str, ...]
-    require_mfa: bool
-    max_session: str
-    inline: str = "{}"  # its inline policies (the lockdown's aside), as canonical JSON: part of what it is
-    boundary: str | None = None  # its permissions boundary, as the file names it
-
-
-def _inline_documents(inline: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Inline policies to write into the file, as IAM holds them (key order too); a lockdown's stay out, and
-    so does a document the file could not hold (validate would refuse it; IAM normally does too)."""
-    return {
-        name: inline[name]
-        for name in sorted(inline)
-        if not marks.is_lockdown_policy(name) and not policydoc.identity_policy_problems(inline[name])
-    }
-
-
-def _unwritable(inline: dict[str, dict[str, Any]]) -> list[str]:
-    return sorted(
-        n
-        for n, d in inline.items()
-        if not marks.is_lockdown_policy(n) and policydoc.identity_policy_problems(d)
-    )
-
-
-def _inline_entry(inline: dict[str, dict[str, Any]]) -> CommentedMap:
-    out = CommentedMap()
-    for name, document in _inline_documents(inline).items():
-        out[name] = _yaml_value(document)
-    return out
-
-
 def _yaml_value(value: Any) -> Any:
     """A policy document as block-style YAML, keys in IAM's order."""
     if isinstance(value, dict):
@@ -188,8 +152,8 @@ class _Importer:
         self.order = [a.name for a in source.accounts]
         self.notes: list[str] = []
         self.entry_notes: dict[tuple[str, str], list[str]] = {}
-        self.roles: dict[str, tuple[_RoleShape, list[str]]] = {}  # name -> (shape, accounts)
-        self.role_inline: dict[tuple[str, _RoleShape], dict[str, dict[str, Any]]] = {}
+        self.roles: dict[str, tuple[ImportedRole, list[str]]] = {}  # name -> (shape, accounts)
+        self.role_inline: dict[tuple[str, ImportedRole], dict[str, dict[str, Any]]] = {}
 
     def state(self, account: str) -> AccountState | None:
         return self.src.snapshot.accounts.get(account)
@@ -199,7 +163,7 @@ class _Importer:
 
     # -- roles -------------------------------------------------------------------------------------------
     def read_roles(self) -> None:
-        shapes: dict[str, dict[_RoleShape, list[str]]] = {}
+        shapes: dict[str, dict[ImportedRole, list[str]]] = {}
         bootstrap_in: list[str] = []
         for account in self.order:
             state = self.state(account)
@@ -226,13 +190,7 @@ class _Importer:
                 elif mfa is None:
                     foreign.append(f"{role.name} ({describe_trust(trust)})")
                 else:
-                    shape = _RoleShape(
-                        tuple(sorted(policy_ref(a) for a in role.managed_policies)),
-                        mfa,
-                        format_duration(role.max_session or DEFAULT_MAX_SESSION),
-                        json.dumps(_inline_documents(role.inline_policies), sort_keys=True),
-                        policy_ref(role.permissions_boundary) if role.permissions_boundary else None,
-                    )
+                    shape = kind_role.imported(role, mfa)
                     self.role_inline.setdefault((role.name, shape), role.inline_policies)
                     shapes.setdefault(role.name, {}).setdefault(shape, []).append(account)
                     self._role_extras(account, role)
@@ -254,18 +212,12 @@ class _Importer:
                 self.note(
                     "roles",
                     name,
-                    f"in {', '.join(where)} it differs ({self._shape_text(other)}): left unmanaged there; "
+                    f"in {', '.join(where)} it differs ({other.describe()}): left unmanaged there; "
                     "a role is the same in every account it is in",
                 )
 
-    @staticmethod
-    def _shape_text(shape: _RoleShape) -> str:
-        policies = ", ".join(shape.policies) or "no policies"
-        bounded = f", bounded by {shape.boundary}" if shape.boundary else ""
-        return f"{policies}, {'MFA' if shape.require_mfa else 'no MFA'}, {shape.max_session}{bounded}"
-
     def _role_extras(self, account: str, role: Role) -> None:
-        for inline in _unwritable(role.inline_policies):
+        for inline in inline_policies.unwritable(role.inline_policies):
             self.note("roles", role.name, _UNREADABLE.format(inline) + f" (in {account})")
 
     # -- groups --------------------------------------------------------------------------------------------
@@ -317,9 +269,9 @@ class _Importer:
             entry["assume"] = grants
         if policies:
             entry["policies"] = _flow(sorted(policies))
-        if _inline_documents(group.inline_policies):
-            entry["inline_policies"] = _inline_entry(group.inline_policies)
-        for inline in _unwritable(group.inline_policies):
+        if inline_policies.importable(group.inline_policies):
+            entry["inline_policies"] = _yaml_value(inline_policies.importable(group.inline_policies))
+        for inline in inline_policies.unwritable(group.inline_policies):
             self.note("groups", group.name, _UNREADABLE.format(inline))
         return entry
 
@@ -357,18 +309,7 @@ class _Importer:
         if self.roles:
             roles = CommentedMap()
             for name, (shape, where) in self.roles.items():
-                entry = CommentedMap()
-                entry["accounts"] = _flow(where)
-                if shape.policies:
-                    entry["policies"] = _flow(list(shape.policies))
-                entry["require_mfa"] = shape.require_mfa
-                entry["max_session"] = shape.max_session
-                inline = self.role_inline.get((name, shape), {})
-                if _inline_documents(inline):
-                    entry["inline_policies"] = _inline_entry(inline)
-                if shape.boundary:
-                    entry["permissions_boundary"] = shape.boundary
-                roles[name] = entry
+                roles[name] = _entry(shape.entry(where, self.role_inline.get((name, shape), {})))
             doc["roles"] = roles
 
         if hub is not None:
@@ -386,24 +327,12 @@ class _Importer:
         report = {row.get("user", ""): row for row in hub.credential_report or []}
         users = CommentedMap()
         for user in sorted(hub.users.values(), key=lambda u: u.name):
-            entry = CommentedMap()
-            if user.groups:
-                entry["groups"] = _flow([g for g in sorted(user.groups) if g in hub.groups])
-            row = report.get(user.name)
-            if row is not None:
-                entry["console"] = row.get("password_enabled") == "true"
-            else:  # no credential report: a password rolegate made is known by its tag, others are not
-                entry["console"] = login_profile.issued(user)
-                row = {}
-            if row.get("mfa_active") == "true":
-                entry["mfa"] = "required"
+            entry = _entry(kind_user.imported(user, hub.groups, report.get(user.name)))
             for arn in user.managed_policies:
                 self.note(
                     "users", user.name, f"policy {policy_ref(arn)} attached to the user stays (not managed)"
                 )
-            if _inline_documents(user.inline_policies):
-                entry["inline_policies"] = _inline_entry(user.inline_policies)
-            for inline in _unwritable(user.inline_policies):
+            for inline in inline_policies.unwritable(user.inline_policies):
                 self.note("users", user.name, _UNREADABLE.format(inline))
             if user.permissions_boundary:
                 self.note(
@@ -443,6 +372,17 @@ class _Importer:
                 for wrapped in textwrap.wrap(f"rolegate import: {t}", 104, subsequent_indent="  ")
             ]
             parent.yaml_set_comment_before_after_key(name, before="\n".join(lines), indent=2)
+
+
+def _entry(fields: dict[str, Any]) -> CommentedMap:
+    """A kind's entry (plain data) as the file shows it: lists of names in flow style, documents in block."""
+    out = CommentedMap()
+    for key, value in fields.items():
+        if isinstance(value, list):
+            out[key] = _flow(value)
+        else:
+            out[key] = _yaml_value(value)
+    return out
 
 
 def _flow(items: list[str]) -> CommentedSeq:

@@ -35,3 +35,9 @@ def update(principal: str, name: str, want: Iterable[str], have: Iterable[str]) 
 
 def delete(principal: str, name: str, have: Iterable[str]) -> list[Call]:
     return [_call("Detach", principal, name, arn) for arn in have]
+
+
+def policy_ref(arn: str) -> str:
+    """How the file names an attached policy: AWS managed ones by name, others by ARN (rolegate import)."""
+    prefix = "arn:aws:iam::aws:policy/"
+    return arn[len(prefix) :] if arn.startswith(prefix) else arn

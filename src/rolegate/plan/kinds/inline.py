@@ -77,3 +77,22 @@ def json_values(declared: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     import json
 
     return {name: json.loads(json.dumps(doc)) for name, doc in declared.items()}
+
+
+def importable(have: Documents) -> dict[str, dict[str, Any]]:
+    """Inline policies to write into the file, as IAM holds them (key order too); a lockdown's stay out, and
+    so does a document the file could not hold (validate would refuse it; IAM normally does too)."""
+    return {
+        name: have[name]
+        for name in sorted(have)
+        if not marks.is_lockdown_policy(name) and not policydoc.identity_policy_problems(have[name])
+    }
+
+
+def unwritable(have: Documents) -> list[str]:
+    """The inline policies `rolegate import` cannot write into the file (named in a comment instead)."""
+    return sorted(
+        name
+        for name, document in have.items()
+        if not marks.is_lockdown_policy(name) and policydoc.identity_policy_problems(document)
+    )

@@ -7,6 +7,7 @@ compared without them, and kept in any update.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from rolegate.plan.compile import DesiredAccount
 
 NAME = "role"
+DEFAULT_MAX_SESSION = 3600  # what IAM gives a role made without MaxSessionDuration
 __all__ = ["KIND", "DesiredRole", "trust_policy"]
 SERVICE_ROLE_PATH = "/aws-service-role/"
 
@@ -116,6 +118,47 @@ def _boundary(want: DesiredRole, have: Role) -> Edit:
     before = naming.policy_display_name(have.permissions_boundary) if have.permissions_boundary else "(none)"
     line = f"permissions boundary: {before} → {naming.policy_display_name(want.permissions_boundary)}"
     return edit([call], [line], "permissions boundary")
+
+
+@dataclass(frozen=True)
+class ImportedRole:
+    """A hand-made role that trusts the hub as rolegate's roles do, as `rolegate import` writes it: the roles
+    of one name that share this shape become one entry of `roles:`."""
+
+    policies: tuple[str, ...]
+    require_mfa: bool
+    max_session: str
+    inline: str = "{}"  # its inline policies (the lockdown's aside), as canonical JSON: part of what it is
+    boundary: str | None = None  # its permissions boundary, as the file names it
+
+    def entry(self, accounts: list[str], inline_policies: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+        """The file's entry, in the file's order of fields."""
+        out: dict[str, Any] = {"accounts": accounts}
+        if self.policies:
+            out["policies"] = list(self.policies)
+        out["require_mfa"] = self.require_mfa
+        out["max_session"] = self.max_session
+        if inline.importable(inline_policies):
+            out["inline_policies"] = inline.importable(inline_policies)
+        if self.boundary:
+            out["permissions_boundary"] = self.boundary
+        return out
+
+    def describe(self) -> str:
+        policies = ", ".join(self.policies) or "no policies"
+        bounded = f", bounded by {self.boundary}" if self.boundary else ""
+        return f"{policies}, {'MFA' if self.require_mfa else 'no MFA'}, {self.max_session}{bounded}"
+
+
+def imported(have: Role, require_mfa: bool) -> ImportedRole:
+    """`have`'s shape, for a role whose trust is the hub trust with (or without) MFA."""
+    return ImportedRole(
+        tuple(sorted(attachments.policy_ref(a) for a in have.managed_policies)),
+        require_mfa,
+        format_duration(have.max_session or DEFAULT_MAX_SESSION),
+        json.dumps(inline.importable(have.inline_policies), sort_keys=True),
+        attachments.policy_ref(have.permissions_boundary) if have.permissions_boundary else None,
+    )
 
 
 class RoleKind:

@@ -8,7 +8,7 @@ credential it has (rolegate never removes credentials it did not issue).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -82,6 +82,24 @@ def _credentials_kept(have: User) -> str:
 def made_by(call: Call, found: dict[str, Any]) -> bool:
     """The user a refused CreateUser found is the one it made: it carries the call's tags."""
     return tags_dict(call.params.get("Tags")).items() <= tags_dict(found.get("Tags")).items()
+
+
+def imported(have: User, groups: Iterable[str], report: Mapping[str, str] | None) -> dict[str, Any]:
+    """A hub user as `rolegate import` writes it: its groups among `groups`, console and MFA from the
+    credential report (`report`, None when it could not be read: then a password rolegate made is known by
+    its tag, others are not), its inline policies."""
+    entry: dict[str, Any] = {}
+    if have.groups:
+        entry["groups"] = [g for g in sorted(have.groups) if g in set(groups)]
+    if report is not None:
+        entry["console"] = report.get("password_enabled") == "true"
+        if report.get("mfa_active") == "true":
+            entry["mfa"] = "required"
+    else:
+        entry["console"] = login_profile.issued(have)
+    if inline.importable(have.inline_policies):
+        entry["inline_policies"] = inline.importable(have.inline_policies)
+    return entry
 
 
 class UserKind:

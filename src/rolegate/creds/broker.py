@@ -10,16 +10,19 @@ Roles that do not demand MFA are assumed straight from the long-term keys, for t
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rolegate.aws.errors import error_code, error_message
 from rolegate.creds.awsconfig import RoleProfile, aws_config_path, read_profiles
-from rolegate.creds.credentials import CacheEntry, Credentials
+from rolegate.creds.credentials import CacheEntry, Credentials, utcnow
 from rolegate.creds.fast import cached, role_entry, session_entry
 from rolegate.creds.lock import (
     Failure,
@@ -30,7 +33,7 @@ from rolegate.creds.lock import (
     refresh_lock,
     still_shared,
 )
-from rolegate.creds.mfa import MfaSourceError, mfa_code
+from rolegate.creds.mfa import COMMAND_ENV, MfaSourceError, mfa_code
 from rolegate.creds.store import choose_store
 from rolegate.errors import AwsError, CredentialsError
 
@@ -44,11 +47,100 @@ CHAINED_MAX_SECONDS = 3600  # AWS: a role session assumed with temporary credent
 CHAIN_ENV = "ROLEGATE_RESOLVING"
 
 
+# AWS's own limits for AssumeRole's session fields (the STS API reference): checked here so a mistake is one
+# message naming every bad value, before any call or MFA prompt, instead of AWS's ValidationError.
+SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)  # RoleSessionName and SourceIdentity alike
+TAG_PUNCTUATION = frozenset("_.:/=+-@")
+MAX_SESSION_TAGS = 50
+MAX_TAG_KEY = 128
+MAX_TAG_VALUE = 256
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """What a person may add to one role session (exec's --session-name, --source-identity, --tag): the
+    name CloudTrail shows, the source identity that sticks to every session chained from it, and session
+    tags. They apply to the profile asked for only, never to the role profiles it is assumed through."""
+
+    name: str | None = None
+    source_identity: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.name or self.source_identity or self.tags)
+
+    def fingerprint(self) -> str:
+        """Added to the role entry's fingerprint: a cached plain session never answers for this one."""
+        return repr((self.name, self.source_identity, self.tags))
+
+    def request(self) -> dict[str, Any]:
+        """The AssumeRole parameters these set (RoleSessionName is the caller's, with its default)."""
+        request: dict[str, Any] = {}
+        if self.source_identity:
+            request["SourceIdentity"] = self.source_identity
+        if self.tags:
+            request["Tags"] = [{"Key": key, "Value": value} for key, value in self.tags]
+        return request
+
+
+def _tag_text(text: str) -> bool:
+    r"""IAM's tag alphabet, [\p{L}\p{Z}\p{N}_.:/=+\-@]: letters, separators (spaces), numbers, six marks."""
+    return all(c in TAG_PUNCTUATION or unicodedata.category(c)[0] in "LZN" for c in text)
+
+
+def session_problems(name: str | None, source_identity: str | None, tags: Sequence[str]) -> list[str]:
+    """Every way the values break AWS's rules for AssumeRole, one line each (none: they are fine)."""
+    problems: list[str] = []
+    for option, value in (("--session-name", name), ("--source-identity", source_identity)):
+        if value is not None and not SESSION_NAME.fullmatch(value):
+            problems.append(
+                f"{option} {value!r}: 2 to 64 of the letters A-Z a-z, digits and _+=,.@- (AWS's rule)"
+            )
+    if source_identity is not None and source_identity.lower().startswith("aws:"):
+        problems.append(f"--source-identity {source_identity!r}: the prefix aws: is AWS's own")
+    if len(tags) > MAX_SESSION_TAGS:
+        problems.append(f"--tag: {len(tags)} tags; a session has at most {MAX_SESSION_TAGS}")
+    seen: dict[str, str] = {}
+    for tag in tags:
+        key, equals, value = tag.partition("=")
+        where = f"--tag {tag!r}"
+        if not equals:
+            problems.append(f"{where}: write it as KEY=VALUE")
+            continue
+        if not 1 <= len(key) <= MAX_TAG_KEY or not _tag_text(key):
+            problems.append(
+                f"{where}: the key must be 1 to {MAX_TAG_KEY} letters, digits, spaces or _.:/=+-@"
+            )
+        elif key.lower().startswith("aws:"):
+            problems.append(f"{where}: keys starting with aws: are AWS's own")
+        elif key.lower() in seen:
+            problems.append(f"{where}: the key is given twice (AWS compares tag keys ignoring case)")
+        if len(value) > MAX_TAG_VALUE or not _tag_text(value):
+            problems.append(
+                f"{where}: the value must be at most {MAX_TAG_VALUE} letters, digits, spaces or _.:/=+-@"
+            )
+        seen.setdefault(key.lower(), key)
+    return problems
+
+
+def session_options(name: str | None, source_identity: str | None, tags: Sequence[str]) -> SessionOptions:
+    """The options, checked: a ValueError names every bad value at once."""
+    problems = session_problems(name, source_identity, tags)
+    if problems:
+        raise ValueError("\n".join(problems))
+    pairs = tuple((key, value) for key, _, value in (tag.partition("=") for tag in tags))
+    return SessionOptions(name, source_identity, pairs)
+
+
 @dataclass
 class Options:
     mfa_command: str | None = None
     session_seconds: int = DEFAULT_SESSION_SECONDS
     config_file: Path | None = None
+    session: SessionOptions = field(default_factory=SessionOptions)
+    # False: never ask at the terminal (a credential server's thread, with nobody at it): a refresh that needs
+    # a code and has no MFA command fails with what to set instead.
+    ask: bool = True
 
 
 class Broker:
@@ -57,10 +149,14 @@ class Broker:
         options: Options | None = None,
         store: Store | None = None,
         note: Callable[[str], None] | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.options = options or Options()
         self.store = store or choose_store()
         self.note = note or (lambda _: None)
+        # Cached credentials are served only while fresh at this clock's time too (a credential server's
+        # tests move it on, so a refresh happens in seconds instead of an hour).
+        self.clock = clock
         self.config_file = str(self.options.config_file or aws_config_path())
         self.profiles = read_profiles(self.config_file)
         self._chain: list[str] = [p for p in os.environ.get(CHAIN_ENV, "").split("\n") if p]
@@ -81,7 +177,11 @@ class Broker:
 
     # -- what callers want ------------------------------------------------------------------------------
     def credentials(self, name: str) -> Credentials:
-        """Fresh credentials for the profile: its role's, or the MFA session of a non-role profile."""
+        """Fresh credentials for the profile: its role's, or the MFA session of a non-role profile; the
+        session options apply to this profile's role only."""
+        return self._resolve(name, self.options.session)
+
+    def _resolve(self, name: str, session: SessionOptions) -> Credentials:
         if name in self._chain:
             raise CredentialsError(
                 f"profile {name!r}: source_profile or credential_process goes round in a circle "
@@ -90,16 +190,33 @@ class Broker:
             )
         self._chain.append(name)
         try:
-            return self._credentials(self.profile(name))
+            return self._credentials(self.profile(name), session)
         finally:
             self._chain.pop()
 
-    def _credentials(self, profile: RoleProfile) -> Credentials:
+    def _credentials(self, profile: RoleProfile, session: SessionOptions) -> Credentials:
         if not profile.is_role:
+            if session:
+                raise CredentialsError(
+                    f"profile {profile.name!r} has no role: --session-name, --source-identity and --tag "
+                    "are AssumeRole's",
+                    "use a role profile (one with role_arn), e.g. one `rolegate profiles` wrote",
+                )
             return self._session(profile, profile.mfa_serial)
         entry, fingerprint = role_entry(profile)
-        make = lambda: self._assume(profile)  # noqa: E731 - a thunk, named for the line's length
-        return self._refresh(entry, fingerprint, make, profile.name, profile.mfa_serial)
+        make = lambda: self._assume(profile, session)  # noqa: E731 - a thunk, named for the line's length
+        if not session:
+            return self._refresh(entry, fingerprint, make, profile.name, profile.mfa_serial)
+        # A session of its own (name, source identity, tags) is made for this run: never served from the
+        # cache, never put there, where the next plain `credential-process` would hand it out.
+        return self._refresh(
+            entry,
+            f"{fingerprint}|{session.fingerprint()}",
+            make,
+            profile.name,
+            profile.mfa_serial,
+            keep=lambda _: False,
+        )
 
     def _refresh(
         self,
@@ -113,11 +230,11 @@ class Broker:
     ) -> Credentials:
         """The cached credentials of `entry`, else made once under its lock. Waiters find what the first
         made; when the first failed at its MFA source, they find that failure instead of asking again."""
-        found = cached(self.store, entry, fingerprint)
+        found = self._cached(entry, fingerprint)
         if found is not None:
             return found
         with refresh_lock(entry):
-            found = cached(self.store, entry, fingerprint)  # another process may have refreshed meanwhile
+            found = self._cached(entry, fingerprint)  # another process may have refreshed meanwhile
             if found is not None:
                 return found
             failed = recent_failure(entry)
@@ -136,8 +253,23 @@ class Broker:
             forget_failure(entry)
             return credentials
 
+    def _cached(self, entry: str, fingerprint: str) -> Credentials | None:
+        found = cached(self.store, entry, fingerprint)
+        return found if found is not None and found.fresh(self.clock()) else None
+
+    def _code(self, serial: str, command: str | None) -> str:
+        """An MFA code, from the command or (when allowed) the terminal."""
+        if not (self.options.ask or command or os.environ.get(COMMAND_ENV)):
+            raise CredentialsError(
+                f"an MFA code for {serial} is needed to renew the session, and rolegate does not ask for one "
+                "while a command runs with nobody at the terminal",
+                f"set mfa_process in the profile, pass --mfa-command, or set {COMMAND_ENV}; or run "
+                "`rolegate exec` again from a terminal",
+            )
+        return mfa_code(serial, command)
+
     # -- the AWS side -----------------------------------------------------------------------------------
-    def _assume(self, profile: RoleProfile) -> Credentials:
+    def _assume(self, profile: RoleProfile, session: SessionOptions) -> Credentials:
         source_name = profile.source_profile
         if source_name is None:
             raise CredentialsError(
@@ -148,20 +280,21 @@ class Broker:
         source = self.profile(source_name)
         token_code: str | None = None
         if source.is_role:
-            base = self.credentials(source_name)
+            base = self._resolve(source_name, SessionOptions())
         elif profile.mfa_serial:
             base = self._session(source, profile.mfa_serial, profile.mfa_process)
         else:
             base = self._long_term(source)
         if profile.mfa_serial and base.expiration is None:  # temporary source keys: MFA on AssumeRole
-            token_code = mfa_code(profile.mfa_serial, self._mfa_command(profile))
+            token_code = self._code(profile.mfa_serial, self._mfa_command(profile))
         chained = base.session_token is not None
         wanted = profile.duration_seconds or 3600
         duration = min(wanted, CHAINED_MAX_SECONDS) if chained else wanted
         request: dict[str, Any] = {
             "RoleArn": profile.role_arn,
-            "RoleSessionName": profile.role_session_name or "rolegate",
+            "RoleSessionName": session.name or profile.role_session_name or "rolegate",
             "DurationSeconds": duration,
+            **session.request(),
         }
         if profile.external_id:
             request["ExternalId"] = profile.external_id
@@ -179,7 +312,7 @@ class Broker:
                 request["DurationSeconds"] = 3600
                 answer = self._call(sts.assume_role, request, profile, "AssumeRole")
             else:
-                raise _refused(profile, "AssumeRole", exc) from None
+                raise _refused(profile, "AssumeRole", exc, session) from None
         credentials = Credentials.from_sts(answer["Credentials"])
         self.note(f"assumed {profile.role_arn} until {credentials.expiration:%H:%M %Z}")
         return credentials
@@ -206,7 +339,7 @@ class Broker:
             request: dict[str, Any] = {"DurationSeconds": self.options.session_seconds}
             if mfa_serial:
                 command = self.options.mfa_command or mfa_process or source.mfa_process
-                request.update(SerialNumber=mfa_serial, TokenCode=mfa_code(mfa_serial, command))
+                request.update(SerialNumber=mfa_serial, TokenCode=self._code(mfa_serial, command))
             answer = self._call(
                 self._sts(keys, source.region).get_session_token, request, source, "GetSessionToken"
             )
@@ -291,7 +424,9 @@ def shared_failure_error(failure: Failure, now: float) -> MfaSourceError:
     return error
 
 
-def _refused(profile: RoleProfile, what: str, exc: Any) -> CredentialsError | AwsError:
+def _refused(
+    profile: RoleProfile, what: str, exc: Any, session: SessionOptions | None = None
+) -> CredentialsError | AwsError:
     code, message = error_code(exc), error_message(exc)
     if "MultiFactorAuthentication" in message or ("MFA" in message and code == "AccessDenied"):
         return MfaSourceError(
@@ -299,10 +434,16 @@ def _refused(profile: RoleProfile, what: str, exc: Any) -> CredentialsError | Aw
             "wait for the next code and run it again; check mfa_serial names your device",
         )
     target = f" on {profile.role_arn}" if what == "AssumeRole" else ""
-    return AwsError(
-        f"profile {profile.name!r}: AWS refused {what}{target}: {code}: {message}",
-        "check that the role trusts the hub and that one of your groups grants it (rolegate plan shows both)",
-    )
+    hint = "check that the role trusts the hub and that one of your groups grants it (rolegate plan: both)"
+    wanted = [
+        action
+        for action, used in (("sts:TagSession", session and session.tags),
+                             ("sts:SetSourceIdentity", session and session.source_identity))
+        if used
+    ]  # fmt: skip
+    if wanted and code == "AccessDenied":
+        hint = f"the role's trust policy must also allow {' and '.join(wanted)}; or leave those options out"
+    return AwsError(f"profile {profile.name!r}: AWS refused {what}{target}: {code}: {message}", hint)
 
 
 def logout(store: Store, profile: RoleProfile | None, profiles: dict[str, RoleProfile]) -> list[str]:

@@ -9,11 +9,13 @@ from rich.markup import escape
 from rolegate.errors import Diagnostic
 from rolegate.plan.apply import AccountResult, ApplyResult
 from rolegate.plan.changes import Change, Plan
+from rolegate.plan.kinds import RECONCILED
 from rolegate.safe_text import visible
 
 SIGN = {"create": "+", "update": "~", "delete": "-", "adopt": "="}  # adopt: hand-made, becomes rolegate's
 STYLE = {"create": "green", "update": "yellow", "delete": "red", "adopt": "cyan"}
-KIND_PLURAL = {"roles": "role", "users": "user", "groups": "group", "policies": "policy"}
+# The unmanaged list names kinds in the plural; a count says "1 role", "3 roles".
+KIND_PLURAL = {kind.plural: kind.name for kind in RECONCILED}
 
 
 def shown(text: str) -> str:

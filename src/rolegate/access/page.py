@@ -386,14 +386,19 @@ function lineEl(i) {
   return e;
 }
 function render() {
+  // Lines are made anew on every scroll: the focus, when on a line, stays on the current one.
+  const focusOn = document.activeElement && document.activeElement.classList.contains('line');
   spacer.style.height = LP.length * H + 'px';
   for (const old of list.querySelectorAll('.line')) old.remove();
   const first = Math.max(0, Math.floor(list.scrollTop / H) - 4);
   const last = Math.min(LP.length, Math.ceil((list.scrollTop + list.clientHeight) / H) + 4);
   for (let i = first; i < last; i++) {
     const e = lineEl(i);
-    if (i === current) e.classList.add('current');
     list.append(e);
+    if (i === current) {
+      e.classList.add('current');
+      if (focusOn) e.focus({ preventScroll: true });
+    }
   }
   $('none').hidden = NP === 0 || matched.length > 0;
   $('count').textContent = total.toLocaleString('en') + ' rows · ' +
@@ -654,7 +659,12 @@ box.addEventListener('input', () => {
   pending = setTimeout(refresh, NA > 20000 ? 120 : 0);
 });
 box.addEventListener('keydown', ev => {  // Enter: to the first row, and its chain
-  if (ev.key === 'Enter' || ev.key === 'ArrowDown') { ev.preventDefault(); refresh(); focusLine(0, true); }
+  if (ev.key === 'Enter' || ev.key === 'ArrowDown') {
+    ev.preventDefault();
+    clearTimeout(pending);
+    refresh();
+    focusLine(0, true);
+  }
 });
 for (const c of [...chips, mfaSel, groupSel]) c.addEventListener('change', refresh);
 document.addEventListener('keydown', ev => {

@@ -92,12 +92,12 @@ def session_problems(name: str | None, source_identity: str | None, tags: Sequen
     """Every way the values break AWS's rules for AssumeRole, one line each (none: they are fine)."""
     problems: list[str] = []
     for option, value in (("--session-name", name), ("--source-identity", source_identity)):
-        if value is not None and not SESSION_NAME.fullmatch(value):
+        if value is not None and value.lower().startswith("aws:"):
+            problems.append(f"{option} {value!r}: the prefix aws: is AWS's own")
+        elif value is not None and not SESSION_NAME.fullmatch(value):
             problems.append(
                 f"{option} {value!r}: 2 to 64 of the letters A-Z a-z, digits and _+=,.@- (AWS's rule)"
             )
-    if source_identity is not None and source_identity.lower().startswith("aws:"):
-        problems.append(f"--source-identity {source_identity!r}: the prefix aws: is AWS's own")
     if len(tags) > MAX_SESSION_TAGS:
         problems.append(f"--tag: {len(tags)} tags; a session has at most {MAX_SESSION_TAGS}")
     seen: dict[str, str] = {}

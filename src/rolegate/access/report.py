@@ -22,7 +22,8 @@ from rolegate.htmlpage import document
 from rolegate.model.load import Loaded
 from rolegate.safe_text import html_text as escape
 
-# Groups start open up to this many findings; past it only their headings are drawn until one is opened.
+# The first groups start open while they hold this many findings in all; the rest show their headings only
+# until one is opened (the browser lays out nothing inside a closed <details>).
 OPEN_UP_TO = 300
 GROUPINGS = ("rule", "account", "severity")  # what the page groups by; the first is the default
 
@@ -92,6 +93,7 @@ const check = document.getElementById('check');
 const grouping = document.getElementById('group');
 const boxes = Array.from(document.querySelectorAll('input[name=severity]'));
 const OPEN_UP_TO = Number(root.dataset.openUpTo);
+const count = n => n.toLocaleString('en-US');
 let texts = null;  // each finding's text, lower case, made at the first search
 const LABELS = {
   rule: li => li.dataset.rule + ' ' + li.querySelector('.title').textContent,
@@ -113,10 +115,10 @@ function applyFilters() {
   for (const group of root.querySelectorAll('details.group')) {
     const n = group.querySelectorAll('li.finding:not([hidden])').length;
     group.hidden = n === 0;
-    group.querySelector('.count').textContent = n === 1 ? '1 finding' : n + ' findings';
+    group.querySelector('.count').textContent = n === 1 ? '1 finding' : count(n) + ' findings';
     if (shown <= OPEN_UP_TO && n) group.open = true;
   }
-  document.getElementById('shown').textContent = shown + ' of ' + all.length + ' shown';
+  document.getElementById('shown').textContent = count(shown) + ' of ' + count(all.length) + ' shown';
   document.getElementById('none').hidden = shown > 0;
 }
 function regroup() {
@@ -128,11 +130,13 @@ function regroup() {
     groups.get(key).items.push(li);
   }
   const made = [];
+  let budget = OPEN_UP_TO;
   for (const [key, g] of groups) {
     const group = document.createElement('details');
     group.className = 'group';
     group.dataset.key = key;
-    group.open = all.length <= OPEN_UP_TO;
+    group.open = g.items.length <= budget;
+    if (group.open) budget -= g.items.length; else budget = 0;
     const summary = document.createElement('summary');
     const name = document.createElement('span');
     name.className = 'name';
@@ -197,8 +201,9 @@ def render_audit_html(
     read, to say where each finding's resource is declared; `config_name` is how the page names that file."""
     rows = [_Row(f, _where(f, loaded, config_name)) for f in findings]
     accounts = _first_seen((f.account, f"{f.account} {f.account_id}".strip()) for f in findings)
+    in_accounts = sum(1 for name, _ in accounts if name != "local")  # "local": the AWS config file
     header = f"""<p id="taken">{_taken(taken_at)}</p>
-<p id="summary">{_summary(findings, len(accounts))}</p>
+<p id="summary">{_summary(findings, in_accounts)}</p>
 <div class="controls">
 <fieldset class="severities"><legend>Severity</legend>{_severity_boxes(findings)}</fieldset>
 <input id="search" type="search" placeholder="Filter: account, resource, message, user"
@@ -208,7 +213,9 @@ def render_audit_html(
 <label>Group by <select id="group">{_grouping_options()}</select></label>
 <span id="shown" aria-live="polite"></span>
 </div>"""
-    groups = "".join(_group(key, label, items) for key, label, items in _grouped(rows, _by_rule))
+    grouped = _grouped(rows, _by_rule)
+    opened = _opened([len(items) for _, _, items in grouped])
+    groups = "".join(_group(*group, is_open) for group, is_open in zip(grouped, opened, strict=True))
     none = '<p id="none" class="empty" hidden>No finding matches.</p>'
     if not findings:
         none = '<p id="none" class="empty">No findings.</p>'
@@ -228,7 +235,7 @@ def _summary(findings: list[Finding], accounts: int) -> str:
     if not findings:
         return "No findings."
     counts = [(s, sum(f.severity == s for f in findings)) for s in reversed(SEVERITIES)]
-    said = ", ".join(f"{n} {s.lower()}" for s, n in counts if n)
+    said = ", ".join(f"{n:,} {s.lower()}" for s, n in counts if n)
     return f"{_plural(len(findings), 'finding')} in {_plural(accounts, 'account')}: {said}"
 
 
@@ -238,7 +245,7 @@ def _severity_boxes(findings: list[Finding]) -> str:
         n = sum(f.severity == severity for f in findings)
         out.append(
             f'<label class="sev-toggle"><input type="checkbox" name="severity" value="{severity}" checked>'
-            f'<span class="sev {severity}">{severity}</span>&nbsp;{n}</label>'
+            f'<span class="sev {severity}">{severity}</span>&nbsp;{n:,}</label>'
         )
     return "".join(out)
 
@@ -285,8 +292,18 @@ def _grouped(
     return [(k, label, items) for k, (label, items) in groups.items()]
 
 
-def _group(key: str, label: str, rows: list[_Row]) -> str:
-    opened = " open" if len(rows) <= OPEN_UP_TO else ""
+def _opened(sizes: list[int]) -> list[bool]:
+    """Which groups start open: the first ones, while they hold OPEN_UP_TO findings in all (as the script's
+    regroup does)."""
+    budget, out = OPEN_UP_TO, []
+    for size in sizes:
+        out.append(size <= budget)
+        budget = budget - size if size <= budget else 0
+    return out
+
+
+def _group(key: str, label: str, rows: list[_Row], is_open: bool) -> str:
+    opened = " open" if is_open else ""
     items = "".join(_finding(row) for row in rows)
     return (
         f'<details class="group" data-key="{escape(key)}"{opened}><summary><span class="name">{escape(label)}'

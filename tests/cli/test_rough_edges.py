@@ -10,6 +10,9 @@ then he sees what the issue asked for.
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -470,3 +473,159 @@ def test_profiles_written_a_dozen_times_leave_the_newest_five_backups_of_the_aws
     kept = _backups(aws_config.parent)
     last_edit = [p.read_text().splitlines()[0] for p in kept]
     assert KEEP_BACKUPS == 5 and last_edit == [f"# edit {n}" for n in range(7, 12)]  # the newest five
+
+
+# -- a progress display never draws over a question on the terminal ----------------------------------------
+
+OPERATOR_WITH_MFA = """\
+[profile base]
+region = us-east-1
+
+[profile hub]
+role_arn = arn:aws:iam::{hub}:role/operator
+source_profile = base
+mfa_serial = arn:aws:iam::{hub}:mfa/cobus
+region = us-east-1
+"""
+
+
+def _operator_behind_mfa(org: Org) -> dict[str, str]:
+    """An operator profile like the seed advises: keys that may do nothing but assume a role with an MFA
+    code, which the SDK asks for on the terminal. The environment of cobus's shell, with that profile."""
+    import json
+
+    from tests.helpers import user_env
+
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{org.hub_id}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    iam = org.client("iam")
+    iam.create_role(RoleName="operator", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.attach_role_policy(RoleName="operator", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    Path(org.env["AWS_CONFIG_FILE"]).write_text(OPERATOR_WITH_MFA.format(hub=org.hub_id))
+    Path(org.env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
+        "[base]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
+    )
+    return user_env(org.env, COLUMNS="100", TERM="xterm")
+
+
+def _quiet_for(fd: int, seconds: float) -> bytes:
+    """What the terminal shows in the next `seconds`: a display that holds still shows nothing."""
+    import select
+    import time
+
+    seen, deadline = b"", time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        if select.select([fd], [], [], left)[0]:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+    return seen
+
+
+def _on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+    import pty
+
+    from tests.helpers import ROLEGATE
+    from tests.terminal import TAKE_TERMINAL
+
+    master, slave = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-c", TAKE_TERMINAL, ROLEGATE, *args],
+        env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+    )  # fmt: skip
+    os.close(slave)
+    return child, master
+
+
+@pytest.mark.parametrize("run_number", range(3))  # the overwrite was seen about one run in five
+def test_the_mfa_prompt_of_plan_is_not_drawn_over_by_the_progress_bar(org: Org, run_number: int) -> None:
+    from tests.terminal import drain, read_until
+
+    config = org.write_config(seed_config(org.ids))
+    child, master = _on_a_terminal(["--profile", "hub", "-c", str(config), "plan"], _operator_behind_mfa(org))
+    try:
+        read_until(master, b"Enter MFA code for ")
+        after_prompt = _quiet_for(master, 1.5)  # bars redraw ten times a second: 15 redraws, if any
+        os.write(master, b"123456\n")
+        child.wait(timeout=60)
+        screen = drain(master)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        os.close(master)
+
+    assert after_prompt == b"", after_prompt  # nothing drawn while the question waits for its answer
+    assert child.returncode == 0, screen.decode(errors="replace")
+    assert b"Plan:" in screen
+
+
+def test_accounts_create_asks_for_the_mfa_code_and_then_yes_with_nothing_drawn_over_either(org: Org) -> None:
+    from tests.terminal import drain, read_until
+
+    config = _two_new_accounts(org)
+    child, master = _on_a_terminal(
+        ["--profile", "hub", "-c", str(config), "accounts", "create"], _operator_behind_mfa(org)
+    )
+    try:
+        read_until(master, b"Enter MFA code for ")
+        after_mfa = _quiet_for(master, 1.0)
+        os.write(master, b"123456\n")
+        read_until(master, b"Only 'yes' will be accepted: ")
+        after_question = _quiet_for(master, 1.0)
+        os.write(master, b"yes\n")
+        child.wait(timeout=60)
+        screen = drain(master)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        os.close(master)
+
+    assert after_mfa == b"" and after_question == b"", (after_mfa, after_question)
+    assert child.returncode == 0, screen.decode(errors="replace")
+    assert screen.decode().count("✓ qa ") == 1 and screen.decode().count("✓ sandbox ") == 1
+
+
+def test_a_prompt_during_a_live_bar_clears_the_bar_and_nothing_is_drawn_until_it_is_answered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The SDK asking again mid-run (an assumed operator role refreshed under a live bar): the bar goes,
+    the prompt stands alone, and the bar comes back once it is answered."""
+    import getpass
+    import time
+
+    from rolegate.aws import session
+    from rolegate.cli.progress import reading
+
+    screen = io.StringIO()
+    env = Environment(stdout=io.StringIO(), stderr=screen, stderr_isatty=True, environ={})
+    during: list[str] = []
+
+    def slow_answer(prompt: str) -> str:
+        mark = len(screen.getvalue())
+        time.sleep(0.6)  # six refreshes' worth
+        during.append(screen.getvalue()[mark:])
+        return "123456"
+
+    monkeypatch.setattr(getpass, "getpass", slow_answer)
+    with reading(env, 3) as advance:
+        time.sleep(0.3)
+        drawn_before = screen.getvalue()
+        code = session._guarded_getpass("Enter MFA code for arn:aws:iam::123456789012:mfa/cobus: ")
+        size_after = len(screen.getvalue())
+        advance(None)
+        time.sleep(0.3)
+        drawn_after = screen.getvalue()[size_after:]
+
+    assert code == "123456"
+    assert "Reading 3 accounts" in drawn_before
+    assert during == [""]  # not one byte while the question stood
+    assert "Reading 3 accounts" in drawn_after  # and the bar is back

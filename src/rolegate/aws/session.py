@@ -7,10 +7,12 @@ Every API call is counted per account, so tests and benchmarks can show what a p
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +75,57 @@ class CallLog:
             self.attempts.clear()
 
 
+# -- prompts and progress displays -----------------------------------------------------------------------
+# An MFA code asked for while a progress bar redraws itself is overwritten by the bar. The command line
+# registers how to hold its displays still (cli/progress.py); the SDK's own MFA prompt (a profile with
+# mfa_serial) goes through it.
+_prompt_guard: list[Callable[[], AbstractContextManager[None]]] = [contextlib.nullcontext]
+
+
+def set_prompt_guard(guard: Callable[[], AbstractContextManager[None]]) -> None:
+    """`guard()` is entered around every prompt the SDK makes (the command line clears its bars in it).
+    One for the process, as the SDK has one getpass and the process one terminal."""
+    _prompt_guard[0] = guard
+
+
+def _guarded_getpass(prompt: str) -> str:
+    import getpass
+
+    with _prompt_guard[0]():
+        return getpass.getpass(prompt)
+
+
+def _guard_mfa_prompt(session: Any) -> None:
+    """botocore's assume-role provider asks for a profile's MFA code with getpass; through the guard here.
+    `_prompter` is its constructor's documented argument, kept under that name since botocore 1.x."""
+    try:
+        provider = session._session.get_component("credential_provider").get_provider("assume-role")
+    except Exception:  # another SDK build: its prompt then goes unguarded, nothing breaks
+        return
+    if provider is not None and hasattr(provider, "_prompter"):
+        provider._prompter = _guarded_getpass
+
+
+def _resolve_credentials(session: Any, profile: str | None) -> None:
+    """The operator's credentials, resolved now: whatever they ask for (a profile's MFA code, a
+    credential_process that prompts on the terminal) is asked before any command draws a progress display,
+    not from a worker thread under a live bar. Missing credentials are left for the first call to report."""
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        credentials = session.get_credentials()
+        if credentials is not None:
+            credentials.get_frozen_credentials()
+    except BotoCoreError as exc:
+        far = unreachable(exc, os.environ.get("AWS_ENDPOINT_URL"))
+        if far is not None:
+            raise far from None
+        raise CredentialsError(
+            f"cannot get the operator's AWS credentials{f' (profile {profile!r})' if profile else ''}: {exc}",
+            "sign in to the hub account (aws sso login, aws-vault, …) or pass --profile",
+        ) from None
+
+
 def is_write(operation: str) -> bool:
     return not operation.startswith(("Get", "List", "Describe", "Generate", "Simulate"))
 
@@ -99,6 +152,8 @@ class AwsSessions:
                 f"cannot use AWS profile {profile!r}: {exc}",
                 "check `aws configure list-profiles`, or pass --profile with the hub operator's profile",
             ) from None
+        _guard_mfa_prompt(self._operator)
+        _resolve_credentials(self._operator, profile)
         self.region = region or self._operator.region_name or "us-east-1"
         self.bootstrap_role = bootstrap_role
         self.log = log or CallLog()

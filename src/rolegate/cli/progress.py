@@ -10,19 +10,67 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
+from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.status import Status
 
+from rolegate.aws.session import set_prompt_guard
 from rolegate.cli.common import JSONValue
 from rolegate.cli.env import Env
 from rolegate.cli.render import plural
 from rolegate.plan.apply import AccountResult
 from rolegate.plan.changes import Change, Plan
 
+# -- live displays hold still for a prompt -------------------------------------------------------------------
+# A bar or spinner redraws its lines ten times a second; a question written to the terminal meanwhile (the
+# SDK's MFA prompt for a profile with mfa_serial, from a worker thread) is overwritten by the next redraw.
+# Every live display is registered while it is up, and `hold_still()` clears and stops them all around a
+# prompt, then draws them again.
+_shown: list[Live] = []
+_shown_lock = threading.RLock()
 
-def _bars(env: Env) -> Progress:
-    return Progress(
+
+@contextmanager
+def _registered(live: Live) -> Iterator[None]:
+    with _shown_lock:
+        _shown.append(live)
+    try:
+        yield
+    finally:
+        with _shown_lock:
+            _shown.remove(live)
+
+
+@contextmanager
+def hold_still() -> Iterator[None]:
+    """Every live display cleared and stopped while the caller asks something on the terminal, then drawn
+    again where the answer left the cursor."""
+    with _shown_lock:
+        stopped = [live for live in _shown if live.is_started]
+        for live in reversed(stopped):
+            live.stop()  # transient: erases its lines, and its refresh thread ends before this returns
+        try:
+            yield
+        finally:
+            for live in stopped:
+                live.start(refresh=True)
+
+
+set_prompt_guard(hold_still)
+
+
+@contextmanager
+def status(env: Env, text: str) -> Iterator[Status]:
+    """A spinner with `text` on stderr (a terminal only), which holds still for any prompt."""
+    with env.err.status(text) as spinner, _registered(spinner._live):
+        yield spinner
+
+
+@contextmanager
+def _bars(env: Env) -> Iterator[Progress]:
+    bars = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -30,6 +78,8 @@ def _bars(env: Env) -> Progress:
         console=env.err,
         transient=True,
     )
+    with bars, _registered(bars.live):
+        yield bars
 
 
 @contextmanager
@@ -86,14 +136,15 @@ class ApplyProgress:
         for change in plan.changes:
             self.totals[change.account] = self.totals.get(change.account, 0) + 1
         self._lock = threading.Lock()
+        self._shown: AbstractContextManager[Progress] | None = None
         self._bars: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
         self._overall: TaskID | None = None
 
     def __enter__(self) -> ApplyProgress:
         if self.env.err.is_terminal and not self.as_json:
-            self._bars = _bars(self.env)
-            self._bars.__enter__()
+            self._shown = _bars(self.env)
+            self._bars = self._shown.__enter__()
             total = sum(self.totals.values())
             self._overall = self._bars.add_task(
                 f"Applying {plural(total, 'change')} in {plural(len(self.totals), 'account')}", total=total
@@ -101,8 +152,8 @@ class ApplyProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._bars is not None:
-            self._bars.__exit__(None, None, None)
+        if self._shown is not None:
+            self._shown.__exit__(None, None, None)
 
     def on_start(self, change: Change) -> None:
         if self._bars is None:

@@ -16,6 +16,7 @@ import click
 from rolegate.cli.common import load_config
 from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
+from rolegate.cli.progress import status as progress_status
 from rolegate.cli.render import plural
 from rolegate.errors import ExitStatus, RolegateError
 from rolegate.model import naming
@@ -134,7 +135,7 @@ def _create(env: Env, org: object, requests: list[AccountRequest]) -> int:
     ids: dict[str, str] = {}
     requested: set[str] = set()
     states = {r.name: "waiting" for r in requests}
-    with env.err.status(_status_text(states)) as status:
+    with progress_status(env, _status_text(states)) as status:
 
         def progress(request: AccountRequest, state: str) -> None:
             states[request.name] = state

@@ -17,6 +17,7 @@ from rolegate.cli.commands.config import example_text
 from rolegate.cli.commands.plan import show_plan
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
+from rolegate.cli.progress import status as progress_status
 from rolegate.cli.render import apply_result_lines, plural
 from rolegate.errors import ExitStatus, LocalFileError, RolegateError
 
@@ -102,7 +103,7 @@ def demo(env: Env, directory: Path, serve: bool) -> int:
     directory = directory.absolute()
     _fresh_dir(directory)
     started = env.monotonic()
-    with env.err.status("Starting the local AWS (moto)…"):
+    with progress_status(env, "Starting the local AWS (moto)…"):
         local = start_local_aws()
     try:
         with _environment(client_environment(local.url, str(directory))):
@@ -154,7 +155,7 @@ def _organization(env: Env, config_path: Path, management_id: str) -> Loaded:
         for n, a in draft.accounts.items()
         if a.id is None
     ]
-    with env.err.status("Creating the accounts through AWS Organizations…"):
+    with progress_status(env, "Creating the accounts through AWS Organizations…"):
         ids = create_accounts(org, requests, poll=0.2)
     set_account_ids(config_path, ids)
     loaded = load(config_path)
@@ -170,7 +171,7 @@ def _plan_and_apply(env: Env, loaded: Loaded, sessions: AwsSessions, directory: 
     """Plan, apply (first passwords into the demo directory), and plan again to show nothing is left."""
     from rolegate.runner import commands as run
 
-    with env.err.status("Reading every account…"):
+    with progress_status(env, "Reading every account…"):
         outcome = run.plan(loaded, sessions=sessions)  # the engine `rolegate plan` and `apply` use
     show_plan(env, outcome.plan)
     applied = env.monotonic()
@@ -223,7 +224,7 @@ def _who_reaches_what(env: Env, config: Config, sessions: AwsSessions, directory
     from rolegate.access.graph import AccessGraph
     from rolegate.runner import read_everything
 
-    with env.err.status("Reading everything for access and audit…"):
+    with progress_status(env, "Reading everything for access and audit…"):
         snapshot = read_everything(config, sessions)
     target = directory / "snapshot.json"
     write_atomic(target, snapshot.dumps(), mode=0o600, backup=False)

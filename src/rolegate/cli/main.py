@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from rolegate import __version__
+from rolegate.cli.completion import complete_profile
 from rolegate.cli.env import Environment
 from rolegate.errors import ConfigError, ExitStatus, RolegateError
 
@@ -97,6 +98,7 @@ class LazyGroup(click.Group):
 @click.option(
     "--profile",
     envvar="ROLEGATE_PROFILE_OPERATOR",
+    shell_complete=complete_profile,
     help="AWS profile with the hub (management) account's credentials; default: the SDK's usual chain.",
 )
 @click.option("-v", "--verbose", count=True, help="More detail; tracebacks on errors.")

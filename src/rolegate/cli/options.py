@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import click
+from click.shell_completion import CompletionItem
 
 from rolegate.cli.env import Environment
 
@@ -45,12 +46,18 @@ def _no_color(env: Environment, value: object) -> None:
     env.options(no_color=bool(value))
 
 
+def _profiles(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    from rolegate.cli.completion import complete_profile
+
+    return complete_profile(ctx, param, incomplete)
+
+
 def global_options(command: F) -> F:
     for option in reversed(
         [
             click.option("-c", "--config", type=click.Path(path_type=Path), expose_value=False,
                          callback=_set(_config), help="The rolegate.yaml to read."),
-            click.option("--profile", expose_value=False, callback=_set(_profile),
+            click.option("--profile", expose_value=False, callback=_set(_profile), shell_complete=_profiles,
                          help="AWS profile with the hub (management) account's credentials."),
             click.option("-v", "--verbose", count=True, expose_value=False, callback=_set(_verbose),
                          help="More detail; tracebacks on errors."),

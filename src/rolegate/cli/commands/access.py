@@ -15,6 +15,7 @@ import click
 from rich.markup import escape
 
 from rolegate.cli.common import load_config
+from rolegate.cli.completion import complete_account, complete_principal, complete_role
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.errors import ExitStatus, RolegateError
@@ -115,9 +116,30 @@ def snapshot(env: Env, output: Path) -> int:
 
 
 @click.group("access", invoke_without_command=True, context_settings={"max_content_width": 100})
-@click.option("--user", "-u", "users", multiple=True, help="Only these principals (user or role names).")
-@click.option("--role", "-r", "roles", multiple=True, help="Only these roles (who can reach them).")
-@click.option("--account", "-a", "accounts", multiple=True, help="Only roles in these accounts.")
+@click.option(
+    "--user",
+    "-u",
+    "users",
+    multiple=True,
+    shell_complete=complete_principal,
+    help="Only these principals (user or role names).",
+)
+@click.option(
+    "--role",
+    "-r",
+    "roles",
+    multiple=True,
+    shell_complete=complete_role,
+    help="Only these roles (who can reach them).",
+)
+@click.option(
+    "--account",
+    "-a",
+    "accounts",
+    multiple=True,
+    shell_complete=complete_account,
+    help="Only roles in these accounts.",
+)
 @click.option(
     "--format",
     "fmt",

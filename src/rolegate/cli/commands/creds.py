@@ -22,6 +22,8 @@ from rolegate.cli.options import global_options
 from rolegate.errors import ExitStatus, RolegateError
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from rolegate.creds.broker import Broker
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -30,10 +32,11 @@ SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"
 CLEARED = (*SECRET_KEYS, "AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 
 
-def complete_profile(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    from rolegate.creds.awsconfig import read_profiles
+def complete_profile(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Profiles of the AWS config file (cli/completion.py: safe words only, never a failure)."""
+    from rolegate.cli.completion import complete_profile as profiles
 
-    return [name for name in read_profiles() if name.startswith(incomplete)]
+    return profiles(ctx, param, incomplete)
 
 
 def _duration(_: click.Context, __: click.Parameter, value: str | None) -> int | None:

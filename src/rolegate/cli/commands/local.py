@@ -12,6 +12,7 @@ import click
 
 from rolegate.atomic import write_atomic
 from rolegate.cli.common import load_config, print_json
+from rolegate.cli.completion import complete_user
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.cli.render import shown
@@ -58,7 +59,10 @@ def _out_dir(out: Path | None, all_users: bool) -> Path | None:
 
 
 user_option = click.option(
-    "--user", "-u", help="The person (a user in rolegate.yaml); default: the only one."
+    "--user",
+    "-u",
+    shell_complete=complete_user,
+    help="The person (a user in rolegate.yaml); default: the only one.",
 )
 all_users_option = click.option("--all-users", is_flag=True, help="Every user, one file each in --out DIR.")
 out_option = click.option(

@@ -556,3 +556,38 @@ def test_an_admin_role_without_mfa_is_fixed_in_the_file_only_when_rolegate_may_c
     assert rg007.commands[0] == f"rolegate access --role {name} --account prod"
     assert ("rolegate apply" in rg007.commands) is applies
     assert (f"require_mfa: true on roles.{name}" in rg007.fix) is applies
+
+
+# -- the command line ------------------------------------------------------------------------------------
+
+
+def test_rolegate_audit_prints_the_commands_and_points_sarif_into_the_file(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.builders import IDS, example_config, seed_like_snapshot
+    from tests.helpers import rolegate
+
+    taken = seed_like_snapshot()
+    hub = taken.accounts["master"]
+    hub.credential_report = [report_row("cobus", hub.users["cobus"].arn, password_enabled="true")]
+    config, snapshot, none = tmp_path / "rolegate.yaml", tmp_path / "s.json", tmp_path / "no-aws-config"
+    config.write_text(example_config(IDS))
+    snapshot.write_text(taken.dumps())
+    base = ("-c", str(config), "audit", "--snapshot", str(snapshot), "--aws-config-file", str(none))
+
+    table = rolegate(capsys, *base)
+    sarif = rolegate(capsys, *base, "--format", "sarif", "-o", str(tmp_path / "out.sarif"))
+    refused = rolegate(capsys, *base, "-o", str(tmp_path / "out.txt"))
+
+    assert table.code == 0 and "$ rolegate mfa enroll --user cobus" in table.out
+    assert sarif.code == 0, sarif.all
+    results = json.loads((tmp_path / "out.sarif").read_text())["runs"][0]["results"]
+    rg003 = next(r for r in results if r["ruleId"] == "RG003")
+    where = rg003["locations"][0]["physicalLocation"]
+    lines = example_config(IDS).splitlines()
+    assert (
+        where["artifactLocation"]["uri"] == config.as_posix()
+        or where["artifactLocation"]["uri"] == "rolegate.yaml"
+    )
+    assert lines[where["region"]["startLine"] - 1].strip() == "cobus:"
+    assert refused.code == 2 and "--format json, sarif or html" in refused.all

@@ -870,6 +870,7 @@ def _findings_table(env: Env, findings: list[Finding]) -> None:
         env.print(
             f"[{colour[f.severity]}]{f.severity:<8}[/] {f.id}  {_shown(f.account)} {_shown(f.account_id)}\n"
             f"         {_shown(f.message)}\n         [dim]fix: {_shown(f.fix)}[/]"
+            + "".join(f"\n         [dim]$[/] {_shown(line)}" for line in f.commands)
         )
     from rolegate.access.audit import severity_counts
 

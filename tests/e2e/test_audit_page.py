@@ -6,6 +6,7 @@ Given the page, the reviewer sees the findings grouped by check, most severe fir
 unticks severities to see only the worst; picks one account or one check; types words to narrow further;
 groups by account instead; copies a finding's fix command. At 1280 px nothing scrolls sideways, the page
 fetches nothing at all, and every name stays text. Screenshots: docs/screenshots/audit-page-3.png, -500.png.
+There was no such page on e6533b3 (`audit --format html` was refused as an unknown choice).
 """
 
 from __future__ import annotations

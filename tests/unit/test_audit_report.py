@@ -8,6 +8,11 @@ Given a hub and prod where things are wrong, when cobus runs `rolegate audit`, t
 - SARIF results point at the line and column in rolegate.yaml of what they are about (else its account's
   entry, else logical locations only) and hold the fields SARIF 2.1.0 requires;
 - the report page groups and labels every finding, keeps the CSP, and escapes every name in it.
+
+On e6533b3, before this work, the module does not import (`audit.command`, `access.report` and
+`sarif.locate` are new). Run there by hand on the same org, the audit said RG015 for cobus only ("cobus may
+assume administrator in prod only with MFA; has no device"), every MFA fix was "`rolegate mfa enroll --user
+USER`", and every SARIF result was at line 1 of rolegate.yaml.
 """
 
 from __future__ import annotations

@@ -201,6 +201,11 @@ def bash_complete(home: Path, *words: str) -> list[str]:
         (("logout", "demo-m"), ["demo-master-cobus"]),
         (("plan", "--profile", "demo-m"), ["demo-master-cobus"]),
         (("--profile", "def"), ["default"]),
+        (("lockdown", "pro"), ["production"]),
+        (("lockdown", "--user", "d"), ["dave"]),
+        (("restore", "ml"), ["ml-dev"]),
+        (("restore", "--user", "car"), ["carol"]),
+        (("mfa", "enroll", "--user", "co"), ["cobus"]),
     ],
 )
 def test_bash_completes_names_through_rolegate_itself(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.markup import escape
 
+from rolegate.cli.completion import complete_user
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.errors import CredentialsError, ExitStatus, RolegateError
@@ -39,7 +40,9 @@ def _account_label(session: Session, iam: BaseClient) -> str:
 
 
 @mfa.command("enroll")
-@click.option("--user", "-u", help="The hub user; default: the one you are signed in as.")
+@click.option(
+    "--user", "-u", shell_complete=complete_user, help="The hub user; default: the one you are signed in as."
+)
 @click.option("--replace", is_flag=True, help="Deactivate and delete the user's current device first.")
 @click.option("--show-secret", is_flag=True, help="Also print the secret, for apps that cannot scan.")
 @click.option(

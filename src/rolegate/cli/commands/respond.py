@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from rolegate.aws.session import AwsSessions
 from rolegate.cli.common import load_config
+from rolegate.cli.completion import complete_account, complete_user
 from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
 from rolegate.cli.render import change_line, plural
@@ -182,8 +183,14 @@ def _run(
 
 
 @click.command()
-@click.argument("account", required=False)
-@click.option("--user", "user_name", metavar="NAME", help="Lock this person out everywhere instead.")
+@click.argument("account", required=False, shell_complete=complete_account)
+@click.option(
+    "--user",
+    "user_name",
+    metavar="NAME",
+    shell_complete=complete_user,
+    help="Lock this person out everywhere instead.",
+)
 @click.option("--reason", default="", help="Why: kept in the journal and shown by plan and audit.")
 @click.option(
     "--keep-open",
@@ -402,8 +409,14 @@ def _lock_user(
 
 
 @click.command()
-@click.argument("account", required=False)
-@click.option("--user", "user_name", metavar="NAME", help="Let this person back in instead.")
+@click.argument("account", required=False, shell_complete=complete_account)
+@click.option(
+    "--user",
+    "user_name",
+    metavar="NAME",
+    shell_complete=complete_user,
+    help="Let this person back in instead.",
+)
 @click.option("--force", is_flag=True, help="Restore even though the account changed since the lockdown.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask; restore as shown.")
 @click.option(

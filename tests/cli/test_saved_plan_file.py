@@ -532,3 +532,72 @@ def test_apply_refuses_an_edited_plan_file_before_any_aws_call(
     assert "Traceback" not in refused.all
     assert missing.code == 1 and "none.plan: no such file" in missing.err
     assert with_adopt.code == 1 and "--adopt cannot change a saved plan" in with_adopt.err
+
+
+# -- what a plan depends on --------------------------------------------------------------------------------
+
+
+def _seed_state() -> tuple[Any, Snapshot]:
+    desired = compile_config(parse(seed_config(IDS)).config)
+    snapshot = empty_accounts()
+    prod = snapshot.accounts["production"]
+    arn = f"arn:aws:iam::{IDS['production']}:role/administrator"
+    prod.roles["administrator"] = Role("administrator", arn, "/", {}, tags={"rolegate:owner": "demo"})
+    prod.roles["someone-elses"] = Role(
+        "someone-elses", "arn:aws:iam::410987654321:role/someone-elses", "/", {}
+    )
+    return desired, snapshot
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (lambda s: setattr(s.accounts["production"].roles["administrator"], "last_used", "2026-12-04"), None),
+        (lambda s: s.accounts["production"].roles["someone-elses"].tags.update(x="y"), None),
+        (lambda s: s.accounts["production"].roles.pop("someone-elses"), None),
+        (
+            lambda s: s.accounts["master"].users.update(
+                bob=User("bob", "arn:aws:iam::123456789012:user/bob", "/")
+            ),
+            None,
+        ),
+        (
+            lambda s: s.accounts["production"].roles["administrator"].tags.update(note="by hand"),
+            "production (410987654321): role administrator changed",
+        ),
+        (
+            lambda s: s.accounts["production"].roles.pop("administrator"),
+            "production (410987654321): role administrator is gone",
+        ),
+        (
+            lambda s: s.accounts["master"].users.update(
+                cobus=User("cobus", "arn:aws:iam::123456789012:user/cobus", "/")
+            ),
+            "master (123456789012): user cobus appeared",
+        ),
+        (
+            lambda s: setattr(s.accounts["master"], "alias", "someone-elses"),
+            "master (123456789012): alias changed",
+        ),
+    ],
+    ids=[
+        "role-used",
+        "foreign-role-tagged",
+        "foreign-role-gone",
+        "foreign-user",
+        "owned-role-tagged",
+        "owned-role-gone",
+        "declared-user-made-by-hand",
+        "alias",
+    ],
+)
+def test_a_plan_depends_on_what_the_file_declares_and_rolegate_owns_not_on_volatile_or_foreign_things(
+    edit: Callable[[Snapshot], object], said: str | None
+) -> None:
+    desired, snapshot = _seed_state()
+    planned = saved.account_digests(desired, snapshot)
+
+    edit(snapshot)
+    changed = saved.changed_since(planned, saved.account_digests(desired, snapshot), IDS)
+
+    assert changed == ([said] if said else [])

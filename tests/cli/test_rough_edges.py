@@ -629,3 +629,28 @@ def test_a_prompt_during_a_live_bar_clears_the_bar_and_nothing_is_drawn_until_it
     assert "Reading 3 accounts" in drawn_before
     assert during == [""]  # not one byte while the question stood
     assert "Reading 3 accounts" in drawn_after  # and the bar is back
+
+
+# -- packaging: an install prints no deprecation warning ----------------------------------------------------
+
+
+@pytest.mark.slow
+def test_building_rolegate_prints_no_deprecation_warning_and_names_its_licence_in_spdx(
+    tmp_path: Path,
+) -> None:
+    import zipfile
+
+    root = Path(__file__).resolve().parents[2]
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    built = subprocess.run(
+        [*pip, "wheel", str(root), "--no-deps", "--no-build-isolation", "-w", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+
+    assert "deprecated" not in (built.stdout + built.stderr).lower(), built.stderr
+    (wheel,) = tmp_path.glob("rolegate-*.whl")
+    metadata = next(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".dist-info/METADATA"))
+    assert "License-Expression: Apache-2.0" in zipfile.ZipFile(wheel).read(metadata).decode()

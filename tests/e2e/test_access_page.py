@@ -332,6 +332,28 @@ def test_a_role_refused_by_an_explicit_deny_is_a_row_of_its_own_when_given(tmp_p
         browser.close()
 
 
+def test_rolegate_access_format_html_writes_the_page_with_refused_roles_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a snapshot where a Deny refuses cobus staging's roles, when cobus runs `rolegate access
+    --snapshot F --format html`, then the page's data holds those refused rows (status denied) beside the
+    reached ones, and the summary counts them apart."""
+    from tests.helpers import rolegate
+
+    taken = seed_like_snapshot()
+    deny = {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{IDS['staging']}:role/*"}
+    taken.accounts["master"].users["cobus"].inline_policies["no-staging"] = doc(deny)
+    snapshot = tmp_path / "org.json"
+    snapshot.write_text(taken.dumps(), encoding="utf-8")
+    done = rolegate(capsys, "access", "--snapshot", str(snapshot), "--format", "html")
+    assert done.code == 0, done.all
+    data = embedded(done.out)
+    strings, roles = data["strings"], data["roles"]
+    denied = {strings[roles[a[0]][1]] for a in data["answers"] if a[1] == 2}
+    assert denied == {"administrator", "OrganizationAccountAccessRole"}
+    assert "refused by an explicit Deny" in done.out
+
+
 # -- every name is text --------------------------------------------------------------------------------------
 
 

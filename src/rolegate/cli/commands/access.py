@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the access package is imported only when a command needs it
     from rolegate.access.audit import AuditInput, Finding
     from rolegate.access.decide import Decision
     from rolegate.access.escalation import Escalation, Escalations
-    from rolegate.access.graph import AccessGraph, Principal, Reach
+    from rolegate.access.graph import AccessGraph, Principal
     from rolegate.model.load import Loaded
     from rolegate.state.snapshot import Snapshot
 
@@ -255,12 +255,11 @@ def _write_rows(env: Env, fmt: str, taken: Snapshot, rows: Iterable[AccessRow], 
     elif fmt == "csv":
         write_access_csv(env.stdout, rows)
     elif fmt == "html":
-        from rolegate.access.page import render_access_html
+        from rolegate.access.page import PageRow, render_access_html
 
-        # The page draws what is reachable; a refused role is not (the json and csv list them).
-        # The page declares its rows as the graph's Reach; an escalation row has every attribute it reads.
-        shown = cast("list[Reach]", [r for r in rows if r.reachable != "denied"])
-        env.write(render_access_html(taken, shown))
+        # Every row, a refused role too (the page filters on "denied"), read as they come; a reach row and an
+        # escalation row each have every attribute the page reads (PageRow).
+        env.write(render_access_html(taken, cast("Iterable[PageRow]", rows)))
     else:
         _table(env, list(rows), show_all)
 

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
     from rolegate.creds.broker import Broker
+    from rolegate.creds.broker import SessionOptions as Session
+    from rolegate.creds.credentials import Credentials
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -69,12 +71,45 @@ def broker_options(command: F) -> F:
     return command
 
 
+def session_flags(command: F) -> F:
+    """The role session's own name, source identity and tags: AssumeRole's parameters, for this run only."""
+    for option in reversed(
+        [
+            click.option("--session-name", metavar="NAME",
+                         help="The role session's name, as CloudTrail and the assumed-role ARN show it "
+                         "(2–64 of A-Z a-z 0-9 _+=,.@-).  [default: the profile's role_session_name]"),
+            click.option("--source-identity", metavar="ID",
+                         help="A source identity that stays on this session and every role chained from it "
+                         "(2–64 of A-Z a-z 0-9 _+=,.@-; the role's trust must allow sts:SetSourceIdentity)."),
+            click.option("--tag", "tags", metavar="KEY=VALUE", multiple=True,
+                         help="A session tag, repeatable, up to 50 (the role's trust must allow "
+                         "sts:TagSession)."),
+        ]
+    ):  # fmt: skip
+        command = option(command)
+    return command
+
+
+def _session_options(session_name: str | None, source_identity: str | None, tags: tuple[str, ...]) -> Session:
+    from rolegate.creds.broker import session_options
+
+    try:
+        return session_options(session_name, source_identity, tags)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 def _broker(
-    env: Env, mfa_command: str | None, session_duration: int | None, config_file: Path | None
+    env: Env,
+    mfa_command: str | None,
+    session_duration: int | None,
+    config_file: Path | None,
+    session: Session | None = None,
 ) -> Broker:
-    from rolegate.creds.broker import DEFAULT_SESSION_SECONDS, Broker, Options
+    from rolegate.creds.broker import DEFAULT_SESSION_SECONDS, Broker, Options, SessionOptions
 
     options = Options(mfa_command, session_duration or DEFAULT_SESSION_SECONDS, config_file)
+    options.session = session or SessionOptions()
     return Broker(options, note=(lambda text: env.note(f"[dim]{escape(text)}[/]")) if env.verbose else None)
 
 
@@ -84,6 +119,15 @@ profile_argument = click.argument("profile_name", metavar="PROFILE", shell_compl
 @click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @profile_argument
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@click.option(
+    "--server/--no-server",
+    default=None,
+    envvar="ROLEGATE_EXEC_SERVER",
+    help="Serve the credentials from a credential server on 127.0.0.1 that renews the role session before it "
+    "ends, instead of putting them in the environment.  [default: --server when the role session lasts at "
+    "most 1 hour, as an MFA role's session assumed from the MFA session does]",
+)
+@session_flags
 @broker_options
 @global_options
 @click.pass_obj
@@ -91,30 +135,112 @@ def exec_(
     env: Env,
     profile_name: str,
     command: tuple[str, ...],
+    server: bool | None,
+    session_name: str | None,
+    source_identity: str | None,
+    tags: tuple[str, ...],
     mfa_command: str | None,
     session_duration: int | None,
     config_file: Path | None,
 ) -> int:
-    """Run COMMAND with the role credentials of PROFILE in its environment; exit with its exit code.
+    """Run COMMAND with the role credentials of PROFILE; exit with its exit code.
 
-    The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION
-    and AWS_REGION / AWS_DEFAULT_REGION (the profile's region); AWS_PROFILE is unset, so the SDKs use these;
-    ROLEGATE_PROFILE names the profile. Without COMMAND, your $SHELL is started.
+    With --server (the default for sessions of an hour or less) the command gets
+    AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN: its AWS SDKs fetch the role's
+    credentials from rolegate on 127.0.0.1 and come back before they expire, so a three-hour `terraform
+    apply` outlives the one-hour role session; renewals need no MFA code while the MFA session lasts.
+    With --no-server it gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
+    AWS_CREDENTIAL_EXPIRATION, which end with the session. Either way AWS_REGION / AWS_DEFAULT_REGION are
+    the profile's region, AWS_PROFILE is unset and ROLEGATE_PROFILE names the profile. Without COMMAND,
+    your $SHELL is started.
 
     \b
     Examples:
       rolegate exec demo-production-cobus -- aws s3 ls
-      rolegate exec demo-staging-cobus -- terraform plan
+      rolegate exec --server demo-staging-cobus -- terraform apply    # renewed for hours
+      rolegate exec --no-server demo-staging-cobus -- ./deploy.sh     # plain AWS_* keys
+      rolegate exec --session-name cobus-release-42 --source-identity cobus \\
+          --tag ticket=OPS-42 demo-production-cobus -- terraform apply
       rolegate exec demo-development-cobus            # a shell with the role's credentials
+
+    Options go before PROFILE: everything after it is the command's.
     """
-    broker = _broker(env, mfa_command, session_duration, config_file)
-    credentials = broker.credentials(profile_name)
+    session = _session_options(session_name, source_identity, tags)
+    broker = _broker(env, mfa_command, session_duration, config_file, session)
+    credentials = broker.credentials(profile_name)  # any MFA prompt happens here, before the command starts
     child = {k: v for k, v in env.environ.items() if k not in CLEARED}
-    child.update(credentials.environment())
     if region := broker.region(profile_name):
         child["AWS_REGION"] = child["AWS_DEFAULT_REGION"] = region
     child["ROLEGATE_PROFILE"] = profile_name
     argv = list(command[1:] if command[:1] == ("--",) else command) or [env.environ.get("SHELL") or "/bin/sh"]
+    if _serve(env, credentials, child, server):
+        return _run_with_server(env, broker, profile_name, credentials, child, argv)
+    child.update(credentials.environment())
+    return _run(argv, child)
+
+
+# The role sessions a credential server is the default for: AWS's cap on a session chained from the MFA
+# session, so every MFA role rolegate writes; a longer session (a role without MFA, up to 12 h) keeps the
+# plain variables every tool reads.
+SERVER_BY_DEFAULT_UP_TO = 3600 + 60
+
+
+def _serve(env: Env, credentials: Credentials, child: dict[str, str], server: bool | None) -> bool:
+    """Whether this run serves its credentials: as asked, else by the session's length. A [default] profile
+    with credentials would win over the server in the child's SDKs: --server refuses, the default goes on
+    without it."""
+    from rolegate.creds.server import shadowing_default
+    from rolegate.errors import CredentialsError
+
+    if server is False or credentials.expiration is None:
+        return False
+    left = (credentials.expiration - env.now()).total_seconds()
+    if server is None and left > SERVER_BY_DEFAULT_UP_TO:
+        return False
+    shadow = shadowing_default(child)
+    if shadow is None:
+        return True
+    if server:
+        raise CredentialsError(
+            f"the command's AWS SDKs would take the credentials of {shadow} before rolegate's credential "
+            "server",
+            "remove the [default] profile's credentials (rolegate's profiles are all named), or pass "
+            "--no-server",
+        )
+    env.note(f"[dim]{escape(shadow)} would win over a credential server: the role's keys go in the "
+             "environment, and end with the session[/]")  # fmt: skip
+    return False
+
+
+def _run_with_server(
+    env: Env,
+    broker: Broker,
+    profile_name: str,
+    credentials: Credentials,
+    child: dict[str, str],
+    argv: list[str],
+) -> int:
+    """The command, with a credential server on loopback for as long as it runs."""
+    from rolegate.creds.server import SHADOWING_ENV, CredentialServer, RenewedCredentials, no_proxy
+
+    broker.options.ask = env.stdin_is_tty  # the server's thread asks for a code only with someone there
+    renewed = RenewedCredentials(
+        lambda: broker.credentials(profile_name),
+        clock=env.now,
+        current=credentials,
+        note=lambda text: env.note(f"[yellow]{escape(text)}[/]"),
+    )
+    for key in SHADOWING_ENV:
+        child.pop(key, None)
+    with CredentialServer(renewed) as server:
+        if env.verbose:
+            env.note(f"[dim]credential server on {server.uri}, renewing {escape(profile_name)}[/]")
+        child.update(server.environment())
+        child.update(no_proxy(child))
+        return _run(argv, child)
+
+
+def _run(argv: list[str], child: dict[str, str]) -> int:
     try:
         done = subprocess.run(argv, env=child, check=False)
     except FileNotFoundError:
@@ -160,6 +286,7 @@ def export_lines(environment: dict[str, str], shell: str) -> str:
     help="The syntax of the lines.  [default: from $SHELL, else bash]",
 )
 @click.option("--show", is_flag=True, help="Print even when standard output is a terminal.")
+@session_flags
 @broker_options
 @global_options
 @click.pass_obj
@@ -168,6 +295,9 @@ def env_(
     profile_name: str,
     shell: str | None,
     show: bool,
+    session_name: str | None,
+    source_identity: str | None,
+    tags: tuple[str, ...],
     mfa_command: str | None,
     session_duration: int | None,
     config_file: Path | None,
@@ -179,10 +309,12 @@ def env_(
       eval "$(rolegate env demo-production-cobus)"               # bash, zsh
       rolegate env demo-production-cobus --shell fish | source
       rolegate env demo-production-cobus --shell powershell | Invoke-Expression
+      eval "$(rolegate env demo-production-cobus --session-name cobus-hotfix --tag ticket=OPS-7)"
     """
     shell = shell or _shell_from_env(env)
+    session = _session_options(session_name, source_identity, tags)
     no_secrets_on_a_terminal(env, show, f'use it as eval "$(rolegate env {profile_name})"')
-    broker = _broker(env, mfa_command, session_duration, config_file)
+    broker = _broker(env, mfa_command, session_duration, config_file, session)
     credentials = broker.credentials(profile_name)
     values = {**credentials.environment(), "ROLEGATE_PROFILE": profile_name}
     if region := broker.region(profile_name):
@@ -194,6 +326,7 @@ def env_(
 @click.command("credential-process")
 @profile_argument
 @click.option("--show", is_flag=True, help="Print even when standard output is a terminal.")
+@session_flags
 @broker_options
 @global_options
 @click.pass_obj
@@ -201,6 +334,9 @@ def credential_process(
     env: Env,
     profile_name: str,
     show: bool,
+    session_name: str | None,
+    source_identity: str | None,
+    tags: tuple[str, ...],
     mfa_command: str | None,
     session_duration: int | None,
     config_file: Path | None,
@@ -214,9 +350,13 @@ def credential_process(
     In ~/.aws/config:
       [profile demo-production-cobus]
       credential_process = rolegate credential-process demo-production-cobus
+
+    With --session-name, --source-identity or --tag the session is made for each call, not cached:
+      credential_process = rolegate credential-process demo-production-cobus --source-identity cobus
     """
+    session = _session_options(session_name, source_identity, tags)
     no_secrets_on_a_terminal(env, show, "the AWS SDKs call it through a pipe")
-    credentials = _broker(env, mfa_command, session_duration, config_file).credentials(profile_name)
+    credentials = _broker(env, mfa_command, session_duration, config_file, session).credentials(profile_name)
     env.write(json.dumps(credentials.process_output()) + "\n")
     return ExitStatus.SUCCESS
 

@@ -601,3 +601,40 @@ def test_a_plan_depends_on_what_the_file_declares_and_rolegate_owns_not_on_volat
     changed = saved.changed_since(planned, saved.account_digests(desired, snapshot), IDS)
 
     assert changed == ([said] if said else [])
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ("plan", "-out", "p.plan", "--snapshot", "s.json"),
+            "-out saves direct plans made against the accounts",
+        ),
+        (
+            ("plan", "--out", "p.plan", "--engine", "stacksets"),
+            "-out saves direct plans made against the accounts",
+        ),
+        (("plan", "-target", "prodution"), "did you mean 'production'?"),
+        (("plan", "--target", "production/bucket/x"), "not ACCOUNT or ACCOUNT/KIND/NAME"),
+        (("apply", "p.plan", "--engine", "stacksets"), "--engine cannot change a saved plan"),
+        (("apply", "p.plan", "-target", "production"), "-target cannot change a saved plan"),
+        (("plan", "-target", "production", "--engine", "stacksets"), "-target plans the direct engine only"),
+    ],
+)
+def test_flags_a_saved_or_targeted_plan_cannot_take_are_refused_before_any_read(
+    args: tuple[str, ...],
+    said: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens: any call would fail
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rolegate.yaml").write_text(seed_config(IDS))
+
+    refused = rolegate(capsys, *args)
+
+    assert refused.code == 1, refused.all
+    assert said in refused.err
+    assert not (tmp_path / "p.plan").exists()

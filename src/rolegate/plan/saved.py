@@ -155,7 +155,10 @@ def account_digests(desired: Desired, snapshot: Snapshot) -> dict[str, dict[str,
                 ("group", want.groups),
                 ("user", want.users),
             ):
-                declared |= {(kind, n) for n in names}
+                # The key and the IAM name (the same today; a prefix would make them differ).
+                declared |= {(kind, n) for n in names} | {
+                    (kind, getattr(v, "name", n)) for n, v in names.items()
+                }
         out[name] = {k: _digest(v) for k, v in sorted(_relevant(state, declared, desired.org).items())}
     return out
 

@@ -193,6 +193,12 @@ def save_plan(outcome: PlanOutcome, loaded: Loaded, path: Path, *, planned_at: s
 
     if outcome.engine != "direct":
         raise RolegateError("-out saves plans of the direct engine only", "drop -out, or --engine stacksets")
+    if outcome.sessions is None:
+        # A snapshot is read for access and audit (every alias, every role's session length): apply's own
+        # read would differ from it where nothing changed, and call the plan stale.
+        raise RolegateError(
+            "-out saves plans made against the accounts, not against --snapshot", "drop --snapshot or -out"
+        )
     if outcome.plan.conflicts:
         raise RolegateError(
             f"-out: the plan has {len(outcome.plan.conflicts)} conflict(s), which apply refuses; no plan was "

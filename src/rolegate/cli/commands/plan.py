@@ -231,6 +231,8 @@ def plan(
       rolegate plan --parallel 16         # hundreds of accounts: more at a time
       rolegate plan --engine stacksets    # the spoke roles as a StackSet; the hub direct
     """
+    if out_file is not None and (snapshot_file is not None or engine != "direct"):
+        raise RolegateError("-out saves direct plans made against the accounts", "drop --snapshot/--engine")
     loaded, outcome = _loaded_plan(env, parallel, engine, adopt, snapshot_file, targets)
     result = outcome.plan
     if as_json:

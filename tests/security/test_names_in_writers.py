@@ -494,7 +494,7 @@ def test_access_and_audit_tables_show_a_hostile_name_inertly(
         conditions=(name,), why=(name,),
     )  # fmt: skip
     finding = SimpleNamespace(
-        severity="HIGH", id="RG001", account=name, account_id=name, message=name, fix=name
+        severity="HIGH", id="RG001", account=name, account_id=name, message=name, fix=name, commands=(name,)
     )
     monkeypatch.setenv("FORCE_COLOR", "1")
     env = Env()

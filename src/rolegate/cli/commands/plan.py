@@ -340,8 +340,8 @@ def apply(
 
     Changes run in dependency order, --parallel accounts at a time; an account stops at its first hard
     failure, the others finish, and the summary says what was and was not done (exit 1). Running it again
-    finishes the job. New console users' first passwords are shown once on the terminal, or written to
-    --password-out; never logged, never in --json.
+    finishes the job; a second changes nothing. New console users' first passwords are shown once on the
+    terminal, or written to --password-out; never logged, never in --json.
 
     \b
     Examples:

@@ -130,6 +130,14 @@ def test_cobus_sees_a_card_per_role_coloured_like_its_account_with_mfa_and_sessi
         assert page.locator("#side").inner_text() == SIDE_BY_SIDE
         assert page.locator("#count").inner_text() == f"{len(links)} of {len(links)} roles"
         assert no_horizontal_overflow(page)
+        injected = page.evaluate(
+            """() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1';
+                       document.body.appendChild(s);
+                       const st = document.createElement('style'); st.textContent = 'body { margin: 77px }';
+                       document.head.appendChild(st);
+                       return [window.ran === 1, getComputedStyle(document.body).marginTop]; }"""
+        )
+        assert injected == [False, "0px"]  # the CSP pins the page's own script and style by hash
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "launch-page-3.png"), full_page=True)
         browser.close()

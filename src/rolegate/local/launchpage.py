@@ -5,18 +5,20 @@ own displayName, exactly), the account and its id, whether the role demands MFA 
 last. The search box matches like fzf: every typed word must match the display name, the role, the account
 or its id, in any order, as a prefix, a substring or a subsequence ("prod admin" finds administrator in
 production); the best match comes first, ↑/↓ move, Enter opens. Roles used recently from this page come first;
-they are remembered in localStorage, which only this page's origin reads, as account/role names alone.
+they are remembered in localStorage as account/role names alone. Every file:// page shares that origin in
+Chromium, so what is stored there is read as a hint only: strings equal to a card's key, at most 50.
 
-Nothing is fetched: styles and the script are inline under a CSP that allows nothing else, so the page works
-from file:// and offline, and it carries no secret (switch-role links hold only account ids and role names).
-Every name reaches the page through html_text, and the script moves elements and reads data-* attributes
-only: no name is ever parsed as HTML in the browser.
+Nothing is fetched: the style and the script are inline, pinned by their SHA-256 in a CSP that allows nothing
+else (no other script, style, fetch, form or base), so the page works from file:// and offline; it carries
+no secret (switch-role links hold only account ids and role names). Every name reaches the page through
+html_text, and the script moves elements and reads data-* attributes only: no name is parsed as HTML.
 """
 
 from __future__ import annotations
 
-from rolegate.htmlpage import document
+from rolegate.htmlpage import CSP, document, pinned_csp
 from rolegate.local.links import SIDE_BY_SIDE, SwitchRoleLink, signin_url, user_links
+from rolegate.model import naming
 from rolegate.model.config import Config
 from rolegate.safe_text import html_text as escape
 
@@ -50,7 +52,7 @@ main { padding: 12px 32px 32px; }
 .card .facts span { background: rgba(255,255,255,.8); border-radius: 999px; padding: 1px 8px; }
 .card .recent { font-size: 11px; color: #2a2e33; }
 .empty { padding: 0 32px; color: #545b64; }
-"""
+""" + "".join(f".c-{hex6} {{ background: #{hex6}; }}\n" for hex6 in naming.CONSOLE_PALETTE.values())
 
 # fzf-like: every word of the query must match one field (prefix > word start > substring > subsequence);
 # the sum of the best field scores orders the cards, then recent use, then file order.
@@ -168,11 +170,12 @@ def _card(link: SwitchRoleLink) -> str:
     """One switch target; every name escaped once, here, and nothing the script needs is in its text."""
     key = f"{link.account}/{link.role}"
     mfa = "MFA required" if link.mfa else "no MFA"
+    # A class per palette colour, not a style attribute: the page's CSP allows its one stylesheet only.
+    colour = link.colour if link.colour in naming.CONSOLE_PALETTE.values() else ""
     return (
-        f'<a class="card" href="{escape(link.url)}" data-key="{escape(key)}" '
+        f'<a class="card c-{escape(colour)}" href="{escape(link.url)}" data-key="{escape(key)}" '
         f'data-account="{escape(link.account)}" data-role="{escape(link.role)}" '
         f'data-display="{escape(link.display_name)}" data-id="{escape(link.account_id)}" '
-        f'style="background:#{escape(link.colour)}" '
         f'aria-label="Switch to {escape(link.role)} in {escape(link.account)} '
         f'({mfa}, {escape(link.max_session)})">'
         f'<span class="display">{escape(link.display_name)}</span>'
@@ -205,4 +208,9 @@ def render_html(config: Config, user: str) -> str:
     cards = "\n".join(_card(link) for link in links)
     main = f'<div id="cards" data-page="{escape(f"{org}/{user}")}">\n{cards}\n</div>'
     after = '<p id="none" class="empty" hidden>No account or role matches.</p>\n'
-    return document(title, _STYLE, header, main, _SCRIPT, after)
+    page = document(title, _STYLE, header, main, _SCRIPT, after)
+    # Stricter than the shell's policy: this style and this script alone, by their SHA-256, so even a name
+    # that ever slipped past escaping could neither run a script nor restyle the page.
+    shell_policy = f'content="{CSP}"'
+    assert page.count(shell_policy) == 1
+    return page.replace(shell_policy, f'content="{pinned_csp(_STYLE, _SCRIPT)}"', 1)

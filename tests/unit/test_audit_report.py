@@ -27,6 +27,8 @@ from typing import Any
 
 import click
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.builders import (
     ADMIN,
     HUB,
@@ -596,3 +598,11 @@ def test_rolegate_audit_prints_the_commands_and_points_sarif_into_the_file(
     )
     assert lines[where["region"]["startLine"] - 1].strip() == "cobus:"
     assert refused.code == 2 and "--format json, sarif or html" in refused.all
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=40), st.text(min_size=1, max_size=40))
+def test_any_user_and_account_name_stays_one_word_each(user: str, account: str) -> None:
+    line = command("rolegate", "access", "--user", user, "--account", account)
+
+    assert shlex.split(line) == ["rolegate", "access", "--user", user, "--account", account]

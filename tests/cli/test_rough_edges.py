@@ -654,3 +654,127 @@ def test_building_rolegate_prints_no_deprecation_warning_and_names_its_licence_i
     (wheel,) = tmp_path.glob("rolegate-*.whl")
     metadata = next(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".dist-info/METADATA"))
     assert "License-Expression: Apache-2.0" in zipfile.ZipFile(wheel).read(metadata).decode()
+
+
+# -- words: plurals, one meaning per option, no internal words ----------------------------------------------
+
+PLURALS = [
+    (0, "account", "0 accounts"),
+    (1, "account", "1 account"),
+    (2, "account", "2 accounts"),
+    (1, "user", "1 user"),
+    (5, "user", "5 users"),
+    (1, "policy", "1 policy"),
+    (3, "policy", "3 policies"),
+    (2, "entry", "2 entries"),
+    (2, "identity", "2 identities"),
+    (2, "key", "2 keys"),
+    (7, "day", "7 days"),
+    (1, "day", "1 day"),
+    (2, "access", "2 accesses"),
+    (2, "process", "2 processes"),
+    (2, "box", "2 boxes"),
+    (2, "match", "2 matches"),
+    (2, "role", "2 roles"),
+    (1, "change", "1 change"),
+    (10, "change", "10 changes"),
+    (1, "step", "1 step"),
+    (2, "difference", "2 differences"),
+    (2, "call", "2 calls"),
+]
+
+
+@pytest.mark.parametrize(("n", "word", "said"), PLURALS)
+def test_counts_are_said_in_english(n: int, word: str, said: str) -> None:
+    from rolegate.cli.render import plural
+
+    assert plural(n, word) == said
+
+
+def test_validate_of_a_file_with_one_of_each_says_one_not_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "rolegate.yaml"
+    config.write_text(
+        "version: 1\norganization:\n  name: solo\n  hub: hub\naccounts:\n  hub:\n    id: '123456789012'\n"
+        "    email: a@example.com\n  dev:\n    email: d@example.com\nroles:\n  admin:\n    accounts: [dev]\n"
+        "    policies: [AdministratorAccess]\ngroups:\n  admins:\n    assume:\n      admin: [dev]\n"
+        "users:\n  ann:\n    groups: [admins]\n"
+    )
+
+    result = rolegate(capsys, "-c", str(config), "validate")
+
+    assert result.code == ExitStatus.SUCCESS, result.all
+    assert "2 accounts (1 with an id), 1 role, 1 group, 1 user." in result.out
+
+
+def _every_help() -> list[tuple[str, str]]:
+    """Every command's --help, by its name ("rolegate keys create"), as click renders it."""
+    import click
+
+    from rolegate.cli.main import cli
+
+    found: list[tuple[str, str]] = []
+
+    def walk(command: click.Command, path: list[str], parent: click.Context | None) -> None:
+        ctx = click.Context(command, info_name=path[-1], parent=parent)
+        found.append((" ".join(path), command.get_help(ctx)))
+        if isinstance(command, click.Group):
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                if sub is not None:
+                    walk(sub, [*path, name], ctx)
+
+    walk(cli, ["rolegate"], None)
+    return found
+
+
+@pytest.mark.parametrize(("command", "text"), _every_help(), ids=[c for c, _ in _every_help()])
+def test_no_help_speaks_of_the_seed_or_counts_with_a_parenthesised_s(command: str, text: str) -> None:
+    assert "seed" not in text.lower(), command
+    assert "(s)" not in text, command
+
+
+def test_keys_create_and_rotate_say_one_thing_each_about_profile() -> None:
+    helps = dict(_every_help())
+
+    create, rotate = helps["rolegate keys create"], helps["rolegate keys rotate"]
+
+    assert (
+        "credentials" not in create.split("--profile TEXT")[1].split("-v, --verbose")[0].split("The key")[0]
+    )
+    assert "The hub profile to wire to the new key" in create
+    assert "The stored key to rotate" in rotate
+    for text in (create, rotate):
+        assert "AWS profile with the hub (management) account's credentials" not in text
+    for unused in (
+        "rolegate keys add",
+        "rolegate keys credential-process",
+        "rolegate init",
+        "rolegate validate",
+    ):
+        assert "--profile" not in helps[unused].split("Options:")[1], unused
+
+
+def test_init_says_c_is_where_it_writes() -> None:
+    helps = dict(_every_help())
+
+    assert "Where to write the new rolegate.yaml" in helps["rolegate init"]
+    assert "The rolegate.yaml to read" not in helps["rolegate init"]
+
+
+def test_demo_serve_prints_settings_a_shell_can_paste() -> None:
+    import shlex
+
+    from rolegate.cli.commands.demo import serve_lines
+
+    lines = serve_lines("http://127.0.0.1:45678", Path("/tmp/my demo/rolegate.yaml"))
+
+    exported = dict(word.split("=", 1) for word in shlex.split(lines[0])[1:])
+    assert exported == {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:45678",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    assert shlex.split(lines[2].strip()) == ["rolegate", "-c", "/tmp/my demo/rolegate.yaml", "plan"]

@@ -123,8 +123,8 @@ def account_line(result: AccountResult, total: int, retries: int) -> str:
     if result.ok:
         return f"[green]✓[/] {where}: {plural(total, 'change')} applied ({cost}) in {result.seconds:.1f} s"
     if result.failed is None:
-        return f"[yellow]■[/] {where}: interrupted, {len(result.done)} of {total} changes applied"
-    return f"[red]✗[/] {where}: {len(result.done)} of {total} changes applied, then failed"
+        return f"[yellow]■[/] {where}: interrupted, {len(result.done)} of {plural(total, 'change')} applied"
+    return f"[red]✗[/] {where}: {len(result.done)} of {plural(total, 'change')} applied, then failed"
 
 
 class ApplyProgress:

@@ -60,8 +60,17 @@ def _detail(line: str) -> str:
 
 
 def plural(n: int, word: str) -> str:
-    irregular = {"policy": "policies"}
-    return f"{n} {word if n == 1 else irregular.get(word, word + 's')}"
+    """`1 account`, `2 accounts`, `0 policies`, `3 entries`, `2 keys`, `4 processes`: English's rules for
+    the nouns rolegate counts (a consonant's y becomes ies; s, x, ch, sh take es)."""
+    return f"{n} {word if n == 1 else plural_of(word)}"
+
+
+def plural_of(word: str) -> str:
+    if len(word) > 1 and word.endswith("y") and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"
 
 
 def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:

@@ -10,6 +10,7 @@ from rolegate.atomic import write_atomic
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
+from rolegate.cli.render import plural
 from rolegate.errors import ConfigError, ExitStatus, LocalFileError
 
 
@@ -21,7 +22,8 @@ def example_text() -> str:
 @global_options
 @click.pass_obj
 def init(env: Env) -> int:
-    """Write a commented rolegate.yaml for the seed's layout (hub + development, staging, production).
+    """Write a commented rolegate.yaml for the hub-and-spoke layout (a hub, then development, staging and
+    production accounts reached by switching role).
 
     \b
     Refuses to overwrite an existing file. Then:
@@ -65,7 +67,19 @@ def validate(env: Env, as_json: bool) -> int:
     c = loaded.config
     with_id = sum(1 for a in c.accounts.values() if a.id)
     env.print(
-        f"[green]{env.config_path} is valid[/]: {len(c.accounts)} accounts ({with_id} with an id), "
-        f"{len(c.roles)} roles, {len(c.groups)} groups, {len(c.users)} users."
+        f"[green]{env.config_path} is valid[/]: {plural(len(c.accounts), 'account')} ({with_id} with an id), "
+        f"{plural(len(c.roles), 'role')}, {plural(len(c.groups), 'group')}, {plural(len(c.users), 'user')}."
     )
     return ExitStatus.SUCCESS
+
+
+# -c is where init writes, not what it reads; neither command reaches AWS, so --profile is not theirs.
+def _option(command: click.Command, flag: str) -> click.Option:
+    (option,) = [p for p in command.params if isinstance(p, click.Option) and flag in p.opts]
+    return option
+
+
+_option(init, "--config").help = "Where to write the new rolegate.yaml (default: ./rolegate.yaml)."
+_option(validate, "--config").help = "The rolegate.yaml to check (default: ./rolegate.yaml)."
+for _command in (init, validate):
+    _option(_command, "--profile").hidden = True

@@ -1,4 +1,4 @@
-"""`rolegate demo`: the seed walkthrough, end to end, on an embedded AWS (moto) on 127.0.0.1."""
+"""`rolegate demo`: the hub-and-spoke walkthrough, end to end, on an embedded AWS (moto) on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from rolegate.atomic import write_atomic
+from rolegate.aws.moto_local import DEMO_CREDENTIALS
 from rolegate.cli.commands.config import example_text
 from rolegate.cli.commands.plan import show_plan
 from rolegate.cli.env import Env
@@ -87,11 +88,16 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 @global_options
 @click.pass_obj
 def demo(env: Env, directory: Path, serve: bool) -> int:
-    """The whole seed walkthrough on a local AWS (moto on 127.0.0.1); no account, nothing leaves the machine.
+    """The hub-and-spoke layout, end to end, on a local AWS (moto on 127.0.0.1); nothing leaves the machine.
 
     Creates an organization with development, staging and production accounts, writes rolegate.yaml with
     their ids into a fresh demo directory, plans and applies it, and prints the sign-in URL, the
     switch-role links and the CLI profiles (written into the demo directory only; ~/.aws is untouched).
+
+    With --serve the local AWS stays up afterwards (until Ctrl-C) and the settings to reach it are printed:
+    the way to try plan, apply and the rest on a local AWS. (A plain `moto_server` needs
+    MOTO_IAM_LOAD_MANAGED_POLICIES=true, and it ignores UpdateGroup's new path, which adoption relies on;
+    this one is set up for rolegate.)
 
     \b
     Examples:
@@ -107,7 +113,7 @@ def demo(env: Env, directory: Path, serve: bool) -> int:
         local = start_local_aws()
     try:
         with _environment(client_environment(local.url, str(directory))):
-            _walkthrough(env, directory, local.url, MANAGEMENT_ACCOUNT, started)
+            _walkthrough(env, directory, local.url, MANAGEMENT_ACCOUNT, started, serve=serve)
             if serve:
                 _serve(env, directory, local.url)
     finally:
@@ -115,12 +121,14 @@ def demo(env: Env, directory: Path, serve: bool) -> int:
     return ExitStatus.SUCCESS
 
 
-def _walkthrough(env: Env, directory: Path, url: str, management_id: str, started: float) -> None:
+def _walkthrough(
+    env: Env, directory: Path, url: str, management_id: str, started: float, *, serve: bool = False
+) -> None:
     from rolegate.runner import sessions_for
 
     host = url.removeprefix("http://")
     env.print(
-        f"[bold]rolegate demo[/] — the seed walkthrough on a local AWS (moto on {host}), "
+        f"[bold]rolegate demo[/] — the hub-and-spoke layout on a local AWS (moto on {host}), "
         "nothing leaves this machine\n"
     )
     loaded = _organization(env, directory / "rolegate.yaml", management_id)
@@ -130,9 +138,10 @@ def _walkthrough(env: Env, directory: Path, url: str, management_id: str, starte
     _sign_in_and_profiles(env, config, directory)
     snapshot_file = _who_reaches_what(env, config, sessions, directory)
     env.print(f"\nDone in {env.monotonic() - started:.1f} s.")
+    keep = "" if serve else "   ·   rolegate demo --serve  (keeps this AWS running)"
     env.print(
         f"[bold]Try next:[/]  rolegate access --snapshot {snapshot_file} --format html > access.html   ·   "
-        f"rolegate audit --snapshot {snapshot_file}   ·   rolegate demo --serve  (keeps this AWS running)"
+        f"rolegate audit --snapshot {snapshot_file}{keep}"
     )
 
 
@@ -217,7 +226,7 @@ def _sign_in_and_profiles(env: Env, config: Config, directory: Path) -> None:
 
 
 def _who_reaches_what(env: Env, config: Config, sessions: AwsSessions, directory: Path) -> Path:
-    """The seed's promise, "a single location to look at": every account read into a snapshot, the demo
+    """The layout's promise, "a single location to look at": every account read into a snapshot, the demo
     user's reach across them, and what the audit finds."""
 
     from rolegate.access.audit import AuditInput, audit, severity_counts
@@ -244,13 +253,28 @@ def _who_reaches_what(env: Env, config: Config, sessions: AwsSessions, directory
     return target
 
 
+def serve_lines(url: str, config: Path) -> list[str]:
+    """What to paste into another shell to use the local AWS: its endpoint, its fake keys (moto accepts
+    any), a region, then the commands to try."""
+    import shlex
+
+    settings = {"AWS_ENDPOINT_URL": url, **DEMO_CREDENTIALS, "AWS_DEFAULT_REGION": "us-east-1"}
+    quoted = shlex.quote(str(config))
+    return [
+        "  export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in settings.items()),
+        "  unset AWS_PROFILE AWS_SESSION_TOKEN",
+        f"  rolegate -c {quoted} plan",
+        f"  rolegate -c {quoted} apply",
+    ]
+
+
 def _serve(env: Env, directory: Path, url: str) -> None:
-    env.print("\n[bold]The local AWS stays up[/] until Ctrl-C. In another shell:")
     env.print(
-        f"  export AWS_ENDPOINT_URL={url} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing",
-        markup=False,
+        "\n[bold]The local AWS stays up[/] until Ctrl-C (its accounts live in memory and go with it). "
+        "In another shell:"
     )
-    env.print(f"  rolegate -c {directory / 'rolegate.yaml'} plan")
+    for line in serve_lines(url, directory / "rolegate.yaml"):
+        env.print(line, markup=False)
     try:
         while True:
             time.sleep(3600)

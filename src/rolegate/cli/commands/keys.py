@@ -19,6 +19,7 @@ from rich.markup import escape
 from rolegate.cli.common import JSONValue, print_json
 from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
+from rolegate.cli.render import plural
 from rolegate.errors import CredentialsError, ExitStatus, RolegateError
 
 if TYPE_CHECKING:
@@ -483,7 +484,7 @@ def _key_table(rows: list[KeyRow], now: dt.datetime) -> Table:
             escape(r.user),
             escape(r.access_key_id),
             escape(r.status),
-            f"[{style}]{r.age_days(now)} days[/]",
+            f"[{style}]{plural(r.age_days(now), 'day')}[/]",
             used,
             escape(r.stored_as or ""),
             f"[{style}]{LEVEL_WORDS[level]}[/]",
@@ -516,3 +517,29 @@ def credential_process(env: Env, profile_name: str, show: bool) -> int:
         )
     env.write(json.dumps(credentials.process_output()) + "\n")
     return ExitStatus.SUCCESS
+
+
+# -- what --profile means in each keys command ---------------------------------------------------------------
+# The global --profile is "the hub operator's credentials" everywhere else; in the keys commands it names the
+# hub profile whose key is made, rotated or read, and the help says that (one meaning per command, the one
+# the code uses). Where a command takes PROFILE as its argument, the global option is not used and is hidden.
+PROFILE_HELP = {
+    create: "The hub profile to wire to the new key (default: the one `rolegate profiles` writes for "
+    "--user). The key itself is created with the SDK's usual credentials "
+    "(AWS_PROFILE, AWS_ACCESS_KEY_ID, …).",
+    rotate: "The stored key to rotate, by the hub profile it is wired to (when the store holds several); the "
+    "calls are made with that key itself.",
+    list_: "Read with this hub profile's stored key (default: the SDK's usual credentials, or the one "
+    "stored key when there are none).",
+}
+
+
+def _profile_option(command: click.Command) -> click.Option:
+    (option,) = [p for p in command.params if isinstance(p, click.Option) and "--profile" in p.opts]
+    return option
+
+
+for _command, _help in PROFILE_HELP.items():
+    _profile_option(_command).help = _help
+for _command in (add, credential_process):
+    _profile_option(_command).hidden = True

@@ -101,7 +101,7 @@ def profiles(
     use_process: bool,
     as_json: bool,
 ) -> int:
-    """The seed's ~/.aws/config profiles for a user: one per role they reach, switching from the hub profile.
+    """The ~/.aws/config profiles for a user: one per role they reach, switching from the hub profile.
 
     \b
     Names: <org>-<account>-<user>, plus -<role> when the user reaches several roles in one account; the hub
@@ -182,7 +182,7 @@ def _merge_into(env: Env, path: Path, wanted: list[Profile], org: str, user: str
     if result.has_default:
         env.note(
             "[yellow]warning:[/] a \\[default] profile exists: the CLI uses it whenever --profile is "
-            "forgotten; the seed advises against one"
+            "forgotten; the hub-and-spoke layout advises against one (name every profile you use)"
         )
 
 

@@ -165,14 +165,14 @@ def _run(
         hand_out(result)
     if failed and not result.not_done:
         raise ApplyError(
-            f"{what}: {len(failed)} of {len(decided.changes)} steps failed, the others are done "
+            f"{what}: {len(failed)} of {plural(len(decided.changes), 'step')} failed, the others are done "
             f"(first: {failed[0]}); the journal is kept",
             f"fix the cause and run `{again}` again: it locks what is not locked yet",
         )
     if not result.ok:
         env.print(f"[red bold]{what} stopped[/] at {escape(result.error or '')}")
         raise ApplyError(
-            f"{len(result.done)} of {len(decided.changes)} steps done before the failure; "
+            f"{len(result.done)} of {plural(len(decided.changes), 'step')} done before the failure; "
             "the journal is kept",
             f"fix the cause and run `{again}` again: it starts from what is there now",
         )

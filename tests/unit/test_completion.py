@@ -206,6 +206,9 @@ def bash_complete(home: Path, *words: str) -> list[str]:
         (("restore", "ml"), ["ml-dev"]),
         (("restore", "--user", "car"), ["carol"]),
         (("mfa", "enroll", "--user", "co"), ["cobus"]),
+        (("access", "check", "--resource", "adm"), ["administrator@development", "administrator@production"]),
+        (("access", "check", "--principal", "read_only@m"), ["read_only@ml-dev"]),
+        (("access", "check", "--principal", "c"), ["cobus", "carol"]),
     ],
 )
 def test_bash_completes_names_through_rolegate_itself(

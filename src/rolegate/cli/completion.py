@@ -106,7 +106,13 @@ def config_sections(ctx: click.Context) -> dict[str, list[object]]:
         from rolegate.model.load import parse
 
         config = parse(text, str(path)).config
-        return {"accounts": list(config.accounts), "users": list(config.users), "roles": list(config.roles)}
+        placed: list[object] = [f"{r}@{a}" for r in config.roles for a in config.role_accounts(r)]
+        return {
+            "accounts": list(config.accounts),
+            "users": list(config.users),
+            "roles": list(config.roles),
+            "roles_at": placed,
+        }
     except Exception:  # mid-edit: fall back to what the YAML itself says
         return _plain_sections(text)
 
@@ -140,6 +146,14 @@ complete_account = _from_config("accounts", "account in rolegate.yaml")
 complete_role = _from_config("roles", "role in rolegate.yaml")
 
 
+complete_role_at = _from_config("roles_at", "role@account in rolegate.yaml")
+
+
 def complete_principal(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """A user or a role (access --user takes either)."""
     return complete_user(ctx, param, incomplete) + complete_role(ctx, param, incomplete)
+
+
+def complete_asker(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Who asks in `access check`: a user, or a role as role@account (a file that validates only)."""
+    return complete_user(ctx, param, incomplete) + complete_role_at(ctx, param, incomplete)

@@ -15,7 +15,13 @@ import click
 from rich.markup import escape
 
 from rolegate.cli.common import load_config
-from rolegate.cli.completion import complete_account, complete_principal, complete_role
+from rolegate.cli.completion import (
+    complete_account,
+    complete_asker,
+    complete_principal,
+    complete_role,
+    complete_role_at,
+)
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.errors import ExitStatus, RolegateError
@@ -491,11 +497,15 @@ _CONTEXT_KEY = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9_./:*-]+")
     "--principal",
     "-p",
     metavar="ARN|USER",
+    shell_complete=complete_asker,
     help="Who asks: a user or role ARN (a role session's too), a user name, or a role as name@account.",
 )
 @click.option("--action", metavar="SERVICE:ACTION", help="What is asked, e.g. sts:AssumeRole, s3:GetObject.")
 @click.option(
-    "--resource", metavar="ARN|ROLE@ACCOUNT", help="On what: an ARN, or a role as name@account (name or id)."
+    "--resource",
+    metavar="ARN|ROLE@ACCOUNT",
+    shell_complete=complete_role_at,
+    help="On what: an ARN, or a role as name@account (name or id).",
 )
 @click.option(
     "--context",

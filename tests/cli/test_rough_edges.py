@@ -778,3 +778,48 @@ def test_demo_serve_prints_settings_a_shell_can_paste() -> None:
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     assert shlex.split(lines[2].strip()) == ["rolegate", "-c", "/tmp/my demo/rolegate.yaml", "plan"]
+
+
+@pytest.mark.slow
+def test_demo_serve_keeps_a_local_aws_that_plan_reaches_with_the_settings_it_printed(tmp_path: Path) -> None:
+    """README's way to a local AWS: `rolegate demo --serve`, then, in another shell, what it printed."""
+    import shlex
+    import signal
+
+    from tests.helpers import ROLEGATE
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shell = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "HOME": str(home),
+        "NO_COLOR": "1",
+    }
+    demo = subprocess.Popen(
+        [ROLEGATE, "demo", "--serve", "--dir", str(tmp_path / "demo")],
+        env=shell, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert demo.stdout is not None
+        printed = []
+        while not printed or not printed[-1].rstrip().endswith(" apply"):
+            line = demo.stdout.readline()
+            assert line, "".join(printed)
+            printed.append(line)
+        export = next(line for line in printed if line.strip().startswith("export "))
+        settings = dict(word.split("=", 1) for word in shlex.split(export)[1:])
+        plan_line = next(line for line in printed if line.strip().endswith(" plan"))
+
+        no_files = {"AWS_CONFIG_FILE": str(home / "no"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "no")}
+        plan = subprocess.run(
+            [ROLEGATE, *shlex.split(plan_line)[1:], "--detailed-exitcode"],
+            env=shell | settings | no_files,
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        demo.send_signal(signal.SIGINT)
+        rest, _ = demo.communicate(timeout=30)
+
+    assert settings["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+    assert plan.returncode == 0, plan.stdout + plan.stderr  # the demo applied it: nothing left to change
+    assert "rolegate demo --serve" not in "".join(printed).split("Try next")[-1]
+    assert "stopped." in rest

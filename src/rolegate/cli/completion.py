@@ -94,48 +94,45 @@ def config_path(ctx: click.Context) -> Path:
     return env.config_path
 
 
-def config_sections(ctx: click.Context) -> dict[str, list[object]]:
-    """The keys of `accounts`, `users` and `roles` in the rolegate.yaml this run would read: validated when
-    the file is valid, else read as plain YAML, so a file mid-edit still completes; nothing if unreadable."""
-    path = config_path(ctx)
+def _config_text(ctx: click.Context) -> str | None:
     try:
-        text = limits.read_text(path, limits.CONFIG_BYTES, "a rolegate.yaml")
+        return limits.read_text(config_path(ctx), limits.CONFIG_BYTES, "a rolegate.yaml")
     except Exception:  # missing, unreadable, too large, not text: TAB must never fail
-        return {}
-    try:
-        from rolegate.model.load import parse
-
-        config = parse(text, str(path)).config
-        placed: list[object] = [f"{r}@{a}" for r in config.roles for a in config.role_accounts(r)]
-        return {
-            "accounts": list(config.accounts),
-            "users": list(config.users),
-            "roles": list(config.roles),
-            "roles_at": placed,
-        }
-    except Exception:  # mid-edit: fall back to what the YAML itself says
-        return _plain_sections(text)
+        return None
 
 
-def _plain_sections(text: str) -> dict[str, list[object]]:
+def config_sections(ctx: click.Context, section: str) -> list[object]:
+    """The keys of `accounts`, `users` or `roles` in the rolegate.yaml this run would read, as plain YAML:
+    no validation, so a file mid-edit still completes and a TAB costs a YAML read (a third of a full load);
+    `roles_at` (role@account, which needs `*` expanded) from a file that validates only."""
+    text = _config_text(ctx)
+    if text is None:
+        return []
+    if section == "roles_at":
+        return _placements(text)
     from ruamel.yaml import YAML
 
     try:
         data = YAML(typ="safe", pure=True).load(text)
     except Exception:  # not YAML at all: nothing to complete
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    sections = {}
-    for key in ("accounts", "users", "roles"):
-        value = data.get(key)
-        sections[key] = list(value) if isinstance(value, dict) else []
-    return sections
+        return []
+    value = data.get(section) if isinstance(data, dict) else None
+    return list(value) if isinstance(value, dict) else []
+
+
+def _placements(text: str) -> list[object]:
+    from rolegate.model.load import parse
+
+    try:
+        config = parse(text).config
+    except Exception:  # mid-edit: where `*` reaches is not known yet
+        return []
+    return [f"{role}@{account}" for role in config.roles for account in config.role_accounts(role)]
 
 
 def _from_config(section: str, what: str) -> Completer:
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-        names = config_sections(ctx).get(section, [])
+        names = config_sections(ctx, section)
         return [CompletionItem(name, help=what) for name in safe_words(names, incomplete)]
 
     return complete

@@ -53,6 +53,7 @@ def test_a_saved_plan_is_written_0600_and_apply_runs_exactly_it(
         capsys, "-c", config, "apply", str(plan_file), "--password-out", str(org.workdir / "pw")
     )
     again = rolegate(capsys, "-c", config, "plan", "--detailed-exitcode")
+    twice = rolegate(capsys, "-c", config, "apply", str(plan_file))
 
     assert planned.code == 0, planned.all
     assert f"rolegate apply {plan_file}" in planned.out
@@ -65,6 +66,7 @@ def test_a_saved_plan_is_written_0600_and_apply_runs_exactly_it(
     assert "Saved plan of" in applied.out
     assert f"Applied {n} changes" in applied.out
     assert again.code == 0 and "No changes." in again.out, again.all
+    assert twice.code == 1 and "is stale" in twice.err and "a plan applied once is stale after" in twice.err
 
 
 def test_a_saved_plan_is_refused_when_someone_edits_a_role_between_plan_and_apply(

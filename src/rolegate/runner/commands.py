@@ -310,7 +310,8 @@ def _check_still_planned(path: Path, found: saved.SavedPlan, outcome: PlanOutcom
             f"{path} is stale: the accounts changed since it was planned ({found.basis.planned_at}): "
             + " | ".join(changed)
             + "; nothing was changed",
-            "make a new plan (`rolegate plan -out FILE`), review what changed, and apply that",
+            "make a new plan (`rolegate plan -out FILE`), review what changed, and apply that; a plan "
+            "applied once is stale after: the new plan shows what, if anything, is left",
         )
     differ = saved.differing_changes(found.plan, outcome.plan)
     if differ:

@@ -372,3 +372,46 @@ def test_a_bad_tag_is_a_usage_error_before_any_call(cobus: Org) -> None:
 
     assert done.returncode == 2 and "aws:" in done.stderr and "--session-name 'x'" in done.stderr
     assert asked(cobus) == 0
+
+
+# The command's clean-up after a signal: it says it is ready, waits for the signal, then makes one AWS call
+# (through the server, which must still answer) and exits with a status of its own.
+CLEANUP = textwrap.dedent(
+    """
+    import signal, sys, boto3
+    got = []
+    signal.signal(signal.SIGINT, lambda n, f: got.append(n))
+    signal.signal(signal.SIGTERM, lambda n, f: got.append(n))
+    print("ready", flush=True)
+    while not got:
+        signal.pause()
+    print(signal.Signals(got[0]).name, boto3.client("sts").get_caller_identity()["Arn"], flush=True)
+    sys.exit(4)
+    """
+)
+
+
+@pytest.mark.parametrize("how", ["ctrl-c at the terminal", "sigterm to rolegate"])
+def test_a_signalled_command_finishes_its_clean_up_with_credentials_and_its_own_status(
+    cobus: Org, short_profile: str, how: str
+) -> None:
+    import os
+    import signal
+
+    rolegate_exec = subprocess.Popen(
+        [ROLEGATE, "exec", short_profile, "--", sys.executable, "-c", CLEANUP],
+        env=cobus.extra["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )  # fmt: skip
+    assert rolegate_exec.stdout is not None and rolegate_exec.stdout.readline() == "ready\n"
+
+    if how == "ctrl-c at the terminal":
+        os.killpg(rolegate_exec.pid, signal.SIGINT)  # the terminal interrupts the whole foreground group
+    else:
+        rolegate_exec.send_signal(signal.SIGTERM)  # a CI runner stops rolegate alone: it passes it on
+    out, err = rolegate_exec.communicate(timeout=60)
+
+    assert rolegate_exec.returncode == 4, err  # the command's status: it was not killed, nor was it 130
+    name, arn = out.split()
+    assert name == ("SIGINT" if how == "ctrl-c at the terminal" else "SIGTERM")
+    assert arn == f"arn:aws:sts::{cobus.ids['staging']}:assumed-role/administrator/cobus"

@@ -30,6 +30,7 @@ import hmac
 import ipaddress
 import json
 import secrets
+import socketserver
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -146,6 +147,17 @@ class _Server(ThreadingHTTPServer):
     credentials: RenewedCredentials
     token: str
     expected_host: str
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A request that broke off (the command ended mid-answer) is not printed: socketserver's traceback
+        would land on the command's terminal, and no traceback of this server goes anywhere."""
+
+    def server_bind(self) -> None:
+        """Bind as TCPServer does, without HTTPServer's socket.getfqdn: a name lookup for 127.0.0.1 is a
+        resolver call (and a possible wait) for a name nobody reads."""
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -242,15 +243,43 @@ def _run_with_server(
 
 def _run(argv: list[str], child: dict[str, str]) -> int:
     try:
-        done = subprocess.run(argv, env=child, check=False)
+        process = subprocess.Popen(argv, env=child)
     except FileNotFoundError:
         missing = RolegateError(f"command not found: {argv[0]}", "check the name and your PATH")
         missing.exit_code = ExitStatus.COMMAND_NOT_FOUND
         raise missing from None
     except PermissionError:
         raise RolegateError(f"cannot run {argv[0]}: permission denied") from None
+    returncode = _wait(process)
     # A command killed by a signal exits as shells report it: 128 + the signal's number.
-    return done.returncode if done.returncode >= 0 else 128 - done.returncode
+    return returncode if returncode >= 0 else 128 - returncode
+
+
+# Signals that reach rolegate alone (a CI runner stopping the job, a closed terminal): passed on to the
+# command. Ctrl-C is not: the terminal sends it to the command too, and a second SIGINT makes Terraform
+# abort at once instead of finishing its current operations and releasing its state lock.
+FORWARDED = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _wait(process: subprocess.Popen[bytes]) -> int:
+    """The command's status, waited for as a shell waits: at Ctrl-C the command decides what to do, and
+    rolegate waits on, its credential server still answering the command's clean-up, instead of killing it."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        return process.wait()
+
+    def forward(signum: int, _: object) -> None:
+        process.send_signal(signum)
+
+    previous = {number: signal.signal(number, forward) for number in FORWARDED}
+    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)  # set after the start: the command keeps its own
+    try:
+        return process.wait()
+    finally:
+        signal.signal(signal.SIGINT, interrupt)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _shell_from_env(env: Env) -> str:

@@ -258,7 +258,7 @@ def _run(argv: list[str], child: dict[str, str]) -> int:
 # Signals that reach rolegate alone (a CI runner stopping the job, a closed terminal): passed on to the
 # command. Ctrl-C is not: the terminal sends it to the command too, and a second SIGINT makes Terraform
 # abort at once instead of finishing its current operations and releasing its state lock.
-FORWARDED = (signal.SIGTERM, signal.SIGHUP)
+FORWARDED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 def _wait(process: subprocess.Popen[bytes]) -> int:

@@ -454,7 +454,7 @@ def _organization_layers(
     limits: list[Evaluation] = []
     for layer_name, levels_by_account, account_id in (
         ("SCP", snapshot.scps, who.account_id),
-        ("RCP", getattr(snapshot, "rcps", None) or {}, _account_of(resource_arn)),
+        ("RCP", snapshot.rcps, _account_of(resource_arn)),
     ):
         levels = levels_by_account.get(account_id or "", [])
         account = _account_name(snapshot, account_id)

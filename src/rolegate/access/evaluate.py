@@ -21,7 +21,7 @@ Pure: every memo holds an answer that depends on the snapshot and the question a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,13 +175,20 @@ class EdgeEvaluator:
         self._roles = index.roles
         self._all_roles = index.all_roles
         # What any trust asks of a principal: principals alike must answer alike to share their answers.
-        self.trust_probes = of_alike(p for stmts in index.trust.values() for p in _probes(stmts))
+        # The RCPs' conditions are asked of every principal in the same way.
+        rcp_statements = [
+            st for levels in index.snapshot.rcps.values() for level in levels for doc in level
+            for st in statements(doc, "resource control policy")
+        ]  # fmt: skip
+        self.trust_probes = of_alike(
+            p for stmts in [*index.trust.values(), rcp_statements] for p in _probes(stmts)
+        )
         self.refused_roles: set[str] = set()  # roles some refused edge leads to
         # Policies as chunks: by what they were built from, by content, per role's trust, per account's SCPs.
         self._chunks: dict[str, Chunk] = {}
         self._by_content: dict[tuple[Statement, ...], Chunk] = {}
         self._trust_chunks: dict[str, Chunk] = {}
-        self._scp_cache: dict[str, list[Chunk]] = {}
+        self._control_cache: dict[str, list[Chunk]] = {}  # "scp:<account>" / "rcp:<account>" -> levels
         self._assume_actions: dict[tuple[tuple[str, ...] | None, tuple[str, ...] | None], bool] = {}
         # What each chunk's statements name: roles per statement, per chunk, and the statements whose
         # Resource or NotResource holds a policy variable (chunks with any).
@@ -257,16 +264,30 @@ class EdgeEvaluator:
         return found
 
     def _scp_chunks(self, account_id: str) -> list[Chunk]:
-        found = self._scp_cache.get(account_id)
+        """The SCP levels over a principal's account."""
+        return self._control_chunks("scp", account_id, self.index.scp_levels, "service control policy")
+
+    def rcp_chunks(self, account_id: str) -> list[Chunk]:
+        """The RCP levels over a role's account: they limit who may assume it, as its trust does."""
+        return self._control_chunks("rcp", account_id, self.index.rcp_levels, "resource control policy")
+
+    def _control_chunks(
+        self,
+        kind: str,
+        account_id: str,
+        levels_of: Callable[[str], list[list[dict[str, Any]]]],
+        label: str,
+    ) -> list[Chunk]:
+        key = f"{kind}:{account_id}"
+        found = self._control_cache.get(key)
         if found is None:
-            levels = self.index.scp_levels(account_id)
-            found = self._scp_cache[account_id] = [
+            found = self._control_cache[key] = [
                 self._chunk(
-                    f"scp:{account_id}:{i}",
-                    lambda lv=level: [st for doc in lv for st in statements(doc, "service control policy")],
+                    f"{key}:{i}",
+                    lambda lv=level: [st for doc in lv for st in statements(doc, label)],
                 )
-                for i, level in enumerate(levels)
-                if level  # AWS keeps at least one SCP on every node: an empty level was not read
+                for i, level in enumerate(levels_of(account_id))
+                if level  # AWS keeps at least one policy on every node: an empty level was not read
             ]
         return found
 
@@ -350,13 +371,16 @@ class EdgeEvaluator:
 
     def _new_shape(self, chunks: list[Chunk], limits: list[Chunk], role_arn: str) -> tuple[int, str]:
         trust = self.trust_chunk(role_arn)
+        account_id = self._roles[role_arn][0].account_id
         hits = (
             tuple(self._hits(c, role_arn) for c in chunks),
             tuple(self._hits(c, role_arn) for c in limits),
             trust.id,
             self._hits(trust, role_arn),
+            # The RCPs over the role's account, by content: accounts under the same RCPs stay alike.
+            tuple((c.id, self._hits(c, role_arn)) for c in self.rcp_chunks(account_id)),
         )
-        return self._shape_ids.setdefault(hits, len(self._shape_ids)), self._roles[role_arn][0].account_id
+        return self._shape_ids.setdefault(hits, len(self._shape_ids)), account_id
 
     def _hits(self, chunk: Chunk, role_arn: str) -> tuple[int | str, ...]:
         """Which statements name the role: roles named by the same statements scan alike (the conditions and
@@ -466,8 +490,13 @@ class EdgeEvaluator:
             own = finish([self._scan(c, role_arn, principal, mfa) for c in chunks])
         trust_chunk = self.trust_chunk(role_arn)
         trust = self._evaluation(trust_chunk, role_arn, principal, mfa)
-        # Each limit's evaluation is cached; the decision that uses them is too.
-        evaluated = [self._evaluation(limit, role_arn, principal, mfa) for limit in limits]
+        # Each limit's evaluation is cached; the decision that uses them is too. The RCPs over the role's
+        # account limit the request as the principal's SCPs do (the role is the resource).
+        role_account = self._roles[role_arn][0].account_id
+        resource_limits = self.rcp_chunks(role_account)
+        evaluated = [
+            self._evaluation(limit, role_arn, principal, mfa) for limit in [*limits, *resource_limits]
+        ]
         direct = None
         if self._roles[role_arn][0].account_id == principal.account_id and any(
             grants_principal_directly(s, principal.arn) for s in trust.allows

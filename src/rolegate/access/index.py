@@ -203,6 +203,10 @@ class SnapshotIndex:
         """The SCP documents over the account, level by level from the root ([]: not read, or none)."""
         return self.snapshot.scps.get(account_id, [])
 
+    def rcp_levels(self, account_id: str) -> list[list[dict[str, Any]]]:
+        """The RCP documents over the account whose resources they limit, level by level from the root."""
+        return self.snapshot.rcps.get(account_id, [])
+
     # -- roles by what names them ---------------------------------------------------------------------
     def roles_matching(self, pattern: str) -> list[str]:
         """Roles whose ARN the Resource pattern matches. A wildcard never spans a colon of a role ARN (the

@@ -176,13 +176,21 @@ def read_everything(config: Config, sessions: AwsSessions, *, audit: bool = True
         a.account_id for a in snapshot.accounts.values() if a.account_id != organization["MasterAccountId"]
     ]
     snapshot.scps = read_scps(sessions.organizations(), members)
+    snapshot.rcps = read_scps(sessions.organizations(), members, RESOURCE_CONTROL)
     return snapshot
 
 
-def read_scps(organizations: Any, account_ids: list[str]) -> dict[str, list[list[dict[str, Any]]]]:
-    """The service control policies over each member account: one level per node from the root down to
-    the account, each a list of documents (every level must allow). The management account is never
-    limited by SCPs, so it is not asked for; an organization without SCPs enabled yields nothing."""
+SERVICE_CONTROL = "SERVICE_CONTROL_POLICY"
+RESOURCE_CONTROL = "RESOURCE_CONTROL_POLICY"
+
+
+def read_scps(
+    organizations: Any, account_ids: list[str], policy_type: str = SERVICE_CONTROL
+) -> dict[str, list[list[dict[str, Any]]]]:
+    """The service (or resource) control policies over each member account: one level per node from the
+    root down to the account, each a list of documents (every level must allow). The management account is
+    never limited by either, so it is not asked for; an organization without the type enabled yields
+    nothing."""
     import json
 
     documents: dict[str, dict[str, Any]] = {}
@@ -192,7 +200,7 @@ def read_scps(organizations: Any, account_ids: list[str]) -> dict[str, list[list
         if target not in levels_of:
             found = []
             pages = organizations.get_paginator("list_policies_for_target").paginate(
-                TargetId=target, Filter="SERVICE_CONTROL_POLICY"
+                TargetId=target, Filter=policy_type
             )
             for page in pages:
                 for summary in page.get("Policies", []):

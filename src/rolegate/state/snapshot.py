@@ -113,6 +113,9 @@ class Snapshot:
     # Service control policies per account id: one list of documents per level (root, OUs, account), each
     # level must allow. Empty: not read, or the organization has none.
     scps: dict[str, list[list[dict[str, Any]]]] = field(default_factory=dict)
+    # Resource control policies the same way, over the account whose resources they limit (a role's account
+    # for sts:AssumeRole). Neither kind limits the management account, which is never listed.
+    rcps: dict[str, list[list[dict[str, Any]]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         # Rows follow the accounts' order in rolegate.yaml; the file's keys are sorted, so it is kept apart.

@@ -54,6 +54,7 @@ _TOP_TYPES: dict[str, Any] = {  # the fields around the accounts, checked strict
     "organization_id": str,
     "aws_managed_policies": dict[str, dict[str, Any]],
     "scps": dict[str, list[list[dict[str, Any]]]],
+    "rcps": dict[str, list[list[dict[str, Any]]]],
     "account_order": list[str],
     "accounts": dict[str, dict[str, Any]],
 }
@@ -171,10 +172,12 @@ def snapshot_from_json(data: Any) -> Snapshot:
     managed = data.get("aws_managed_policies", {})
     _check_documents([(("aws_managed_policies", arn), d) for arn, d in managed.items()], problems)
     scps = data.get("scps", {})
+    rcps = data.get("rcps", {})
     _check_documents(
         [
-            (("scps", acct, i, j), d)
-            for acct, levels in scps.items()
+            ((kind, acct, i, j), d)
+            for kind, found in (("scps", scps), ("rcps", rcps))
+            for acct, levels in found.items()
             for i, level in enumerate(levels)
             for j, d in enumerate(level)
         ],
@@ -189,6 +192,7 @@ def snapshot_from_json(data: Any) -> Snapshot:
         organization_id=data.get("organization_id", ""),
         aws_managed_policies=managed,
         scps=scps,
+        rcps=rcps,
     )
 
 

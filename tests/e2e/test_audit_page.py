@@ -65,6 +65,9 @@ def _open(p: Any, page_file: Path, requested: list[str]) -> tuple[Any, Any, floa
     browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
     page = browser.new_page(viewport={"width": WIDTH, "height": 900})
     offline_only(page, requested)
+    # a script error or a refused style/script (the policy pins both by hash) would show here
+    page.on("console", lambda m: m.type == "error" and requested.append(f"console error: {m.text}"))
+    page.on("pageerror", lambda e: requested.append(f"page error: {e}"))
     start = time.perf_counter()
     page.goto(page_file.as_uri(), wait_until="load")
     page.wait_for_selector("#shown:not(:empty)")
@@ -206,3 +209,20 @@ def test_the_report_of_five_hundred_accounts_opens_filters_and_fits_1280_px(tmp_
     print(
         f"\n500 accounts: {len(found)} findings, audit + page {made:.1f} s, opened in Chromium {opened:.1f} s"
     )
+
+
+def test_a_script_or_style_that_slipped_into_the_page_neither_runs_nor_applies(tmp_path: Path) -> None:
+    """Defence in depth: were a name ever to slip past escaping, the policy (the page's own style and script
+    pinned by SHA-256) still refuses an injected inline script and style attribute."""
+    page_file = tmp_path / "audit.html"
+    slipped = '<p id="slipped" style="color: rgb(255, 0, 0)">x</p><script>window.injected = 1</script>'
+    page_file.write_text(render_audit_html([]).replace("<main>", "<main>" + slipped, 1), encoding="utf-8")
+    requested: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser, page, _ = _open(p, page_file, requested)
+        assert page.evaluate("() => window.injected") is None
+        assert page.locator("#slipped").evaluate("p => getComputedStyle(p).color") != "rgb(255, 0, 0)"
+        assert page.locator("#none").inner_text() == "No findings."  # the page's own script ran
+        browser.close()
+    refused = [r for r in requested if r.startswith("console error")]
+    assert len(refused) == 2 and all("Content Security Policy" in r for r in refused)

@@ -5,7 +5,8 @@ declares it (file:line:column, when it does), its fix and the commands that fix 
 The reviewer filters by severity, account, check and free text, and groups by check, account or severity;
 the script only shows, hides and moves what the page already holds, so the page reads without it too.
 
-The page fetches nothing (the htmlpage shell's Content-Security-Policy) and every name in it is escaped:
+The page fetches nothing and runs and applies only its own script and style (the htmlpage shell's policy,
+which pins both by SHA-256), and every name in it is escaped:
 account names, ARNs, messages and commands come from a snapshot, which nothing validated. At 500 accounts
 (about 12,000 findings) the groups start closed, so the browser lays out only their headings.
 """
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from rolegate.access.audit import RULES, SEVERITIES, Finding
 from rolegate.access.sarif import locate
-from rolegate.htmlpage import document
+from rolegate.htmlpage import data_document
 from rolegate.model.load import Loaded
 from rolegate.safe_text import html_text as escape
 
@@ -92,7 +93,7 @@ const account = document.getElementById('account');
 const check = document.getElementById('check');
 const grouping = document.getElementById('group');
 const boxes = Array.from(document.querySelectorAll('input[name=severity]'));
-const OPEN_UP_TO = Number(root.dataset.openUpTo);
+const OPEN_UP_TO = JSON.parse(document.getElementById('audit-data').textContent).open_up_to;
 const count = n => n.toLocaleString('en-US');
 let texts = null;  // each finding's text, lower case, made at the first search
 const LABELS = {
@@ -219,9 +220,11 @@ def render_audit_html(
     none = '<p id="none" class="empty" hidden>No finding matches.</p>'
     if not findings:
         none = '<p id="none" class="empty">No findings.</p>'
-    main = f'<div id="findings" data-open-up-to="{OPEN_UP_TO}">{groups}</div>\n{none}'
+    main = f'<div id="findings">{groups}</div>\n{none}'
 
-    return document("rolegate audit", _STYLE, header, main, _SCRIPT)
+    # The policy pins this page's one style and one script by hash: nothing else could run or restyle it.
+    data = {"open_up_to": OPEN_UP_TO}
+    return data_document("rolegate audit", _STYLE, header, main, _SCRIPT, data, "audit-data")
 
 
 def _where(finding: Finding, loaded: Loaded | None, config_name: str) -> str:

@@ -261,6 +261,28 @@ def test_a_failed_renewal_serves_the_old_session_while_it_works_then_fails() -> 
         renewed.get()
 
 
+def test_a_short_session_is_renewed_at_half_its_life_not_at_every_request() -> None:
+    clock, source = Clock(), Source(session(20, "ASIASECOND"), session(40, "ASIATHIRD"))
+    renewed = RenewedCredentials(source, clock=clock, current=session(15))  # 15 minutes: all in the margin
+
+    assert renewed.get().access_key_id == "ASIAFIRST" and source.asked == 0  # not an AssumeRole per call
+    clock.now += dt.timedelta(minutes=7)
+    assert renewed.get().access_key_id == "ASIAFIRST"
+    clock.now += dt.timedelta(minutes=1)  # 7 minutes left, under half of 15
+    assert renewed.get().access_key_id == "ASIASECOND" and source.asked == 1
+    assert renewed.get().access_key_id == "ASIASECOND" and source.asked == 1
+
+
+def test_a_renewal_that_keeps_failing_is_noted_once() -> None:
+    clock, notes = Clock(), []
+    error = CredentialsError("an MFA code is needed")
+    renewed = RenewedCredentials(Source(*[error] * 5), clock=clock, current=session(60), note=notes.append)
+    clock.now += dt.timedelta(minutes=50)
+
+    assert [renewed.get().access_key_id for _ in range(5)] == ["ASIAFIRST"] * 5
+    assert len(notes) == 1
+
+
 def test_requests_during_a_slow_renewal_get_the_working_session_without_waiting() -> None:
     started, release = threading.Event(), threading.Event()
 

@@ -92,7 +92,9 @@ def refusal(
 
 class RenewedCredentials:
     """The session the server hands out, renewed through `source` when less than `margin` is left at
-    `clock`'s time. One renewal at a time; a request meanwhile gets the old session while it still works."""
+    `clock`'s time — or less than half of what it had when it came, for a session shorter than twice the
+    margin: a 15-minute session renewed at 15 minutes left would cost an AssumeRole on every SDK call. One
+    renewal at a time; a request meanwhile gets the old session while it still works."""
 
     def __init__(
         self,
@@ -107,38 +109,48 @@ class RenewedCredentials:
         self.clock = clock
         self.margin = margin
         self.note = note
-        self.current = current
         self.renewals = 0
         self._renewing = threading.Lock()
+        self._failing = False  # a failed renewal is noted once, not at every request until one works
+        self._hold(current)
+
+    def _hold(self, credentials: Credentials | None) -> None:
+        self.current = credentials
+        left = credentials.expiration - self.clock() if credentials and credentials.expiration else None
+        self._margin = min(self.margin, max(left / 2, dt.timedelta(0))) if left is not None else self.margin
 
     def _usable(self, margin: dt.timedelta) -> Credentials | None:
         current = self.current
         return current if current is not None and current.fresh(self.clock(), margin) else None
 
     def get(self) -> Credentials:
-        fresh = self._usable(self.margin)
+        fresh = self._usable(self._margin)
         if fresh is not None:
             return fresh
         working = self._usable(dt.timedelta(0))
         if not self._renewing.acquire(blocking=working is None):
             return working  # type: ignore[return-value]  # not blocking means working is not None
         try:
-            fresh = self._usable(self.margin)  # another request renewed while this one waited
-            if fresh is not None:
-                return fresh
-            try:
-                renewed = self.source()
-            except RolegateError as exc:
-                working = self._usable(dt.timedelta(0))
-                if working is None:
-                    raise
-                self.note(f"could not renew the role session yet ({exc.message}); the current one works on")
-                return working
-            self.current = renewed
-            self.renewals += 1
-            return renewed
+            fresh = self._usable(self._margin)  # another request renewed while this one waited
+            return fresh if fresh is not None else self._renew()
         finally:
             self._renewing.release()
+
+    def _renew(self) -> Credentials:
+        try:
+            renewed = self.source()
+        except RolegateError as exc:
+            working = self._usable(dt.timedelta(0))
+            if working is None:
+                raise
+            if not self._failing:
+                self.note(f"could not renew the role session yet ({exc.message}); the current one works on")
+            self._failing = True
+            return working
+        self._failing = False
+        self._hold(renewed)
+        self.renewals += 1
+        return renewed
 
 
 class _Server(ThreadingHTTPServer):

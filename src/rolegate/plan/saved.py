@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from rolegate.errors import LocalFileError, RolegateError
-from rolegate.plan.changes import PHASES, USER_CREDENTIALS_CLEANUP, Call, Change, Conflict, Plan
+from rolegate.plan import kinds
+from rolegate.plan.changes import PHASES, Call, Change, Conflict, Plan
 from rolegate.plan.compile import Desired
 from rolegate.state.snapshot import AccountState, Snapshot, owns_path, owns_tagged
 
@@ -34,50 +35,9 @@ PLAN_BYTES = 64 * 1024 * 1024
 # assumed between plan and apply has a new last_used; that must not make the plan stale.
 _VOLATILE = frozenset({"last_used", "access_keys_last_used"})
 
-# -- the operations each kind's calls may use (plan/kinds/) -------------------------------------------------
-
-
-def _principal_policies(principal: str) -> frozenset[str]:
-    """Managed attachments and inline policies of a Role, Group or User (kinds/attachments, kinds/inline)."""
-    return frozenset(f"{verb}{principal}Policy" for verb in ("Attach", "Detach", "Put", "Delete"))
-
-
-# A plan file is data anyone could write: each change's calls are checked against its kind's operations
-# before anything runs. A test holds this table equal to the operations plan/kinds/ can emit.
-OPERATIONS: dict[str, frozenset[str]] = {
-    "role": frozenset(
-        {
-            "CreateRole",
-            "TagRole",
-            "UpdateRole",
-            "UpdateAssumeRolePolicy",
-            "PutRolePermissionsBoundary",
-            "RemoveRoleFromInstanceProfile",
-            "DeleteRole",
-        }
-    )
-    | _principal_policies("Role"),
-    "policy": frozenset(
-        {"CreatePolicy", "CreatePolicyVersion", "DeletePolicyVersion", "TagPolicy", "DeletePolicy"}
-    ),
-    "group": frozenset({"CreateGroup", "UpdateGroup", "RemoveUserFromGroup", "DeleteGroup"})
-    | _principal_policies("Group"),
-    "user": frozenset(
-        {
-            "CreateUser",
-            "TagUser",
-            "UntagUser",
-            "AddUserToGroup",
-            "RemoveUserFromGroup",
-            "CreateLoginProfile",
-            "DeleteLoginProfile",
-            USER_CREDENTIALS_CLEANUP,
-            "DeleteUser",
-        }
-    )
-    | _principal_policies("User"),
-    "account": frozenset({"CreateAccountAlias", "DeleteAccountAlias", "UpdateAccountPasswordPolicy"}),
-}
+# A plan file is data anyone could write: each change's calls are checked against the operations its kind
+# declares (plan/kinds/) before anything runs. A test holds that table equal to what the kinds emit.
+OPERATIONS = kinds.OPERATIONS
 
 
 # -- what a plan was made against --------------------------------------------------------------------------

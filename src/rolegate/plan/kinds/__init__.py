@@ -19,9 +19,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from rolegate.plan.kinds import group, policy, role, user
+from rolegate.plan.kinds import alias, group, password_policy, policy, role, user
 from rolegate.plan.kinds.base import Kind
 
 RECONCILED: tuple[Kind[Any, Any], ...] = (role.KIND, policy.KIND, group.KIND, user.KIND)
 # Each kind's plural as plans list the unmanaged ones (role -> roles).
 PLURALS = {k.name: k.plural for k in RECONCILED}
+# Every call each kind's changes may hold, by the kind a Change names: a plan file is data anyone could write.
+OPERATIONS: dict[str, frozenset[str]] = {
+    role.NAME: role.OPERATIONS,
+    policy.NAME: policy.OPERATIONS,
+    group.NAME: group.OPERATIONS,
+    user.NAME: user.OPERATIONS,
+    "account": alias.OPERATIONS | password_policy.OPERATIONS,
+}

@@ -9,6 +9,7 @@ from rolegate.plan.changes import Call
 from rolegate.plan.kinds.base import Edit, edit
 
 ASPECT = "alias"
+OPERATIONS = frozenset({"CreateAccountAlias", "DeleteAccountAlias"})
 
 
 def update(want: str | None, have: str | None, read: bool) -> Edit:

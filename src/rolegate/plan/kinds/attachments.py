@@ -11,6 +11,11 @@ from rolegate.plan.kinds.base import Edit, edit
 ASPECT = "policies"
 
 
+def operations(principal: str) -> frozenset[str]:
+    """The calls that attach and detach a Role's, Group's or User's managed policies."""
+    return frozenset({f"Attach{principal}Policy", f"Detach{principal}Policy"})
+
+
 def _call(verb: str, principal: str, name: str, arn: str) -> Call:
     return Call(f"{verb}{principal}Policy", {f"{principal}Name": name, "PolicyArn": arn})
 

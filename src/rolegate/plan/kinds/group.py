@@ -89,6 +89,13 @@ def made_by(call: Call, found: dict[str, Any]) -> bool:
     return bool(found.get("Path", "/") == call.params.get("Path", "/"))
 
 
+OPERATIONS = (
+    frozenset({"CreateGroup", "UpdateGroup", "RemoveUserFromGroup", "DeleteGroup"})
+    | attachments.operations("Group")
+    | inline.operations("Group")
+)
+
+
 class GroupKind:
     name = NAME
     plural = "groups"

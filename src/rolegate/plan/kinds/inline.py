@@ -18,6 +18,11 @@ ASPECT = "inline policies"
 Documents = Mapping[str, dict[str, Any]]
 
 
+def operations(principal: str) -> frozenset[str]:
+    """The calls that put and delete a Role's, Group's or User's inline policies."""
+    return frozenset({f"Put{principal}Policy", f"Delete{principal}Policy"})
+
+
 def _put(principal: str, name: str, policy: str, document: dict[str, Any]) -> Call:
     return Call(
         f"Put{principal}Policy",

@@ -15,6 +15,8 @@ from rolegate.state.snapshot import User
 CONSOLE_TAG = ownership.CONSOLE_TAG
 ASPECT = "console sign-in"
 KEPT = "console sign-in: the password there is kept; a first one is made only if there is none"
+# The calls a console sign-in's changes may hold (a saved plan is checked against them).
+OPERATIONS = frozenset({"TagUser", "UntagUser", "CreateLoginProfile", "DeleteLoginProfile"})
 
 
 def issued(user: User) -> bool:

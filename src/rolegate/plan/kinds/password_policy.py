@@ -15,6 +15,7 @@ from rolegate.plan.changes import Call
 from rolegate.plan.kinds.base import Edit, edit
 
 ASPECT = "password policy"
+OPERATIONS = frozenset({"UpdateAccountPasswordPolicy"})
 # The provider's fixed import id for the account's one password policy (an id, not a password).
 TERRAFORM_IMPORT_ID = "iam-account-password-policy"
 

@@ -65,6 +65,11 @@ def made_by(call: Call, default_document: Any) -> bool:
     return policydoc.equivalent(default_document, call.params["PolicyDocument"])
 
 
+OPERATIONS = frozenset(
+    {"CreatePolicy", "CreatePolicyVersion", "DeletePolicyVersion", "TagPolicy", "DeletePolicy"}
+)
+
+
 class PolicyKind:
     name = NAME
     plural = "policies"

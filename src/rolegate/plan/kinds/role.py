@@ -161,6 +161,24 @@ def imported(have: Role, require_mfa: bool) -> ImportedRole:
     )
 
 
+# Every call a role's changes may hold: a saved plan's are checked against them before anything runs.
+OPERATIONS = (
+    frozenset(
+        {
+            "CreateRole",
+            "TagRole",
+            "UpdateRole",
+            "UpdateAssumeRolePolicy",
+            "PutRolePermissionsBoundary",
+            "RemoveRoleFromInstanceProfile",
+            "DeleteRole",
+        }
+    )
+    | attachments.operations("Role")
+    | inline.operations("Role")
+)
+
+
 class RoleKind:
     name = NAME
     plural = "roles"

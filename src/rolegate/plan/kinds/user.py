@@ -102,6 +102,14 @@ def imported(have: User, groups: Iterable[str], report: Mapping[str, str] | None
     return entry
 
 
+OPERATIONS = (
+    frozenset({"CreateUser", "AddUserToGroup", "RemoveUserFromGroup", USER_CREDENTIALS_CLEANUP, "DeleteUser"})
+    | login_profile.OPERATIONS
+    | attachments.operations("User")
+    | inline.operations("User")
+)
+
+
 class UserKind:
     name = NAME
     plural = "users"

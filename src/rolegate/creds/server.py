@@ -220,7 +220,10 @@ class CredentialServer:
         self._server.credentials = credentials
         self._server.token = self.token
         self._server.expected_host = "{}:{}".format(*self.address)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="rolegate-credential-server")
+        # A short poll: stop() waits for the loop to notice, and each `exec` ends with one (0.5 s by default).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="rolegate-credential-server"
+        )
         self._thread.daemon = True
 
     @property

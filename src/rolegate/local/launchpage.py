@@ -35,6 +35,7 @@ header a { color: #0972d3; }
           border: 1px solid #aab7b8; border-radius: 8px; }
 #search:focus { outline: 3px solid #0972d3; outline-offset: 1px; }
 #count { font-size: 13px; }
+code { font-family: ui-monospace, monospace; font-size: 13px; }
 kbd { font-family: ui-monospace, monospace; font-size: 12px; border: 1px solid #aab7b8; border-radius: 4px;
       padding: 0 4px; background: #fff; }
 main { padding: 12px 32px 32px; }
@@ -188,6 +189,12 @@ def _card(link: SwitchRoleLink) -> str:
     )
 
 
+def _with_code(text: str) -> str:
+    """`quoted` parts of a sentence as <code>, every part escaped."""
+    parts = text.split("`")
+    return "".join(f"<code>{escape(p)}</code>" if i % 2 else escape(p) for i, p in enumerate(parts))
+
+
 def render_html(config: Config, user: str) -> str:
     org = config.organization.name
     links = user_links(config, user)
@@ -196,7 +203,7 @@ def render_html(config: Config, user: str) -> str:
     anchor = f'<a id="signin" href="{escape(signin)}">{escape(signin)}</a>'
     header = (
         f"<p>Sign in first: {anchor}, then one click switches.</p>\n"
-        f'<p id="side">{escape(SIDE_BY_SIDE)}</p>\n'
+        f'<p id="side">{_with_code(SIDE_BY_SIDE)}</p>\n'
         '<input id="search" type="search" placeholder="Search: words in any order, like prod admin" '
         'aria-label="Search roles by account, role or display name" aria-controls="cards" '
         'autocomplete="off" spellcheck="false" autofocus>\n'

@@ -394,3 +394,26 @@ def test_a_default_profile_with_credentials_is_found_where_it_is(
     shadow = shadowing_default(environ)
 
     assert (shadow.split(" ", 1)[1] if shadow else None) == found
+
+
+def test_a_failure_that_is_a_bug_is_a_500_naming_only_its_kind() -> None:
+    import http.client
+    import json
+
+    from rolegate.creds.server import CredentialServer
+
+    def broken() -> Credentials:
+        raise RuntimeError("secret-ASIAFIRST leaked into a message")
+
+    with CredentialServer(RenewedCredentials(broken)) as server:
+        connection = http.client.HTTPConnection(*server.address, timeout=10)
+        host = "{}:{}".format(*server.address)
+        connection.request("GET", PATH, headers={"Host": host, "Authorization": server.token})
+        answer = connection.getresponse()
+        body = json.loads(answer.read())
+        connection.close()
+
+    assert answer.status == 500 and body == {
+        "code": "InternalError",
+        "message": "rolegate failed (RuntimeError): a bug",
+    }

@@ -19,8 +19,9 @@ loopback `http://` URI. What it guards:
 
 Renewal: the credentials are kept in memory and renewed through the broker when less than `margin` is left
 at `clock`'s time (15 minutes, botocore's own advisory window, so an SDK asking early always gets a new
-session). A renewal that fails while the old session still works is noted and the old one served — as
-botocore itself does in its advisory window —, so a slow MFA prompt never fails a request that could succeed.
+session; half of what a shorter session came with). A renewal that fails while the old session still works
+is noted and the old one served — as botocore itself does in its advisory window —, so a slow MFA prompt
+never fails a request that could succeed.
 """
 
 from __future__ import annotations
@@ -202,6 +203,8 @@ class _Handler(BaseHTTPRequestHandler):
         except RolegateError as exc:
             message = exc.message + (f" ({exc.hint})" if exc.hint else "")
             return self._refuse(500, "CredentialsError", f"rolegate could not renew the session: {message}")
+        except Exception as exc:  # a bug: said by name (never its text, which could hold anything)
+            return self._refuse(500, "InternalError", f"rolegate failed ({type(exc).__name__}): a bug")
         return self._answer(200, container_answer(credentials))
 
     def _not_allowed(self) -> None:
@@ -237,8 +240,7 @@ class CredentialServer:
         return f"http://{host}:{port}{PATH}"
 
     def environment(self) -> dict[str, str]:
-        """The child's variables: the URI and the token. NO_PROXY keeps the token off any proxy the child's
-        environment names (Python's urllib, and so botocore, proxies even 127.0.0.1 otherwise)."""
+        """The child's variables: the URI and the token (and no_proxy() beside them)."""
         return {URI_ENV: self.uri, TOKEN_ENV: self.token}
 
     def start(self) -> CredentialServer:
@@ -258,7 +260,8 @@ class CredentialServer:
 
 
 def no_proxy(environ: dict[str, str]) -> dict[str, str]:
-    """NO_PROXY and no_proxy with 127.0.0.1 added to what the child had (tools read either spelling)."""
+    """NO_PROXY and no_proxy with 127.0.0.1 added to what the child had (tools read either spelling): the
+    token stays off any proxy the child's environment names (Python's urllib proxies even 127.0.0.1)."""
     out: dict[str, str] = {}
     for key in ("NO_PROXY", "no_proxy"):
         had = [part for part in environ.get(key, "").split(",") if part.strip()]

@@ -126,7 +126,8 @@ profile_argument = click.argument("profile_name", metavar="PROFILE", shell_compl
     envvar="ROLEGATE_EXEC_SERVER",
     help="Serve the credentials from a credential server on 127.0.0.1 that renews the role session before it "
     "ends, instead of putting them in the environment.  [default: --server when the role session lasts at "
-    "most 1 hour, as an MFA role's session assumed from the MFA session does]",
+    "most 1 hour, as an MFA role's session assumed from the MFA session does; ROLEGATE_EXEC_SERVER=1 or 0 "
+    "sets yours]",
 )
 @session_flags
 @broker_options

@@ -6,8 +6,10 @@ by account, clicks a row to see its chain (why, via, the steps of an escalation)
 aggregates grants → role names → accounts, and moves with the keyboard alone; the page never overflows
 1280 px, keeps its DOM small however many rows there are, fetches nothing and shows every name as text.
 
-These tests fail on e6533b3 (before issue 19): that page was a matrix with one <td> per cell and an SVG
-line per row, with no filters, grouping, detail panel or embedded data."""
+The browser and CLI tests fail on e6533b3 (before issue 19; checked in a worktree of it: 16 of 16 fail):
+that page was a matrix with one <td> per cell and an SVG line per row, with no filters, grouping, detail
+panel or embedded data, and the CLI dropped refused rows. The hostile-name tests of the data block fail
+there too, but only because it had no data block: the old page escaped names in its markup as well."""
 
 from __future__ import annotations
 
@@ -436,6 +438,11 @@ def test_hostile_names_are_shown_as_text_in_the_browser(tmp_path: Path) -> None:
         page.wait_for_timeout(100)
         names = set(groups_shown(page))
         assert {visible(n, one_line=True) for n in HOSTILE} <= names
+        script = "</script><script>alert(1)</script>"
+        page.locator("#list .line.row").filter(has_text=script).first.click()
+        assert f"{script} → administrator in production" in page.locator("#detail").inner_text()
+        assert page.locator("script").count() == 2 and page.errors == []
+        assert no_horizontal_overflow(page)  # long names are cut with an ellipsis, never widen the page
         browser.close()
 
 

@@ -105,7 +105,7 @@ header p { margin: 4px 0; color: #545b64; }
 #count { font-size: 13px; color: #545b64; }
 :focus-visible { outline: 3px solid #0972d3; outline-offset: 1px; }
 #work { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 380px); gap: 16px; margin: 14px 24px; }
-#list { position: relative; height: 62vh; min-height: 300px; overflow-y: auto; overflow-x: hidden;
+#list { position: relative; height: 62vh; min-height: 90px; overflow-y: auto; overflow-x: hidden;
         border: 1px solid #e9ebed; border-radius: 8px; }
 #spacer { width: 1px; }
 .line { position: absolute; left: 0; right: 0; top: 0; height: 30px; display: grid; align-items: center;
@@ -365,7 +365,7 @@ function lineEl(i) {
       e.dataset.account = ACC[g].name;
       e.append(el('span', '', isOpen(k) ? '▾' : '▸'),
         el('span', '', ACC[g].name + ' ', el('span', 'sub', ACC[g].id)),
-        el('span', 'sub', groupCounts[1][g] + ' principals · ' + groupCounts[0][g] + ' rows'));
+        el('span', 'sub', plural(groupCounts[1][g], 'principal') + ' · ' + plural(groupCounts[0][g], 'row')));
     } else {
       e.dataset.principal = P[p].name;
       const n = MATCH[p].length;
@@ -385,10 +385,13 @@ function lineEl(i) {
     el('span', '', ACC[A_ACC[a]].name), el('span', '', badge(a)));
   return e;
 }
+const plural = (n, word) => n.toLocaleString('en') + ' ' + word + (n === 1 ? '' : 's');
 function render() {
   // Lines are made anew on every scroll: the focus, when on a line, stays on the current one.
   const focusOn = document.activeElement && document.activeElement.classList.contains('line');
   spacer.style.height = LP.length * H + 'px';
+  // as tall as its lines, up to most of the window: a short answer leaves no empty box
+  list.style.height = Math.max(90, Math.min(LP.length * H + 2, Math.round(innerHeight * 0.62))) + 'px';
   for (const old of list.querySelectorAll('.line')) old.remove();
   const first = Math.max(0, Math.floor(list.scrollTop / H) - 4);
   const last = Math.min(LP.length, Math.ceil((list.scrollTop + list.clientHeight) / H) + 4);
@@ -492,7 +495,8 @@ function detailGroup(p, g) {
     const answers = [];
     for (const q of matched) for (const a of MATCH[q]) if (A_ACC[a] === g) answers.push(a);
     detail.replaceChildren(el('h2', '', ACC[g].name + ' ' + ACC[g].id),
-      el('p', '', groupCounts[1][g] + ' principals reach ' + answers.length + ' roles here (as filtered)'),
+      el('p', '', plural(groupCounts[1][g], 'principal') + ' reach ' + plural(answers.length, 'role') +
+        ' here (as filtered)'),
       ...section('How', counts(answers)));
     return;
   }
@@ -630,7 +634,8 @@ function focusGroup(i, g) {
   if (!on) return;
   const members = membersOf(g);
   const parts = [el('h2', '', label(g)), el('p', '', members.length.toLocaleString('en') +
-    ' principals reach ' + g.rows.toLocaleString('en') + ' roles through it (as filtered)')];
+    (members.length === 1 ? ' principal reaches ' : ' principals reach ') + plural(g.rows, 'role') +
+    ' through it (as filtered)')];
   for (const [n, e] of [...g.edges].sort((x, y) => y[1].accounts.size - x[1].accounts.size)) {
     const accts = [...e.accounts].sort((x, y) => x - y).map(x => ACC[x].name);
     parts.push(...section(n + ' in ' + accts.length + (accts.length === 1 ? ' account' : ' accounts'),

@@ -157,6 +157,11 @@ def test_the_access_page_shows_mfa_no_mfa_and_conditions_the_chain_on_click_and_
         page.locator("#graph .node.who").first.click()
         assert "OrganizationAccountAccessRole in 3 accounts" in page.locator("#detail").inner_text()
         assert "development, staging, production" in page.locator("#detail").inner_text()
+        page.locator('#graph .node.role[data-role="administrator"]').click()  # the other way in
+        opened = page.locator("#detail").inner_text()
+        assert "opened by" in opened and "group development_administrator: 1 account, 1 principal" in opened
+        lit = page.locator("#graph path.edge.lit").evaluate_all("es => es.map(e => e.dataset.role)")
+        assert lit and set(lit) == {"administrator"}
 
         assert no_horizontal_overflow(page)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -354,6 +354,7 @@ function lineEl(i) {
   const e = el('div', 'line');
   e.setAttribute('role', 'treeitem');
   e.tabIndex = i === current ? 0 : -1;
+  e.setAttribute('aria-selected', String(i === current));
   e.dataset.index = i;
   e.style.transform = 'translateY(' + i * H + 'px)';
   if (a < 0) {
@@ -606,7 +607,12 @@ function graph() {
     nodes.append(node);
   });
   roleNames.forEach((n, i) => {
-    const node = svg('g', { class: 'node role', 'data-role': n });
+    const node = svg('g', { class: 'node role', 'data-role': n, tabindex: '0', role: 'button',
+      'aria-label': n + ': which grants open it' });
+    node.addEventListener('click', () => focusRole(n, groups));
+    node.addEventListener('keydown', ev => {
+      if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); focusRole(n, groups); }
+    });
     node.append(svg('title', {}, n + ': ' + names.get(n) + ' accounts over the groups drawn'),
       svg('rect', { x: RX, y: ry(i), width: RW, height: 34, rx: 8 }),
       svg('text', { x: RX + 10, y: ry(i) + 21 }, cut(n, 38)),
@@ -623,6 +629,23 @@ function graph() {
 }
 const label = g => HOLDERS[g.holder];
 const cut = (t, n) => t.length > n ? t.slice(0, n - 1) + '…' : t;
+function focusRole(n, groups) {
+  // Every grant that opens a role of this name (drawn or not), with its accounts: the other way in.
+  const root = $('reach-graph');
+  const on = focused !== 'r' + n;
+  focused = on ? 'r' + n : -1;
+  root.classList.toggle('focus', on);
+  for (const e of root.querySelectorAll('.edge, .count')) e.classList.remove('lit');
+  for (const e of root.querySelectorAll('.edge')) e.classList.toggle('lit', on && e.dataset.role === n);
+  if (!on) return;
+  const through = groups.filter(g => g.edges.has(n))
+    .sort((x, y) => y.edges.get(n).accounts.size - x.edges.get(n).accounts.size);
+  const items = through.slice(0, 60).map(g => label(g) + ': ' +
+    plural(g.edges.get(n).accounts.size, 'account') + ', ' + plural(g.members, 'principal'));
+  if (through.length > 60) items.push('… ' + (through.length - 60) + ' more');
+  detail.replaceChildren(el('h2', '', n), el('p', '', 'opened by ' + plural(through.length, 'grant') +
+    ' (as filtered)'), ...section('Grants', items));
+}
 function focusGroup(i, g) {
   const root = $('reach-graph');
   const on = focused !== i;

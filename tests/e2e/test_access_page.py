@@ -13,6 +13,8 @@ there too, but only because it had no data block: the old page escaped names in 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html.parser
 import importlib.util
 import json
@@ -29,12 +31,25 @@ from tests.e2e.chromium import ARGS, CHROMIUM, MARKS, offline_only
 from tests.security.test_names_in_writers import HOSTILE
 
 from rolegate.access.graph import AccessGraph, collector_paused
-from rolegate.access.page import render_access_html
+from rolegate.access.page import _runs, page_data, render_access_html
+from rolegate.htmlpage import json_for_html
 from rolegate.safe_text import visible
 from rolegate.state.snapshot import Snapshot
 
-sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = MARKS
+try:
+    from playwright import sync_api
+except ImportError:  # pragma: no cover - scripts/test installs it
+    sync_api = None  # type: ignore[assignment]
+
+
+def in_browser(test: Any) -> Any:
+    """A test that opens the page in Chromium: skipped where the browser or playwright is missing. The tests
+    of what the page holds (its data, its policy, its markup) run everywhere."""
+    for mark in [*MARKS, pytest.mark.skipif(sync_api is None, reason="playwright is not installed")]:
+        test = mark(test)
+    return test
+
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 DATA_BLOCK = re.compile(r'<script type="application/json" id="access-data">(.*?)</script>', re.S)
@@ -94,6 +109,7 @@ def embedded(html: str) -> dict[str, Any]:
 # -- 3 accounts ----------------------------------------------------------------------------------------------
 
 
+@in_browser
 def test_the_access_page_shows_mfa_no_mfa_and_conditions_the_chain_on_click_and_fetches_nothing(
     tmp_path: Path,
 ) -> None:
@@ -194,6 +210,7 @@ def test_the_access_page_shows_mfa_no_mfa_and_conditions_the_chain_on_click_and_
         ("deployer", {("cobus", "production", "deployer"), ("alice", "production", "deployer")}),
     ],
 )  # fmt: skip
+@in_browser
 def test_search_words_all_match_across_principal_account_and_role(
     tmp_path: Path, words: str, rows: set[tuple[str, str, str]]
 ) -> None:
@@ -211,6 +228,7 @@ def test_search_words_all_match_across_principal_account_and_role(
         browser.close()
 
 
+@in_browser
 def test_filters_by_how_a_role_is_reached_and_by_mfa_and_groups_by_account(tmp_path: Path) -> None:
     """Given the seed-like org, when the reviewer keeps only conditional rows, then only the auditor rows are
     left; when only "no MFA needed", then only the OrganizationAccountAccessRole and auditor rows; grouped by
@@ -245,6 +263,7 @@ def test_filters_by_how_a_role_is_reached_and_by_mfa_and_groups_by_account(tmp_p
         browser.close()
 
 
+@in_browser
 def test_the_page_is_usable_with_the_keyboard_alone(tmp_path: Path) -> None:
     """Given the seed-like org, when the reviewer types a name and presses Enter, then the first row has the
     focus; the arrow keys move row by row and show each chain; Left closes the group; / goes back to the
@@ -282,6 +301,77 @@ def test_an_empty_answer_is_still_a_page() -> None:
     assert "<svg" not in html
 
 
+def test_the_policy_pins_exactly_the_page_s_own_style_and_script() -> None:
+    """Given the page, when the browser reads its policy, then the one inline script and the one style are
+    allowed by their SHA-256 and nothing else is: no 'unsafe-inline', no source to fetch from."""
+    taken = seed_like_snapshot()
+    page = render_access_html(taken, AccessGraph(taken).matrix())
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    assert csp is not None
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    styles = re.findall(r"<style>(.*?)</style>", page, re.S)
+    assert len(scripts) == 1 and len(styles) == 1
+
+    def pinned(text: str) -> str:
+        return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+    assert csp.group(1) == (
+        f"default-src 'none'; style-src {pinned(styles[0])}; script-src {pinned(scripts[0])}; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+
+
+# Texts that would end a <script> block early, open a comment, or end a JS string in an old reader.
+BREAKERS = [
+    "</script>", "</SCRIPT >", "</script\n>", "<!--", "-->", "<script>", "<![CDATA[", "]]>", "&lt;", "&amp;",
+    "\u2028", "\u2029", "a\u2028b\u2029c", "\x00", "\x1b[31m", "\\u003c", "\\", '"', "'", "`${x}`",
+    "\ud7ff\ue000", "😀", "\U000e0001", "\u202e", "<\u0000/script>",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", BREAKERS, ids=[repr(t)[:20] for t in BREAKERS])
+def test_the_json_block_cannot_be_ended_early_and_reads_back_exactly(text: str) -> None:
+    """Given any text in the data, when it is embedded, then the block holds no <, >, & or non-ASCII
+    character (so no `</script`, `<!--` or line separator), and JSON.parse reads back exactly the text."""
+    embedded_text = json_for_html({"s": [text, f"x{text}y"]})
+    assert embedded_text.isascii() and not set(embedded_text) & set("<>&")
+    assert json.loads(embedded_text) == {"s": [text, f"x{text}y"]}
+
+
+@pytest.mark.parametrize(
+    ("numbers", "runs"),
+    [((), []), ((4,), [4, 1]), ((1, 2, 3), [1, 3]), ((0, 2, 3, 9), [0, 1, 2, 2, 9, 1])],
+)
+def test_a_set_of_answers_is_written_as_runs(numbers: tuple[int, ...], runs: list[int]) -> None:
+    assert _runs(numbers) == runs
+
+
+def test_each_answer_is_written_once_and_principals_alike_share_one_set() -> None:
+    """Given the seed-like org and five more users in production_administrator alone, when the page's data is
+    made, then they share one set of answers, and every row of the matrix is in the data once."""
+    taken = seed_like_snapshot()
+    for n in range(5):
+        taken.accounts["master"].users[f"p{n}"] = iam_user(
+            IDS["master"], f"p{n}", groups=["production_administrator"]
+        )
+    rows = AccessGraph(taken).matrix()
+    data = page_data(taken, rows)
+    strings, people = data["strings"], data["principals"]
+    sets = {strings[p[0]]: p[3] for p in people}  # type: ignore[index]
+    assert len({sets[f"p{n}"] for n in range(5)}) == 1
+    expanded = {
+        strings[p[0]]: [
+            a + i
+            for a, k in zip(data["sets"][p[3]][::2], data["sets"][p[3]][1::2], strict=True)
+            for i in range(k)
+        ]
+        for p in people
+    }  # type: ignore[index]
+    assert sum(len(v) for v in expanded.values()) == len(rows)
+    assert data["counts"]["reached"] == len(rows)  # type: ignore[index]
+
+
+@in_browser
 def test_a_role_reached_by_escalation_is_badged_with_its_steps_in_the_chain(tmp_path: Path) -> None:
     """Given dana in the hub, who may only add users to production_administrator, when cobus renders the
     access page, then production's administrator shows '⚠ escalation' on dana's row, the steps in its
@@ -313,6 +403,7 @@ def test_a_role_reached_by_escalation_is_badged_with_its_steps_in_the_chain(tmp_
         browser.close()
 
 
+@in_browser
 def test_a_role_refused_by_an_explicit_deny_is_a_row_of_its_own_when_given(tmp_path: Path) -> None:
     """Given the rows with what an explicit Deny refuses (access --all), when the reviewer keeps only
     'denied', then those rows are left, badged '✕ denied', their chain naming the Deny."""
@@ -423,6 +514,7 @@ def test_a_hostile_name_stays_data_in_the_page(name: str, where: str) -> None:
     assert visible(name, one_line=True) in embedded(html)["strings"]
 
 
+@in_browser
 def test_hostile_names_are_shown_as_text_in_the_browser(tmp_path: Path) -> None:
     """Given every hostile name as a user at once, when the page is opened, then no element was injected (no
     <img>, one script that ran, the data block), and each name is shown as its visible text."""
@@ -469,6 +561,7 @@ def generated_page() -> tuple[str, int]:
         return render_access_html(taken, rows), len(rows)
 
 
+@in_browser
 def test_at_500_accounts_the_reviewer_searches_filters_groups_and_sees_a_chain(tmp_path: Path) -> None:
     """Given the generated org at 500 accounts × 5,000 users, when the reviewer opens the page, then it loads
     in seconds with a few hundred elements (not 3 million), the search finds administrator in one account,

@@ -8,8 +8,10 @@ aggregates grants → role names → accounts, and moves with the keyboard alone
 
 The browser and CLI tests fail on e6533b3 (before issue 19; checked in a worktree of it: 16 of 16 fail):
 that page was a matrix with one <td> per cell and an SVG line per row, with no filters, grouping, detail
-panel or embedded data, and the CLI dropped refused rows. The hostile-name tests of the data block fail
-there too, but only because it had no data block: the old page escaped names in its markup as well."""
+panel or embedded data, and the CLI dropped refused rows. The tests of the data block, its escaping and
+its policy (hostile names, BREAKERS, the pinned hashes) test an API that did not exist there
+(htmlpage.json_for_html, page.page_data): on e6533b3 they cannot run, and the old page escaped names in its
+markup as well, so they guard the new page rather than show an old hole."""
 
 from __future__ import annotations
 

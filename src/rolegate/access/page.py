@@ -7,7 +7,8 @@ share once, as runs of answer numbers; each principal as its name and the number
 script (no library, nothing fetched) renders from that: a search over principal, account and role, filters
 by how a role is reached and by MFA, rows grouped by principal or by account in a virtualised list (only the
 rows on screen are in the DOM), the chain of one answer (why, via, the escalation's steps) on click, and a
-graph that aggregates principals alike → role name → number of accounts and expands on demand.
+graph that aggregates grant → role name → number of accounts (a grant: the group, user or role whose policy
+is the first reason a principal gets in) and expands on demand.
 
 Nothing is fetched: the style and the script are pinned by hash in the page's Content-Security-Policy
 (htmlpage.data_document), so it works from file:// and offline and runs nothing else. Every name is shown
@@ -195,12 +196,12 @@ _MAIN = """
 <h2 id="graph-title">Graph</h2>
 <ul class="legend"><li>left: what lets principals in (a group's or a user's own policy),
 with how many it lets in</li>
-<li>right: role names, with the accounts reached over the groups drawn</li>
+<li>right: role names, with the accounts reached over the grants drawn</li>
 <li>green: MFA required · red dashed: no MFA or escalation · yellow dotted: conditional</li>
 <li>click one to see the accounts of each role name and who it lets in</li></ul>
 <div id="graph-box"></div>
 <p id="graph-note" class="empty"></p>
-<button id="more-groups" type="button">Show 12 more groups</button>
+<button id="more-groups" type="button">Show 12 more grants</button>
 </section>
 """
 
@@ -508,7 +509,7 @@ function detailGroup(p, g) {
     ...section('Reaches (as filtered)', counts(MATCH[p])));
 }
 
-// -- the graph: principals alike → role name → accounts, aggregated, expanded on demand ------------------
+// -- the graph: grant → role name → accounts, aggregated, expanded on demand ---------------------------
 const NS = 'http://www.w3.org/2000/svg';
 let shownGroups = 12, focused = -1;
 function svg(tag, attrs, text) {
@@ -564,7 +565,7 @@ function edgeKind(a) {
 function graph() {
   const groups = graphGroups();
   const shown = groups.slice(0, shownGroups);
-  const names = new Map();  // role name -> total accounts over the groups drawn
+  const names = new Map();  // role name -> total accounts over the grants drawn
   for (const g of shown) {
     for (const [n, e] of g.edges) names.set(n, (names.get(n) || 0) + e.accounts.size);
   }
@@ -613,7 +614,7 @@ function graph() {
     node.addEventListener('keydown', ev => {
       if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); focusRole(n, groups); }
     });
-    node.append(svg('title', {}, n + ': ' + names.get(n) + ' accounts over the groups drawn'),
+    node.append(svg('title', {}, n + ': ' + names.get(n) + ' accounts over the grants drawn'),
       svg('rect', { x: RX, y: ry(i), width: RW, height: 34, rx: 8 }),
       svg('text', { x: RX + 10, y: ry(i) + 21 }, cut(n, 38)),
       svg('text', { class: 'sub', x: RX + RW - 10, y: ry(i) + 21, 'text-anchor': 'end' },

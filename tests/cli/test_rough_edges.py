@@ -780,6 +780,22 @@ def test_demo_serve_prints_settings_a_shell_can_paste() -> None:
     assert shlex.split(lines[2].strip()) == ["rolegate", "-c", "/tmp/my demo/rolegate.yaml", "plan"]
 
 
+def _lines_until(stream: Any, ending: str, limit: float) -> list[str]:
+    """Lines a child printed, up to one that ends with `ending`, read straight from the pipe (no buffer to
+    hide a line from select) within `limit` seconds."""
+    import select
+    import time
+
+    seen, deadline = b"", time.monotonic() + limit
+    while not any(line.rstrip().endswith(ending) for line in seen.decode(errors="replace").splitlines()):
+        assert time.monotonic() < deadline, seen.decode(errors="replace")
+        if select.select([stream], [], [], 1)[0]:
+            chunk = os.read(stream.fileno(), 4096)
+            assert chunk, seen.decode(errors="replace")
+            seen += chunk
+    return seen.decode().splitlines(keepends=True)
+
+
 @pytest.mark.slow
 def test_demo_serve_keeps_a_local_aws_that_plan_reaches_with_the_settings_it_printed(tmp_path: Path) -> None:
     """README's way to a local AWS: `rolegate demo --serve`, then, in another shell, what it printed."""
@@ -796,15 +812,11 @@ def test_demo_serve_keeps_a_local_aws_that_plan_reaches_with_the_settings_it_pri
     }
     demo = subprocess.Popen(
         [ROLEGATE, "demo", "--serve", "--dir", str(tmp_path / "demo")],
-        env=shell, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env=shell, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
     )  # fmt: skip
     try:
         assert demo.stdout is not None
-        printed = []
-        while not printed or not printed[-1].rstrip().endswith(" apply"):
-            line = demo.stdout.readline()
-            assert line, "".join(printed)
-            printed.append(line)
+        printed = _lines_until(demo.stdout, " apply", limit=120)
         export = next(line for line in printed if line.strip().startswith("export "))
         settings = dict(word.split("=", 1) for word in shlex.split(export)[1:])
         plan_line = next(line for line in printed if line.strip().endswith(" plan"))
@@ -817,7 +829,7 @@ def test_demo_serve_keeps_a_local_aws_that_plan_reaches_with_the_settings_it_pri
         )  # fmt: skip
     finally:
         demo.send_signal(signal.SIGINT)
-        rest, _ = demo.communicate(timeout=30)
+        rest = demo.communicate(timeout=30)[0].decode()
 
     assert settings["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
     assert plan.returncode == 0, plan.stdout + plan.stderr  # the demo applied it: nothing left to change

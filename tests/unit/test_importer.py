@@ -355,3 +355,30 @@ def test_a_setup_rolegate_already_manages_imports_to_a_file_whose_plan_is_empty(
     assert plan.empty and not plan.conflicts, [c.address for c in plan.changes]
     assert parse(imported.text).config.users["cobus"].console is True
     assert "credential report could not be read" in comments(imported.text)
+
+
+@pytest.mark.parametrize(
+    ("key", "organizations_name", "written"),
+    [
+        ("ml-dev", "ML-Dev", "ML-Dev"),  # rolegate would say Ml-Dev: the console's own name is kept
+        ("data-lake", "Data Lake (EU)", None),  # parentheses: not a name the switch-role link can carry
+        ("development", "Development", None),  # what rolegate derives anyway: nothing to write
+        ("staging", "Staging\nsecond line", None),  # anyone who may rename the account chose this
+        ("production", "<script>", None),
+        ("sandbox", "Sandbox for the ML team", "Sandbox for the ML team"),
+    ],
+)
+def test_import_keeps_the_name_organizations_gives_an_account_when_the_console_can_show_it(
+    key: str, organizations_name: str, written: str | None
+) -> None:
+    accounts = [
+        AccountInfo("master", IDS["master"]),
+        AccountInfo(key, "555555555555", None, organizations_name),
+    ]
+    snapshot = Snapshot(accounts={a.name: AccountState(a.name, a.account_id) for a in accounts})
+    source = Source("demo", "master", "us-east-1", "OrganizationAccountAccessRole", accounts, snapshot)
+
+    text = import_config(source).text
+
+    config = parse(text).config
+    assert config.accounts[key].display_name == written

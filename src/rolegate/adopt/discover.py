@@ -66,7 +66,7 @@ def find_accounts(
             found = by_id.get(account_id, {})
             name = account_name(found.get("Name") or f"account-{account_id}", taken)
             taken.append(name)
-            infos.append(AccountInfo(name, account_id, found.get("Email")))
+            infos.append(AccountInfo(name, account_id, found.get("Email"), found.get("Name")))
         return hub_id, infos, True
     for account_id in wanted:
         name = account_name(f"account-{account_id}", taken)

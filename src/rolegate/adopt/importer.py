@@ -22,7 +22,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from rolegate.model import marks, policydoc
+from rolegate.model import marks, names, naming, policydoc
 from rolegate.model.iam_shapes import listed, statement_list
 from rolegate.plan.adoption import hub_trust_mfa, policy_holders
 from rolegate.plan.kinds import attachments, password_policy
@@ -48,6 +48,7 @@ class AccountInfo:
     name: str
     account_id: str
     email: str | None = None
+    display: str | None = None  # the name Organizations gives it, for the console's switch-role display name
 
 
 @dataclass
@@ -300,6 +301,8 @@ class _Importer:
             entry["id"] = DoubleQuotedScalarString(info.account_id)
             if info.email:
                 entry["email"] = info.email
+            if _display_name_worth_writing(info):
+                entry["display_name"] = info.display
             state = self.state(info.name)
             if state is not None and state.alias:
                 entry["alias"] = state.alias
@@ -383,6 +386,15 @@ def _entry(fields: dict[str, Any]) -> CommentedMap:
         else:
             out[key] = _yaml_value(value)
     return out
+
+
+def _display_name_worth_writing(info: AccountInfo) -> bool:
+    """Organizations' name for the account, when rolegate would not derive it from the key (`ML-Dev` for
+    `ml-dev`) and the console could show it: a name from AWS is anyone's who may rename the account."""
+    display = info.display
+    if not display or display == naming.display_name(info.name):
+        return False
+    return names.DISPLAY_NAME_RE.match(display) is not None
 
 
 def _flow(items: list[str]) -> CommentedSeq:

@@ -749,7 +749,7 @@ def page_data(snapshot: Snapshot, rows: Iterable[PageRow]) -> dict[str, object]:
     by_cell: dict[int, int] = {}
     cells: list[object] = []
     for r in rows:
-        cell = getattr(r, "_cell", None)
+        cell = getattr(r, "cell", None)  # a reach row's; an escalation row has none
         answer = by_cell.get(id(cell), -1) if cell is not None else -1
         if answer < 0:
             if r.reachable == "no":

@@ -77,6 +77,11 @@ class Reach:
         self._principal, self._cell, self._account, self._role = principal, cell, account, role
 
     @property
+    def cell(self) -> Cell:
+        """The answer this row shares with the rows of principals alike: one object for all of them."""
+        return self._cell
+
+    @property
     def principal(self) -> str:  # ARN
         return self._principal.arn
 

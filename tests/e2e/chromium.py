@@ -39,3 +39,22 @@ def offline_only(page: Any, requested: list[str]) -> None:
             route.abort()
 
     page.route("**/*", guard)
+
+
+# Where the README's screenshots live. A test run writes them there only when asked
+# (`bash scripts/screenshots` sets ROLEGATE_SCREENSHOTS=1): a test run never changes files git tracks.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshot(page: Any, name: str, tmp_path: Path, **options: Any) -> Path:
+    """The page as `name` in the test's own folder, and in docs/screenshots when ROLEGATE_SCREENSHOTS is
+    set."""
+    import os
+    import shutil
+
+    taken = tmp_path / name
+    page.screenshot(path=str(taken), **options)
+    if os.environ.get("ROLEGATE_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(taken, SCREENSHOTS / name)
+    return taken

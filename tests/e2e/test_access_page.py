@@ -21,7 +21,6 @@ import html.parser
 import importlib.util
 import json
 import re
-import shutil
 import time
 from functools import cache
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 
 import pytest
 from tests.builders import IDS, doc, iam_user, seed_like_snapshot
-from tests.e2e.chromium import ARGS, CHROMIUM, MARKS, offline_only
+from tests.e2e.chromium import ARGS, CHROMIUM, MARKS, offline_only, screenshot
 from tests.security.test_names_in_writers import HOSTILE
 
 from rolegate.access.graph import AccessGraph, collector_paused
@@ -53,7 +52,6 @@ def in_browser(test: Any) -> Any:
 
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 DATA_BLOCK = re.compile(r'<script type="application/json" id="access-data">(.*?)</script>', re.S)
 
 
@@ -182,9 +180,7 @@ def test_the_access_page_shows_mfa_no_mfa_and_conditions_the_chain_on_click_and_
         assert lit and set(lit) == {"administrator"}
 
         assert no_horizontal_overflow(page)
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "access-page-3.png"), full_page=True)
-        shutil.copy(SCREENSHOTS / "access-page-3.png", tmp_path / "access-page-3.png")
+        screenshot(page, "access-page-3.png", tmp_path, full_page=True)
 
         search(page, "cob")
         assert groups_shown(page) == ["cobus"]
@@ -618,7 +614,7 @@ def test_at_500_accounts_the_reviewer_searches_filters_groups_and_sees_a_chain(t
         page.locator("#graph .node.who").first.click()
         assert "principals reach" in page.locator("#detail").inner_text()
         assert no_horizontal_overflow(page)
-        page.screenshot(path=str(SCREENSHOTS / "access-page-500.png"), full_page=True)
+        screenshot(page, "access-page-500.png", tmp_path, full_page=True)
         browser.close()
     assert requested == [page_file.as_uri()]
     print(f"\n500 accounts, {count:,} rows: {size / 1e6:.1f} MB page, start and load {loaded:.2f} s")

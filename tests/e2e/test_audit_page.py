@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from tests.builders import IDS, example_config, iam_user, report_row, seed_like_snapshot
-from tests.e2e.chromium import ARGS, CHROMIUM, MARKS, offline_only
+from tests.e2e.chromium import ARGS, CHROMIUM, MARKS, offline_only, screenshot
 from tests.helpers import rolegate
 
 from rolegate.access.audit import AuditInput, Finding, audit
@@ -29,7 +29,6 @@ sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = MARKS
 
 REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "docs" / "screenshots"
 WIDTH = 1280
 
 
@@ -160,8 +159,7 @@ def test_the_report_of_three_accounts_filters_groups_copies_and_fetches_nothing(
         assert _overflow(page) <= 0
         page.select_option("#group", "rule")
         page.evaluate("() => window.scrollTo(0, 0)")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "audit-page-3.png"), full_page=True)
+        screenshot(page, "audit-page-3.png", tmp_path, full_page=True)
         browser.close()
     assert requested and all(url.startswith("file://") for url in requested)
 
@@ -200,9 +198,8 @@ def test_the_report_of_five_hundred_accounts_opens_filters_and_fits_1280_px(tmp_
             "() => document.querySelectorAll('details.group').forEach((d, i) => { d.open = i < 1; })"
         )
         page.evaluate("() => window.scrollTo(0, 0)")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.set_viewport_size({"width": WIDTH, "height": 1400})
-        page.screenshot(path=str(SCREENSHOTS / "audit-page-500.png"))
+        screenshot(page, "audit-page-500.png", tmp_path)
         assert _overflow(page) <= 0
         browser.close()
     assert all(url.startswith("file://") for url in requested)

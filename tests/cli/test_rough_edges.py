@@ -835,3 +835,39 @@ def test_demo_serve_keeps_a_local_aws_that_plan_reaches_with_the_settings_it_pri
     assert plan.returncode == 0, plan.stdout + plan.stderr  # the demo applied it: nothing left to change
     assert "rolegate demo --serve" not in "".join(printed).split("Try next")[-1]
     assert "stopped." in rest
+
+
+class _CtrlCOnSecondLock:
+    """Ctrl-C in the middle of a lockdown: the second role's trust policy update raises KeyboardInterrupt."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def __call__(self, client: Any) -> None:
+        client.meta.events.register("before-call.iam.UpdateAssumeRolePolicy", self._call)
+
+    def _call(self, **_: Any) -> None:
+        self.seen += 1
+        if self.seen == 2:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_during_a_lockdown_stops_it_says_what_was_done_and_a_rerun_finishes(
+    org: Org, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = seed_applied(org, capsys)
+    on_every_session(monkeypatch, _CtrlCOnSecondLock())
+
+    stopped = rolegate(capsys, "-c", config, "lockdown", "production", "--yes")
+    monkeypatch.undo()
+    for key, value in org.env.items():
+        monkeypatch.setenv(key, value)
+    again = rolegate(capsys, "-c", config, "lockdown", "production", "--yes")
+
+    assert stopped.code == ExitStatus.INTERRUPTED, stopped.all
+    assert "fix the cause" not in stopped.all and "Traceback" not in stopped.all
+    assert "lockdown interrupted: 2 of 3 steps done; not done: production role " in stopped.err
+    assert "the journal is kept" in stopped.err
+    assert "`rolegate lockdown production` finishes it" in stopped.err
+    assert again.code == ExitStatus.SUCCESS, again.all
+    assert "production is locked down" in again.out

@@ -144,14 +144,19 @@ def _run(
 ) -> ApplyResult:
     """The changes in order. With `go_on` (a lockdown), a role that fails is reported and the others are
     still locked; only a failure to write the journal into the account stops everything."""
+    from rolegate.plan.apply import INTERRUPTED
     from rolegate.respond.act import run_in_order
 
     failed: list[str] = []
+    interrupted: list[Change] = []
 
     def done(change: Change) -> None:
         env.print("  [green]✓[/] " + change_line(change, with_account=True))
 
     def on_failed(change: Change, error: str) -> bool:
+        if error.endswith(INTERRUPTED):  # Ctrl-C: stop here, whatever go_on says
+            interrupted.append(change)
+            return False
         if not go_on or change.kind != "role":
             return False
         failed.append(error)
@@ -163,6 +168,8 @@ def _run(
     )
     if hand_out is not None:
         hand_out(result)
+    if interrupted:
+        raise interrupted_error(what, again, decided, result)
     if failed and not result.not_done:
         raise ApplyError(
             f"{what}: {len(failed)} of {plural(len(decided.changes), 'step')} failed, the others are done "
@@ -177,6 +184,23 @@ def _run(
             f"fix the cause and run `{again}` again: it starts from what is there now",
         )
     return result
+
+
+class Interrupted(ApplyError):
+    """Ctrl-C part way through a lockdown or restore: what was done is said, and the exit is 130."""
+
+    exit_code = ExitStatus.INTERRUPTED
+
+
+def interrupted_error(what: str, again: str, decided: Decided, result: ApplyResult) -> Interrupted:
+    """After Ctrl-C: what was done, what was not, and that the journal lets a rerun finish."""
+    done = f"{len(result.done)} of {plural(len(decided.changes), 'step')} done"
+    left = [c for c in decided.changes if c not in result.done]
+    not_done = ("; not done: " + ", ".join(f"{c.account} {c.kind} {c.name}" for c in left)) if left else ""
+    return Interrupted(
+        f"{what.lower()} interrupted: {done}{not_done}; the journal is kept",
+        f"`{again}` finishes it: it starts from what is there now",
+    )
 
 
 # -- lockdown -----------------------------------------------------------------------------------------------

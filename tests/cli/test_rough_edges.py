@@ -650,12 +650,17 @@ def test_a_prompt_during_a_live_bar_clears_the_bar_and_nothing_is_drawn_until_it
 def test_building_rolegate_prints_no_deprecation_warning_and_names_its_licence_in_spdx(
     tmp_path: Path,
 ) -> None:
+    import shutil
     import zipfile
 
-    root = Path(__file__).resolve().parents[2]
+    # A copy of what the build reads, so this build and test_package's never share a build/ directory.
+    root, source = Path(__file__).resolve().parents[2], tmp_path / "source"
+    shutil.copytree(root / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, source / name)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
     built = subprocess.run(
-        [*pip, "wheel", str(root), "--no-deps", "--no-build-isolation", "-w", str(tmp_path)],
+        [*pip, "wheel", str(source), "--no-deps", "--no-build-isolation", "-w", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=300,

@@ -888,3 +888,62 @@ def test_ctrl_c_during_a_lockdown_stops_it_says_what_was_done_and_a_rerun_finish
     assert "`rolegate lockdown production` finishes it" in stopped.err
     assert again.code == ExitStatus.SUCCESS, again.all
     assert "production is locked down" in again.out
+
+
+def _role(name: str) -> Any:
+    from rolegate.plan.changes import Change
+
+    return Change("development", "111111111111", "create", "role", name, "", (), ())
+
+
+@pytest.mark.parametrize(
+    ("failed", "error", "done", "total", "said"),
+    [
+        (None, None, 1, 1, "✓ development (111111111111): 1 change applied"),
+        (None, None, 2, 2, "✓ development (111111111111): 2 changes applied"),
+        (None, "interrupted", 0, 1, "■ development (111111111111): interrupted, 0 of 1 change applied"),
+        (
+            "a",
+            "development role a: interrupted",
+            0,
+            1,
+            "■ development (111111111111): interrupted, 0 of 1 change",
+        ),
+        (
+            "a",
+            "development role a: interrupted",
+            1,
+            3,
+            "■ development (111111111111): interrupted, 1 of 3 changes",
+        ),
+        (
+            "a",
+            "development role a: AccessDenied",
+            0,
+            2,
+            "✗ development (111111111111): 0 of 2 changes applied, then",
+        ),
+        (
+            "a",
+            "development role a: AccessDenied",
+            0,
+            1,
+            "✗ development (111111111111): 0 of 1 change applied, then",
+        ),
+    ],
+)
+def test_apply_says_interrupted_for_ctrl_c_and_failed_only_for_a_failure(
+    failed: str | None, error: str | None, done: int, total: int, said: str
+) -> None:
+    from rolegate.cli.progress import account_line
+    from rolegate.plan.apply import AccountResult
+
+    result = AccountResult("development", "111111111111", done=[_role(f"r{i}") for i in range(done)])
+    result.failed = _role(failed) if failed else None
+    result.error = error
+    if error and not failed:
+        result.not_done = [_role("later")]
+
+    line = account_line(result, total, 0).replace("[green]", "").replace("[yellow]", "").replace("[red]", "")
+
+    assert line.replace("[/]", "").startswith(said), line

@@ -20,7 +20,7 @@ from rolegate.aws.session import set_prompt_guard
 from rolegate.cli.common import JSONValue
 from rolegate.cli.env import Env
 from rolegate.cli.render import plural
-from rolegate.plan.apply import AccountResult
+from rolegate.plan.apply import INTERRUPTED, AccountResult
 from rolegate.plan.changes import Change, Plan
 
 # -- live displays hold still for a prompt -------------------------------------------------------------------
@@ -122,7 +122,7 @@ def account_line(result: AccountResult, total: int, retries: int) -> str:
         return f"[red]✗[/] {where}: {missed} of {plural(total, 'change')} not applied (read back)"
     if result.ok:
         return f"[green]✓[/] {where}: {plural(total, 'change')} applied ({cost}) in {result.seconds:.1f} s"
-    if result.failed is None:
+    if result.failed is None or (result.error or "").endswith(INTERRUPTED):  # Ctrl-C, not a failure
         return f"[yellow]■[/] {where}: interrupted, {len(result.done)} of {plural(total, 'change')} applied"
     return f"[red]✗[/] {where}: {len(result.done)} of {plural(total, 'change')} applied, then failed"
 

@@ -1,42 +1,16 @@
-"""The shell of rolegate's self-contained pages (the launch page, the access page): one document with its
-style and script inline, and a Content-Security-Policy that lets the browser fetch nothing at all, so a page
-opened from file:// or mailed around never reaches the network."""
+"""The shell of rolegate's self-contained pages (the launch page, the access page, the audit report): one
+document with its style and script inline, and a Content-Security-Policy that lets the browser fetch nothing
+at all, so a page opened from file:// or mailed around never reaches the network. And the few words the pages
+share (a count, the snapshot's time)."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 
 from rolegate.safe_text import html_text as escape
-
-CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
-
-
-def document(title: str, style: str, header: str, main: str, script: str, after_main: str = "") -> str:
-    """`header` and `main` are HTML already escaped by the caller; the title is escaped here."""
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
-<title>{escape(title)}</title>
-<style>{style}</style>
-</head>
-<body>
-<header>
-<h1>{escape(title)}</h1>
-{header}
-</header>
-<main>
-{main}
-</main>
-{after_main}<script>{script}</script>
-</body>
-</html>
-"""
-
 
 # -- a page whose script and style are pinned by hash, and which carries its data as JSON --------------
 # The access page carries millions of answers as data and a script that renders them: the policy below lets
@@ -67,17 +41,13 @@ def json_for_html(data: object) -> str:
     return json.dumps(data, ensure_ascii=True, separators=(",", ":")).translate(_JSON_IN_HTML)
 
 
-def data_document(
-    title: str, style: str, header: str, main: str, script: str, data: object, data_id: str = "page-data"
-) -> str:
-    """Like `document`, with `data` embedded once as JSON (read by the script with JSON.parse) and a policy
-    that pins the style and the script by hash instead of allowing any inline one."""
+def _page(title: str, csp: str, style: str, header: str, main: str, tail: str, script: str) -> str:
     return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{pinned_csp(style, script)}">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
 <title>{escape(title)}</title>
 <style>{style}</style>
 </head>
@@ -89,8 +59,41 @@ def data_document(
 <main>
 {main}
 </main>
-<script type="application/json" id="{escape(data_id)}">{json_for_html(data)}</script>
-<script>{script}</script>
+{tail}<script>{script}</script>
 </body>
 </html>
 """
+
+
+def document(title: str, style: str, header: str, main: str, script: str, after_main: str = "") -> str:
+    """`header`, `main` and `after_main` are HTML already escaped by the caller; the title is escaped here.
+    The policy pins this style and this script by hash."""
+    return _page(title, pinned_csp(style, script), style, header, main, after_main, script)
+
+
+def data_document(
+    title: str, style: str, header: str, main: str, script: str, data: object, data_id: str = "page-data"
+) -> str:
+    """Like `document`, with `data` embedded once as JSON (read by the script with JSON.parse)."""
+    tail = f'<script type="application/json" id="{escape(data_id)}">{json_for_html(data)}</script>\n'
+    return _page(title, pinned_csp(style, script), style, header, main, tail, script)
+
+
+def counted(n: int, word: str) -> str:
+    """`1 finding`, `11,739 findings`: a count as the pages print it."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def snapshot_taken(taken_at: str) -> str:
+    """When the snapshot was taken, as HTML (`2026-12-04 21:00:00 UTC` for a UTC time, else as written)."""
+    if not taken_at:
+        return "Snapshot time unknown"
+    shown = taken_at
+    try:
+        when = dt.datetime.fromisoformat(taken_at)
+    except ValueError:
+        pass
+    else:
+        if when.utcoffset() == dt.timedelta(0):
+            shown = when.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f'Snapshot taken <time datetime="{escape(taken_at)}">{escape(shown)}</time>'

@@ -18,11 +18,10 @@ the JSON is escaped for its <script> block (htmlpage.json_for_html).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from rolegate.htmlpage import data_document
+from rolegate.htmlpage import counted, data_document, snapshot_taken
 from rolegate.safe_text import html_text as escape
 from rolegate.safe_text import visible
 from rolegate.state.snapshot import Snapshot
@@ -77,7 +76,7 @@ def render_access_html(snapshot: Snapshot, rows: Iterable[PageRow]) -> str:
         else _MAIN.replace('<p id="nobody" class="empty" hidden>', '<p id="nobody" class="empty">')
     )
     org = f" · organization {escape(snapshot.organization_id)}" if snapshot.organization_id else ""
-    header = f'<p id="taken">{_taken(snapshot.taken_at)}{org}</p>\n<p id="summary">{summary}</p>'
+    header = f'<p id="taken">{snapshot_taken(snapshot.taken_at)}{org}</p>\n<p id="summary">{summary}</p>'
     return data_document(
         "rolegate — who can reach what", _STYLE, header, main, _SCRIPT, data, "access-data",
     )  # fmt: skip
@@ -872,27 +871,9 @@ def _summary(counts: dict[str, int]) -> str:
     """Principals, roles and accounts, rows reached, without MFA, by escalation (counted as the rows came)."""
     c = counts
     return (
-        f"{_plural(c['principals'], 'principal')}, {_plural(c['roles'], 'role')} in "
-        f"{_plural(c['accounts'], 'account')}: {c['reached']:,} reachable"
+        f"{counted(c['principals'], 'principal')}, {counted(c['roles'], 'role')} in "
+        f"{counted(c['accounts'], 'account')}: {c['reached']:,} reachable"
         + (f", <strong>{c['no_mfa']:,} without MFA</strong>" if c["no_mfa"] else "")
         + (f", <strong>{c['escalated']:,} by escalation</strong>" if c["escalated"] else "")
         + (f", {c['denied']:,} refused by an explicit Deny" if c["denied"] else "")
     )
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
-def _taken(taken_at: str) -> str:
-    if not taken_at:
-        return "Snapshot time unknown"
-    shown = taken_at
-    try:
-        when = dt.datetime.fromisoformat(taken_at)
-    except ValueError:
-        pass
-    else:
-        if when.utcoffset() == dt.timedelta(0):
-            shown = when.strftime("%Y-%m-%d %H:%M:%S UTC")
-    return f'Snapshot taken <time datetime="{escape(taken_at)}">{escape(shown)}</time>'

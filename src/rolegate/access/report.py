@@ -13,13 +13,12 @@ account names, ARNs, messages and commands come from a snapshot, which nothing v
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rolegate.access.audit import RULES, SEVERITIES, Finding
 from rolegate.access.sarif import locate
-from rolegate.htmlpage import data_document
+from rolegate.htmlpage import counted, data_document, snapshot_taken
 from rolegate.model.load import Loaded
 from rolegate.safe_text import html_text as escape
 
@@ -203,7 +202,7 @@ def render_audit_html(
     rows = [_Row(f, _where(f, loaded, config_name)) for f in findings]
     accounts = _first_seen((f.account, f"{f.account} {f.account_id}".strip()) for f in findings)
     in_accounts = sum(1 for name, _ in accounts if name != "local")  # "local": the AWS config file
-    header = f"""<p id="taken">{_taken(taken_at)}</p>
+    header = f"""<p id="taken">{snapshot_taken(taken_at)}</p>
 <p id="summary">{_summary(findings, in_accounts)}</p>
 <div class="controls">
 <fieldset class="severities"><legend>Severity</legend>{_severity_boxes(findings)}</fieldset>
@@ -239,7 +238,7 @@ def _summary(findings: list[Finding], accounts: int) -> str:
         return "No findings."
     counts = [(s, sum(f.severity == s for f in findings)) for s in reversed(SEVERITIES)]
     said = ", ".join(f"{n:,} {s.lower()}" for s, n in counts if n)
-    return f"{_plural(len(findings), 'finding')} in {_plural(accounts, 'account')}: {said}"
+    return f"{counted(len(findings), 'finding')} in {counted(accounts, 'account')}: {said}"
 
 
 def _severity_boxes(findings: list[Finding]) -> str:
@@ -310,7 +309,7 @@ def _group(key: str, label: str, rows: list[_Row], is_open: bool) -> str:
     items = "".join(_finding(row) for row in rows)
     return (
         f'<details class="group" data-key="{escape(key)}"{opened}><summary><span class="name">{escape(label)}'
-        f'</span><span class="count">{_plural(len(rows), "finding")}</span></summary>'
+        f'</span><span class="count">{counted(len(rows), "finding")}</span></summary>'
         f'<ol class="findings">{items}</ol></details>'
     )
 
@@ -344,21 +343,3 @@ def _commands(lines: tuple[str, ...]) -> str:
         f'<div class="cmd"><pre><code>{text}</code></pre>'
         '<button type="button" class="copy" aria-label="Copy the commands">Copy</button></div>'
     )
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
-def _taken(taken_at: str) -> str:
-    if not taken_at:
-        return "Snapshot time unknown"
-    shown = taken_at
-    try:
-        when = dt.datetime.fromisoformat(taken_at)
-    except ValueError:
-        pass
-    else:
-        if when.utcoffset() == dt.timedelta(0):
-            shown = when.strftime("%Y-%m-%d %H:%M:%S UTC")
-    return f'Snapshot taken <time datetime="{escape(taken_at)}">{escape(shown)}</time>'

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from rolegate.cli import progress
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
@@ -83,7 +84,7 @@ def import_(
             "pass -o with another path, or --force (the old file is kept as a backup)",
         )
     sessions = AwsSessions(env.profile, region, bootstrap_role=bootstrap_role)
-    with env.err.status("Reading the accounts…"):
+    with progress.status(env, "Reading the accounts…"):
         source, from_org = read_source(sessions, hub=hub, account_ids=_ids(account_ids), org_name=org_name)
     result = import_config(source)
     _check_imported(result, path)
@@ -157,7 +158,7 @@ def drift(env: Env, as_json: bool, detailed_exitcode: bool, ignore: tuple[str, .
     from rolegate.runner import read_and_plan, sessions_for
 
     config = load_config(env).config
-    with env.err.status("Reading the accounts…"):
+    with progress.status(env, "Reading the accounts…"):
         _, plan = read_and_plan(config, sessions_for(config, env.profile))
     items = drift_items(plan, bootstrap_role=config.organization.bootstrap_role, ignore=ignore)
     if as_json:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from rolegate.atomic import write_atomic
+from rolegate.cli import progress
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
@@ -132,7 +133,7 @@ def terraform(env: Env, directory: Path, snapshot_file: Path | None, no_imports:
     elif not no_imports:
         from rolegate.runner import read_and_plan, sessions_for
 
-        with env.err.status("Reading the accounts…"):
+        with progress.status(env, "Reading the accounts…"):
             snapshot, _ = read_and_plan(config, sessions_for(config, env.profile))
     result = terraform_files(desired, snapshot, config.organization.region)
     written = _write(env, directory, result.texts())

@@ -15,7 +15,7 @@ from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
 from rolegate.cli.passwords import check_password_out, hand_out_passwords, password_writer
-from rolegate.cli.progress import ApplyProgress, account_line, account_record, reading
+from rolegate.cli.progress import ApplyProgress, account_line, account_record, reading, status
 from rolegate.cli.render import apply_result_lines, plan_lines, plan_summary, plural, unreadable_lines
 from rolegate.errors import ApplyError, AwsError, ExitStatus, RolegateError
 from rolegate.model.load import Loaded
@@ -72,7 +72,7 @@ def _loaded_plan(
     n = len([a for a in loaded.config.accounts.values() if a.id])
     hooks = run.PlanHooks(
         reading=lambda: reading(env, n),
-        reading_stackset=lambda: env.err.status("Reading the StackSet and the organizational units…"),
+        reading_stackset=lambda: status(env, "Reading the StackSet and the organizational units…"),
     )
     sessions = sessions_for(loaded.config, env.profile)
     if saved_file is not None:

@@ -11,6 +11,9 @@ import hashlib
 import json
 
 from rolegate.safe_text import html_text as escape
+from rolegate.words import counted
+
+__all__ = ["counted", "data_document", "document", "json_for_html", "pinned_csp", "snapshot_taken"]
 
 # -- a page whose script and style are pinned by hash, and which carries its data as JSON --------------
 # The access page carries millions of answers as data and a script that renders them: the policy below lets
@@ -77,11 +80,6 @@ def data_document(
     """Like `document`, with `data` embedded once as JSON (read by the script with JSON.parse)."""
     tail = f'<script type="application/json" id="{escape(data_id)}">{json_for_html(data)}</script>\n'
     return _page(title, pinned_csp(style, script), style, header, main, tail, script)
-
-
-def counted(n: int, word: str) -> str:
-    """`1 finding`, `11,739 findings`: a count as the pages print it."""
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def snapshot_taken(taken_at: str) -> str:

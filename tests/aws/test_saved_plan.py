@@ -303,5 +303,5 @@ def test_a_plan_with_a_conflict_is_not_saved(org: Org, capsys: pytest.CaptureFix
     planned = rolegate(capsys, "-c", config, "plan", "-out", str(plan_file))
 
     assert planned.code == 1, planned.all
-    assert "conflict(s), which apply refuses; no plan was written" in planned.err
+    assert "conflict, which apply refuses; no plan was written" in planned.err
     assert not plan_file.exists()

@@ -703,7 +703,7 @@ PLURALS = [
 
 @pytest.mark.parametrize(("n", "word", "said"), PLURALS)
 def test_counts_are_said_in_english(n: int, word: str, said: str) -> None:
-    from rolegate.cli.render import plural
+    from rolegate.words import plural
 
     assert plural(n, word) == said
 

@@ -76,7 +76,7 @@ RULES = {
         Rule("RG018", "password policy weaker than rolegate.yaml", "MEDIUM",
              "apply rolegate.yaml's password policy to the hub (rolegate apply)"),
         Rule("RG019", "[default] profile in the local AWS config", "LOW",
-             "remove it, so no command runs against an account by accident (the seed's advice)"),
+             "remove it, so no command runs against an account by accident"),
         Rule("RG020", "account locked down", "MEDIUM",
              "when the incident is over, rolegate restore puts back exactly what was there"),
         Rule("RG021", "user locked out", "MEDIUM",

@@ -19,9 +19,9 @@ from rich.status import Status
 from rolegate.aws.session import set_prompt_guard
 from rolegate.cli.common import JSONValue
 from rolegate.cli.env import Env
-from rolegate.cli.render import plural
 from rolegate.plan.apply import INTERRUPTED, AccountResult
 from rolegate.plan.changes import Change, Plan
+from rolegate.words import plural
 
 # -- live displays hold still for a prompt -------------------------------------------------------------------
 # A bar or spinner redraws its lines ten times a second; a question written to the terminal meanwhile (the

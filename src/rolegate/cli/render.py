@@ -11,6 +11,7 @@ from rolegate.plan.apply import AccountResult, ApplyResult
 from rolegate.plan.changes import Change, Plan
 from rolegate.plan.kinds import RECONCILED
 from rolegate.safe_text import visible
+from rolegate.words import plural
 
 SIGN = {"create": "+", "update": "~", "delete": "-", "adopt": "="}  # adopt: hand-made, becomes rolegate's
 STYLE = {"create": "green", "update": "yellow", "delete": "red", "adopt": "cyan"}
@@ -57,20 +58,6 @@ def _detail(line: str) -> str:
     if line.lstrip().startswith("- "):
         return f"[red]{body}[/]"
     return body
-
-
-def plural(n: int, word: str) -> str:
-    """`1 account`, `2 accounts`, `0 policies`, `3 entries`, `2 keys`, `4 processes`: English's rules for
-    the nouns rolegate counts (a consonant's y becomes ies; s, x, ch, sh take es)."""
-    return f"{n} {word if n == 1 else plural_of(word)}"
-
-
-def plural_of(word: str) -> str:
-    if len(word) > 1 and word.endswith("y") and word[-2] not in "aeiou":
-        return word[:-1] + "ies"
-    if word.endswith(("s", "x", "ch", "sh")):
-        return word + "es"
-    return word + "s"
 
 
 def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:

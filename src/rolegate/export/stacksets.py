@@ -17,6 +17,7 @@ from rolegate.export.cloudformation import HUB_PARAMETER, IS_SPOKE, spoke_templa
 from rolegate.model import naming
 from rolegate.plan.changes import Action, Call, Change, Conflict, Plan
 from rolegate.plan.compile import Desired
+from rolegate.words import plural
 
 KIND = "stackset"
 INSTANCES = "stack instances"
@@ -155,8 +156,9 @@ def _refused(where: _Where, state: StackSetState, targets: Targets) -> bool:
     under_root = sorted(a for a, unit in targets.accounts.items() if unit in roots)
     mine = {a.account_id for a in desired.accounts.values()}
     others = [a for a in under_root if a not in mine and a != targets.management_account]
+    listed = [_label(desired, a) for a in under_root if a in mine]
     where.conflict(
-        f"{', '.join(_label(desired, a) for a in under_root if a in mine)} sit(s) right under the "
+        f"{', '.join(listed)} {'sits' if len(listed) == 1 else 'sit'} right under the "
         f"organization's root: a StackSet for the root would put the spoke roles into every account "
         f"of the organization ({len(others)} not in rolegate.yaml) and every one created later",
         "move the spoke accounts into an organizational unit (Organizations → Move), "
@@ -218,7 +220,7 @@ def _delete_instances(where: _Where, gone: list[str], targets: Targets, region: 
         },
     )
     lines = [f"- instance in {_label(where.desired, a)} (no longer in the StackSet's units)" for a in gone]
-    where.change("delete", INSTANCES, [call], f"{len(gone)} account(s)", lines)
+    where.change("delete", INSTANCES, [call], plural(len(gone), "account"), lines)
 
 
 def _update_details(desired: Desired, state: StackSetState, template: dict[str, Any]) -> list[str]:
@@ -274,7 +276,7 @@ def stackset_plan(
         where.change("update", KIND, [update], summary, details)
     if new_accounts:
         where.change(
-            "create", INSTANCES, [create_instances], f"{len(new_accounts)} account(s)", instance_lines
+            "create", INSTANCES, [create_instances], plural(len(new_accounts), "account"), instance_lines
         )
     if gone:
         _delete_instances(where, gone, targets, region)

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from rolegate.model import iam_shapes
+from rolegate.words import plural_of
 
 DEFAULT_VERSION = "2008-10-17"  # what IAM assumes when a document has no Version
 _ACTION_KEYS = ("Action", "NotAction")
@@ -260,7 +261,8 @@ def identity_policy_problems(document: Any) -> list[str]:
     problems: list[str] = []
     unknown = sorted(set(document) - {"Version", "Id", "Statement"})
     if unknown:
-        problems.append(f"unknown key(s) {', '.join(unknown)} (a document has Version, Id and Statement)")
+        keys = plural_of("key") if len(unknown) > 1 else "key"
+        problems.append(f"unknown {keys} {', '.join(unknown)} (a document has Version, Id and Statement)")
     if document.get("Version", "2012-10-17") not in _VERSIONS:
         problems.append(f"Version {document.get('Version')!r} is not one IAM knows (use 2012-10-17)")
     statements = document.get("Statement")

@@ -37,6 +37,7 @@ from typing import Literal
 from rolegate.model import marks, naming
 from rolegate.plan.adoption import hub_trust_mfa
 from rolegate.state.snapshot import Group, ManagedPolicy, Role, User
+from rolegate.words import plural
 
 ADOPTED_TAG = "rolegate:adopted"  # what the operator accepted when adopting by name, e.g. "password+policies"
 CONSOLE_TAG = "rolegate:console"  # on a user: rolegate issued its console password
@@ -133,7 +134,9 @@ def user_decision(
     in_ours = set(user.groups) & set(owned_groups)
     granted_nothing_yet = not in_ours and (wanted_groups is None or bool(wanted_groups))
     if granted_nothing_yet and user.access_keys:
-        found.append(("keys", f"it has {user.access_keys} access key(s) and is in none of rolegate's groups"))
+        found.append(
+            ("keys", f"it has {plural(user.access_keys, 'access key')} and is in none of rolegate's groups")
+        )
     if granted_nothing_yet and user.mfa_devices:
         found.append(("mfa", "it has an MFA device and is in none of rolegate's groups"))
     if user.managed_policies:

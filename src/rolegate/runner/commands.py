@@ -27,6 +27,7 @@ from rolegate.runner import desired_plan, read_back
 from rolegate.state.collect import DEFAULT_WORKERS, ReadPlan
 from rolegate.state.snapshot import Snapshot
 from rolegate.state.snapshot_file import load_snapshot
+from rolegate.words import plural
 
 ENGINES = ("direct", "stacksets")
 
@@ -201,8 +202,8 @@ def save_plan(outcome: PlanOutcome, loaded: Loaded, path: Path, *, planned_at: s
         )
     if outcome.plan.conflicts:
         raise RolegateError(
-            f"-out: the plan has {len(outcome.plan.conflicts)} conflict(s), which apply refuses; no plan was "
-            "written",
+            f"-out: the plan has {plural(len(outcome.plan.conflicts), 'conflict')}, which apply refuses; "
+            "no plan was written",
             "see the ! lines above; resolve them (or --adopt), then plan again",
         )
     if outcome.plan.unreadable:

@@ -17,10 +17,10 @@ from rolegate.cli.common import load_config
 from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
 from rolegate.cli.progress import status as progress_status
-from rolegate.cli.render import plural
 from rolegate.errors import ExitStatus, RolegateError
 from rolegate.model import naming
 from rolegate.model.edit import set_account_ids
+from rolegate.words import plural
 
 if TYPE_CHECKING:
     from pathlib import Path

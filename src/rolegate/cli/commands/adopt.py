@@ -11,8 +11,8 @@ from rolegate.cli import progress
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
-from rolegate.cli.render import plural
 from rolegate.errors import ConfigError, ExitStatus, LocalFileError, RolegateError
+from rolegate.words import plural
 
 if TYPE_CHECKING:
     from rolegate.adopt.importer import Imported

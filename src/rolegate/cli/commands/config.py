@@ -10,8 +10,8 @@ from rolegate.atomic import write_atomic
 from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
-from rolegate.cli.render import plural
 from rolegate.errors import ConfigError, ExitStatus, LocalFileError
+from rolegate.words import plural
 
 
 def example_text() -> str:

@@ -19,8 +19,9 @@ from rolegate.cli.commands.plan import show_plan
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.cli.progress import status as progress_status
-from rolegate.cli.render import apply_result_lines, plural
+from rolegate.cli.render import apply_result_lines
 from rolegate.errors import ExitStatus, LocalFileError, RolegateError
+from rolegate.words import plural
 
 if TYPE_CHECKING:
     from rolegate.aws.session import AwsSessions

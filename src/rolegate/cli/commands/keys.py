@@ -19,8 +19,8 @@ from rich.markup import escape
 from rolegate.cli.common import JSONValue, print_json
 from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
-from rolegate.cli.render import plural
 from rolegate.errors import CredentialsError, ExitStatus, RolegateError
+from rolegate.words import plural
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient  # what boto3.client() makes; rolegate has no stubs of its methods

@@ -16,7 +16,7 @@ from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
 from rolegate.cli.passwords import check_password_out, hand_out_passwords, password_writer
 from rolegate.cli.progress import ApplyProgress, account_line, account_record, reading, status
-from rolegate.cli.render import apply_result_lines, plan_lines, plan_summary, plural, unreadable_lines
+from rolegate.cli.render import apply_result_lines, plan_lines, plan_summary, unreadable_lines
 from rolegate.errors import ApplyError, AwsError, ExitStatus, RolegateError
 from rolegate.model.load import Loaded
 from rolegate.plan.apply import AccountResult, ApplyResult
@@ -25,6 +25,7 @@ from rolegate.plan.saved import MASS_DELETE
 from rolegate.runner import commands as run
 from rolegate.runner import sessions_for
 from rolegate.state.collect import DEFAULT_WORKERS
+from rolegate.words import plural
 
 F = TypeVar("F", bound=Callable[..., object])
 

@@ -16,7 +16,7 @@ from rolegate.cli.common import load_config
 from rolegate.cli.completion import complete_account, complete_user
 from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
-from rolegate.cli.render import change_line, plural
+from rolegate.cli.render import change_line
 from rolegate.errors import ApplyError, ExitStatus, RolegateError
 from rolegate.model import marks
 from rolegate.model.config import Config
@@ -26,6 +26,7 @@ from rolegate.plan.changes import Change
 from rolegate.respond.journal import Journal, journal_path, read_local
 from rolegate.respond.lockdown import Decided, Difference, is_locked
 from rolegate.runner import sessions_for
+from rolegate.words import plural
 
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 

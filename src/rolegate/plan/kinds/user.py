@@ -20,6 +20,7 @@ from rolegate.plan.changes import USER_CREDENTIALS_CLEANUP, Call
 from rolegate.plan.kinds import attachments, inline, login_profile
 from rolegate.plan.kinds.base import Context, Edit, adoption, edit, join
 from rolegate.state.snapshot import User, owns_path, owns_tagged
+from rolegate.words import plural
 
 NAME = "user"
 
@@ -69,7 +70,7 @@ def _credentials_kept(have: User) -> str:
     """What an adopted user keeps: rolegate never removes credentials it did not issue."""
     kept = []
     if have.access_keys:
-        kept.append(f"{have.access_keys} access key(s)")
+        kept.append(plural(have.access_keys, "access key"))
     if have.mfa_devices:
         kept.append("its MFA device")
     if have.login_profile and not login_profile.issued(have):

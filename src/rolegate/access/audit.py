@@ -23,6 +23,7 @@ from rolegate.access.policy import (
 )
 from rolegate.model import marks
 from rolegate.state.snapshot import AccountState, Role, Snapshot
+from rolegate.words import plural
 
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 KEY_MAX_AGE_DAYS = 90
@@ -604,7 +605,8 @@ def _lockdowns(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
         if locked:
             yield _finding(
                 "RG020", account, f"arn:aws:iam::{account.account_id}:root",
-                f"{account.name} is {locked[0][1].describe()}; {len(locked)} roles deny new sessions",
+                f"{account.name} is {locked[0][1].describe()}; {plural(len(locked), 'role')} "
+                f"{'denies' if len(locked) == 1 else 'deny'} new sessions",
                 commands=(command("rolegate", "restore", account.name),),
             )  # fmt: skip
         for user in account.users.values():

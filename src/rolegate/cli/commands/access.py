@@ -27,6 +27,7 @@ from rolegate.cli.options import global_options
 from rolegate.errors import ExitStatus, RolegateError
 from rolegate.safe_text import csv_cell, visible
 from rolegate.state.snapshot_file import load_snapshot
+from rolegate.words import plural
 
 if TYPE_CHECKING:  # the access package is imported only when a command needs it (lazily, below)
     from rolegate.access.audit import AuditInput, Finding
@@ -116,7 +117,10 @@ def snapshot(env: Env, output: Path) -> int:
 
     taken = read_snapshot(env, None)
     write_atomic(output, taken.dumps(), mode=0o600)
-    counts = [f"{len(a.users)} users, {len(a.roles)} roles in {name}" for name, a in taken.accounts.items()]
+    counts = [
+        f"{plural(len(a.users), 'user')}, {plural(len(a.roles), 'role')} in {name}"
+        for name, a in taken.accounts.items()
+    ]
     env.note(f"wrote {escape(str(output))}: " + escape("; ".join(counts)))
     return ExitStatus.SUCCESS
 

@@ -18,9 +18,9 @@ the JSON is escaped for its <script> block (htmlpage.json_for_html).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Protocol
+from collections.abc import Iterable
 
+from rolegate.access.reach import AccessRow
 from rolegate.htmlpage import counted, data_document, snapshot_taken
 from rolegate.safe_text import html_text as escape
 from rolegate.safe_text import visible
@@ -29,35 +29,8 @@ from rolegate.state.snapshot import Snapshot
 DATA_FORMAT = 1
 
 
-class PageRow(Protocol):
-    """What the page reads of one row of `access`: a reach row of the graph, or an escalation row."""
-
-    @property
-    def principal(self) -> str: ...  # ARN
-    @property
-    def principal_name(self) -> str: ...
-    @property
-    def principal_kind(self) -> str: ...
-    @property
-    def principal_account(self) -> str: ...
-    @property
-    def account(self) -> str: ...
-    @property
-    def account_id(self) -> str: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def role_arn(self) -> str: ...
-    @property
-    def reachable(self) -> str: ...  # "yes" | "conditional" | "denied" ("no" rows are not drawn)
-    @property
-    def mfa_required(self) -> bool | None: ...
-    @property
-    def conditions(self) -> Sequence[str]: ...
-    @property
-    def why(self) -> Sequence[str]: ...
-    @property
-    def via(self) -> Sequence[str]: ...
+# What the page reads of one row of `access` (a "no" row is not drawn).
+PageRow = AccessRow
 
 
 # How a role is reached, as the page's filter chips name it.

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import gc
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from rolegate.access.evaluate import Chunk, EdgeEvaluator, Path, Probe, answers_to, of_alike
 from rolegate.access.index import ACCOUNT_SLOT, Principal, SnapshotIndex
@@ -64,6 +64,39 @@ class Cell(NamedTuple):
     # The paths behind both answers: reached with MFA, without, refused with MFA, without (None: not so).
     paths: tuple[Path | None, Path | None, Path | None, Path | None] = (None, None, None, None)
     account_name: str = ""
+
+
+class AccessRow(Protocol):
+    """One row of `rolegate access` as every writer reads it (the table, JSON, CSV, the page): a reach row of
+    the graph, or an escalation row (which tells MFA apart as None)."""
+
+    @property
+    def principal(self) -> str: ...  # ARN
+    @property
+    def principal_name(self) -> str: ...
+    @property
+    def principal_kind(self) -> str: ...
+    @property
+    def principal_account(self) -> str: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def role_arn(self) -> str: ...
+    @property
+    def reachable(self) -> str: ...  # "yes" | "conditional" | "no" | "denied"
+    @property
+    def mfa_required(self) -> bool | None: ...
+    @property
+    def conditions(self) -> Sequence[str]: ...
+    @property
+    def why(self) -> Sequence[str]: ...
+    @property
+    def via(self) -> Sequence[str]: ...
+    def to_json(self) -> Mapping[str, object]: ...
 
 
 class Reach:

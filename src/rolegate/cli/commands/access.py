@@ -6,10 +6,10 @@ import csv
 import difflib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TextIO, cast
+from typing import TYPE_CHECKING, TextIO
 
 import click
 from rich.markup import escape
@@ -34,34 +34,9 @@ if TYPE_CHECKING:  # the access package is imported only when a command needs it
     from rolegate.access.decide import Decision
     from rolegate.access.escalation import Escalation, Escalations
     from rolegate.access.graph import AccessGraph, Principal
+    from rolegate.access.reach import AccessRow
     from rolegate.model.load import Loaded
     from rolegate.state.snapshot import Snapshot
-
-
-class AccessRow(Protocol):
-    """One row of `rolegate access`, as every writer reads it: a reach row of the graph, or an escalation."""
-
-    @property
-    def principal_name(self) -> str: ...
-    @property
-    def principal_account(self) -> str: ...
-    @property
-    def account(self) -> str: ...
-    @property
-    def account_id(self) -> str: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def reachable(self) -> str: ...  # "yes" | "conditional" | "no" | "denied"
-    @property
-    def mfa_required(self) -> bool | None: ...  # None: not told apart (an escalation)
-    @property
-    def conditions(self) -> Sequence[str]: ...
-    @property
-    def via(self) -> Sequence[str]: ...
-    @property
-    def why(self) -> Sequence[str]: ...
-    def to_json(self) -> Mapping[str, object]: ...
 
 
 ACCESS_FORMAT_VERSION = 1
@@ -265,11 +240,10 @@ def _write_rows(env: Env, fmt: str, taken: Snapshot, rows: Iterable[AccessRow], 
     elif fmt == "csv":
         write_access_csv(env.stdout, rows)
     elif fmt == "html":
-        from rolegate.access.page import PageRow, render_access_html
+        from rolegate.access.page import render_access_html
 
-        # Every row, a refused role too (the page filters on "denied"), read as they come; a reach row and an
-        # escalation row each have every attribute the page reads (PageRow).
-        env.write(render_access_html(taken, cast("Iterable[PageRow]", rows)))
+        # Every row, a refused role too (the page filters on "denied"), read as they come.
+        env.write(render_access_html(taken, rows))
     else:
         _table(env, list(rows), show_all)
 

@@ -117,13 +117,18 @@ def _resolve_credentials(session: Any, profile: str | None) -> None:
         if credentials is not None:
             credentials.get_frozen_credentials()
     except BotoCoreError as exc:
-        far = unreachable(exc, os.environ.get("AWS_ENDPOINT_URL"))
-        if far is not None:
-            raise far from None
-        raise CredentialsError(
+        raise _no_credentials(
+            exc,
             f"cannot get the operator's AWS credentials{f' (profile {profile!r})' if profile else ''}: {exc}",
             "sign in to the hub account (aws sso login, aws-vault, …) or pass --profile",
         ) from None
+
+
+def _no_credentials(exc: BaseException, message: str, hint: str) -> AwsError | CredentialsError:
+    """What the SDK's failure to get or use credentials means: an endpoint that cannot be reached is not a
+    credentials problem (say which, and where); anything else is."""
+    far = unreachable(exc, os.environ.get("AWS_ENDPOINT_URL"))
+    return far if far is not None else CredentialsError(message, hint)
 
 
 def is_write(operation: str) -> bool:
@@ -192,11 +197,8 @@ class AwsSessions:
                     "sign in to the hub account (aws sso login, aws-vault, …) or pass --profile",
                 ) from None
             except BotoCoreError as exc:
-                # An endpoint that cannot be reached is not a credentials problem: say which, and where.
-                far = unreachable(exc, os.environ.get("AWS_ENDPOINT_URL"))
-                if far is not None:
-                    raise far from None
-                raise CredentialsError(
+                raise _no_credentials(
+                    exc,
                     f"no usable AWS credentials for the operator: {exc}",
                     "pass --profile with the hub account's profile, or set AWS_PROFILE",
                 ) from None

@@ -9,6 +9,7 @@ access matrix uses (itself checked against iam-simulate in tests/differential)."
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from tests.builders import IDS, desired, empty_snapshot
@@ -208,3 +209,57 @@ def test_the_perimeter_needs_the_organizations_id() -> None:
         BUILT_IN["deny-outside-org"].document(
             Facts(org="demo", bootstrap_role="OrganizationAccountAccessRole")
         )
+
+
+# -- RG033: the audit says where the marks are still only a hint --------------------------------------------
+
+FULL_ACCESS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def _audited(levels_by_account: dict[str, list[list[dict[str, object]]]]) -> list[str]:
+    from tests.builders import as_aws_has_it
+
+    from rolegate.access.audit import AuditInput, audit
+
+    snapshot = as_aws_has_it(desired())
+    snapshot.scps = levels_by_account
+    found = audit(snapshot, AuditInput(hub="master", org="demo"))
+    return sorted(f.account for f in found if f.rule == "RG033")
+
+
+def test_the_audit_names_each_member_account_whose_scps_let_anybody_write_rolegates_marks() -> None:
+    protect = BUILT_IN["protect-rolegate"].document(FACTS)
+    guarded = [[FULL_ACCESS], [FULL_ACCESS, protect]]  # the root, then the account
+    open_ = [[FULL_ACCESS], [FULL_ACCESS]]
+    # The same guard, but hanging on a tag rolegate cannot read offline: not shown to hold, so not counted.
+    unsure = json.loads(json.dumps(protect).replace('"ArnNotLike"', '"StringNotEqualsIfExists"'))
+    unsure["Statement"][0]["Condition"]["StringEquals"] = {"aws:PrincipalTag/team": "platform"}
+
+    assert _audited({IDS["development"]: guarded, IDS["production"]: open_}) == ["production"]
+    assert _audited({IDS["staging"]: [[FULL_ACCESS], [FULL_ACCESS, unsure]]}) == ["staging"]
+    assert _audited({}) == []  # SCPs not read (or the hub alone, never limited): nothing to say
+
+
+def test_guardrails_show_writes_the_document_for_this_organization(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.builders import seed_config
+    from tests.helpers import rolegate
+
+    config = tmp_path / "rolegate.yaml"
+    config.write_text(seed_config(IDS), encoding="utf-8")
+
+    shown = rolegate(capsys, "-c", str(config), "guardrails", "show", "protect-rolegate")
+    listed = rolegate(capsys, "-c", str(config), "guardrails", "list", "--json")
+    perimeter = rolegate(capsys, "-c", str(config), "guardrails", "show", "deny-outside-org")
+    crafted = rolegate(
+        capsys, "-c", str(config), "guardrails", "show", "deny-outside-org", "--organization-id", 'o-x"}]'
+    )
+
+    assert shown.code == 0, shown.all
+    assert json.loads(shown.out) == BUILT_IN["protect-rolegate"].document(
+        Facts(org="demo", bootstrap_role="OrganizationAccountAccessRole", regions=("us-west-2",))
+    )
+    assert [g["name"] for g in json.loads(listed.out)] == list(BUILT_IN)
+    assert perimeter.code == 1 and "--organization-id" in perimeter.err and "Traceback" not in perimeter.all
+    assert crafted.code == 2 and "not an organization id" in crafted.err

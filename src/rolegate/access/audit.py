@@ -15,8 +15,10 @@ from typing import Any
 
 from rolegate.access.graph import AccessGraph, collector_paused
 from rolegate.access.policy import (
+    Context,
     Statement,
     action_matches,
+    evaluate,
     invalid_trust_statements,
     statements,
     wildcard_match,
@@ -96,6 +98,10 @@ RULES = {
              "delete it if nobody needs it, or take its trust away (Access Analyzer's unused access)"),
         Rule("RG032", "access key not used recently", "MEDIUM",
              "deactivate it, then delete it if nothing breaks (rolegate keys makes new ones)"),
+        # Guardrails (issue 20): a mark is a hint until an SCP keeps it rolegate's.
+        Rule("RG033", "rolegate's ownership marks are not protected by an SCP", "MEDIUM",
+             "attach the protect-rolegate guardrail to the account or its organizational unit: it lets only "
+             "rolegate's role write rolegate:* tags and the /rolegate/ path"),
     )
 }  # fmt: skip
 
@@ -760,9 +766,52 @@ def declared_inline_policies(config: Any) -> frozenset[tuple[str, str, str]]:
     return frozenset(found)
 
 
+# A principal that is neither rolegate's role nor anyone the SCPs could name by policy: "anybody else".
+_SOMEONE_ELSE = "rolegate-audit-probe"
+_MARK_WRITES = ("iam:TagRole", "iam:TagUser")
+
+
+def _marks_guarded(levels: list[list[dict[str, Any]]], account_id: str) -> bool:
+    """Whether some SCP level certainly denies anybody but rolegate writing a rolegate:* tag in the account
+    (an SCP with a condition rolegate cannot decide offline counts as no guard: it cannot be shown)."""
+    who = f"arn:aws:iam::{account_id}:role/{_SOMEONE_ELSE}"
+    context = Context.of(
+        {"aws:PrincipalArn": who, "aws:PrincipalAccount": account_id, "aws:TagKeys": ["rolegate:owner"]},
+        absent=["aws:MultiFactorAuthPresent", "aws:ResourceTag/rolegate:owner"],
+    )
+    level_statements = [
+        [st for document in level for st in statements(document, "service control policy")]
+        for level in levels
+    ]
+    return all(
+        any(
+            evaluate(
+                found, action, f"arn:aws:iam::{account_id}:role/administrator", who, account_id, context
+            ).denied
+            for found in level_statements
+        )
+        for action in _MARK_WRITES
+    )
+
+
+def _unguarded_marks(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
+    """RG033: member accounts whose SCPs were read and let anybody with iam:TagRole write rolegate's marks.
+    The management account is never limited by an SCP (and is not listed); unread SCPs say nothing."""
+    for account in snapshot.accounts.values():
+        levels = snapshot.scps.get(account.account_id)
+        if not levels or _marks_guarded(levels, account.account_id):
+            continue
+        yield _finding(
+            "RG033", account, f"arn:aws:iam::{account.account_id}:root",
+            f"in {account.name}, anybody allowed iam:TagRole or iam:TagUser can write rolegate's ownership "
+            f"marks: no SCP over it keeps rolegate:* tags to {extra.bootstrap_role}",
+            commands=(command("rolegate", "guardrails", "show", "protect-rolegate"),),
+        )  # fmt: skip
+
+
 CHECKS: tuple[Callable[[Snapshot, AuditInput], Iterator[Finding]], ...] = (
     _root, _users, _trusts, _identity, _grants, _environment_users, _password_policy, _lockdowns, _local,
-    _undeclared_admin, _unused,
+    _undeclared_admin, _unused, _unguarded_marks,
 )  # fmt: skip
 
 

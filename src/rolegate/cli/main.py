@@ -65,6 +65,7 @@ COMMANDS = {
     "import": "adopt:import_",
     "drift": "adopt:drift",
     "export": "export:export",
+    "guardrails": "guardrails:guardrails",
 }
 
 

@@ -19,7 +19,7 @@ from rolegate.cli.progress import ApplyProgress, account_line, account_record, r
 from rolegate.cli.render import apply_result_lines, plan_lines, plan_summary, unreadable_lines
 from rolegate.errors import ApplyError, AwsError, ExitStatus, RolegateError
 from rolegate.model.load import Loaded
-from rolegate.plan.apply import AccountResult, ApplyResult
+from rolegate.plan.apply import INTERRUPTED, AccountResult, ApplyResult
 from rolegate.plan.changes import Plan
 from rolegate.plan.saved import MASS_DELETE
 from rolegate.runner import commands as run
@@ -511,7 +511,10 @@ def _apply_error(plan: Plan, result: ApplyResult) -> ApplyError:
     hint = next((a.hint for a in result.failures if a.hint), None)
     if hint is None and plan.unreadable:
         hint = next(iter(plan.unreadable.values())).get("hint") or None
-    return ApplyError(
+    stopped = ApplyError(
         f"{len(failed)} of {plural(n, 'account')} did not finish: {', '.join(failed)}",
         (hint + "; then " if hint else "") + "run `rolegate apply` again: it starts from what is there now",
     )
+    if any(a.error == INTERRUPTED for a in result.failures):
+        stopped.exit_code = ExitStatus.INTERRUPTED  # Ctrl-C: 130, as every interrupted command exits
+    return stopped

@@ -264,6 +264,18 @@ def trust(principal: Any, condition: Doc | None = None) -> Doc:
 
 MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
 FULL_ACCESS = doc({"Effect": "Allow", "Action": "*", "Resource": "*"})  # FullAWSAccess, the default SCP
+# RCPFullAWSAccess, on every node once RCPs are enabled, and an RCP keeping sts:AssumeRole to MFA sessions.
+RCP_FULL_ACCESS = doc({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"})
+RCP_ASSUME_ONLY_WITH_MFA = doc(
+    {
+        "Sid": "AssumeOnlyWithMfa",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sts:AssumeRole",
+        "Resource": "*",
+        "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+    }
+)
 
 
 # -- IAM objects, and organizations built of them account by account ----------------------------------------

@@ -9,24 +9,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.builders import seed_config
+from tests.builders import RCP_ASSUME_ONLY_WITH_MFA, seed_config
 from tests.helpers import Org, rolegate
 
 pytestmark = pytest.mark.aws
 
-MFA_FOR_ROLES = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "AssumeOnlyWithMfa",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "sts:AssumeRole",
-            "Resource": "*",
-            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
-        }
-    ],
-}
+MFA_FOR_ROLES = RCP_ASSUME_ONLY_WITH_MFA
 
 
 def test_an_rcp_on_production_makes_its_roles_need_mfa_in_the_live_answer(

@@ -7,10 +7,8 @@ Real AWS keeps RCPFullAWSAccess on every node, as it does FullAWSAccess for SCPs
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from tests.builders import IDS, as_aws_has_it, seed_config
+from tests.builders import IDS, RCP_ASSUME_ONLY_WITH_MFA, RCP_FULL_ACCESS, as_aws_has_it, seed_config
 
 from rolegate.access.decide import decide
 from rolegate.access.graph import AccessGraph
@@ -19,23 +17,8 @@ from rolegate.plan.compile import compile_config
 from rolegate.state.snapshot import Snapshot
 from rolegate.state.snapshot_file import snapshot_from_json
 
-FULL_ACCESS: dict[str, Any] = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
-}
-MFA_FOR_ROLES: dict[str, Any] = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "AssumeOnlyWithMfa",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "sts:AssumeRole",
-            "Resource": "*",
-            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
-        }
-    ],
-}
+FULL_ACCESS = RCP_FULL_ACCESS
+MFA_FOR_ROLES = RCP_ASSUME_ONLY_WITH_MFA
 COBUS = f"arn:aws:iam::{IDS['master']}:user/cobus"
 
 

@@ -318,3 +318,36 @@ BUILT_IN: dict[str, Guardrail] = {
         ),
     )
 }
+
+
+# -- lockdown by control policies (`rolegate lockdown --method scp`) ----------------------------------------
+# Not switched on by name: written for one account in a breach, attached to that account alone (more precise
+# than its OU, which may hold others), and taken away by `rolegate restore`.
+
+LOCKDOWN_ASSUME_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML")
+
+
+def _bootstrap_role_in(facts: Facts, account_id: str) -> str:
+    return f"arn:{naming.PARTITION}:iam::{account_id}:role/{facts.bootstrap_role}"
+
+
+def lockdown_scp(facts: Facts, account_id: str) -> dict[str, Any]:
+    """Every principal of the account does nothing, sessions already issued included (an SCP is evaluated
+    on every call, unlike a trust policy, read only when a session starts); rolegate's bootstrap role aside,
+    so that restore can still come in."""
+    keep = {"aws:PrincipalArn": _bootstrap_role_in(facts, account_id)}
+    statement = _deny("RolegateLockdown", ["*"], condition={"ArnNotLike": keep})
+    return {"Version": VERSION, "Statement": [statement]}
+
+
+def lockdown_rcp(facts: Facts, account_id: str) -> dict[str, Any]:
+    """No new session of any role of the account, from anyone (the hub, another account, a federated
+    caller), the bootstrap role aside: its own trust policy keeps it to the management account."""
+    statement = {
+        "Sid": "RolegateLockdown",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": list(LOCKDOWN_ASSUME_ACTIONS),
+        "NotResource": [_bootstrap_role_in(facts, account_id)],
+    }
+    return {"Version": VERSION, "Statement": [statement]}

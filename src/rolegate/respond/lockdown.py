@@ -29,6 +29,7 @@ from typing import Any
 
 from rolegate.access.policy import statements
 from rolegate.model import naming, policydoc
+from rolegate.model.guardrails import Facts, lockdown_rcp, lockdown_scp
 from rolegate.model.iam_shapes import statement_list, tag_list
 from rolegate.model.marks import (
     POLICY_NAME,
@@ -440,3 +441,123 @@ def plan_restore(journal: Journal, state: AccountState, bootstrap_role: str) -> 
     if untag:
         decided.update(state.name, state.account_id, "account", JOURNAL_CHANGE, UNTAG_SUMMARY, (), untag)
     return decided
+
+
+# -- lockdown by control policies (`rolegate lockdown --method scp`) ----------------------------------------
+# Trust edits stop new sessions only: a trust policy is read when a session starts. An SCP is evaluated on
+# every call, so it also stops the sessions already handed out, and an RCP on sts:AssumeRole stops new ones
+# from any caller (the hub, another account, a federated one) without touching a role. Both are attached to
+# the account itself, not its OU: the OU may hold other accounts, which must go on working. What rolegate did
+# is journaled locally and in the policies' own tags, as the trust lockdown's is in the roles' tags.
+
+SERVICE_CONTROL = "SERVICE_CONTROL_POLICY"
+RESOURCE_CONTROL = "RESOURCE_CONTROL_POLICY"
+CONTROL_TYPES = (RESOURCE_CONTROL, SERVICE_CONTROL)  # in this order: no new sessions, then the old ones end
+CONTROL_LOCK_TAG = "rolegate:lockdown"  # on each policy: the id of the account it locks
+CONTROL_ENABLED_TAG = "rolegate:lockdown:enabled"  # on each policy: "yes" when rolegate enabled its type
+CONTROL_JOURNAL_VERSION = 1
+SHORT = {SERVICE_CONTROL: "SCP", RESOURCE_CONTROL: "RCP"}
+
+
+@dataclass
+class ControlLock:
+    """The journal of a lockdown by control policies: what restore takes away, and nothing else."""
+
+    account: str  # logical name
+    account_id: str
+    lock: Lock
+    enabled: list[str] = field(default_factory=list)  # policy types rolegate enabled on the root for it
+    policies: dict[str, str] = field(default_factory=dict)  # policy type -> id of the policy rolegate made
+    version: int = CONTROL_JOURNAL_VERSION
+
+    def dumps(self) -> str:
+        from dataclasses import asdict
+
+        return json.dumps(asdict(self), indent=1, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ControlLock:
+        if data.get("version") != CONTROL_JOURNAL_VERSION:
+            raise ValueError(
+                f"journal version {data.get('version')!r}; this rolegate reads {CONTROL_JOURNAL_VERSION}"
+            )
+        return cls(
+            account=str(data["account"]),
+            account_id=str(data["account_id"]),
+            lock=Lock(**data["lock"]),
+            enabled=[str(t) for t in data.get("enabled", [])],
+            policies={str(k): str(v) for k, v in data.get("policies", {}).items()},
+        )
+
+
+def control_policy_name(account_id: str, policy_type: str) -> str:
+    return f"rolegate-lockdown-{account_id}-{SHORT[policy_type].lower()}"
+
+
+def control_documents(facts: Facts, account_id: str) -> dict[str, dict[str, Any]]:
+    """The policy each type gets (model/guardrails.py: reviewed there, tested against the evaluator)."""
+    return {
+        SERVICE_CONTROL: lockdown_scp(facts, account_id),
+        RESOURCE_CONTROL: lockdown_rcp(facts, account_id),
+    }
+
+
+def control_tags(org: str, account_id: str, enabled: bool) -> list[dict[str, str]]:
+    """A lockdown policy's tags: rolegate owns it, which account it locks, whether it enabled the type."""
+    tags = {naming.OWNER_TAG: org, CONTROL_LOCK_TAG: account_id}
+    if enabled:
+        tags[CONTROL_ENABLED_TAG] = "yes"
+    return tag_list(tags)
+
+
+def types_to_enable(root_policy_types: list[dict[str, Any]]) -> list[str]:
+    """The control policy types the root lacks (Organizations lists each enabled one with its status)."""
+    on = {t.get("Type") for t in root_policy_types if t.get("Status") == "ENABLED"}
+    return [t for t in CONTROL_TYPES if t not in on]
+
+
+def control_lock_lines(
+    name: str, to_enable: list[str], journal: ControlLock, bootstrap_role: str
+) -> list[str]:
+    """The plan, one line a step, for the operator to read before saying yes."""
+    lines = [f"+ enable {t} on the organization's root (restore disables it again)" for t in to_enable]
+    what = {
+        RESOURCE_CONTROL: f"deny sts:AssumeRole* on every role of {name} but {bootstrap_role}",
+        SERVICE_CONTROL: (
+            f"deny every action to every principal of {name} but {bootstrap_role}, open sessions too"
+        ),
+    }
+    for policy_type in CONTROL_TYPES:
+        if policy_type not in journal.policies:
+            policy = control_policy_name(journal.account_id, policy_type)
+            lines.append(f"+ {SHORT[policy_type]} {policy} attached to {name}: {what[policy_type]}")
+    return lines
+
+
+def control_journal_of_policies(
+    name: str, account_id: str, found: list[tuple[str, str, dict[str, str]]]
+) -> ControlLock | None:
+    """The journal as the account's attached policies tell it ((id, type, tags) each): restore when the local
+    file is gone. Only policies tagged as locking this account are rolegate's to take away."""
+    journal = ControlLock(name, account_id, Lock(since="(unknown)", by="(unknown: no local journal)"))
+    for policy_id, policy_type, tags in found:
+        if tags.get(CONTROL_LOCK_TAG) == account_id and naming.OWNER_TAG in tags:
+            journal.policies[policy_type] = policy_id
+            if tags.get(CONTROL_ENABLED_TAG) == "yes" and policy_type not in journal.enabled:
+                journal.enabled.append(policy_type)
+    return journal if journal.policies else None
+
+
+def types_to_disable(
+    journal: ControlLock, attached_elsewhere: dict[str, bool]
+) -> tuple[list[str], list[str]]:
+    """Which types rolegate enabled and may disable again (no other policy of the type attached anywhere),
+    and notes for those it leaves enabled."""
+    disable: list[str] = []
+    notes: list[str] = []
+    for policy_type in journal.enabled:
+        if attached_elsewhere.get(policy_type, False):
+            notes.append(f"{policy_type} stays enabled: another policy of that type is attached somewhere")
+        else:
+            disable.append(policy_type)
+    return disable, notes

@@ -24,7 +24,7 @@ from rolegate.model.marks import Lock
 from rolegate.plan.apply import ApplyResult
 from rolegate.plan.changes import Change
 from rolegate.respond.journal import Journal, journal_path, read_local
-from rolegate.respond.lockdown import Decided, Difference, is_locked
+from rolegate.respond.lockdown import ControlLock, Decided, Difference, is_locked
 from rolegate.runner import sessions_for
 from rolegate.words import plural
 
@@ -225,11 +225,25 @@ def interrupted_error(what: str, again: str, decided: Decided, result: ApplyResu
     help="Another principal of the management account the bootstrap role stays open to (e.g. an "
     "incident-response role); repeatable. Its root and you always are.",
 )
+@click.option(
+    "--method",
+    type=click.Choice(["trust", "scp"]),
+    default="trust",
+    show_default=True,
+    help="trust: edit the account's roles. scp: attach an SCP and an RCP to the account through "
+    "Organizations, which also stops the sessions already issued from acting.",
+)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask; lock down as shown.")
 @global_options
 @click.pass_obj
 def lockdown(
-    env: Env, account: str | None, user_name: str | None, reason: str, keep_open: tuple[str, ...], yes: bool
+    env: Env,
+    account: str | None,
+    user_name: str | None,
+    reason: str,
+    keep_open: tuple[str, ...],
+    method: str,
+    yes: bool,
 ) -> int:
     """Isolate an environment account in a breach: no new role sessions, the open ones end.
 
@@ -239,12 +253,17 @@ def lockdown(
     own tags, so `rolegate restore` puts back exactly what was there, even from another laptop. The
     bootstrap role stays assumable by the management account's root and by you, nobody else.
 
+    --method scp changes no role: from the management account it attaches to ACCOUNT an SCP denying
+    every action to its principals and an RCP denying sessions of its roles (enabling the policy types
+    if need be), the bootstrap role aside in both; `rolegate restore` takes away exactly those.
+
     --user NAME locks a person out instead: access keys deactivated, console password removed, an inline
     deny-all that ends their sessions.
 
     \b
     Examples:
       rolegate lockdown production --reason "keys leaked in CI logs, INC-42"
+      rolegate lockdown --method scp production --reason "INC-43" --yes
       rolegate lockdown --user cobus --yes
       rolegate restore production
     """
@@ -259,6 +278,10 @@ def lockdown(
     if target is None:
         assert user_name is not None
         return _lock_user(env, config, sessions, caller, user_name, reason, yes)
+    if method == "scp":
+        return _lock_by_control_policies(
+            env, config, sessions, Lock(since="", by=caller["arn"], reason=reason), target, yes
+        )
     keep = _keep(caller, keep_open)
     return _lock_account(env, config, sessions, caller, target, reason, keep, yes)
 
@@ -430,6 +453,117 @@ def _lock_user(
     return ExitStatus.SUCCESS
 
 
+# -- lockdown by control policies ---------------------------------------------------------------------------
+
+
+def _control_journal_path(account_id: str) -> Path:
+    from rolegate.respond.journal import state_dir
+
+    return state_dir() / f"{account_id}.control.json"
+
+
+def _read_control_journal(path: Path) -> ControlLock | None:
+    import json
+
+    try:
+        return ControlLock.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RolegateError(
+            f"{path}: the lockdown journal cannot be read ({exc})",
+            "do not delete it; move it aside to restore from the policies' tags in Organizations",
+        ) from None
+
+
+def _control_saver(path: Path) -> Callable[[ControlLock], None]:
+    def save(journal: ControlLock) -> None:
+        from rolegate.atomic import update_file
+
+        text = journal.dumps()
+        os.makedirs(path.parent, mode=0o700, exist_ok=True)
+        update_file(path, lambda _old: (text, None), mode=0o600, private=True)
+
+    return save
+
+
+def _lock_by_control_policies(
+    env: Env, config: Config, sessions: AwsSessions, lock: Lock, target: tuple[str, str], yes: bool
+) -> int:
+    """Show the steps, ask, journal locally, then enable, create and attach through Organizations."""
+    from rolegate.model.guardrails import Facts
+    from rolegate.respond.act import lock_by_control_policies, root_policy_types
+    from rolegate.respond.lockdown import control_documents, control_lock_lines, types_to_enable
+
+    name, account_id = target
+    organizations = sessions.organizations()
+    path = _control_journal_path(account_id)
+    journal = _read_control_journal(path) or ControlLock(name, account_id, lock)
+    bootstrap = config.organization.bootstrap_role
+    lines = control_lock_lines(name, types_to_enable(root_policy_types(organizations)), journal, bootstrap)
+    env.print(f"[bold]Lockdown of {escape(name)}[/] [dim]{account_id}[/] by control policies")
+    for line in lines:
+        env.print("  " + _detail(line))
+    env.print(f"Journal: {escape(str(path))} and the policies' own tags, written as each step is done.")
+    _confirm(env, yes, f"Lock down {name}?", "lockdown")
+    if not journal.lock.since:
+        journal.lock = Lock(_aws_now(env, sessions, env.now()), lock.by, lock.reason)
+    save = _control_saver(path)
+    save(journal)
+    facts = Facts(org=config.organization.name, bootstrap_role=bootstrap)
+    lock_by_control_policies(
+        organizations,
+        journal,
+        org=config.organization.name,
+        documents=control_documents(facts, account_id),
+        save=save,
+        done=lambda line: env.print(f"  [green]✓[/] {escape(line)}"),
+    )
+    env.print(
+        f"[bold red]{escape(name)} is locked down[/] by an SCP and an RCP since {journal.lock.since}: "
+        f"nobody but {escape(bootstrap)} acts there or starts a session of its roles."
+    )
+    env.print(f"Undo with [bold]rolegate restore {escape(name)}[/].")
+    return ExitStatus.SUCCESS
+
+
+def _restore_control_policies(env: Env, sessions: AwsSessions, target: tuple[str, str], yes: bool) -> bool:
+    """Take away a lockdown by control policies, if there is one (local journal, or the policies' tags);
+    whether there was."""
+    from rolegate.respond.act import control_policies_on, restore_control_policies
+    from rolegate.respond.lockdown import SHORT, control_journal_of_policies
+
+    name, account_id = target
+    organizations = sessions.organizations()
+    path = _control_journal_path(account_id)
+    journal = _read_control_journal(path)
+    if journal is None or not journal.policies:
+        journal = control_journal_of_policies(
+            name, account_id, control_policies_on(organizations, account_id)
+        )
+    if journal is None:
+        return False
+    env.print(f"[bold]Restore of {escape(name)}[/] [dim]{account_id}[/] ({escape(journal.lock.describe())})")
+    for policy_type, policy_id in sorted(journal.policies.items()):
+        env.print(
+            f"  [red]- {SHORT[policy_type]} {escape(policy_id)}[/] detached from {escape(name)}, deleted"
+        )
+    for policy_type in journal.enabled:
+        env.print(f"  [red]- {policy_type}[/] disabled, unless another policy of it is attached somewhere")
+    _confirm(env, yes, f"Restore {name}?", "restore")
+    notes = restore_control_policies(
+        organizations,
+        journal,
+        save=_control_saver(path),
+        done=lambda line: env.print(f"  [green]✓[/] {escape(line)}"),
+    )
+    for note in notes:
+        env.print(f"  [yellow]note:[/] {escape(note)}")
+    _retire_journal(env, path)
+    env.print(f"[green bold]{escape(name)} is restored[/]: rolegate's control policies are gone.")
+    return True
+
+
 # -- restore ------------------------------------------------------------------------------------------------
 
 
@@ -506,12 +640,15 @@ def _restore_account(
     from rolegate.respond.lockdown import compare_account, completed, journal_in_account, plan_restore
 
     name, account_id = target
+    by_control = _restore_control_policies(env, sessions, target, yes)
     state = read_one(sessions.iam(account_id), name, account_id)
     path = journal_path("account", account_id)
     locked_now = any(is_locked(r) for r in state.roles.values())
     local = _current_journal(env, path, locked_now)
     journal = completed(local, journal_in_account(state))
     source = str(path) if local is not None else "the roles' tags in the account (no local journal)"
+    if journal is None and by_control:
+        return ExitStatus.SUCCESS
     if journal is None:
         env.print(
             f"{escape(name)} is not locked down: no journal here ({escape(str(path))}) nor in the account."

@@ -7,7 +7,7 @@ enabled are disabled again, and access is as before.
 
 moto 5.2.5 stores, attaches and detaches SCPs and RCPs but does not enforce them (MOTO-NOTES.md): what they
 allow is decided by rolegate's evaluator, which applies RCPs over a role's account to every way into it.
-A new option: these tests cannot pass on the pre-fix commit, which has no `--method`."""
+A new option: on the pre-fix commit (858b91e) every test here fails, `--method` being unknown there."""
 
 from __future__ import annotations
 
@@ -166,3 +166,57 @@ def test_a_type_another_policy_uses_stays_enabled_on_restore(
         org.ids["development"]
     ]
     assert rolegate_policies(org, org.ids["production"]) == {}
+
+
+def test_a_rerun_from_another_machine_makes_no_second_pair(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = seed_applied(org, capsys)
+    production = org.ids["production"]
+    assert rolegate(capsys, "-c", config, "lockdown", "--method", "scp", "production", "--yes").code == 0
+    first = sorted(json.loads((state_dir() / f"{production}.control.json").read_text())["policies"].values())
+    (state_dir() / f"{production}.control.json").unlink()  # the other machine has no local journal
+
+    again = rolegate(capsys, "-c", config, "lockdown", "--method", "scp", "production", "--yes")
+
+    assert again.code == 0, again.all
+    organizations = org.client("organizations")
+    ours = [
+        s["Id"]
+        for t in CONTROL
+        for s in organizations.list_policies(Filter=t)["Policies"]
+        if s["Name"].startswith("rolegate-lockdown-")
+    ]
+    assert sorted(ours) == first
+
+
+def test_restore_leaves_a_policy_with_forged_lockdown_tags_alone(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Someone tags their own SCP on production as if it were rolegate's lockdown of another organization:
+    restore, reading the account's policies (no local journal), takes away only rolegate's own."""
+    config = seed_applied(org, capsys)
+    production = org.ids["production"]
+    assert rolegate(capsys, "-c", config, "lockdown", "--method", "scp", "production", "--yes").code == 0
+    (state_dir() / f"{production}.control.json").unlink()
+    organizations = org.client("organizations")
+    theirs = organizations.create_policy(
+        Name="guard",
+        Description="not rolegate's",
+        Type="SERVICE_CONTROL_POLICY",
+        Content=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "ec2:*", "Resource": "*"}]}
+        ),
+        Tags=[
+            {"Key": "rolegate:owner", "Value": "someone-else"},
+            {"Key": "rolegate:lockdown", "Value": production},
+        ],
+    )["Policy"]["PolicySummary"]["Id"]
+    organizations.attach_policy(PolicyId=theirs, TargetId=production)
+
+    restored = rolegate(capsys, "-c", config, "restore", "production", "--yes")
+
+    assert restored.code == 0, restored.all
+    assert rolegate_policies(org, production) == {
+        "SERVICE_CONTROL_POLICY": {"rolegate:owner": "someone-else", "rolegate:lockdown": production}
+    }

@@ -129,6 +129,18 @@ def root_policy_types(organizations: Any) -> list[dict[str, Any]]:
     return types
 
 
+def _wait_enabled(organizations: Any, policy_type: str, *, tries: int = 30, pause: float = 2.0) -> None:
+    """Organizations enables a policy type asynchronously (PENDING_ENABLE first): attaching before it is
+    ENABLED fails, so wait for it, a minute at most."""
+    import time
+
+    for _ in range(tries):
+        types = root_policy_types(organizations)
+        if any(t.get("Type") == policy_type and t.get("Status") == "ENABLED" for t in types):
+            return
+        time.sleep(pause)
+
+
 def lock_by_control_policies(
     organizations: Any,
     journal: ControlLock,
@@ -154,6 +166,7 @@ def lock_by_control_policies(
         patiently(partial(organizations.enable_policy_type, RootId=root["Id"], PolicyType=policy_type))
         journal.enabled.append(policy_type)
         save(journal)
+        _wait_enabled(organizations, policy_type)
         done(f"{policy_type} enabled on {root['Id']}")
     for policy_type in CONTROL_TYPES:
         if policy_type in journal.policies:

@@ -535,13 +535,16 @@ def control_lock_lines(
 
 
 def control_journal_of_policies(
-    name: str, account_id: str, found: list[tuple[str, str, dict[str, str]]]
+    org: str, name: str, account_id: str, found: list[tuple[str, str, dict[str, str]]]
 ) -> ControlLock | None:
     """The journal as the account's attached policies tell it ((id, type, tags) each): restore when the local
-    file is gone. Only policies tagged as locking this account are rolegate's to take away."""
+    file is gone. Only policies this organization's rolegate tagged as locking this account are restore's to
+    take away: another tool's, or one tagged for another account or organization, is left alone."""
     journal = ControlLock(name, account_id, Lock(since="(unknown)", by="(unknown: no local journal)"))
     for policy_id, policy_type, tags in found:
-        if tags.get(CONTROL_LOCK_TAG) == account_id and naming.OWNER_TAG in tags:
+        if policy_type not in SHORT or policy_type in journal.policies:
+            continue
+        if tags.get(CONTROL_LOCK_TAG) == account_id and tags.get(naming.OWNER_TAG) == org:
             journal.policies[policy_type] = policy_id
             if tags.get(CONTROL_ENABLED_TAG) == "yes" and policy_type not in journal.enabled:
                 journal.enabled.append(policy_type)

@@ -487,6 +487,22 @@ def _control_saver(path: Path) -> Callable[[ControlLock], None]:
     return save
 
 
+def _control_lock_under_way(
+    organizations: object, org: str, path: Path, target: tuple[str, str], lock: Lock
+) -> ControlLock:
+    """The journal of a lockdown by control policies already under way (local, or from the policies' tags:
+    run again from another machine, it must not make a second pair), or a new one."""
+    from rolegate.respond.act import control_policies_on
+    from rolegate.respond.lockdown import control_journal_of_policies
+
+    name, account_id = target
+    local = _read_control_journal(path)
+    if local is not None and local.policies:
+        return local
+    found = control_journal_of_policies(org, name, account_id, control_policies_on(organizations, account_id))
+    return found or local or ControlLock(name, account_id, lock)
+
+
 def _lock_by_control_policies(
     env: Env, config: Config, sessions: AwsSessions, lock: Lock, target: tuple[str, str], yes: bool
 ) -> int:
@@ -498,7 +514,7 @@ def _lock_by_control_policies(
     name, account_id = target
     organizations = sessions.organizations()
     path = _control_journal_path(account_id)
-    journal = _read_control_journal(path) or ControlLock(name, account_id, lock)
+    journal = _control_lock_under_way(organizations, config.organization.name, path, target, lock)
     bootstrap = config.organization.bootstrap_role
     lines = control_lock_lines(name, types_to_enable(root_policy_types(organizations)), journal, bootstrap)
     env.print(f"[bold]Lockdown of {escape(name)}[/] [dim]{account_id}[/] by control policies")
@@ -527,7 +543,9 @@ def _lock_by_control_policies(
     return ExitStatus.SUCCESS
 
 
-def _restore_control_policies(env: Env, sessions: AwsSessions, target: tuple[str, str], yes: bool) -> bool:
+def _restore_control_policies(
+    env: Env, sessions: AwsSessions, org: str, target: tuple[str, str], yes: bool
+) -> bool:
     """Take away a lockdown by control policies, if there is one (local journal, or the policies' tags);
     whether there was."""
     from rolegate.respond.act import control_policies_on, restore_control_policies
@@ -538,9 +556,8 @@ def _restore_control_policies(env: Env, sessions: AwsSessions, target: tuple[str
     path = _control_journal_path(account_id)
     journal = _read_control_journal(path)
     if journal is None or not journal.policies:
-        journal = control_journal_of_policies(
-            name, account_id, control_policies_on(organizations, account_id)
-        )
+        found = control_policies_on(organizations, account_id)
+        journal = control_journal_of_policies(org, name, account_id, found)
     if journal is None:
         return False
     env.print(f"[bold]Restore of {escape(name)}[/] [dim]{account_id}[/] ({escape(journal.lock.describe())})")
@@ -640,7 +657,7 @@ def _restore_account(
     from rolegate.respond.lockdown import compare_account, completed, journal_in_account, plan_restore
 
     name, account_id = target
-    by_control = _restore_control_policies(env, sessions, target, yes)
+    by_control = _restore_control_policies(env, sessions, config.organization.name, target, yes)
     state = read_one(sessions.iam(account_id), name, account_id)
     path = journal_path("account", account_id)
     locked_now = any(is_locked(r) for r in state.roles.values())

@@ -220,3 +220,26 @@ def test_restore_leaves_a_policy_with_forged_lockdown_tags_alone(
     assert rolegate_policies(org, production) == {
         "SERVICE_CONTROL_POLICY": {"rolegate:owner": "someone-else", "rolegate:lockdown": production}
     }
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--user", "cobus"), "not a person"),
+        (
+            ("production", "--keep-open", "arn:aws:iam::123456789012:role/IR"),
+            "--keep-open is for --method trust",
+        ),
+    ],
+)
+def test_options_scp_cannot_honour_are_refused_before_any_change(
+    org: Org, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], said: str
+) -> None:
+    config = seed_applied(org, capsys)
+
+    refused = rolegate(capsys, "-c", config, "lockdown", "--method", "scp", *args, "--yes")
+
+    assert refused.code != 0
+    assert said in refused.all
+    assert "Traceback" not in refused.all
+    assert rolegate_policies(org, org.ids["production"]) == {}

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from rolegate.aws.errors import error_code
 from rolegate.aws.retry import patiently
 from rolegate.plan.apply import ApplyResult, apply_plan
 from rolegate.plan.changes import Change, Plan
@@ -97,11 +98,6 @@ def _root(organizations: Any) -> dict[str, Any]:
     return root
 
 
-def _error_code(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
-
-
 def control_policies_on(organizations: Any, account_id: str) -> list[tuple[str, str, dict[str, str]]]:
     """(id, type, tags) of every customer policy of either control type attached to the account itself; a
     type not enabled has none."""
@@ -114,8 +110,8 @@ def control_policies_on(organizations: Any, account_id: str) -> list[tuple[str, 
                 TargetId=account_id, Filter=policy_type
             )
             summaries = [s for page in pages for s in page.get("Policies", []) if not s.get("AwsManaged")]
-        except Exception as exc:  # the type is not enabled: nothing of it is attached
-            if _error_code(exc) != "PolicyTypeNotEnabledException":
+        except Exception as exc:  # the type is not enabled (or no organization): nothing of it is attached
+            if error_code(exc) not in ("PolicyTypeNotEnabledException", "AWSOrganizationsNotInUseException"):
                 raise
             continue
         for summary in summaries:
@@ -186,7 +182,7 @@ def lock_by_control_policies(
         try:
             organizations.attach_policy(PolicyId=policy_id, TargetId=journal.account_id)
         except Exception as exc:
-            if _error_code(exc) != "DuplicatePolicyAttachmentException":
+            if error_code(exc) != "DuplicatePolicyAttachmentException":
                 raise
         done(f"{SHORT[policy_type]} {policy_id} attached to {journal.account}")
 
@@ -223,7 +219,7 @@ def restore_control_policies(
             try:
                 patiently(call)
             except Exception as exc:
-                if _error_code(exc) not in gone:
+                if error_code(exc) not in gone:
                     raise
         done(f"{SHORT[policy_type]} {policy_id} detached from {journal.account} and deleted")
     ours = set(journal.policies.values())

@@ -272,12 +272,19 @@ def lockdown(
         raise RolegateError(
             "name an ACCOUNT or --user NAME (one of them)", "e.g. `rolegate lockdown production`"
         )
+    if method == "scp" and user_name is not None:
+        raise RolegateError("--method scp locks an ACCOUNT down, not a person", "drop --method for --user")
     target = _account(config, account) if account is not None else None  # a typo fails before any AWS call
     sessions = sessions_for(config, env.profile)
     caller = sessions.caller()
     if target is None:
         assert user_name is not None
         return _lock_user(env, config, sessions, caller, user_name, reason, yes)
+    if method == "scp" and keep_open:
+        raise RolegateError(
+            "--keep-open is for --method trust: the control policies keep only the bootstrap role open",
+            f"`rolegate lockdown --method scp {target[0]}`",
+        )
     if method == "scp":
         return _lock_by_control_policies(
             env, config, sessions, Lock(since="", by=caller["arn"], reason=reason), target, yes
@@ -487,6 +494,18 @@ def _control_saver(path: Path) -> Callable[[ControlLock], None]:
     return save
 
 
+def _control_stopped(what: str, again: str, exc: Exception) -> ApplyError:
+    """An Organizations call failed part way: what AWS said, and that a rerun takes up what is done."""
+    from rolegate.aws.errors import error_code, refusal
+
+    said = refusal(exc) if error_code(exc) else f"{type(exc).__name__}: {exc}"
+    return ApplyError(
+        f"{what} by control policies stopped: {said}; the journal is kept",
+        f"fix the cause (the operator needs organizations:* in the management account) and run `{again}` "
+        "again: it starts from what is done",
+    )
+
+
 def _control_lock_under_way(
     organizations: object, org: str, path: Path, target: tuple[str, str], lock: Lock
 ) -> ControlLock:
@@ -527,14 +546,17 @@ def _lock_by_control_policies(
     save = _control_saver(path)
     save(journal)
     facts = Facts(org=config.organization.name, bootstrap_role=bootstrap)
-    lock_by_control_policies(
-        organizations,
-        journal,
-        org=config.organization.name,
-        documents=control_documents(facts, account_id),
-        save=save,
-        done=lambda line: env.print(f"  [green]✓[/] {escape(line)}"),
-    )
+    try:
+        lock_by_control_policies(
+            organizations,
+            journal,
+            org=config.organization.name,
+            documents=control_documents(facts, account_id),
+            save=save,
+            done=lambda line: env.print(f"  [green]✓[/] {escape(line)}"),
+        )
+    except Exception as exc:
+        raise _control_stopped("Lockdown", f"rolegate lockdown --method scp {name}", exc) from exc
     env.print(
         f"[bold red]{escape(name)} is locked down[/] by an SCP and an RCP since {journal.lock.since}: "
         f"nobody but {escape(bootstrap)} acts there or starts a session of its roles."
@@ -543,12 +565,32 @@ def _lock_by_control_policies(
     return ExitStatus.SUCCESS
 
 
+def _attached_control_policies(
+    env: Env, organizations: object, account_id: str
+) -> list[tuple[str, str, dict[str, str]]]:
+    """The control policies on the account, for a restore with no local journal of a lockdown by them.
+    An operator Organizations refuses (a trust lockdown needs only IAM) is told; the trust restore goes on."""
+    from rolegate.aws.errors import error_code
+    from rolegate.respond.act import control_policies_on
+
+    try:
+        return control_policies_on(organizations, account_id)
+    except Exception as exc:
+        if error_code(exc) not in ("AccessDeniedException", "AccessDenied"):
+            raise
+        env.note(
+            "[yellow]Organizations refused to list the account's control policies[/]: a lockdown by them, "
+            "if any, is not restored (rerun from the management account with organizations:* to do so)"
+        )
+        return []
+
+
 def _restore_control_policies(
     env: Env, sessions: AwsSessions, org: str, target: tuple[str, str], yes: bool
 ) -> bool:
     """Take away a lockdown by control policies, if there is one (local journal, or the policies' tags);
     whether there was."""
-    from rolegate.respond.act import control_policies_on, restore_control_policies
+    from rolegate.respond.act import restore_control_policies
     from rolegate.respond.lockdown import SHORT, control_journal_of_policies
 
     name, account_id = target
@@ -556,7 +598,7 @@ def _restore_control_policies(
     path = _control_journal_path(account_id)
     journal = _read_control_journal(path)
     if journal is None or not journal.policies:
-        found = control_policies_on(organizations, account_id)
+        found = _attached_control_policies(env, organizations, account_id)
         journal = control_journal_of_policies(org, name, account_id, found)
     if journal is None:
         return False
@@ -568,12 +610,15 @@ def _restore_control_policies(
     for policy_type in journal.enabled:
         env.print(f"  [red]- {policy_type}[/] disabled, unless another policy of it is attached somewhere")
     _confirm(env, yes, f"Restore {name}?", "restore")
-    notes = restore_control_policies(
-        organizations,
-        journal,
-        save=_control_saver(path),
-        done=lambda line: env.print(f"  [green]✓[/] {escape(line)}"),
-    )
+    try:
+        notes = restore_control_policies(
+            organizations,
+            journal,
+            save=_control_saver(path),
+            done=lambda line: env.print(f"  [green]✓[/] {escape(line)}"),
+        )
+    except Exception as exc:
+        raise _control_stopped("Restore", f"rolegate restore {name}", exc) from exc
     for note in notes:
         env.print(f"  [yellow]note:[/] {escape(note)}")
     _retire_journal(env, path)

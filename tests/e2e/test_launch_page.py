@@ -114,6 +114,17 @@ def wait_for_navigation_attempt(page: Any, requested: list[str]) -> None:
         page.wait_for_timeout(50)
 
 
+def revisit(page: Any, page_file: Path, *, first: str) -> None:
+    """Open the page again until the role just used comes first. Chromium commits localStorage writes to its
+    store in batches, so a page opened in a new renderer right after may not see the last one yet; "next
+    time" is a later visit, so the test visits until it does (at most 4 s), and the caller asserts it."""
+    for _ in range(20):
+        page.goto(page_file.as_uri())
+        if shown(page)[:1] == [first]:
+            return
+        page.wait_for_timeout(200)
+
+
 def went_to(requested: list[str]) -> list[str]:
     """Where the page tried to go (every non-file request was refused at the door by the offline guard)."""
     return [u for u in requested if not u.startswith("file://")]
@@ -210,7 +221,7 @@ def test_enter_opens_the_first_match_and_it_comes_first_next_time(tmp_path: Path
         wait_for_navigation_attempt(page, requested)
         assert went_to(requested) == [production.url]
 
-        page.goto((tmp_path / "cobus.html").as_uri())
+        revisit(page, tmp_path / "cobus.html", first="production/administrator")
         assert shown(page)[0] == "production/administrator"
         assert page.locator('.card[data-key="production/administrator"] .recent').is_visible()
         assert not page.locator('.card[data-key="development/administrator"] .recent').is_visible()
@@ -239,7 +250,7 @@ def test_the_arrow_keys_move_and_the_page_is_usable_by_keyboard_alone(tmp_path: 
         assert went_to(requested) == [staging.url]
 
         requested.clear()
-        page.goto((tmp_path / "cobus.html").as_uri())
+        revisit(page, tmp_path / "cobus.html", first="staging/administrator")
         page.keyboard.press("Escape")
         page.keyboard.press("Tab")  # from the search box to the first card
         first = page.evaluate("document.activeElement.dataset.key")

@@ -180,6 +180,7 @@ def test_a_rerun_from_another_machine_makes_no_second_pair(
     again = rolegate(capsys, "-c", config, "lockdown", "--method", "scp", "production", "--yes")
 
     assert again.code == 0, again.all
+    assert "already locked down" in again.out
     organizations = org.client("organizations")
     ours = [
         s["Id"]

@@ -285,6 +285,11 @@ def lockdown(
             "--keep-open is for --method trust: the control policies keep only the bootstrap role open",
             f"`rolegate lockdown --method scp {target[0]}`",
         )
+    if method == "scp" and target[1] == caller["account"]:
+        raise RolegateError(
+            f"{target[0]} is the management account: no SCP or RCP ever applies to it",
+            f"`rolegate lockdown {target[0]}` (trust edits) instead",
+        )
     if method == "scp":
         return _lock_by_control_policies(
             env, config, sessions, Lock(since="", by=caller["arn"], reason=reason), target, yes
@@ -539,8 +544,11 @@ def _lock_by_control_policies(
     env.print(f"[bold]Lockdown of {escape(name)}[/] [dim]{account_id}[/] by control policies")
     for line in lines:
         env.print("  " + _detail(line))
-    env.print(f"Journal: {escape(str(path))} and the policies' own tags, written as each step is done.")
-    _confirm(env, yes, f"Lock down {name}?", "lockdown")
+    if lines:
+        env.print(f"Journal: {escape(str(path))} and the policies' own tags, written as each step is done.")
+        _confirm(env, yes, f"Lock down {name}?", "lockdown")
+    else:  # a rerun: only the attachments are made sure of, which changes nothing that is already so
+        env.print(f"  [dim]= already locked down ({escape(journal.lock.describe())})[/]")
     if not journal.lock.since:
         journal.lock = Lock(_aws_now(env, sessions, env.now()), lock.by, lock.reason)
     save = _control_saver(path)

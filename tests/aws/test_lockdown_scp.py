@@ -244,3 +244,20 @@ def test_options_scp_cannot_honour_are_refused_before_any_change(
     assert said in refused.all
     assert "Traceback" not in refused.all
     assert rolegate_policies(org, org.ids["production"]) == {}
+
+
+def test_both_methods_on_one_account_are_both_undone_by_one_restore(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = seed_applied(org, capsys)
+    production = org.ids["production"]
+    roles_before = role_documents(org, "production")
+    assert rolegate(capsys, "-c", config, "lockdown", "production", "--yes").code == 0
+    assert rolegate(capsys, "-c", config, "lockdown", "--method", "scp", "production", "--yes").code == 0
+
+    restored = rolegate(capsys, "-c", config, "restore", "production", "--yes")
+
+    assert restored.code == 0, restored.all
+    assert rolegate_policies(org, production) == {}
+    assert role_documents(org, "production") == roles_before
+    assert "every role as before the lockdown" in restored.out

@@ -261,3 +261,23 @@ def test_both_methods_on_one_account_are_both_undone_by_one_restore(
     assert rolegate_policies(org, production) == {}
     assert role_documents(org, "production") == roles_before
     assert "every role as before the lockdown" in restored.out
+
+
+def test_a_restore_interrupted_after_a_policy_was_deleted_finishes_on_rerun(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = seed_applied(org, capsys)
+    production = org.ids["production"]
+    types_before = enabled_types(org)
+    assert rolegate(capsys, "-c", config, "lockdown", "--method", "scp", "production", "--yes").code == 0
+    recorded = json.loads((state_dir() / f"{production}.control.json").read_text())
+    organizations = org.client("organizations")
+    scp = recorded["policies"]["SERVICE_CONTROL_POLICY"]
+    organizations.detach_policy(PolicyId=scp, TargetId=production)  # what the first restore got done
+    organizations.delete_policy(PolicyId=scp)
+
+    restored = rolegate(capsys, "-c", config, "restore", "production", "--yes")
+
+    assert restored.code == 0, restored.all
+    assert rolegate_policies(org, production) == {}
+    assert enabled_types(org) == types_before

@@ -117,12 +117,13 @@ def wait_for_navigation_attempt(page: Any, requested: list[str]) -> None:
 def revisit(page: Any, page_file: Path, *, first: str) -> None:
     """Open the page again until the role just used comes first. Chromium commits localStorage writes to its
     store in batches, so a page opened in a new renderer right after may not see the last one yet; "next
-    time" is a later visit, so the test visits until it does (at most 4 s), and the caller asserts it."""
-    for _ in range(20):
+    time" is a later visit, so the test visits until it does (at most 15 s: a loaded machine commits late),
+    and the caller asserts it."""
+    for _ in range(60):
         page.goto(page_file.as_uri())
         if shown(page)[:1] == [first]:
             return
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(250)
 
 
 def went_to(requested: list[str]) -> list[str]:

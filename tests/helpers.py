@@ -1,9 +1,12 @@
 """Test helpers on the moto side: the organization the `org` fixture makes, the CLI run in-process or as a
-subprocess as a user would, and AWS faults injected through botocore events."""
+subprocess as a user would, and AWS faults injected through botocore events; and what a page is made of, as
+an HTML parser sees it."""
 
 from __future__ import annotations
 
+import html.parser
 import io
+import json
 import os
 import subprocess
 import sys
@@ -192,3 +195,88 @@ def run(org: Org, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]
 def asked(org: Org) -> int:
     counter: Path = org.extra["counter"]
     return len(counter.read_text().splitlines()) if counter.exists() else 0
+
+
+class HtmlElements(html.parser.HTMLParser):
+    """A page's elements, the attributes they carry and its text, as a browser's parser would build them: a
+    page with a hostile name in it must have exactly the elements and attributes of a normal one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attributes: set[str] = set()
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attributes.update(name for name, _ in attrs)
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+# -- the article, clicked together by hand (rolegate import's starting point) ----------------------------
+
+HAND_MADE_PASSWORD = "Hand-made-Passw0rd!"
+
+
+def console_trust(hub_id: str, *, mfa: bool = True) -> dict[str, Any]:
+    """What the console's "Role for cross-account access" with "Require MFA" writes."""
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{hub_id}:root"},
+        "Action": "sts:AssumeRole",
+    }
+    if mfa:
+        statement["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def grant(account_id: str) -> str:
+    """The article's policy, exactly as it is pasted: one statement, a single Resource."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": f"arn:aws:iam::{account_id}:role/administrator",
+            },
+        }
+    )
+
+
+def click_the_seed_together(org: Org) -> str:
+    """The article, by hand: the alias, two grant policies, three groups, cobus with a password and keys,
+    and an `administrator` role with AdministratorAccess and Require MFA in each environment."""
+    hub = org.client("iam")
+    hub.create_account_alias(AccountAlias="demo-master")
+    for env in ("development", "production"):
+        hub.create_policy(
+            PolicyName=f"{env}_administrator",
+            PolicyDocument=grant(org.ids[env]),
+            Description=f"Allows assuming the {env} administration role on the {env} account.",
+        )
+        hub.create_group(GroupName=f"{env}_administrator")
+        hub.attach_group_policy(
+            GroupName=f"{env}_administrator",
+            PolicyArn=f"arn:aws:iam::{org.hub_id}:policy/{env}_administrator",
+        )
+    hub.create_group(GroupName="master_administrator")
+    hub.attach_group_policy(
+        GroupName="master_administrator", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"
+    )
+    hub.create_user(UserName="cobus")
+    secret = hub.create_access_key(UserName="cobus")["AccessKey"]["SecretAccessKey"]
+    hub.create_login_profile(UserName="cobus", Password=HAND_MADE_PASSWORD)
+    for group in ("development_administrator", "production_administrator", "master_administrator"):
+        hub.add_user_to_group(GroupName=group, UserName="cobus")
+    for env in ("development", "production"):
+        iam = org.client("iam", env)
+        iam.create_role(
+            RoleName="administrator", AssumeRolePolicyDocument=json.dumps(console_trust(org.hub_id))
+        )
+        iam.attach_role_policy(
+            RoleName="administrator", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"
+        )
+    return str(secret)

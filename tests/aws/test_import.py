@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.helpers import FaultInjector, Org, rolegate
+from tests.helpers import (
+    HAND_MADE_PASSWORD,
+    FaultInjector,
+    Org,
+    click_the_seed_together,
+    console_trust,
+    rolegate,
+)
 
 from rolegate.adopt.discover import read_source
 from rolegate.adopt.importer import import_config
@@ -26,69 +33,6 @@ from rolegate.model.load import parse
 pytestmark = pytest.mark.aws
 
 SPOKES = ("development", "staging", "production")
-HAND_MADE_PASSWORD = "Hand-made-Passw0rd!"
-
-
-def console_trust(hub_id: str, *, mfa: bool = True) -> dict[str, Any]:
-    """What the console's "Role for cross-account access" with "Require MFA" writes."""
-    statement: dict[str, Any] = {
-        "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{hub_id}:root"},
-        "Action": "sts:AssumeRole",
-    }
-    if mfa:
-        statement["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
-    return {"Version": "2012-10-17", "Statement": [statement]}
-
-
-def grant(account_id: str) -> str:
-    """The article's policy, exactly as it is pasted: one statement, a single Resource."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": {
-                "Effect": "Allow",
-                "Action": "sts:AssumeRole",
-                "Resource": f"arn:aws:iam::{account_id}:role/administrator",
-            },
-        }
-    )
-
-
-def click_the_seed_together(org: Org) -> str:
-    """The article, by hand: the alias, two grant policies, three groups, cobus with a password and keys,
-    and an `administrator` role with AdministratorAccess and Require MFA in each environment."""
-    hub = org.client("iam")
-    hub.create_account_alias(AccountAlias="demo-master")
-    for env in ("development", "production"):
-        hub.create_policy(
-            PolicyName=f"{env}_administrator",
-            PolicyDocument=grant(org.ids[env]),
-            Description=f"Allows assuming the {env} administration role on the {env} account.",
-        )
-        hub.create_group(GroupName=f"{env}_administrator")
-        hub.attach_group_policy(
-            GroupName=f"{env}_administrator",
-            PolicyArn=f"arn:aws:iam::{org.hub_id}:policy/{env}_administrator",
-        )
-    hub.create_group(GroupName="master_administrator")
-    hub.attach_group_policy(
-        GroupName="master_administrator", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"
-    )
-    hub.create_user(UserName="cobus")
-    secret = hub.create_access_key(UserName="cobus")["AccessKey"]["SecretAccessKey"]
-    hub.create_login_profile(UserName="cobus", Password=HAND_MADE_PASSWORD)
-    for group in ("development_administrator", "production_administrator", "master_administrator"):
-        hub.add_user_to_group(GroupName=group, UserName="cobus")
-    for env in ("development", "production"):
-        iam = org.client("iam", env)
-        iam.create_role(
-            RoleName="administrator", AssumeRolePolicyDocument=json.dumps(console_trust(org.hub_id))
-        )
-        iam.attach_role_policy(
-            RoleName="administrator", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"
-        )
-    return str(secret)
 
 
 def test_import_writes_a_file_that_validates_and_plans_adoption_only_then_apply_leaves_nothing_to_do(

@@ -240,7 +240,7 @@ def test_a_plan_deleting_every_role_of_an_account_needs_allow_mass_delete(
 def test_after_import_apply_does_not_ask_for_password_out_when_no_password_is_issued(
     org: Org, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.aws.test_import import click_the_seed_together
+    from tests.helpers import click_the_seed_together
 
     click_the_seed_together(org)  # cobus has a hand-made password
     path = str(org.workdir / "rolegate.yaml")

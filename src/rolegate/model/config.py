@@ -139,6 +139,9 @@ class Organization(Strict):
     # Take over hand-made resources that carry the names this file declares (`rolegate import` sets it):
     # each is shown as an "adopt" change and gets rolegate's ownership mark; without it they are conflicts.
     adopt: bool = False
+    # Centralized root access (IAM, 2024): member accounts have no root password or keys, and the management
+    # account's operators act as a member's root only for a task (sts:AssumeRoot). Unset: left as it is.
+    root_access: Literal["centralized"] | None = None
 
 
 class Account(Strict):

@@ -49,16 +49,21 @@ PHASES = {
 
 @dataclass(frozen=True)
 class Call:
-    """One IAM API call, by its operation name (as in AWS's API reference) and parameters."""
+    """One AWS API call, by its service, operation name (as in AWS's API reference) and parameters. IAM
+    unless said: the organization's own changes (units, control policies, root access) call Organizations
+    from the management account."""
 
     operation: str
     params: dict[str, Any] = field(default_factory=dict)
     tolerate: tuple[str, ...] = ()  # error codes that mean "already so" (a rerun after an interruption)
+    service: str = "iam"
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"operation": self.operation, "params": self.params}
         if self.tolerate:
             out["tolerate"] = list(self.tolerate)
+        if self.service != "iam":  # plans without other services read exactly as before (format_version 1)
+            out["service"] = self.service
         return out
 
 

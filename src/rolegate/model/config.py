@@ -112,6 +112,70 @@ def _inline_policies(value: Any) -> Any:
 InlinePolicies = Annotated[dict[str, dict[str, Any]], BeforeValidator(_inline_policies)]
 
 
+def _unit_name_problem(name: object) -> str | None:
+    if not isinstance(name, str) or not names.UNIT.ok(name):
+        return f"{name!r} is not a unit name: {names.UNIT.rule}"
+    return None
+
+
+def _unit_tree(value: Any, depth: int = 0) -> Any:
+    """`{Environments: {Production: {}, Development: null}}`: names Organizations accepts, at most five deep
+    below the root (Organizations' own limit)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _fail("units is a mapping of unit names to the units under them ({} for none)")
+    if depth >= MAX_UNIT_DEPTH:
+        raise _fail(f"units nest at most {MAX_UNIT_DEPTH} deep below the root (an Organizations limit)")
+    for name, children in value.items():
+        problem = _unit_name_problem(name)
+        if problem is not None:
+            raise _fail(problem)
+        value[name] = _unit_tree(children, depth + 1)
+    return value
+
+
+def _unit_path(value: Any) -> Any:
+    if not isinstance(value, str) or not value:
+        raise _fail("a unit is a path of organization.units, like Environments/Production, or root")
+    if value == ROOT:
+        return value
+    for part in value.split("/"):
+        problem = _unit_name_problem(part)
+        if problem is not None:
+            raise _fail(problem)
+    return value
+
+
+ROOT = "root"
+MAX_UNIT_DEPTH = 5
+UnitTree = Annotated[dict[str, Any], BeforeValidator(_unit_tree)]
+
+
+def _guardrail_document(value: Any) -> Any:
+    from rolegate.model.policydoc import control_policy_problems
+
+    if not isinstance(value, dict):
+        raise _fail("a guardrail's document is a policy document (a mapping), or use document_file: PATH")
+    problems = control_policy_problems(value)
+    if problems:
+        raise _fail("; ".join(problems))
+    return value
+
+
+class Guardrail(BaseModel):
+    """A service or resource control policy the file keeps: one rolegate ships (its name is enough), or a
+    document of the file's own, attached to the root, units or accounts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    type: Literal["service_control", "resource_control"] | None = None
+    document: Annotated[dict[str, Any], BeforeValidator(_guardrail_document)] | None = None
+    document_file: str | None = None  # a JSON file, relative to rolegate.yaml
+    description: str | None = Field(None, max_length=512)
+    attach: list[str] = Field(min_length=1)  # root, a unit path, or an account of the file
+    regions: list[Annotated[str, BeforeValidator(_name_of(names.REGION))]] | None = None  # region-allow-list
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
@@ -142,6 +206,9 @@ class Organization(Strict):
     # Centralized root access (IAM, 2024): member accounts have no root password or keys, and the management
     # account's operators act as a member's root only for a task (sts:AssumeRoot). Unset: left as it is.
     root_access: Literal["centralized"] | None = None
+    # The organizational units rolegate keeps, as a tree of names: `Environments: {Production: {}}`. Units
+    # not here are left alone; a unit rolegate made and the file dropped is deleted once it is empty.
+    units: UnitTree = Field(default_factory=dict)
 
 
 class Account(Strict):
@@ -152,6 +219,9 @@ class Account(Strict):
     # What the console shows after a switch (the link's displayName), exactly as written: `ML-Dev`; without
     # it the key is capitalised (`ml-dev` -> `Ml-Dev`), which cannot know an acronym.
     display_name: Annotated[str, BeforeValidator(_name_of(names.DISPLAY_NAME))] | None = None
+    # The unit the account belongs in, as a path of organization.units: `Environments/Production`, or `root`.
+    # Unset: the account stays where it is.
+    unit: Annotated[str, BeforeValidator(_unit_path)] | None = None
 
     @field_validator("alias")
     @classmethod
@@ -167,6 +237,7 @@ GroupName = Annotated[str, BeforeValidator(_iam_name("group", 128))]
 UserName = Annotated[str, BeforeValidator(_iam_name("user", 64))]
 # The logical names under `accounts:`: they become profile names, display names and parts of URLs.
 AccountKey = Annotated[str, BeforeValidator(_name_of(names.ACCOUNT_KEY))]
+GuardrailName = Annotated[str, BeforeValidator(_name_of(names.CONTROL_POLICY))]
 
 
 class Role(Strict):
@@ -204,6 +275,8 @@ class Config(Strict):
     roles: dict[RoleName, Role] = Field(default_factory=dict)
     groups: dict[GroupName, Group] = Field(default_factory=dict)
     users: dict[UserName, User] = Field(default_factory=dict)
+    # Service and resource control policies, by name (a built-in's name switches it on).
+    guardrails: dict[GuardrailName, Guardrail] = Field(default_factory=dict)
 
     # Helpers the compiler and writers share, so "*" means one thing everywhere.
     def spokes(self) -> list[str]:

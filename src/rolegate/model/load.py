@@ -376,8 +376,9 @@ def _diagnostic(source: Source, issue: Issue) -> Diagnostic:
     )
 
 
-def parse(text: str, filename: str = "rolegate.yaml") -> Loaded:
-    """Parse and validate config text; raises ConfigError with every problem found."""
+def parse(text: str, filename: str = "rolegate.yaml", base: Path | None = None) -> Loaded:
+    """Parse and validate config text; raises ConfigError with every problem found. `base`: where a
+    guardrail's document_file is found (the file's directory; the working directory for text alone)."""
     _refuse_oversized(text, filename)
     text = text.removeprefix("\ufeff")  # the BOM some Windows editors write says nothing
     refused = _text_diagnostics(text, filename)
@@ -390,12 +391,50 @@ def parse(text: str, filename: str = "rolegate.yaml") -> Loaded:
         config = Config.model_validate(plain)
     except ValidationError as exc:
         raise ConfigError(_field_and_reference_errors(source, plain, exc)) from None
+    config, unread = _with_document_files(config, base or Path.cwd())
+    if unread:
+        raise ConfigError([_diagnostic(source, i) for i in unread])
     found = [_diagnostic(source, i) for i in check(config)]
     errors = [d for d in found if d.severity == "error"]
     # Warnings wait until the errors are fixed: "N errors" counts what blocks, nothing else.
     if errors:
         raise ConfigError(_in_file_order(errors))
     return Loaded(config, source, [d for d in found if d.severity != "error"])
+
+
+# A control policy is at most 5,120 characters; a file far above that is not one.
+POLICY_FILE_BYTES = 64 * 1024
+
+
+def _with_document_files(config: Config, base: Path) -> tuple[Config, list[Issue]]:
+    """Each guardrail's document_file read (bounded, JSON no deeper than a policy) into its document, so the
+    rest of rolegate sees one shape. A file that cannot be used is an issue at its document_file line."""
+    from rolegate.model.policydoc import control_policy_problems
+
+    guardrails, issues = dict(config.guardrails), []
+    for name, guardrail in config.guardrails.items():
+        if guardrail.document_file is None:
+            continue
+        loc: Loc = ("guardrails", name, "document_file")
+        if guardrail.document is not None:
+            issues.append(Issue(loc, "a guardrail has a document or a document_file, not both"))
+            continue
+        path = base / guardrail.document_file
+        try:
+            text = limits.read_text(path, POLICY_FILE_BYTES, "a policy document")
+            document = limits.loads_json(text, str(path), "a policy document", max_depth=limits.YAML_DEPTH)
+        except FileNotFoundError:
+            issues.append(Issue(loc, f"{path}: no such file", "the path is relative to rolegate.yaml"))
+            continue
+        except (LocalFileError, OSError) as exc:
+            issues.append(Issue(loc, getattr(exc, "message", None) or f"{path}: {exc.__class__.__name__}"))
+            continue
+        problems = control_policy_problems(document)
+        if problems:
+            issues.append(Issue(loc, f"{path}: " + "; ".join(problems)))
+            continue
+        guardrails[name] = guardrail.model_copy(update={"document": document})
+    return config.model_copy(update={"guardrails": guardrails}), issues
 
 
 def _refuse_oversized(text: str, filename: str) -> None:
@@ -476,6 +515,6 @@ def load(path: Path) -> Loaded:
             f"{path}: no such file",
             "run `rolegate init` to write a commented example, or pass -c PATH",
         ) from None
-    loaded = parse(text, str(path))
+    loaded = parse(text, str(path), path.parent)
     loaded.path = path
     return loaded

@@ -22,6 +22,8 @@ The rules, and where they come from:
 - Organization name (the profile prefix): `[A-Za-z0-9][A-Za-z0-9_.-]{0,39}`.
 - Display names (the console's switch-role `displayName`, a launch page's tile) are made from an account key
   and a role name, so they are in the union of those alphabets plus a space: `[A-Za-z0-9_+=,.@ -]`, up to 64.
+- Unit names and guardrail (control policy) names: Organizations takes nearly any text; rolegate takes IAM's
+  name characters (units also inner spaces), and no `/`, which separates a unit path.
 - Profile names rolegate writes: `<org>-<account>-<user>[-<role>]`, so `[A-Za-z0-9_+=,.@-]`; a `--prefix`
   is held to the organization name's alphabet.
 """
@@ -103,6 +105,11 @@ ORG_NAME = Alphabet(
 DISPLAY_NAME = Alphabet("display name", DISPLAY_NAME_RE, 64, f"up to 64 {_IAM_RULE} and spaces")
 PROFILE_NAME = Alphabet("profile name", PROFILE_NAME_RE, 256, f"{_IAM_RULE}")
 REGION = Alphabet("AWS region", REGION_RE, 32, "an AWS region name like us-west-2")
+# Organizations takes almost any text for a unit or policy name; rolegate holds both to what prints and links
+# safely everywhere: IAM's name characters and spaces, no `/` (it separates a unit path).
+UNIT_RE = re.compile(r"\A[A-Za-z0-9_+=,.@-](?:[A-Za-z0-9_+=,.@ -]{0,126}[A-Za-z0-9_+=,.@-])?\Z")
+UNIT = Alphabet("unit name", UNIT_RE, 128, f"up to 128 {_IAM_RULE} and inner spaces, no '/'")
+CONTROL_POLICY = Alphabet("guardrail name", IAM_NAME_RE, 128, f"up to 128 {_IAM_RULE}, like protect-rolegate")
 EMAIL = Alphabet("email address", EMAIL_RE, 64, "an address like aws+prod@example.com, ASCII, up to 64")
 
 

@@ -293,3 +293,37 @@ def identity_policy_problems(document: Any) -> list[str]:
         if "Condition" in statement and not isinstance(statement["Condition"], Mapping):
             problems.append(f"{where}: Condition is a mapping of operators")
     return problems
+
+
+_CONTROL_KEYS = _STATEMENT_KEYS | {"Principal", "NotPrincipal"}
+
+
+def control_policy_problems(document: Any) -> list[str]:
+    """What Organizations would refuse in a service or resource control policy, in words; checked offline.
+    Each statement has an Effect and one of Action/NotAction (a resource control policy also a Principal)."""
+    if not isinstance(document, Mapping):
+        return ["a policy document is a mapping with Version and Statement"]
+    problems: list[str] = []
+    unknown = sorted(set(document) - {"Version", "Id", "Statement"})
+    if unknown:
+        problems.append(f"unknown key {', '.join(unknown)} (a document has Version, Id and Statement)")
+    if document.get("Version", "2012-10-17") not in _VERSIONS:
+        problems.append(
+            f"Version {document.get('Version')!r} is not one Organizations knows (use 2012-10-17)"
+        )
+    statements = document.get("Statement")
+    listed = iam_shapes.listed(statements) if statements is not None else []
+    if not listed:
+        problems.append("it has no Statement")
+    for i, statement in enumerate(listed, 1):
+        if not isinstance(statement, Mapping):
+            problems.append(f"statement {i} is not a mapping")
+            continue
+        extra = sorted(set(statement) - _CONTROL_KEYS)
+        if extra:
+            problems.append(f"statement {i}: {', '.join(extra)} has no place in a control policy")
+        if statement.get("Effect") not in _EFFECTS:
+            problems.append(f"statement {i}: Effect must be Allow or Deny")
+        if ("Action" in statement) == ("NotAction" in statement):
+            problems.append(f"statement {i}: needs exactly one of Action and NotAction")
+    return problems

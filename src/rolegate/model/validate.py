@@ -53,8 +53,16 @@ def check(config: Config) -> list[Issue]:
         *(issue for name in config.groups for issue in _group_issues(config, name)),
         *(issue for name in config.users for issue in _user_issues(config, name)),
         *_spokes_without_id_issues(config),
+        *_organization_issues(config),
         *validate_issues(config),  # misspelt AWS managed policies: warned offline, refused at plan
     ]
+
+
+def _organization_issues(config: Config) -> list[Issue]:
+    """Units, placements and guardrails that point nowhere (model/organization.py decides)."""
+    from rolegate.model.organization import problems
+
+    return [Issue(loc, message, hint) for loc, message, hint in problems(config)]
 
 
 def _hub_issues(config: Config) -> list[Issue]:

@@ -27,6 +27,7 @@ from rolegate.errors import RolegateError
 from rolegate.model.managed_policies import MANAGED_PREFIX, did_you_mean
 from rolegate.plan import idempotence
 from rolegate.plan.changes import GENERATED_PASSWORD, USER_CREDENTIALS_CLEANUP, Call, Change, Plan
+from rolegate.plan.references import References
 
 # Waits for IAM's eventual consistency, in seconds: about half a minute in all, as AWS suggests.
 CONSISTENCY_WAITS = (1.0, 2.0, 4.0, 8.0, 15.0)
@@ -264,7 +265,9 @@ def hint_for(change: Change, call: Call | None, exc: BaseException) -> str:
     """What to do about a failed change, by the kind of failure."""
     code = error_code(exc)
     if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
-        action = f"iam:{call.operation}" if call else "the IAM actions apply uses"
+        action = f"{call.service}:{call.operation}" if call else "the IAM actions apply uses"
+        if call is not None and call.service == "organizations":
+            return f"your credentials must allow {action} in the management account (--profile)"
         return (
             f"the role rolegate uses in {change.account} ({change.account_id}) must allow {action}: "
             "organization.bootstrap_role in the other accounts, your own credentials in the hub"
@@ -305,6 +308,17 @@ class _Run:
     stop: threading.Event = field(default_factory=threading.Event)
     passwords: dict[tuple[str, str], str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The operator's Organizations client, for the organization's changes (plan/organization.py), and the ids
+    # their references name (plan/references.py); None: the plan has none.
+    organizations: Callable[[], Any] | None = None
+    references: References | None = None
+
+    def client(self, account_id: str, service: str) -> Any:
+        if service == "iam":
+            return self.iam_for(account_id)  # the bootstrap role is assumed on first use
+        if service != "organizations" or self.organizations is None:
+            raise RolegateError(f"apply cannot call {service}", "this plan was made by another rolegate")
+        return self.organizations()
 
     def password(self, account: str, user: str, password: str) -> None:
         with self.lock:
@@ -325,6 +339,7 @@ def apply_plan(
     sleep: Callable[[float], None] = time.sleep,
     waits: tuple[float, ...] = CONSISTENCY_WAITS,
     read_back: ReadBack | None = None,
+    organizations: Callable[[], Any] | None = None,
 ) -> ApplyResult:
     """Every account's changes in plan order, `workers` accounts at a time. Callbacks are called from the
     workers' threads. `read_back` (runner.read_back, as runner.commands.apply passes it): told an account's
@@ -335,6 +350,10 @@ def apply_plan(
     for change in ordered:
         by_account.setdefault(change.account, []).append(change)
     run = _Run(iam_for, sleep, waits, on_start, on_done, on_account, on_password, read_back)
+    if organizations is not None and any(
+        call.service == "organizations" for c in ordered for call in c.calls
+    ):
+        run.organizations, run.references = organizations, References(organizations())
     if workers <= 1 or len(by_account) <= 1:
         outcomes = [_apply_account(changes, run) for changes in by_account.values()]
     else:
@@ -415,9 +434,8 @@ def _apply_changes(changes: list[Change], run: _Run, out: AccountResult) -> None
             run.on_start(change)
         call: Call | None = None
         try:
-            iam = run.iam_for(change.account_id)  # the bootstrap role is assumed on first use
             for call in change.calls:
-                out.calls += _run(iam, change, call, run)
+                out.calls += _run(run.client(change.account_id, call.service), change, call, run)
         except KeyboardInterrupt:
             # Ctrl-C: report like any stop, so the passwords already set are still handed out.
             run.stop.set()
@@ -447,6 +465,8 @@ def _run(iam: Any, change: Change, call: Call, run: _Run) -> int:
     if call.operation == USER_CREDENTIALS_CLEANUP:
         return _cleanup_user_credentials(iam, call.params["UserName"])
     params = dict(call.params)
+    if call.service == "organizations" and run.references is not None:
+        params = run.references.resolve(call)
     if params.get("Password") == GENERATED_PASSWORD:
         params["Password"] = first_password()
         hide_from_logs(params["Password"])  # before botocore logs the request
@@ -480,6 +500,8 @@ def _run(iam: Any, change: Change, call: Call, run: _Run) -> int:
                 run.sleep(wait)
                 continue
             raise
+        if run.references is not None and call.service == "organizations":
+            run.references.learn(call, params, answer)
         if call.operation == "CreatePolicyVersion" and idempotence.retry_attempts(answer):
             attempts += idempotence.drop_duplicate_versions(iam, call, answer)
         if "Password" in params:

@@ -23,6 +23,17 @@ USER_CREDENTIALS_CLEANUP = "DeleteUserCredentials"
 PHASES = {
     ("create", "account"): 0,
     ("update", "account"): 0,
+    # The organization's (plan/organization.py), run by their own worker: types, then units parents first,
+    # then accounts moved, then guardrails; deletes last, a unit after what moved out of it.
+    ("create", "policy type"): 0,
+    ("create", "unit"): 0,
+    ("adopt", "unit"): 0,
+    ("update", "placement"): 1,
+    ("create", "guardrail"): 2,
+    ("update", "guardrail"): 2,
+    ("adopt", "guardrail"): 2,
+    ("delete", "guardrail"): 7,
+    ("delete", "unit"): 8,
     ("create", "role"): 1,
     ("update", "role"): 1,
     ("adopt", "role"): 1,

@@ -15,9 +15,11 @@ from typing import Any
 from rolegate.model.config import Config, PasswordPolicy
 from rolegate.plan.kinds import group, password_policy, role, user
 from rolegate.plan.kinds.group import DesiredGroup
+from rolegate.plan.kinds.organization_base import DesiredOrganization
 from rolegate.plan.kinds.policy import DesiredPolicy
 from rolegate.plan.kinds.role import DesiredRole, trust_policy
 from rolegate.plan.kinds.user import DesiredUser
+from rolegate.plan.organization import compile_organization
 
 __all__ = [
     "Desired",
@@ -55,6 +57,9 @@ class Desired:
     # `--adopt NAME|KIND/NAME|ACCOUNT/KIND/NAME` on the command line: these are taken over even when they
     # carry evidence that rolegate did not make them (plan/ownership.py), keeping what they have.
     adopt_names: frozenset[str] = frozenset()
+    # organization.units, accounts' units and guardrails: planned against Organizations (plan/organization.py)
+    organization: DesiredOrganization = field(default_factory=DesiredOrganization)
+    root_access: str | None = None  # organization.root_access
 
 
 def password_policy_params(policy: PasswordPolicy) -> dict[str, Any]:
@@ -76,5 +81,11 @@ def compile_config(config: Config) -> Desired:
     group.compile_groups(config, hub_id, hub)
     hub.users.update(user.compile_users(config))
     return Desired(
-        org=org.name, hub=org.hub, bootstrap_role=org.bootstrap_role, accounts=accounts, adopt=org.adopt
+        org=org.name,
+        hub=org.hub,
+        bootstrap_role=org.bootstrap_role,
+        accounts=accounts,
+        adopt=org.adopt,
+        organization=compile_organization(config),
+        root_access=org.root_access,
     )

@@ -18,6 +18,8 @@ from rolegate.plan.changes import Action, Change, Conflict, Plan
 from rolegate.plan.compile import Desired
 from rolegate.plan.kinds import RECONCILED, alias, login_profile, password_policy, user
 from rolegate.plan.kinds.base import DESCRIPTION, Context, Edit, Kind
+from rolegate.plan.organization import ACCOUNT as ORGANIZATION
+from rolegate.plan.organization import plan_organization
 from rolegate.state.snapshot import Snapshot
 
 # Kept importable where they always were: the exports and the importer name them.
@@ -42,7 +44,13 @@ def _change(ctx: Context, action: Action, kind: str, name: str, made: Edit) -> C
 
 def _forged(ctx: Context, kind: str, name: str, decision: ownership.Decision) -> Conflict:
     """A rolegate mark on something rolegate would not have made: shown, never touched."""
-    if decision.reserved:
+    if ctx.acct.name == ORGANIZATION:
+        hint = (
+            "if it is rolegate's after all, adopt it: rolegate apply --adopt "
+            f"{kind}/{name}; if not, remove the tag: aws organizations untag-resource --resource-id ID "
+            f"--tag-keys {naming.OWNER_TAG}"
+        )
+    elif decision.reserved:
         hint = (
             f"rolegate never changes this {kind}; remove the tag if nobody should have set it: aws iam "
             f"untag-{kind} --{kind}-name {name} --tag-keys {naming.OWNER_TAG} (and find who tagged it)"
@@ -175,4 +183,8 @@ def diff(desired: Desired, snapshot: Snapshot) -> Plan:
         if state is None:
             continue  # not read (e.g. --account filter); nothing to decide there
         plan_account(Context(desired, acct, state, names=names, order=order), plan)
+    if snapshot.organization is not None and desired.organization.declared:
+        plan_organization(desired, snapshot.organization, plan, names, order)
+        if any(c.account == ORGANIZATION for c in plan.changes):
+            plan.accounts[ORGANIZATION] = snapshot.organization.management_account_id
     return plan

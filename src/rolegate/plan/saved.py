@@ -38,6 +38,7 @@ _VOLATILE = frozenset({"last_used", "access_keys_last_used"})
 # A plan file is data anyone could write: each change's calls are checked against the operations its kind
 # declares (plan/kinds/) before anything runs. A test holds that table equal to what the kinds emit.
 OPERATIONS = kinds.OPERATIONS
+SERVICES = kinds.SERVICES
 
 
 # -- what a plan was made against --------------------------------------------------------------------------
@@ -120,6 +121,13 @@ def account_digests(desired: Desired, snapshot: Snapshot) -> dict[str, dict[str,
                     (kind, getattr(v, "name", n)) for n, v in names.items()
                 }
         out[name] = {k: _digest(v) for k, v in sorted(_relevant(state, declared, desired.org).items())}
+    organization = snapshot.organization
+    if organization is not None and desired.organization.declared:
+        # The organization's part: every unit, policy and account place it was planned against.
+        parts: dict[str, Any] = {"policy types": organization.policy_types, "places": organization.parents}
+        parts |= {f"unit {p}": asdict(u) for p, u in organization.units.items()}
+        parts |= {f"guardrail {n}": asdict(p) for n, p in organization.policies.items()}
+        out["organization"] = {k: _digest(v) for k, v in sorted(parts.items())}
     return out
 
 
@@ -305,7 +313,10 @@ def _call(data: Any, at: str, kind: str) -> Call:
         )
     params = _get(data, "params", dict, at)
     tolerate = _strings(data.get("tolerate", []), f"{at}.tolerate")
-    return Call(operation, params, tolerate)
+    service = data.get("service", "iam")
+    if service != SERVICES.get(kind, "iam"):
+        raise _Invalid(f"{at}: a {kind} change calls {SERVICES.get(kind, 'iam')}, not {service!r}")
+    return Call(operation, params, tolerate, service=service)
 
 
 # -- -target ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from rolegate.plan.apply import NotApplied, not_applied, unread
 from rolegate.plan.changes import Change, Plan
 from rolegate.plan.compile import Desired, compile_config
 from rolegate.plan.diff import diff
+from rolegate.plan.organization import ACCOUNT as ORGANIZATION
 from rolegate.state.collect import DEFAULT_WORKERS, ReadPlan, collect, collect_each
 from rolegate.state.snapshot import Snapshot
 
@@ -58,7 +59,17 @@ def read_and_plan(
         return desired_plan(config, desired, sessions, on_read=on_read, workers=workers)
     sessions.caller()  # credentials trouble is one message up front, not one per account thread
     snapshot = collect(read_plans(config, desired), sessions.iam, workers=workers, on_done=on_read)
+    read_organization_if_declared(desired, sessions, snapshot)
     return snapshot, diff(desired, snapshot)
+
+
+def read_organization_if_declared(desired: Desired, sessions: AwsSessions, snapshot: Snapshot) -> None:
+    """The organization's units, places and control policies, when the file shapes them: a plan of IAM
+    alone makes no Organizations call."""
+    from rolegate.state.organization import read_organization
+
+    if desired.organization.declared:
+        snapshot.organization = read_organization(sessions.organizations())
 
 
 def desired_plan(
@@ -75,6 +86,7 @@ def desired_plan(
     sessions.caller()  # credentials trouble is one message up front, not one per account thread
     plans = read_plans(config, desired)
     snapshot, failures = collect_each(plans, sessions.iam, workers=workers, on_done=on_read)
+    read_organization_if_declared(desired, sessions, snapshot)
     plan = diff(desired, snapshot)
     plan.unreadable = {
         name: {"account_id": desired.accounts[name].account_id, "error": exc.message, "hint": exc.hint or ""}
@@ -94,7 +106,8 @@ def read_back_plans(desired: Desired, changes: list[Change]) -> list[ReadPlan]:
     where a user changed. The same reads `collect` makes for a plan."""
     touched: dict[str, set[tuple[str, str]]] = {}
     for change in changes:
-        touched.setdefault(change.account, set()).add((change.kind, change.name))
+        if change.account in desired.accounts:  # the organization's changes are read back on their own
+            touched.setdefault(change.account, set()).add((change.kind, change.name))
     plans = []
     for name, what in touched.items():
         acct = desired.accounts[name]
@@ -131,6 +144,8 @@ def read_back(
     for wait in (*(READ_BACK_WAITS if waits is None else waits), None):
         # One account at a time is what apply asks for: its worker reads back its own account.
         snapshot, failures = collect_each(read_back_plans(desired, pending), sessions.iam, workers=1)
+        if any(c.account == ORGANIZATION for c in pending):
+            read_organization_if_declared(desired, sessions, snapshot)
         found = not_applied(pending, diff(desired, snapshot))
         for name, exc in failures.items():
             found += unread([c for c in pending if c.account == name], exc.message)

@@ -170,6 +170,7 @@ def apply(
         on_account=hooks.on_account,
         on_password=hooks.on_password,
         read_back=lambda changes: read_back(desired, sessions, changes) if changes else [],
+        organizations=sessions.organizations,
     )
     if not stackset:
         return result

@@ -103,6 +103,47 @@ class AccountState:
 
 
 @dataclass
+class OrganizationalUnit:
+    id: str  # ou-…
+    path: str  # Environments/Production
+    parent_id: str  # r-… or ou-…
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ControlPolicy:
+    """A service or resource control policy of the organization, with where it is attached."""
+
+    id: str  # p-…
+    name: str
+    type: str  # SERVICE_CONTROL_POLICY, RESOURCE_CONTROL_POLICY
+    document: dict[str, Any]
+    description: str = ""
+    aws_managed: bool = False  # FullAWSAccess, RCPFullAWSAccess: AWS's, never rolegate's
+    tags: dict[str, str] = field(default_factory=dict)
+    targets: list[str] = field(default_factory=list)  # r-…, ou-…, account ids
+
+
+@dataclass
+class OrganizationState:
+    """The organization as Organizations tells it, read only when the file shapes it (units, guardrails)."""
+
+    id: str  # o-…
+    management_account_id: str
+    root_id: str  # r-…
+    policy_types: list[str] = field(default_factory=list)  # enabled on the root
+    units: dict[str, OrganizationalUnit] = field(default_factory=dict)  # by path, parents first
+    parents: dict[str, str] = field(default_factory=dict)  # account id -> r-… or ou-…
+    policies: dict[str, ControlPolicy] = field(default_factory=dict)  # by name
+
+    def path_of(self, parent_id: str) -> str:
+        """A parent id as the file writes it: root, or the unit's path."""
+        if parent_id == self.root_id:
+            return "root"
+        return next((u.path for u in self.units.values() if u.id == parent_id), parent_id)
+
+
+@dataclass
 class Snapshot:
     accounts: dict[str, AccountState] = field(default_factory=dict)  # by logical name
     version: int = SNAPSHOT_VERSION
@@ -116,6 +157,7 @@ class Snapshot:
     # Resource control policies the same way, over the account whose resources they limit (a role's account
     # for sts:AssumeRole). Neither kind limits the management account, which is never listed.
     rcps: dict[str, list[list[dict[str, Any]]]] = field(default_factory=dict)
+    organization: OrganizationState | None = None  # read when the file declares units or guardrails
 
     def to_json(self) -> dict[str, Any]:
         # Rows follow the accounts' order in rolegate.yaml; the file's keys are sorted, so it is kept apart.

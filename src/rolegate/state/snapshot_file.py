@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from rolegate.errors import RolegateError
 
 if TYPE_CHECKING:
-    from rolegate.state.snapshot import AccountState, Snapshot
+    from rolegate.state.snapshot import AccountState, OrganizationState, Snapshot
 
 MAX_PROBLEMS = 5
 
@@ -47,6 +47,13 @@ def _account_adapter() -> TypeAdapter[AccountState]:
     from rolegate.state.snapshot import AccountState
 
     return TypeAdapter(AccountState)
+
+
+@cache
+def _organization_adapter() -> TypeAdapter[OrganizationState | None]:
+    from rolegate.state.snapshot import OrganizationState
+
+    return TypeAdapter(OrganizationState | None)
 
 
 _TOP_TYPES: dict[str, Any] = {  # the fields around the accounts, checked strictly (JSON has no other types)
@@ -183,9 +190,25 @@ def snapshot_from_json(data: Any) -> Snapshot:
         ],
         problems,
     )
+    organization = None
+    try:
+        organization = _organization_adapter().validate_json(
+            json.dumps(data.get("organization")), strict=True
+        )
+    except ValidationError as exc:
+        problems += _problems(exc, ("organization",))
+    if organization is not None:
+        _check_documents(
+            [
+                (("organization", "policies", n, "document"), p.document)
+                for n, p in organization.policies.items()
+            ],
+            problems,
+        )
     if problems:
         raise SnapshotError("; ".join(problems[:MAX_PROBLEMS]))
     return Snapshot(
+        organization=organization,
         accounts=accounts,
         version=version,
         taken_at=data.get("taken_at", ""),

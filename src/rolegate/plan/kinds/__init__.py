@@ -9,6 +9,9 @@
     inline.py          inline policies of a role, group or user
     alias.py           the account alias
     password_policy.py the hub's password policy
+    unit.py            the organization's units, and where each account is
+    control_policy.py  the file's guardrails: service and resource control policies and their attachments
+    organization_base.py  what the organization's kinds are planned in (plan/organization.py drives them)
     base.py            Edit (calls + details + aspects), Context (the account being planned), Kind
 
 plan/diff.py runs every kind of RECONCILED through the one ownership rule, in this order (a role before the
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rolegate.plan.kinds import alias, group, password_policy, policy, role, user
+from rolegate.plan.kinds import alias, control_policy, group, password_policy, policy, role, unit, user
 from rolegate.plan.kinds.base import Kind
 
 RECONCILED: tuple[Kind[Any, Any], ...] = (role.KIND, policy.KIND, group.KIND, user.KIND)
@@ -32,4 +35,12 @@ OPERATIONS: dict[str, frozenset[str]] = {
     group.NAME: group.OPERATIONS,
     user.NAME: user.OPERATIONS,
     "account": alias.OPERATIONS | password_policy.OPERATIONS,
+    unit.NAME: unit.OPERATIONS,
+    "placement": unit.PLACEMENT_OPERATIONS,
+    "policy type": unit.POLICY_TYPE_OPERATIONS,
+    control_policy.NAME: control_policy.OPERATIONS,
+}
+# The service each kind's calls go to, when it is not IAM: a plan file's calls are checked against it.
+SERVICES: dict[str, str] = {
+    k: unit.SERVICE for k in (unit.NAME, "placement", "policy type", control_policy.NAME)
 }

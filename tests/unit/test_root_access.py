@@ -10,9 +10,12 @@ import itertools
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.builders import OrgBuilder, report_row
 
+from rolegate.access.audit import AuditInput, Finding, audit
 from rolegate.plan.kinds import root_access
-from rolegate.plan.kinds.root_access import FEATURES, OPERATIONS, update
+from rolegate.plan.kinds.root_access import FEATURES, OPERATIONS, ROOT_ROW, update
+from rolegate.state.snapshot import OrganizationState, Snapshot
 
 BOTH = list(FEATURES)
 ENABLED_STATES: list[list[str] | None] = [None, [], ["RootCredentialsManagement"], ["RootSessions"], BOTH]
@@ -127,3 +130,123 @@ def test_terraform_block_and_trusted_access() -> None:
         "aws_organizations_organization.this"
     ]
     assert root_access.service_access_principals("centralized") == ["iam.amazonaws.com"]
+
+
+# -- the audit: RG034 -------------------------------------------------------------------------------------
+
+HUB_ID, DEV_ID, PROD_ID = "111111111111", "222222222222", "333333333333"
+
+
+def root_row(account_id: str, **values: str) -> dict[str, str]:
+    return report_row(
+        ROOT_ROW, f"arn:aws:iam::{account_id}:root", **{"password_enabled": "not_supported", **values}
+    )
+
+
+def org_with_roots(**rows: dict[str, str]) -> Snapshot:
+    """master (the hub and management account), development and production, each root row as given (none:
+    a root user with nothing)."""
+    built = OrgBuilder({"master": HUB_ID, "development": DEV_ID, "production": PROD_ID}, hub="master")
+    for name, state in built.snapshot.accounts.items():
+        state.credential_report = [rows.get(name, root_row(state.account_id))]
+    return built.snapshot
+
+
+def rg034(snapshot: Snapshot, root_access: str | None = "centralized") -> list[Finding]:
+    extra = AuditInput(hub="master", root_access=root_access)
+    return [f for f in audit(snapshot, extra) if f.rule == "RG034"]
+
+
+# Given a member account's root row as the credential report writes it, RG034 says exactly this.
+ROWS = [
+    ({}, None),
+    ({"password_enabled": "true"}, "a password"),
+    ({"password_enabled": "false"}, None),
+    ({"password_enabled": "not_supported"}, None),  # AWS's root row: unknown, not named
+    ({"access_key_1_active": "true"}, "an access key"),
+    ({"access_key_2_active": "true"}, "an access key"),
+    ({"access_key_1_active": "true", "access_key_2_active": "true"}, "2 access keys"),
+    ({"access_key_1_active": "false", "access_key_2_active": "false"}, None),
+    ({"mfa_active": "true"}, "an MFA device"),
+    ({"mfa_active": "false"}, None),
+    ({"cert_1_active": "true"}, "a signing certificate"),
+    ({"cert_1_active": "true", "cert_2_active": "true"}, "2 signing certificates"),
+    ({"cert_2_active": "false"}, None),
+    ({"mfa_active": "true", "access_key_1_active": "true"}, "an access key and an MFA device"),
+    ({"password_enabled": "true", "mfa_active": "true"}, "a password and an MFA device"),
+    (
+        {"password_enabled": "true", "access_key_1_active": "true", "mfa_active": "true",
+         "cert_1_active": "true"},
+        "a password, an access key, an MFA device and a signing certificate",
+    ),
+    ({"access_key_1_active": "TRUE"}, None),  # the report writes lower case; anything else is not "true"
+    ({"access_key_1_active": "N/A"}, None),
+    ({"mfa_active": ""}, None),
+    ({"password_enabled": "yes"}, None),
+    ({"access_key_1_last_used_date": "2026-01-01T00:00:00+00:00"}, None),  # used once, not active now
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("values", "said"), ROWS)
+def test_rg034_names_what_a_member_root_still_holds(values: dict[str, str], said: str | None) -> None:
+    found = rg034(org_with_roots(production=root_row(PROD_ID, **values)))
+    if said is None:
+        assert found == []
+        return
+    (finding,) = found
+    assert (finding.account, finding.resource) == ("production", f"arn:aws:iam::{PROD_ID}:root")
+    assert (
+        finding.message == f"the root user of production still has {said}, though root access is centralized"
+    )
+    assert finding.commands == ("rolegate root delete-credentials production",)
+    assert finding.severity == "HIGH"
+
+
+def test_rg034_only_when_the_file_centralizes_root_access() -> None:
+    snapshot = org_with_roots(development=root_row(DEV_ID, mfa_active="true", access_key_1_active="true"))
+    assert [f.account for f in rg034(snapshot)] == ["development"]
+    assert rg034(snapshot, root_access=None) == []
+
+
+def test_rg034_leaves_the_management_account_alone() -> None:
+    # Given the hub's root with keys and MFA (its own root user, which AssumeRoot cannot reach), then no RG034
+    # there (RG001 still says the keys).
+    snapshot = org_with_roots(master=root_row(HUB_ID, mfa_active="true", access_key_1_active="true"))
+    assert rg034(snapshot) == []
+    # Also when the management account is named by Organizations and not by organization.hub (here
+    # development, so master is a member account like any other).
+    snapshot.organization = OrganizationState("o-abcdefghij", DEV_ID, "r-abcd")
+    extra = AuditInput(hub=None, root_access="centralized")
+    snapshot.accounts["development"].credential_report = [root_row(DEV_ID, mfa_active="true")]
+    assert [f.account for f in audit(snapshot, extra) if f.rule == "RG034"] == ["master"]
+
+
+def test_rg034_reads_the_summary_where_the_report_has_no_root_row() -> None:
+    # moto's credential report has no <root_account> row; GetAccountSummary still says keys and MFA.
+    snapshot = org_with_roots()
+    production = snapshot.accounts["production"]
+    production.credential_report = []
+    production.summary = {"AccountMFAEnabled": 1, "AccountAccessKeysPresent": 1}
+    (finding,) = rg034(snapshot)
+    assert "an access key and an MFA device" in finding.message
+    production.summary, production.credential_report = None, None  # not read: nothing said
+    assert rg034(snapshot) == []
+
+
+def test_rg034_quotes_a_hostile_account_name_in_its_command() -> None:
+    snapshot = org_with_roots()
+    state = snapshot.accounts.pop("production")
+    state.name = "prod; rm -rf ~"
+    state.credential_report = [root_row(PROD_ID, mfa_active="true")]
+    snapshot.accounts[state.name] = state
+    (finding,) = rg034(snapshot)
+    assert finding.commands == ("rolegate root delete-credentials 'prod; rm -rf ~'",)
+
+
+def test_root_credentials_json_never_holds_an_id() -> None:
+    row = root_row(PROD_ID, access_key_1_active="true", mfa_active="true")
+    creds = root_access.root_credentials([row], None)
+    assert creds.to_json() == {
+        "password": None, "access_keys": 1, "mfa": True, "signing_certificates": 0, "read": True,
+    }  # fmt: skip
+    assert root_access.root_credentials(None, None).read is False

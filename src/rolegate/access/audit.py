@@ -102,6 +102,9 @@ RULES = {
         Rule("RG033", "rolegate's ownership marks are not protected by an SCP", "MEDIUM",
              "attach the protect-rolegate guardrail to the account or its organizational unit: it lets only "
              "rolegate's role write rolegate:* tags and the /rolegate/ path"),
+        Rule("RG034", "member account's root user has credentials while root access is centralized", "HIGH",
+             "delete them from the management account (sts:AssumeRoot, no root sign-in): "
+             "rolegate root delete-credentials ACCOUNT"),
     )
 }  # fmt: skip
 
@@ -159,6 +162,9 @@ class AuditInput:
     # rolegate.yaml's organization.bootstrap_role: rolegate reaches accounts through it and never changes it,
     # so no fix of it says "rolegate apply".
     bootstrap_role: str = "OrganizationAccountAccessRole"
+    # rolegate.yaml's organization.root_access ("centralized": member accounts' root users should hold no
+    # credentials at all; the management account does their few root tasks through sts:AssumeRoot).
+    root_access: str | None = None
 
 
 def _finding(
@@ -809,9 +815,31 @@ def _unguarded_marks(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]
         )  # fmt: skip
 
 
+def _root_credentials_left(snapshot: Snapshot, extra: AuditInput) -> Iterator[Finding]:
+    """RG034: with root access centralized, each member account whose root user, as its credential report
+    and summary read, still holds a password, an access key, an MFA device or a signing certificate. The
+    hub (the management account) keeps its root user; an account not read says nothing."""
+    from rolegate.plan.kinds.root_access import CENTRALIZED, root_credentials
+
+    if extra.root_access != CENTRALIZED:
+        return
+    management = snapshot.organization.management_account_id if snapshot.organization else None
+    for account in snapshot.accounts.values():
+        if _in_hub(account, extra) or account.account_id == management:
+            continue
+        held = root_credentials(account.credential_report, account.summary).held()
+        if held:
+            yield _finding(
+                "RG034", account, f"arn:aws:iam::{account.account_id}:root",
+                f"the root user of {account.name} still has {_names(held)}, though root access is "
+                "centralized",
+                commands=(command("rolegate", "root", "delete-credentials", account.name),),
+            )  # fmt: skip
+
+
 CHECKS: tuple[Callable[[Snapshot, AuditInput], Iterator[Finding]], ...] = (
     _root, _users, _trusts, _identity, _grants, _environment_users, _password_policy, _lockdowns, _local,
-    _undeclared_admin, _unused, _unguarded_marks,
+    _undeclared_admin, _unused, _unguarded_marks, _root_credentials_left,
 )  # fmt: skip
 
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from rolegate.aws.errors import error_code
 from rolegate.aws.retry import patiently
-from rolegate.plan.kinds.root_access import IAM_PRINCIPAL
 
+# Organizations' name for IAM (plan/kinds/root_access.py says it too: reading sits below planning).
+IAM_PRINCIPAL = "iam.amazonaws.com"
 # Trusted access for IAM is off: then no feature can be on, which is an answer, not a failure to read.
 _TRUSTED_ACCESS_OFF = "ServiceAccessNotEnabledException"
 

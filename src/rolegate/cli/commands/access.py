@@ -829,6 +829,7 @@ def _audit_input(env: Env, aws_config_file: Path | None, loaded: Loaded | None) 
     if loaded is not None:
         config = loaded.config
         extra.hub, extra.bootstrap_role = config.organization.hub, config.organization.bootstrap_role
+        extra.root_access = config.organization.root_access  # RG034 looks only when centralized
         from rolegate.access.audit import declared_inline_policies  # owned principals' inline policies
 
         extra.org, extra.declared_inline = config.organization.name, declared_inline_policies(config)

@@ -9,6 +9,7 @@ what its configuration does not name (turning it off would hand root passwords b
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rolegate.plan.changes import Call
@@ -100,3 +101,66 @@ def terraform(
     if depends_on:
         body["depends_on"] = list(depends_on)
     return {TERRAFORM_RESOURCE: {name: body}}
+
+
+# -- what a member account's root user holds, as IAM's credential report and account summary say ----------
+
+ROOT_ROW = "<root_account>"  # the credential report's row for the account's root user
+
+
+@dataclass(frozen=True)
+class RootCredentials:
+    """A root user's credentials as read. `password` is None when unknown: AWS's credential report writes
+    `not_supported` in the root row's password_enabled (only a root session's GetLoginProfile can tell), so
+    a password is named only where the report says true."""
+
+    password: bool | None = None
+    access_keys: int = 0  # active ones
+    mfa: bool = False
+    certificates: int = 0  # active signing certificates
+    read: bool = False  # a report row or an account summary was there to read
+
+    @property
+    def any(self) -> bool:
+        return bool(self.password or self.access_keys or self.mfa or self.certificates)
+
+    def held(self) -> list[str]:
+        """What it holds, as people say it: ["a password", "2 access keys", "an MFA device"]."""
+        out = ["a password"] if self.password else []
+        if self.access_keys:
+            out.append("an access key" if self.access_keys == 1 else f"{self.access_keys} access keys")
+        if self.mfa:
+            out.append("an MFA device")
+        if self.certificates:
+            out.append(
+                "a signing certificate"
+                if self.certificates == 1
+                else f"{self.certificates} signing certificates"
+            )
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "password": self.password,
+            "access_keys": self.access_keys,
+            "mfa": self.mfa,
+            "signing_certificates": self.certificates,
+            "read": self.read,
+        }
+
+
+def root_credentials(rows: list[dict[str, str]] | None, summary: dict[str, int] | None) -> RootCredentials:
+    """The root row of a credential report, with GetAccountSummary's AccountAccessKeysPresent and
+    AccountMFAEnabled where the report has no root row (moto's has none)."""
+    row = next((r for r in rows or () if r.get("user") == ROOT_ROW), None)
+    summary = summary or {}
+    if row is None and not summary:
+        return RootCredentials()
+    row = row or {}
+    password = {"true": True, "false": False}.get(row.get("password_enabled", ""))
+    keys = sum(row.get(f"access_key_{n}_active") == "true" for n in "12")
+    if not keys and summary.get("AccountAccessKeysPresent"):
+        keys = 1  # the summary says only whether there are any
+    certificates = sum(row.get(f"cert_{n}_active") == "true" for n in "12")
+    mfa = row.get("mfa_active") == "true" or bool(summary.get("AccountMFAEnabled"))
+    return RootCredentials(password, keys, mfa, certificates, read=True)

@@ -709,3 +709,12 @@ def hidden(text: str) -> list[str]:
     import unicodedata
 
     return [ch for ch in text if ch != "\n" and unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"}]
+
+
+def rehashed(data: dict[str, Any]) -> bytes:
+    """A saved plan edited by someone who knows the format: the sha256 recomputed to match."""
+    from rolegate.plan import saved
+
+    body = {"planned": data.get("planned"), "plan": data.get("plan")}
+    data["sha256"] = saved.sha256_text(json.dumps(body, sort_keys=True, separators=(",", ":")))
+    return json.dumps(data).encode()

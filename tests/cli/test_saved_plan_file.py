@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.builders import seed_config
+from tests.builders import rehashed, seed_config
 from tests.helpers import rolegate
 
 from rolegate.errors import LocalFileError, RolegateError
@@ -63,13 +63,6 @@ def seed_plan() -> tuple[Plan, saved.Basis, Snapshot]:
 def saved_text() -> str:
     plan, basis, _ = seed_plan()
     return saved.dumps(saved.SavedPlan(plan, basis))
-
-
-def rehashed(data: dict[str, Any]) -> bytes:
-    """An edit by someone who knows the format: the sha256 recomputed to match."""
-    body = {"planned": data.get("planned"), "plan": data.get("plan")}
-    data["sha256"] = saved.sha256_text(json.dumps(body, sort_keys=True, separators=(",", ":")))
-    return json.dumps(data).encode()
 
 
 def first(data: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -328,18 +321,25 @@ def test_any_one_byte_changed_is_refused_or_reads_as_the_same_plan(data: st.Data
 def _emitted_operations() -> tuple[set[str], set[str]]:
     """Every operation named in a Call(...) of plan/kinds/: the literal ones, and the templates
     f"{verb}{principal}Policy" / f"Put{principal}Policy" spelled with their holes as '*'."""
+    import importlib
+
     literal, templates = set(), set()
     for source in KINDS.glob("*.py"):
+        module = importlib.import_module(f"rolegate.plan.kinds.{source.stem}")
         for node in ast.walk(ast.parse(source.read_text())):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Call" and node.args):
+            # Call(...), and call(...): the organization's kinds' Organizations calls
+            named = isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("Call", "call")
+            if not (named and node.args):
                 continue
             arg = node.args[0]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 literal.add(arg.value)
             elif isinstance(arg, ast.JoinedStr):
                 templates.add("".join(v.value if isinstance(v, ast.Constant) else "*" for v in arg.values))
-            elif isinstance(arg, ast.Name):
-                literal.add({"USER_CREDENTIALS_CLEANUP": "DeleteUserCredentials"}[arg.id])
+            elif isinstance(arg, ast.Name) and arg.id != "operation":  # a module constant naming the call
+                literal.add(getattr(module, arg.id))
+            elif isinstance(arg, ast.Subscript) and isinstance(arg.value, ast.Name):  # a table of them
+                literal.update(getattr(module, arg.value.id).values())
     return literal, templates
 
 

@@ -26,6 +26,7 @@ PHASES = {
     # The organization's (plan/organization.py), run by their own worker: types, then units parents first,
     # then accounts moved, then guardrails; deletes last, a unit after what moved out of it.
     ("create", "policy type"): 0,
+    ("update", "root access"): 0,
     ("create", "unit"): 0,
     ("adopt", "unit"): 0,
     ("update", "placement"): 1,

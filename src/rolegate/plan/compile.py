@@ -59,7 +59,6 @@ class Desired:
     adopt_names: frozenset[str] = frozenset()
     # organization.units, accounts' units and guardrails: planned against Organizations (plan/organization.py)
     organization: DesiredOrganization = field(default_factory=DesiredOrganization)
-    root_access: str | None = None  # organization.root_access
 
 
 def password_policy_params(policy: PasswordPolicy) -> dict[str, Any]:
@@ -87,5 +86,4 @@ def compile_config(config: Config) -> Desired:
         accounts=accounts,
         adopt=org.adopt,
         organization=compile_organization(config),
-        root_access=org.root_access,
     )

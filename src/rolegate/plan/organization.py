@@ -10,14 +10,15 @@ credentials, since Organizations answers only in the management account, beside 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rolegate.model import organization as org_model
 from rolegate.model.config import Config
 from rolegate.model.guardrails import BUILT_IN
 from rolegate.plan.changes import Action, Change, Conflict, Plan
-from rolegate.plan.kinds import control_policy, unit
-from rolegate.plan.kinds.base import Edit, Kind, edit
+from rolegate.plan.kinds import control_policy, root_access, unit
+from rolegate.plan.kinds.base import Edit, Kind
 from rolegate.plan.kinds.control_policy import DesiredControlPolicy
 from rolegate.plan.kinds.organization_base import DesiredOrganization, OrgContext
 from rolegate.plan.kinds.unit import DesiredUnit
@@ -28,10 +29,11 @@ if TYPE_CHECKING:
 
 ACCOUNT = "organization"  # what the plan's organization entries name as their account
 POLICY_TYPE = "policy type"
+ROOT_ACCESS = "root access"
 
 
 def compile_organization(config: Config) -> DesiredOrganization:
-    out = DesiredOrganization()
+    out = DesiredOrganization(root_access=config.organization.root_access)
     for path in org_model.unit_paths(config.organization.units):
         out.units[path] = DesiredUnit(path)
     for name, account in config.accounts.items():
@@ -63,12 +65,7 @@ def _policy_types(ctx: OrgContext, plan: Plan) -> None:
     for policy_type in sorted({p.type for p in ctx.organization_wanted.policies.values()}):
         if policy_type in state.policy_types:
             continue
-        call = unit.call(
-            "EnablePolicyType",
-            {"RootId": state.root_id, "PolicyType": policy_type},
-            "PolicyTypeAlreadyEnabledException",
-        )
-        made = edit([call], aspect="policy types").with_summary("enabled on the root")
+        made = unit.enable_policy_type(state, policy_type)
         plan.changes.append(_change(ctx, "create", POLICY_TYPE, policy_type, made))
 
 
@@ -120,6 +117,15 @@ def _undeletable(ctx: OrgContext, plan: Plan) -> None:
         )
 
 
+def with_organization_id(wanted: DesiredOrganization, organization_id: str) -> DesiredOrganization:
+    """The guardrails' `${organization:id}` made the id Organizations answered with."""
+    policies = {
+        name: replace(p, document=org_model.with_organization_id(p.document, organization_id))
+        for name, p in wanted.policies.items()
+    }
+    return replace(wanted, policies=policies)
+
+
 def plan_organization(
     desired: Desired, state: OrganizationState, plan: Plan, names: Mapping[str, str], order: Mapping[str, int]
 ) -> None:
@@ -135,9 +141,12 @@ def plan_organization(
         names=names,
         order=order,
         organization=state,
-        organization_wanted=desired.organization,
+        organization_wanted=with_organization_id(desired.organization, state.id),
     )
     _policy_types(ctx, plan)
+    made = root_access.update(desired.organization.root_access, state.root_features, state.iam_trusted_access)
+    if made:
+        plan.changes.append(_change(ctx, "update", ROOT_ACCESS, "member accounts", made))
     for kind in KINDS:
         reconcile(ctx, kind, plan)
     _placements(ctx, plan)

@@ -314,8 +314,9 @@ def _call(data: Any, at: str, kind: str) -> Call:
     params = _get(data, "params", dict, at)
     tolerate = _strings(data.get("tolerate", []), f"{at}.tolerate")
     service = data.get("service", "iam")
-    if service != SERVICES.get(kind, "iam"):
-        raise _Invalid(f"{at}: a {kind} change calls {SERVICES.get(kind, 'iam')}, not {service!r}")
+    services = SERVICES.get(kind, frozenset({"iam"}))
+    if service not in services:
+        raise _Invalid(f"{at}: a {kind} change calls {' and '.join(sorted(services))}, not {service!r}")
     return Call(operation, params, tolerate, service=service)
 
 

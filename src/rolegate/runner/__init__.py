@@ -68,8 +68,16 @@ def read_organization_if_declared(desired: Desired, sessions: AwsSessions, snaps
     alone makes no Organizations call."""
     from rolegate.state.organization import read_organization
 
-    if desired.organization.declared:
-        snapshot.organization = read_organization(sessions.organizations())
+    wanted = desired.organization
+    if not wanted.declared:
+        return
+    organization = read_organization(sessions.organizations())
+    if wanted.root_access is not None:
+        from rolegate.state.root_access import read_features, trusted_access
+
+        organization.root_features = read_features(sessions.iam(organization.management_account_id))
+        organization.iam_trusted_access = trusted_access(sessions.organizations())
+    snapshot.organization = organization
 
 
 def desired_plan(

@@ -135,6 +135,10 @@ class OrganizationState:
     units: dict[str, OrganizationalUnit] = field(default_factory=dict)  # by path, parents first
     parents: dict[str, str] = field(default_factory=dict)  # account id -> r-… or ou-…
     policies: dict[str, ControlPolicy] = field(default_factory=dict)  # by name
+    # Centralized root access, read when the file names it: IAM's enabled features and whether Organizations
+    # trusts IAM. None: not read, or not readable.
+    root_features: list[str] | None = None
+    iam_trusted_access: bool | None = None
 
     def path_of(self, parent_id: str) -> str:
         """A parent id as the file writes it: root, or the unit's path."""

@@ -22,7 +22,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from rolegate.plan.kinds import alias, control_policy, group, password_policy, policy, role, unit, user
+from rolegate.plan.kinds import (
+    alias,
+    control_policy,
+    group,
+    password_policy,
+    policy,
+    role,
+    root_access,
+    unit,
+    user,
+)
 from rolegate.plan.kinds.base import Kind
 
 RECONCILED: tuple[Kind[Any, Any], ...] = (role.KIND, policy.KIND, group.KIND, user.KIND)
@@ -39,8 +49,9 @@ OPERATIONS: dict[str, frozenset[str]] = {
     "placement": unit.PLACEMENT_OPERATIONS,
     "policy type": unit.POLICY_TYPE_OPERATIONS,
     control_policy.NAME: control_policy.OPERATIONS,
+    "root access": root_access.OPERATIONS,
 }
-# The service each kind's calls go to, when it is not IAM: a plan file's calls are checked against it.
-SERVICES: dict[str, str] = {
-    k: unit.SERVICE for k in (unit.NAME, "placement", "policy type", control_policy.NAME)
-}
+# The services each kind's calls go to (IAM unless listed): a plan file's calls are checked against them.
+SERVICES: dict[str, frozenset[str]] = {
+    k: frozenset({unit.SERVICE}) for k in (unit.NAME, "placement", "policy type", control_policy.NAME)
+} | {"root access": frozenset({"iam", unit.SERVICE})}

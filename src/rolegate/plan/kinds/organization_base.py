@@ -19,10 +19,11 @@ class DesiredOrganization:
     units: dict[str, DesiredUnit] = field(default_factory=dict)  # by path, parents first
     placements: dict[str, tuple[str, str]] = field(default_factory=dict)  # account name -> (id, unit path)
     policies: dict[str, DesiredControlPolicy] = field(default_factory=dict)
+    root_access: str | None = None  # organization.root_access (plan/kinds/root_access.py)
 
     @property
     def declared(self) -> bool:
-        return bool(self.units or self.placements or self.policies)
+        return bool(self.units or self.placements or self.policies or self.root_access)
 
 
 @dataclass

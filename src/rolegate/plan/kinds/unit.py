@@ -138,6 +138,16 @@ def placement(state: OrganizationState, account_id: str, unit: str) -> Edit:
     return edit([move], [line], "unit").with_summary(f"{state.path_of(current)} -> {unit}")
 
 
+def enable_policy_type(state: OrganizationState, policy_type: str) -> Edit:
+    """A policy type switched on at the root, so guardrails of that type can attach anywhere below it."""
+    made = call(
+        "EnablePolicyType",
+        {"RootId": state.root_id, "PolicyType": policy_type},
+        "PolicyTypeAlreadyEnabledException",
+    )
+    return edit([made], aspect="policy types").with_summary("enabled on the root")
+
+
 def cloudformation(want: DesiredUnit, parent: Any, org: str) -> dict[str, Any]:
     """AWS::Organizations::OrganizationalUnit's properties (`parent`: the root's id or a Ref)."""
     return {"Name": want.name, "ParentId": parent, "Tags": [{"Key": naming.OWNER_TAG, "Value": org}]}

@@ -39,6 +39,8 @@ _VOLATILE = frozenset({"last_used", "access_keys_last_used"})
 # declares (plan/kinds/) before anything runs. A test holds that table equal to what the kinds emit.
 OPERATIONS = kinds.OPERATIONS
 SERVICES = kinds.SERVICES
+# What -target organization/KIND/NAME may name (plan/organization.py's changes).
+ORGANIZATION_KINDS = ("unit", "placement", "guardrail", "policy type", "root access")
 
 
 # -- what a plan was made against --------------------------------------------------------------------------
@@ -340,7 +342,7 @@ class Target:
         return self.account if self.kind is None else f"{self.account}/{self.kind}/{self.name}"
 
 
-TARGET_KINDS = ("role", "policy", "group", "user", "account")
+TARGET_KINDS = ("role", "policy", "group", "user", "account", *ORGANIZATION_KINDS)
 
 
 def parse_target(text: str, accounts: list[str]) -> Target:

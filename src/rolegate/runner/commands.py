@@ -23,6 +23,8 @@ from rolegate.plan.apply import AccountResult, ApplyResult, apply_plan
 from rolegate.plan.changes import Change, Plan
 from rolegate.plan.compile import Desired, compile_config
 from rolegate.plan.diff import diff
+from rolegate.plan.organization import ACCOUNT as ORGANIZATION
+from rolegate.plan.organization import compile_organization
 from rolegate.runner import desired_plan, read_back
 from rolegate.state.collect import DEFAULT_WORKERS, ReadPlan
 from rolegate.state.snapshot import Snapshot
@@ -112,6 +114,8 @@ def parse_targets(
     if targets and engine != "direct":
         raise RolegateError("-target plans the direct engine only", "drop -target, or --engine stacksets")
     names = [name for name, account in loaded.config.accounts.items() if account.id]
+    if compile_organization(loaded.config).declared:
+        names.append(ORGANIZATION)  # the organization's changes: units, places, guardrails, root access
     return tuple(saved.parse_target(t, names) for t in dict.fromkeys(targets))
 
 

@@ -195,3 +195,31 @@ def test_access_and_audit_read_the_guardrails_rolegate_applied(
     assert audited.code in (0, 2), audited.all
     rules = {f["rule"] for f in json.loads(audited.out)["findings"]}
     assert "RG033" not in rules
+
+
+def test_a_lockdown_by_scp_survives_an_apply_of_the_guardrails_and_restore_leaves_them(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The lockdown's policies carry rolegate's owner tag; apply must not read them as guardrails the file
+    dropped. The plan shows production as locked; restore takes the lockdown away and nothing else."""
+    config = str(org.write_config(organization_file(org)))
+    assert apply(org, capsys, config).code == 0
+    before = shape(org.client("organizations"))
+
+    locked = rolegate(
+        capsys, "-c", config, "lockdown", "--method", "scp", "production", "--yes", "--reason", "INC-7"
+    )
+    planned = rolegate(capsys, "-c", config, "plan", "--json")
+    applied = apply(org, capsys, config)
+    during = shape(org.client("organizations"))
+    restored = rolegate(capsys, "-c", config, "restore", "production", "--yes")
+
+    assert locked.code == 0, locked.all
+    plan = json.loads(planned.out)
+    assert plan["changes"] == []
+    assert any("rolegate restore production" in line for line in plan["locked"]["production"])
+    assert applied.code == 0, applied.all
+    lockdown = {n for n in during["policies"] if n.startswith("rolegate-lockdown-")}
+    assert len(lockdown) == 2 and all(during["policies"][n] == [org.ids["production"]] for n in lockdown)
+    assert restored.code == 0, restored.all
+    assert shape(org.client("organizations")) == before

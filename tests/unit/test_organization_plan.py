@@ -348,3 +348,20 @@ def test_centralized_root_access_is_planned_in_the_organization_and_only_ever_en
     assert not [c for c in planned(text, organization).changes if c.kind == "root access"]
     # A file that does not name it leaves it as it is: no disable, whatever is on.
     assert not [c for c in planned(config_text(), organization).changes if c.kind == "root access"]
+
+
+def test_a_lockdown_by_control_policy_is_shown_and_never_undone_by_apply() -> None:
+    """`rolegate lockdown --method scp production` made a policy tagged rolegate's: the plan must not read it
+    as a guardrail the file dropped (it would delete the lockdown); it shows production as locked."""
+    text = config_text()
+    organization = as_applied(text)
+    organization.policies["rolegate-lockdown-444444444444-scp"] = ControlPolicy(
+        "p-lock", "rolegate-lockdown-444444444444-scp", "SERVICE_CONTROL_POLICY", {},
+        tags={**OWNER, "rolegate:lockdown": IDS["production"]}, targets=[IDS["production"]],
+    )  # fmt: skip
+    plan = planned(text, organization)
+    assert org_changes(plan) == {}
+    assert "organization" not in plan.unmanaged
+    assert plan.locked["production"] == [
+        "locked by rolegate-lockdown-444444444444-scp (rolegate restore production)"
+    ]

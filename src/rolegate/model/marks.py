@@ -25,6 +25,9 @@ from rolegate.model.iam_shapes import statement_list
 
 JOURNAL_VERSION = 1
 TAG_PREFIX = "rolegate:lockdown:"
+# On a lockdown's control policy (`lockdown --method scp`): the id of the account it locks. Plan leaves such a
+# policy to `rolegate restore`, and shows the account as locked.
+CONTROL_LOCK_TAG = "rolegate:lockdown"
 TAG_VALUE_MAX = 256  # IAM's limit for a tag value
 TAGS_MAX = 50  # IAM's limit of tags on a role or user
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from rolegate.model import marks
 from rolegate.model import organization as org_model
 from rolegate.model.config import Config
 from rolegate.model.guardrails import BUILT_IN
@@ -83,6 +84,18 @@ def _change(ctx: OrgContext, action: Action, kind: str, name: str, made: Edit) -
     )
 
 
+def _control_locks(ctx: OrgContext, plan: Plan) -> None:
+    """Accounts locked by control policies (`lockdown --method scp`): shown, never undone by apply."""
+    for policy in ctx.organization.policies.values():
+        if control_policy.is_lockdown(policy):
+            account_id = policy.tags[marks.CONTROL_LOCK_TAG]
+            name = ctx.names.get(account_id, account_id)
+            line = f"locked by {policy.name} (rolegate restore {name})"
+            plan.locked.setdefault(name, [])
+            if line not in plan.locked[name]:
+                plan.locked[name].append(line)
+
+
 def _undeletable(ctx: OrgContext, plan: Plan) -> None:
     """A unit rolegate would delete that still holds something after the plan: a conflict, not a delete
     Organizations would refuse half-way through apply."""
@@ -151,6 +164,7 @@ def plan_organization(
         reconcile(ctx, kind, plan)
     _placements(ctx, plan)
     _undeletable(ctx, plan)
+    _control_locks(ctx, plan)
     unmanaged = {k.plural: sorted(found) for k in KINDS if (found := k.unmanaged(ctx))}
     if unmanaged:
         plan.unmanaged[ACCOUNT] = unmanaged

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rolegate.access.policy import statements
-from rolegate.model import naming, policydoc
+from rolegate.model import marks, naming, policydoc
 from rolegate.model.guardrails import Facts, lockdown_rcp, lockdown_scp
 from rolegate.model.iam_shapes import statement_list, tag_list
 from rolegate.model.marks import (
@@ -453,7 +453,7 @@ def plan_restore(journal: Journal, state: AccountState, bootstrap_role: str) -> 
 SERVICE_CONTROL = "SERVICE_CONTROL_POLICY"
 RESOURCE_CONTROL = "RESOURCE_CONTROL_POLICY"
 CONTROL_TYPES = (RESOURCE_CONTROL, SERVICE_CONTROL)  # in this order: no new sessions, then the old ones end
-CONTROL_LOCK_TAG = "rolegate:lockdown"  # on each policy: the id of the account it locks
+CONTROL_LOCK_TAG = marks.CONTROL_LOCK_TAG  # on each policy: the id of the account it locks
 CONTROL_ENABLED_TAG = "rolegate:lockdown:enabled"  # on each policy: "yes" when rolegate enabled its type
 CONTROL_JOURNAL_VERSION = 1
 SHORT = {SERVICE_CONTROL: "SCP", RESOURCE_CONTROL: "RCP"}

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rolegate.model import iam_shapes, naming, policydoc
+from rolegate.model import iam_shapes, marks, naming, policydoc
 from rolegate.model.guardrails import MAX_SCP_BYTES
 from rolegate.model.organization import FILE_WORDS, Target, content_size
 from rolegate.plan import ownership
@@ -94,6 +94,11 @@ def shape(document: dict[str, Any]) -> str:
     return f"{plural(statements, 'statement')}, {content_size(document):,} of {MAX_SCP_BYTES:,} characters"
 
 
+def is_lockdown(policy: ControlPolicy) -> bool:
+    """A policy `rolegate lockdown --method scp` made: `rolegate restore`'s to take away, never apply's."""
+    return marks.CONTROL_LOCK_TAG in policy.tags
+
+
 def summary(want: DesiredControlPolicy) -> str:
     return f"{want.type_word}, on " + ", ".join(t.label for t in want.targets)
 
@@ -106,7 +111,7 @@ class ControlPolicyKind:
         return of(ctx).organization_wanted.policies
 
     def existing(self, ctx: Context) -> Mapping[str, ControlPolicy]:
-        return of(ctx).organization.policies
+        return {n: p for n, p in of(ctx).organization.policies.items() if not is_lockdown(p)}
 
     def decide(self, ctx: Context, have: ControlPolicy) -> ownership.Decision:
         if have.aws_managed:
@@ -174,7 +179,7 @@ class ControlPolicyKind:
     def unmanaged(self, ctx: Context) -> list[str]:
         return [
             name
-            for name, have in of(ctx).organization.policies.items()
+            for name, have in self.existing(ctx).items()
             if not have.aws_managed
             and have.tags.get(naming.OWNER_TAG) != ctx.org
             and name not in of(ctx).organization_wanted.policies

@@ -223,3 +223,21 @@ def test_a_lockdown_by_scp_survives_an_apply_of_the_guardrails_and_restore_leave
     assert len(lockdown) == 2 and all(during["policies"][n] == [org.ids["production"]] for n in lockdown)
     assert restored.code == 0, restored.all
     assert shape(org.client("organizations")) == before
+
+
+def test_when_the_file_says_lockdown_scp_a_plain_lockdown_uses_control_policies(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = organization_file(org).replace("  name: demo\n", "  name: demo\n  lockdown: scp\n")
+    config = str(org.write_config(text))
+    assert apply(org, capsys, config).code == 0
+    roles_before = org.client("iam", "production").get_role(RoleName="administrator")["Role"]
+
+    locked = rolegate(capsys, "-c", config, "lockdown", "production", "--yes")
+
+    assert locked.code == 0, locked.all
+    policies = shape(org.client("organizations"))["policies"]
+    assert sum(n.startswith("rolegate-lockdown-") for n in policies) == 2
+    after = org.client("iam", "production").get_role(RoleName="administrator")["Role"]
+    assert after["AssumeRolePolicyDocument"] == roles_before["AssumeRolePolicyDocument"]  # no trust edit
+    assert rolegate(capsys, "-c", config, "restore", "production", "--yes").code == 0

@@ -206,6 +206,9 @@ class Organization(Strict):
     # Centralized root access (IAM, 2024): member accounts have no root password or keys, and the management
     # account's operators act as a member's root only for a task (sts:AssumeRoot). Unset: left as it is.
     root_access: Literal["centralized"] | None = None
+    # How `rolegate lockdown ACCOUNT` isolates an account unless --method says: trust edits on its roles, or
+    # an SCP and an RCP attached to it (which also stops the sessions already issued).
+    lockdown: Literal["trust", "scp"] = "trust"
     # The organizational units rolegate keeps, as a tree of names: `Environments: {Production: {}}`. Units
     # not here are left alone; a unit rolegate made and the file dropped is deleted once it is empty.
     units: UnitTree = Field(default_factory=dict)

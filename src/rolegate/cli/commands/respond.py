@@ -207,6 +207,20 @@ def interrupted_error(what: str, again: str, decided: Decided, result: ApplyResu
 # -- lockdown -----------------------------------------------------------------------------------------------
 
 
+def _refuse_for_scp(target: tuple[str, str], caller: dict[str, str], keep_open: tuple[str, ...]) -> None:
+    """What a lockdown by control policies cannot do, said before any change."""
+    if keep_open:
+        raise RolegateError(
+            "--keep-open is for --method trust: the control policies keep only the bootstrap role open",
+            f"`rolegate lockdown --method scp {target[0]}`",
+        )
+    if target[1] == caller["account"]:
+        raise RolegateError(
+            f"{target[0]} is the management account: no SCP or RCP ever applies to it",
+            f"`rolegate lockdown --method trust {target[0]}` (trust edits) instead",
+        )
+
+
 @click.command()
 @click.argument("account", required=False, shell_complete=complete_account)
 @click.option(
@@ -228,10 +242,10 @@ def interrupted_error(what: str, again: str, decided: Decided, result: ApplyResu
 @click.option(
     "--method",
     type=click.Choice(["trust", "scp"]),
-    default="trust",
-    show_default=True,
+    default=None,
     help="trust: edit the account's roles. scp: attach an SCP and an RCP to the account through "
-    "Organizations, which also stops the sessions already issued from acting.",
+    "Organizations, which also stops the sessions already issued from acting. Default: "
+    "organization.lockdown in rolegate.yaml, else trust.",
 )
 @click.option("-y", "--yes", is_flag=True, help="Do not ask; lock down as shown.")
 @global_options
@@ -242,7 +256,7 @@ def lockdown(
     user_name: str | None,
     reason: str,
     keep_open: tuple[str, ...],
-    method: str,
+    method: str | None,
     yes: bool,
 ) -> int:
     """Isolate an environment account in a breach: no new role sessions, the open ones end.
@@ -253,9 +267,10 @@ def lockdown(
     own tags, so `rolegate restore` puts back exactly what was there, even from another laptop. The
     bootstrap role stays assumable by the management account's root and by you, nobody else.
 
-    --method scp changes no role: from the management account it attaches to ACCOUNT an SCP denying
-    every action to its principals and an RCP denying sessions of its roles (enabling the policy types
-    if need be), the bootstrap role aside in both; `rolegate restore` takes away exactly those.
+    --method scp (or `organization.lockdown: scp` in the file) changes no role: from the management
+    account it attaches to ACCOUNT an SCP denying every action to its principals and an RCP denying
+    sessions of its roles (enabling the policy types if need be), the bootstrap role aside in both;
+    `rolegate restore` takes away exactly those.
 
     --user NAME locks a person out instead: access keys deactivated, console password removed, an inline
     deny-all that ends their sessions.
@@ -268,6 +283,7 @@ def lockdown(
       rolegate restore production
     """
     config = load_config(env).config
+    method = method or (config.organization.lockdown if user_name is None else "trust")
     if (account is None) == (user_name is None):
         raise RolegateError(
             "name an ACCOUNT or --user NAME (one of them)", "e.g. `rolegate lockdown production`"
@@ -280,17 +296,8 @@ def lockdown(
     if target is None:
         assert user_name is not None
         return _lock_user(env, config, sessions, caller, user_name, reason, yes)
-    if method == "scp" and keep_open:
-        raise RolegateError(
-            "--keep-open is for --method trust: the control policies keep only the bootstrap role open",
-            f"`rolegate lockdown --method scp {target[0]}`",
-        )
-    if method == "scp" and target[1] == caller["account"]:
-        raise RolegateError(
-            f"{target[0]} is the management account: no SCP or RCP ever applies to it",
-            f"`rolegate lockdown {target[0]}` (trust edits) instead",
-        )
     if method == "scp":
+        _refuse_for_scp(target, caller, keep_open)
         return _lock_by_control_policies(
             env, config, sessions, Lock(since="", by=caller["arn"], reason=reason), target, yes
         )

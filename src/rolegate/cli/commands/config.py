@@ -11,6 +11,7 @@ from rolegate.cli.common import load_config, print_json
 from rolegate.cli.env import Env
 from rolegate.cli.options import global_options
 from rolegate.errors import ConfigError, ExitStatus, LocalFileError
+from rolegate.model.organization import unit_paths
 from rolegate.words import plural
 
 
@@ -66,9 +67,16 @@ def validate(env: Env, as_json: bool) -> int:
     loaded = load_config(env)
     c = loaded.config
     with_id = sum(1 for a in c.accounts.values() if a.id)
+    units = len(list(unit_paths(c.organization.units)))
+    shaped = (
+        f", {plural(units, 'unit')}, {plural(len(c.guardrails), 'guardrail')}"
+        if units or c.guardrails
+        else ""
+    )
     env.print(
         f"[green]{env.config_path} is valid[/]: {plural(len(c.accounts), 'account')} ({with_id} with an id), "
-        f"{plural(len(c.roles), 'role')}, {plural(len(c.groups), 'group')}, {plural(len(c.users), 'user')}."
+        f"{plural(len(c.roles), 'role')}, {plural(len(c.groups), 'group')}, {plural(len(c.users), 'user')}"
+        f"{shaped}."
     )
     return ExitStatus.SUCCESS
 

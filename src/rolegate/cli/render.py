@@ -10,13 +10,14 @@ from rolegate.errors import Diagnostic
 from rolegate.plan.apply import AccountResult, ApplyResult
 from rolegate.plan.changes import Change, Plan
 from rolegate.plan.kinds import RECONCILED
+from rolegate.plan.organization import KINDS as ORGANIZATION_KINDS
 from rolegate.safe_text import visible
 from rolegate.words import plural
 
 SIGN = {"create": "+", "update": "~", "delete": "-", "adopt": "="}  # adopt: hand-made, becomes rolegate's
 STYLE = {"create": "green", "update": "yellow", "delete": "red", "adopt": "cyan"}
 # The unmanaged list names kinds in the plural; a count says "1 role", "3 roles".
-KIND_PLURAL = {kind.plural: kind.name for kind in RECONCILED}
+KIND_PLURAL = {kind.plural: kind.name for kind in (*RECONCILED, *ORGANIZATION_KINDS)}
 
 
 def shown(text: str) -> str:

@@ -185,6 +185,5 @@ def diff(desired: Desired, snapshot: Snapshot) -> Plan:
         plan_account(Context(desired, acct, state, names=names, order=order), plan)
     if snapshot.organization is not None and desired.organization.declared:
         plan_organization(desired, snapshot.organization, plan, names, order)
-        if any(c.account == ORGANIZATION for c in plan.changes):
-            plan.accounts[ORGANIZATION] = snapshot.organization.management_account_id
+        plan.accounts[ORGANIZATION] = snapshot.organization.management_account_id
     return plan

@@ -241,3 +241,28 @@ def test_when_the_file_says_lockdown_scp_a_plain_lockdown_uses_control_policies(
     after = org.client("iam", "production").get_role(RoleName="administrator")["Role"]
     assert after["AssumeRolePolicyDocument"] == roles_before["AssumeRolePolicyDocument"]  # no trust edit
     assert rolegate(capsys, "-c", config, "restore", "production", "--yes").code == 0
+
+
+def test_a_unit_named_like_a_path_is_never_taken_for_the_unit_of_that_path(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Organizations takes `/` in a unit's name. A unit "Environments/Production" made under the root, even
+    tagged rolegate's, is not the file's Environments/Production: production goes into the real one, and the
+    impostor is left alone (listed as unmanaged, never deleted)."""
+    organizations = org.client("organizations")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    impostor = organizations.create_organizational_unit(
+        ParentId=root, Name="Environments/Production", Tags=[{"Key": "rolegate:owner", "Value": "demo"}]
+    )["OrganizationalUnit"]["Id"]
+    config = str(org.write_config(organization_file(org)))
+
+    applied = apply(org, capsys, config)
+    listed = rolegate(capsys, "-c", config, "plan", "-v")
+
+    assert applied.code == 0, applied.all
+    found = shape(organizations)
+    assert found["places"][org.ids["production"]] == "Environments/Production"
+    parent = organizations.list_parents(ChildId=org.ids["production"])["Parents"][0]["Id"]
+    assert parent != impostor
+    assert organizations.describe_organizational_unit(OrganizationalUnitId=impostor)["OrganizationalUnit"]
+    assert f"<{impostor}>" in listed.out

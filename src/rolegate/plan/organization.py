@@ -88,8 +88,9 @@ def _control_locks(ctx: OrgContext, plan: Plan) -> None:
     """Accounts locked by control policies (`lockdown --method scp`): shown, never undone by apply."""
     for policy in ctx.organization.policies.values():
         if control_policy.is_lockdown(policy):
-            account_id = policy.tags[marks.CONTROL_LOCK_TAG]
-            name = ctx.names.get(account_id, account_id)
+            name = ctx.names.get(policy.tags[marks.CONTROL_LOCK_TAG])
+            if name is None:  # an account the file does not name: nowhere in the plan to show it
+                continue
             line = f"locked by {policy.name} (rolegate restore {name})"
             plan.locked.setdefault(name, [])
             if line not in plan.locked[name]:

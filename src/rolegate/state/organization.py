@@ -16,6 +16,7 @@ from rolegate.aws.retry import patiently
 from rolegate.errors import AwsError
 from rolegate.limits import loads_json
 from rolegate.model.iam_shapes import tags_dict
+from rolegate.model.names import UNIT
 from rolegate.state.snapshot import ControlPolicy, OrganizationalUnit, OrganizationState
 
 POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
@@ -72,7 +73,11 @@ def _read(organizations: Any) -> OrganizationState:
             organizations, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent_id
         )
         for unit in sorted(units, key=lambda u: u["Name"]):
-            path = f"{prefix}{unit['Name']}"
+            # Organizations takes any text for a name, `/` too: a unit named "A/B" under the root must not
+            # pass for B inside A. A name rolegate would not write is kept under its id, which no path of
+            # the file can spell, so it is never mistaken for one (and never rolegate's: plan/kinds/unit.py).
+            name = unit["Name"] if UNIT.ok(unit["Name"]) else f"<{unit['Id']}>"
+            path = f"{prefix}{name}"
             state.units[path] = OrganizationalUnit(
                 unit["Id"], path, parent_id, _tags(organizations, unit["Id"])
             )

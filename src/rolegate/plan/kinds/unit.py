@@ -20,6 +20,7 @@ from typing import Any
 
 from rolegate.model import naming
 from rolegate.model.config import ROOT
+from rolegate.model.names import UNIT
 from rolegate.plan import ownership
 from rolegate.plan.changes import Call
 from rolegate.plan.kinds.base import Context, Edit, edit
@@ -60,7 +61,8 @@ def parent_id(state: OrganizationState, path: str) -> str:
 
 
 def owned(unit: OrganizationalUnit, org: str) -> bool:
-    return unit.tags.get(naming.OWNER_TAG) == org
+    """rolegate's by its tag, and named as rolegate names units (one read under its id never is)."""
+    return unit.tags.get(naming.OWNER_TAG) == org and all(UNIT.ok(part) for part in unit.path.split("/"))
 
 
 def call(operation: str, params: dict[str, Any], *tolerate: str) -> Call:

@@ -266,3 +266,46 @@ def test_a_unit_named_like_a_path_is_never_taken_for_the_unit_of_that_path(
     assert parent != impostor
     assert organizations.describe_organizational_unit(OrganizationalUnitId=impostor)["OrganizationalUnit"]
     assert f"<{impostor}>" in listed.out
+
+
+def test_a_unit_or_policy_someone_makes_between_plan_and_call_is_never_used(org: Org) -> None:
+    """Apply's references (plan/references.py) find by name what an earlier run made. If someone makes a
+    unit or policy of that name meanwhile, the create is refused as a duplicate (tolerated, as on a rerun),
+    and the name now finds theirs: it must carry rolegate's owner tag, else nothing moves into it."""
+    from rolegate.errors import RolegateError
+    from rolegate.plan.changes import Call
+    from rolegate.plan.references import References
+
+    organizations = org.client("organizations")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    organizations.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    owner = [{"Key": "rolegate:owner", "Value": "demo"}]
+    references = References(organizations)
+    references.resolve(
+        Call("CreateOrganizationalUnit", {"ParentId": "<root>", "Name": "Environments", "Tags": owner})
+    )
+    theirs = organizations.create_organizational_unit(ParentId=root, Name="Environments")[
+        "OrganizationalUnit"
+    ]
+    document = json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
+    )
+    organizations.create_policy(
+        Name="no-deletes", Description="", Type="SERVICE_CONTROL_POLICY", Content=document
+    )
+
+    with pytest.raises(
+        RolegateError, match=r"unit Environments exists in the organization .* is not rolegate's"
+    ):
+        references.resolve(
+            Call(
+                "MoveAccount",
+                {"AccountId": org.ids["production"], "DestinationParentId": "<unit Environments>"},
+            )
+        )
+    with pytest.raises(RolegateError, match="guardrail no-deletes exists"):
+        references.resolve(Call("AttachPolicy", {"PolicyId": "<policy no-deletes>", "TargetId": root}))
+
+    organizations.tag_resource(ResourceId=theirs["Id"], Tags=owner)  # adopted: now rolegate's
+    moved = references.resolve(Call("MoveAccount", {"DestinationParentId": "<unit Environments>"}))
+    assert moved["DestinationParentId"] == theirs["Id"]

@@ -35,9 +35,16 @@ class References:
         self.policies: dict[str, str] = {}  # name -> p-…
         self.root: str | None = None
         self.lock = threading.Lock()
+        # rolegate's owner tag, as this run's creates carry it: what a reference found by name, not made by
+        # this run, must carry too. A unit or policy someone made meanwhile under that name (the create was
+        # refused as a duplicate) is not rolegate's, and nothing is moved into it or attached from it.
+        self.owner: dict[str, str] = {}
+        self.made: set[str] = set()  # ids this run's creates answered with
 
     def resolve(self, call: Call) -> dict[str, Any]:
         with self.lock:
+            if call.operation in ("CreateOrganizationalUnit", "CreatePolicy") and not self.owner:
+                self.owner = {t["Key"]: t["Value"] for t in call.params.get("Tags", [])}
             return {key: self._value(value) for key, value in call.params.items()}
 
     def learn(self, call: Call, params: dict[str, Any], answer: Any) -> None:
@@ -46,8 +53,11 @@ class References:
             if call.operation == "CreateOrganizationalUnit" and isinstance(answer, dict):
                 made = answer["OrganizationalUnit"]["Id"]
                 self.units[(params["ParentId"], params["Name"])] = made
+                self.made.add(made)
             elif call.operation == "CreatePolicy" and isinstance(answer, dict):
-                self.policies[params["Name"]] = answer["Policy"]["PolicySummary"]["Id"]
+                made = answer["Policy"]["PolicySummary"]["Id"]
+                self.policies[params["Name"]] = made
+                self.made.add(made)
 
     def _value(self, value: Any) -> Any:
         match = REFERENCE.match(value) if isinstance(value, str) else None
@@ -77,7 +87,7 @@ class References:
                     f"unit {path} is not in the organization",
                     "run `rolegate plan` again: it plans its creation",
                 )
-            parent = self.units[(parent, name)]
+            parent = self._ours(self.units[(parent, name)], f"unit {path}")
         return parent
 
     def _policy(self, name: str) -> str:
@@ -96,4 +106,19 @@ class References:
                 f"guardrail {name} is not in the organization",
                 "run `rolegate plan` again: it plans its creation",
             )
-        return self.policies[name]
+        return self._ours(self.policies[name], f"guardrail {name}")
+
+    def _ours(self, resource_id: str, what: str) -> str:
+        if resource_id in self.made or not self.owner:
+            return resource_id
+        pages = self.organizations.get_paginator("list_tags_for_resource")
+        tags = {t["Key"]: t["Value"] for page in patiently(partial(_all, pages, ResourceId=resource_id))
+                for t in page.get("Tags", [])}  # fmt: skip
+        if any(tags.get(k) != v for k, v in self.owner.items()):
+            raise RolegateError(
+                f"{what} exists in the organization ({resource_id}) and is not rolegate's: someone made it "
+                "since the plan; nothing was moved into it or attached from it",
+                "run `rolegate plan` again: it shows it as a conflict",
+            )
+        self.made.add(resource_id)
+        return resource_id

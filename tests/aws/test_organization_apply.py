@@ -309,3 +309,24 @@ def test_a_unit_or_policy_someone_makes_between_plan_and_call_is_never_used(org:
     organizations.tag_resource(ResourceId=theirs["Id"], Tags=owner)  # adopted: now rolegate's
     moved = references.resolve(Call("MoveAccount", {"DestinationParentId": "<unit Environments>"}))
     assert moved["DestinationParentId"] == theirs["Id"]
+
+
+def test_a_snapshot_holds_the_organization_so_plan_snapshot_plans_it_offline(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = org.write_config(organization_file(org))
+    assert apply(org, capsys, str(config)).code == 0
+    snapshot = org.workdir / "snapshot.json"
+    assert rolegate(capsys, "-c", str(config), "snapshot", "-o", str(snapshot)).code == 0
+    config.write_text(
+        organization_file(org, GUARDRAILS.replace("{attach: [Environments]}\n", "{attach: [root]}\n", 1))
+    )
+
+    offline = rolegate(capsys, "-c", str(config), "plan", "--snapshot", str(snapshot))
+
+    assert json.loads(snapshot.read_text())["organization"]["units"]["Environments"]["tags"] == {
+        "rolegate:owner": "demo"
+    }
+    assert offline.code == 0, offline.all
+    assert "~ guardrail deny-leave-organization" in offline.out
+    assert "+ attached to root" in offline.out and "- attached to Environments" in offline.out

@@ -10,6 +10,7 @@ from typing import Any
 
 from rolegate.aws.retry import patiently
 from rolegate.aws.session import AwsSessions
+from rolegate.errors import RolegateError
 from rolegate.model.config import Config
 from rolegate.plan.apply import NotApplied, not_applied, unread
 from rolegate.plan.changes import Change, Plan
@@ -195,6 +196,10 @@ def read_everything(config: Config, sessions: AwsSessions, *, audit: bool = True
     except Exception:  # not in an organization, or not allowed to see it: PrincipalOrgID stays conditional
         return snapshot
     snapshot.organization_id = organization["Id"]
+    try:  # the file's units and guardrails, for `plan --snapshot`; access and audit do without them
+        read_organization_if_declared(desired, sessions, snapshot)
+    except RolegateError:
+        snapshot.organization = None
     members = [
         a.account_id for a in snapshot.accounts.values() if a.account_id != organization["MasterAccountId"]
     ]

@@ -103,8 +103,8 @@ RULES = {
              "attach the protect-rolegate guardrail to the account or its organizational unit: it lets only "
              "rolegate's role write rolegate:* tags and the /rolegate/ path"),
         Rule("RG034", "member account's root user has credentials while root access is centralized", "HIGH",
-             "delete them from the management account (sts:AssumeRoot, no root sign-in): "
-             "rolegate root delete-credentials ACCOUNT"),
+             "delete them from the management account (sts:AssumeRoot, no root sign-in) with "
+             "`rolegate root delete-credentials` and the account's name"),
     )
 }  # fmt: skip
 

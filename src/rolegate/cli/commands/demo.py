@@ -34,14 +34,39 @@ DEMO_USER = "cobus"
 PLACEHOLDER_IDS = {"111111111111", "222222222222", "333333333333"}
 
 
+# The demo's organization also shows the guardrails: the environments in their units, and two of the
+# built-in SCPs switched on by name (`rolegate init`'s example leaves them out: on a real organization,
+# attaching SCPs is a decision to make, not a default).
+DEMO_UNITS = """\
+  units:                        # organizational units; each environment account is placed in one
+    Environments:
+      Development: {}
+      Staging: {}
+      Production: {}
+"""
+DEMO_GUARDRAILS = """
+guardrails:                     # service control policies rolegate ships, switched on by name
+  protect-rolegate: {attach: [root]}               # only rolegate's role writes rolegate's marks
+  deny-leave-organization: {attach: [Environments]}
+"""
+
+
 def demo_config_text(management_id: str) -> str:
-    """The commented example, with the management account's id and no ids for the accounts to create."""
+    """The commented example, with the management account's id and no ids for the accounts to create,
+    its environments placed in units and two guardrails on."""
     lines = []
+    account = ""
     for line in example_text().splitlines(keepends=True):
         if line.strip().startswith("id:") and any(i in line for i in PLACEHOLDER_IDS - {"111111111111"}):
             continue
+        if line.startswith("  password_policy:"):
+            lines.append(DEMO_UNITS)
+        if line.startswith("  ") and not line.startswith("   ") and line.rstrip().endswith(":"):
+            account = line.strip().rstrip(":")
         lines.append(line.replace("111111111111", management_id))
-    return "".join(lines)
+        if line.strip().startswith("color:") and account in ("development", "staging", "production"):
+            lines.append(f"    unit: Environments/{account.capitalize()}\n")
+    return "".join(lines) + DEMO_GUARDRAILS
 
 
 def _fresh_dir(path: Path) -> None:

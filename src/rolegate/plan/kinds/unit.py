@@ -136,8 +136,7 @@ def placement(state: OrganizationState, account_id: str, unit: str) -> Edit:
         {"AccountId": account_id, "SourceParentId": current, "DestinationParentId": destination},
         "DuplicateAccountException",
     )
-    line = f"~ unit: {state.path_of(current)} -> {unit}"
-    return edit([move], [line], "unit").with_summary(f"{state.path_of(current)} -> {unit}")
+    return edit([move], aspect="unit").with_summary(f"{state.path_of(current)} -> {unit}")
 
 
 def enable_policy_type(state: OrganizationState, policy_type: str) -> Edit:

@@ -48,6 +48,8 @@ def test_demo_walks_through_the_seed_and_leaves_the_users_aws_config_alone(tmp_p
     out = done.stdout
     assert "moto on 127.0.0.1:" in out
     assert "Plan: " in out and "Applied " in out and "no changes" in out
+    assert "+ guardrail protect-rolegate  (service control, on root)" in out  # the guardrails, by name
+    assert "~ placement production  (root -> Environments/Production)" in out
     assert "https://demo-master.signin.aws.amazon.com/console" in out
     links = re.findall(r"https://signin\.aws\.amazon\.com/switchrole\?\S+", out)
     assert len(links) == 3

@@ -718,3 +718,16 @@ def rehashed(data: dict[str, Any]) -> bytes:
     body = {"planned": data.get("planned"), "plan": data.get("plan")}
     data["sha256"] = saved.sha256_text(json.dumps(body, sort_keys=True, separators=(",", ":")))
     return json.dumps(data).encode()
+
+
+ENVIRONMENT_UNITS = "  units:\n    Environments:\n      Development: {}\n      Production: {}\n"
+
+
+def organization_config(ids: dict[str, str], guardrails: str, units: str = ENVIRONMENT_UNITS) -> str:
+    """The seed with `units` under organization, development and production placed in
+    Environments/{Development,Production}, and the `guardrails:` block given (issue 20)."""
+    text = seed_config(ids).replace("  password_policy:\n", units + "  password_policy:\n")
+    for name in ("production", "development"):
+        head = f'  {name}:\n    id: "{ids[name]}"\n'
+        text = text.replace(head, head + f"    unit: Environments/{name.capitalize()}\n")
+    return text + guardrails

@@ -12,12 +12,11 @@ import json
 from typing import Any
 
 import pytest
-from tests.builders import seed_config
+from tests.builders import organization_config
 from tests.helpers import Org, rolegate
 
 pytestmark = pytest.mark.aws
 
-UNITS = "  units:\n    Environments:\n      Development: {}\n      Production: {}\n"
 GUARDRAILS = """\
 guardrails:
   protect-rolegate: {attach: [root]}
@@ -28,14 +27,7 @@ guardrails:
 
 
 def organization_file(org: Org, guardrails: str = GUARDRAILS) -> str:
-    text = seed_config(org.ids).replace("  password_policy:\n", UNITS + "  password_policy:\n")
-    for name, path in (
-        ("production", "Environments/Production"),
-        ("development", "Environments/Development"),
-    ):
-        head = f'  {name}:\n    id: "{org.ids[name]}"\n'
-        text = text.replace(head, head + f"    unit: {path}\n")
-    return text + guardrails
+    return organization_config(org.ids, guardrails)
 
 
 def shape(organizations: Any) -> dict[str, Any]:

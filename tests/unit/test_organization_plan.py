@@ -8,7 +8,7 @@ import json
 from dataclasses import replace
 
 import pytest
-from tests.builders import IDS, as_aws_has_it, rehashed, seed_config
+from tests.builders import IDS, as_aws_has_it, organization_config, rehashed, seed_config
 
 from rolegate.errors import ConfigError
 from rolegate.model import naming
@@ -54,16 +54,8 @@ guardrails:
 """
 
 
-def config_text(units: str = ORGANIZATION, guardrails: str = GUARDRAILS, placed: bool = True) -> str:
-    text = seed_config(IDS).replace("  password_policy:\n", units + "  password_policy:\n")
-    if placed:
-        for name, path in (
-            ("production", "Environments/Production"),
-            ("development", "Environments/Development"),
-        ):
-            head = f'  {name}:\n    id: "{IDS[name]}"\n'
-            text = text.replace(head, head + f"    unit: {path}\n")
-    return text + guardrails
+def config_text(units: str = ORGANIZATION, guardrails: str = GUARDRAILS) -> str:
+    return organization_config(IDS, guardrails, units)
 
 
 def new_organization() -> OrganizationState:

@@ -256,15 +256,34 @@ def identity_policy_problems(document: Any) -> list[str]:
     """What IAM would refuse in an identity (inline) policy document, in words; empty when it would take it.
     Checked offline: statements with Effect, one of Action/NotAction and one of Resource/NotResource, no
     Principal (that belongs in a trust policy), and a known Version."""
+    return _document_problems(document, "IAM", "an identity policy", _STATEMENT_KEYS, needs_resource=True)
+
+
+_CONTROL_KEYS = _STATEMENT_KEYS | {"Principal", "NotPrincipal"}
+
+
+def control_policy_problems(document: Any) -> list[str]:
+    """What Organizations would refuse in a service or resource control policy, in words; checked offline.
+    Each statement has an Effect and one of Action/NotAction (a resource control policy also a Principal)."""
+    return _document_problems(
+        document, "Organizations", "a control policy", _CONTROL_KEYS, needs_resource=False
+    )
+
+
+def _document_problems(
+    document: Any, service: str, kind: str, keys: frozenset[str], *, needs_resource: bool
+) -> list[str]:
     if not isinstance(document, Mapping):
         return ["a policy document is a mapping with Version and Statement"]
     problems: list[str] = []
     unknown = sorted(set(document) - {"Version", "Id", "Statement"})
     if unknown:
-        keys = plural_of("key") if len(unknown) > 1 else "key"
-        problems.append(f"unknown {keys} {', '.join(unknown)} (a document has Version, Id and Statement)")
+        keys_word = plural_of("key") if len(unknown) > 1 else "key"
+        problems.append(
+            f"unknown {keys_word} {', '.join(unknown)} (a document has Version, Id and Statement)"
+        )
     if document.get("Version", "2012-10-17") not in _VERSIONS:
-        problems.append(f"Version {document.get('Version')!r} is not one IAM knows (use 2012-10-17)")
+        problems.append(f"Version {document.get('Version')!r} is not one {service} knows (use 2012-10-17)")
     statements = document.get("Statement")
     if statements is None:
         return [*problems, "it has no Statement"]
@@ -276,14 +295,14 @@ def identity_policy_problems(document: Any) -> list[str]:
         if not isinstance(statement, Mapping):
             problems.append(f"{where} is not a mapping")
             continue
-        extra = sorted(set(statement) - _STATEMENT_KEYS)
+        extra = sorted(set(statement) - keys)
         if extra:
-            problems.append(f"{where}: {', '.join(extra)} has no place in an identity policy")
+            problems.append(f"{where}: {', '.join(extra)} has no place in {kind}")
         if statement.get("Effect") not in _EFFECTS:
             problems.append(f"{where}: Effect must be Allow or Deny")
         if ("Action" in statement) == ("NotAction" in statement):
             problems.append(f"{where}: needs exactly one of Action and NotAction")
-        if ("Resource" in statement) == ("NotResource" in statement):
+        if needs_resource and ("Resource" in statement) == ("NotResource" in statement):
             problems.append(f"{where}: needs exactly one of Resource and NotResource")
         for key in ("Action", "NotAction", "Resource", "NotResource"):
             values = statement.get(key, [])
@@ -292,38 +311,4 @@ def identity_policy_problems(document: Any) -> list[str]:
                 problems.append(f"{where}: {key} is a string or a list of strings")
         if "Condition" in statement and not isinstance(statement["Condition"], Mapping):
             problems.append(f"{where}: Condition is a mapping of operators")
-    return problems
-
-
-_CONTROL_KEYS = _STATEMENT_KEYS | {"Principal", "NotPrincipal"}
-
-
-def control_policy_problems(document: Any) -> list[str]:
-    """What Organizations would refuse in a service or resource control policy, in words; checked offline.
-    Each statement has an Effect and one of Action/NotAction (a resource control policy also a Principal)."""
-    if not isinstance(document, Mapping):
-        return ["a policy document is a mapping with Version and Statement"]
-    problems: list[str] = []
-    unknown = sorted(set(document) - {"Version", "Id", "Statement"})
-    if unknown:
-        problems.append(f"unknown key {', '.join(unknown)} (a document has Version, Id and Statement)")
-    if document.get("Version", "2012-10-17") not in _VERSIONS:
-        problems.append(
-            f"Version {document.get('Version')!r} is not one Organizations knows (use 2012-10-17)"
-        )
-    statements = document.get("Statement")
-    listed = iam_shapes.listed(statements) if statements is not None else []
-    if not listed:
-        problems.append("it has no Statement")
-    for i, statement in enumerate(listed, 1):
-        if not isinstance(statement, Mapping):
-            problems.append(f"statement {i} is not a mapping")
-            continue
-        extra = sorted(set(statement) - _CONTROL_KEYS)
-        if extra:
-            problems.append(f"statement {i}: {', '.join(extra)} has no place in a control policy")
-        if statement.get("Effect") not in _EFFECTS:
-            problems.append(f"statement {i}: Effect must be Allow or Deny")
-        if ("Action" in statement) == ("NotAction" in statement):
-            problems.append(f"statement {i}: needs exactly one of Action and NotAction")
     return problems

@@ -357,3 +357,22 @@ def test_a_lockdown_by_control_policy_is_shown_and_never_undone_by_apply() -> No
     assert plan.locked["production"] == [
         "locked by rolegate-lockdown-444444444444-scp (rolegate restore production)"
     ]
+
+
+def test_a_dropped_tree_of_units_goes_children_first() -> None:
+    text = config_text()
+    bare = config_text(units="").replace("    unit: Environments/Production\n", "")
+    bare = bare.replace("    unit: Environments/Development\n", "").replace(
+        "  deny-leave-organization: {attach: [Environments]}\n", ""
+    )
+    organization = as_applied(text)
+    for account_id in IDS.values():
+        organization.parents[account_id] = ROOT  # moved out by hand already
+    plan = planned(bare, organization)
+    gone = [c.name for c in plan.ordered() if c.kind == "unit"]
+    assert gone[-1] == "Environments" and set(gone) == {
+        "Environments",
+        "Environments/Development",
+        "Environments/Production",
+    }
+    assert plan.conflicts == []

@@ -97,6 +97,13 @@ def _control_locks(ctx: OrgContext, plan: Plan) -> None:
                 plan.locked[name].append(line)
 
 
+def _deepest_first(plan: Plan) -> None:
+    """Units deleted children before parents: Organizations refuses to delete a unit that holds one."""
+    gone = [c for c in plan.changes if c.account == ACCOUNT and c.kind == unit.NAME and c.action == "delete"]
+    ordered = iter(sorted(gone, key=lambda c: -c.name.count("/")))
+    plan.changes = [next(ordered) if c in gone else c for c in plan.changes]
+
+
 def _undeletable(ctx: OrgContext, plan: Plan) -> None:
     """A unit rolegate would delete that still holds something after the plan: a conflict, not a delete
     Organizations would refuse half-way through apply."""
@@ -165,6 +172,7 @@ def plan_organization(
         reconcile(ctx, kind, plan)
     _placements(ctx, plan)
     _undeletable(ctx, plan)
+    _deepest_first(plan)
     _control_locks(ctx, plan)
     unmanaged = {k.plural: sorted(found) for k in KINDS if (found := k.unmanaged(ctx))}
     if unmanaged:

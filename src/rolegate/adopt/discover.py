@@ -98,6 +98,14 @@ def read_source(
         for info in infos
     ]
     snapshot = collect(plans, sessions.iam, on_done=on_read)
+    if from_org:  # units, places and control policies: imported when Organizations lets them be read
+        from rolegate.errors import RolegateError
+        from rolegate.state.organization import read_organization
+
+        try:
+            snapshot.organization = read_organization(sessions.organizations())
+        except RolegateError:
+            snapshot.organization = None
     if not from_org:
         infos = _named_by_alias(infos, snapshot.accounts)
         snapshot.accounts = {

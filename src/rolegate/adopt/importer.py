@@ -23,14 +23,17 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from rolegate.model import marks, names, naming, policydoc
+from rolegate.model.guardrails import Facts
 from rolegate.model.iam_shapes import listed, statement_list
 from rolegate.plan.adoption import hub_trust_mfa, policy_holders
 from rolegate.plan.kinds import attachments, password_policy
+from rolegate.plan.kinds import control_policy as kind_control_policy
 from rolegate.plan.kinds import inline as inline_policies
 from rolegate.plan.kinds import role as kind_role
+from rolegate.plan.kinds import unit as kind_unit
 from rolegate.plan.kinds import user as kind_user
 from rolegate.plan.kinds.role import ImportedRole
-from rolegate.state.snapshot import AccountState, Group, Role, Snapshot
+from rolegate.state.snapshot import AccountState, Group, OrganizationState, Role, Snapshot
 
 _UNREADABLE = (
     "inline policy {} holds a document rolegate.yaml cannot (see rolegate validate): declare it by hand, "
@@ -291,10 +294,19 @@ class _Importer:
         organization.yaml_add_eol_comment(
             "take over the hand-made resources named below (shown as `= adopt` in the plan)", "adopt"
         )
+        found = self.src.snapshot.organization
+        if found is not None:
+            tree, skipped = kind_unit.imported_tree(found)
+            if tree:
+                organization["units"] = _tree(tree)
+            self.notes += [
+                f"unit {path} (and what is in it): its name is not one rolegate writes" for path in skipped
+            ]
         if hub is not None and hub.password_policy:
             organization["password_policy"] = _password_policy(hub.password_policy)
         doc["organization"] = organization
 
+        places = kind_unit.imported_places(found, self.by_id) if found is not None else {}
         accounts = CommentedMap()
         for info in self.src.accounts:
             entry = CommentedMap()
@@ -306,6 +318,8 @@ class _Importer:
             state = self.state(info.name)
             if state is not None and state.alias:
                 entry["alias"] = state.alias
+            if info.name in places:
+                entry["unit"] = places[info.name]
             accounts[info.name] = entry
         doc["accounts"] = accounts
 
@@ -317,6 +331,8 @@ class _Importer:
 
         if hub is not None:
             self._hub_principals(doc, hub)
+        if found is not None:
+            self._guardrails(doc, found)
         self._spoke_principals()
         self._attach_notes(doc)
         return doc
@@ -349,6 +365,21 @@ class _Importer:
                     "the hub's credential report could not be read: `console:` and `mfa:` of users come "
                     "from rolegate's tags only; check who signs in to the console before applying"
                 )
+
+    def _guardrails(self, doc: CommentedMap, found: OrganizationState) -> None:
+        """The organization's own control policies; AWS's and a lockdown's are left out unsaid."""
+        src = self.src
+        facts = Facts(src.org_name, src.bootstrap_role, (src.region,), found.id)
+        guardrails = CommentedMap()
+        for name, policy in sorted(found.policies.items()):
+            entry = kind_control_policy.imported(policy, found, facts, self.by_id)
+            if isinstance(entry, str):
+                if not (policy.aws_managed or kind_control_policy.is_lockdown(policy)):
+                    self.notes.append(f"control policy {name}: left unmanaged, {entry}")
+                continue
+            guardrails[name] = _entry(entry)
+        if guardrails:
+            doc["guardrails"] = guardrails
 
     def _spoke_principals(self) -> None:
         for account in self.order:
@@ -395,6 +426,15 @@ def _display_name_worth_writing(info: AccountInfo) -> bool:
     if not display or display == naming.display_name(info.name):
         return False
     return names.DISPLAY_NAME_RE.match(display) is not None
+
+
+def _tree(tree: dict[str, Any]) -> CommentedMap:
+    out = CommentedMap()
+    for name, children in tree.items():
+        out[name] = _tree(children) if children else CommentedMap()
+        if not children:
+            out[name].fa.set_flow_style()
+    return out
 
 
 def _flow(items: list[str]) -> CommentedSeq:
@@ -451,6 +491,7 @@ def import_config(source: Source) -> Imported:
         "roles": len(doc.get("roles", {})),
         "groups": len(doc.get("groups", {})),
         "users": len(doc.get("users", {})),
+        **({"guardrails": len(doc["guardrails"])} if "guardrails" in doc else {}),
     }
     notes = importer.notes + [
         f"{section}.{name}: {t}" for (section, name), texts in importer.entry_notes.items() for t in texts

@@ -10,12 +10,15 @@ rolegate detaches its own policies only from targets it knows (the root, units a
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rolegate.model import iam_shapes, marks, naming, policydoc
-from rolegate.model.guardrails import MAX_SCP_BYTES
+from rolegate.model.guardrails import BUILT_IN, MAX_SCP_BYTES, Facts
+from rolegate.model.names import CONTROL_POLICY
 from rolegate.model.organization import FILE_WORDS, Target, content_size
 from rolegate.plan import ownership
 from rolegate.plan.changes import Call
@@ -210,3 +213,54 @@ def terraform(want: DesiredControlPolicy, document: str, org: str) -> dict[str, 
         "content": document,
         "tags": {naming.OWNER_TAG: org},
     }
+
+
+def imported(
+    policy: ControlPolicy, state: OrganizationState, facts: Facts, names_by_id: dict[str, str]
+) -> dict[str, Any] | str:
+    """A policy of the organization as `guardrails.<name>` writes it, or why it is left out. One with a
+    built-in's name and its document (for this organization) is just switched on by name; any other keeps
+    its document, the file's account ids in it written as `${account:NAME}`."""
+    if policy.aws_managed or is_lockdown(policy):
+        return "AWS's own" if policy.aws_managed else "a lockdown's (rolegate restore takes it away)"
+    if not CONTROL_POLICY.ok(policy.name):
+        return "its name is not one rolegate writes (IAM's characters, up to 128)"
+    paths = {state.root_id: "root"} | {u.id: p for p, u in state.units.items()}
+    attach = [paths.get(t) or names_by_id.get(t) for t in policy.targets]
+    if None in attach or not attach:
+        return (
+            "it is attached nowhere, or to something not in this file"
+            if not attach
+            else ("it is attached to a target outside this file's root, units and accounts")
+        )
+    built_in = BUILT_IN.get(policy.name)
+    if built_in is not None:
+        regions = _requested_regions(policy.document) or facts.regions
+        rendered = built_in.document(replace(facts, regions=regions))
+        if not policydoc.equivalent(rendered, policy.document):
+            return (
+                "it has the name of one of rolegate's guardrails but another document: rename it to import it"
+            )
+        entry: dict[str, Any] = {"attach": attach}
+        if policy.name == "region-allow-list":
+            entry["regions"] = list(regions)
+        return entry
+    text = json.dumps(policy.document)
+    for account_id, name in names_by_id.items():
+        text = re.sub(rf"(?<![0-9]){account_id}(?![0-9])", f"${{account:{name}}}", text)
+    description = policy.description.removesuffix(DESCRIPTION).strip()
+    return {
+        "type": FILE_WORDS.get(policy.type, "service_control"),
+        **({"description": description} if description else {}),
+        "attach": attach,
+        "document": json.loads(text),
+    }
+
+
+def _requested_regions(document: dict[str, Any]) -> tuple[str, ...]:
+    """The regions a region allow-list names (its aws:RequestedRegion condition), in its order."""
+    for statement in iam_shapes.statement_list(document):
+        for operator in (statement.get("Condition") or {}).values():
+            if isinstance(operator, dict) and "aws:RequestedRegion" in operator:
+                return tuple(iam_shapes.listed(operator["aws:RequestedRegion"]))
+    return ()

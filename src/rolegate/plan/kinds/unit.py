@@ -157,3 +157,33 @@ def cloudformation(want: DesiredUnit, parent: Any, org: str) -> dict[str, Any]:
 def terraform(want: DesiredUnit, parent: str, org: str) -> dict[str, Any]:
     """aws_organizations_organizational_unit's arguments (`parent`: an id or an interpolation)."""
     return {"name": want.name, "parent_id": parent, "tags": {naming.OWNER_TAG: org}}
+
+
+def imported_tree(state: OrganizationState) -> tuple[dict[str, Any], list[str]]:
+    """The units as `organization.units:` writes them (parents first), and the paths left out: a unit read
+    under its id (a name rolegate would not write), with everything below it."""
+    tree: dict[str, Any] = {}
+    skipped: list[str] = []
+    for path in state.units:
+        parts = path.split("/")
+        if not all(UNIT.ok(p) for p in parts):
+            if not any(path.startswith(s + "/") for s in skipped):
+                skipped.append(path)
+            continue
+        node = tree
+        for part in parts:
+            node = node.setdefault(part, {})
+    return tree, skipped
+
+
+def imported_places(state: OrganizationState, names_by_id: dict[str, str]) -> dict[str, str]:
+    """Each account of the file that is in a unit (not the root), as `accounts.<name>.unit` writes it."""
+    out = {}
+    for account_id, name in names_by_id.items():
+        parent = state.parents.get(account_id)
+        if parent is None or parent == state.root_id:
+            continue
+        path = state.path_of(parent)
+        if all(UNIT.ok(p) for p in path.split("/")):
+            out[name] = path
+    return out

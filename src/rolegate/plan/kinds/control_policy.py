@@ -249,6 +249,8 @@ def imported(
     for account_id, name in names_by_id.items():
         text = re.sub(rf"(?<![0-9]){account_id}(?![0-9])", f"${{account:{name}}}", text)
     description = policy.description.removesuffix(DESCRIPTION).strip()
+    if not description.isprintable():  # a control or bidi character: rolegate.yaml refuses those
+        description = ""
     return {
         "type": FILE_WORDS.get(policy.type, "service_control"),
         **({"description": description} if description else {}),

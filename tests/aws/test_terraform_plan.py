@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.builders import example_config, seed_config
+from tests.builders import example_config, organization_config, seed_config
 from tests.helpers import Org, rolegate
 
 pytestmark = [pytest.mark.aws, pytest.mark.slow]
@@ -260,3 +260,32 @@ def test_what_terraform_applies_from_the_export_is_what_rolegate_plan_wants(
         if {call["operation"] for call in c["calls"]} != {"CreateLoginProfile"}
     ] == []
     assert {c["name"] for c in plan["changes"]} <= {"cobus"}
+
+
+ORGANIZATION_GUARDRAILS = """\
+guardrails:
+  protect-rolegate: {attach: [root]}
+  deny-leave-organization: {attach: [Environments]}
+  region-allow-list: {attach: [Environments/Production], regions: [us-west-2, eu-west-1]}
+"""
+
+
+def test_terraform_adopts_the_units_and_guardrails_rolegate_applied_and_changes_nothing(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 20: the seed with Environments/{Development,Production} units and three built-in guardrails,
+    applied by rolegate on moto; the export's organization.tf.json (units, policies, attachments, through
+    the hub's provider) imports every one of them, and Terraform proposes no change."""
+    config = apply_with_rolegate(org, capsys, organization_config(org.ids, ORGANIZATION_GUARDRAILS))
+
+    tf = assert_adopted_without_change(org, capsys, config)
+
+    kinds = {address.split(".")[0] for address in declared(tf.directory)}
+    assert {
+        "aws_organizations_organizational_unit",
+        "aws_organizations_policy",
+        "aws_organizations_policy_attachment",
+    } <= kinds
+    body = json.loads((tf.directory / "organization.tf.json").read_text())
+    assert len(body["resource"]["aws_organizations_organizational_unit"]) == 3
+    assert len(body["resource"]["aws_organizations_policy_attachment"]) == 3

@@ -25,8 +25,18 @@ from typing import Any
 
 from rolegate.model import naming
 from rolegate.plan.compile import Desired, DesiredAccount
-from rolegate.plan.kinds import alias, group, inline, password_policy, policy, role, user
-from rolegate.state.snapshot import AccountState, Snapshot, owns_path, owns_tagged
+from rolegate.plan.kinds import (
+    alias,
+    control_policy,
+    group,
+    inline,
+    password_policy,
+    policy,
+    role,
+    unit,
+    user,
+)
+from rolegate.state.snapshot import AccountState, OrganizationState, Snapshot, owns_path, owns_tagged
 
 REQUIRED_VERSION = ">= 1.5.0"  # import blocks
 PROVIDER_SOURCE = "hashicorp/aws"
@@ -241,4 +251,97 @@ def terraform_files(desired: Desired, snapshot: Snapshot | None, region: str) ->
         body = _Account(desired, acct, state, out).build()
         if body:
             out.files[f"{identifier(name)}.tf.json"] = body
+    if desired.organization.policies or desired.organization.units:
+        out.files[ORGANIZATION_FILE] = organization_body(
+            desired, snapshot.organization if snapshot else None, out
+        )
     return out
+
+
+# -- the organization: units, guardrails and their attachments (issue 20) ----------------------------------
+
+ORGANIZATION_FILE = "organization.tf.json"
+_ORG_DATA = "data.aws_organizations_organization.this"
+_UNIT = "aws_organizations_organizational_unit"
+_POLICY = "aws_organizations_policy"
+_ATTACHMENT = "aws_organizations_policy_attachment"
+_NOT_EXPORTED = (
+    "Placements (accounts.NAME.unit) and policy types stay rolegate's: Terraform moves an account only as an "
+    "aws_organizations_account it owns, and enables policy types only as the aws_organizations_organization "
+    "it owns. Run `rolegate apply` (or enable them in the console) first."
+)
+
+
+def organization_body(desired: Desired, state: OrganizationState | None, out: Export) -> dict[str, Any]:
+    """The management account's organization resources, through the hub's provider; an import block for
+    each that exists and is rolegate's (by its owner tag), so a first plan adopts them unchanged."""
+    wanted = desired.organization
+    provider = f"aws.{identifier(desired.hub)}"
+    resources: dict[str, dict[str, Any]] = {}
+    imports: list[dict[str, str]] = []
+
+    def adopt(address: str, import_id: str | None) -> None:
+        if import_id is not None:
+            imports.append({"to": address, "id": import_id, "provider": provider})
+
+    units = resources.setdefault(_UNIT, {}) if wanted.units else {}
+    for path, want in wanted.units.items():
+        name = identifier("unit", path)
+        parent = (
+            f"${{{_ORG_DATA}.roots[0].id}}"
+            if want.parent == "root"
+            else (f"${{{_UNIT}.{identifier('unit', want.parent)}.id}}")
+        )
+        units[name] = {**unit.terraform(want, parent, desired.org), "provider": provider}
+        have = state.units.get(path) if state else None
+        adopt(f"{_UNIT}.{name}", have.id if have and unit.owned(have, desired.org) else None)
+    for policy_name, guardrail in wanted.policies.items():
+        name = identifier("guardrail", policy_name)
+        document = _document(guardrail.document).replace(f"$${{{'organization:id'}}}", f"${{{_ORG_DATA}.id}}")
+        resources.setdefault(_POLICY, {})[name] = {
+            **control_policy.terraform(guardrail, document, desired.org),
+            "provider": provider,
+        }
+        policy_had = state.policies.get(policy_name) if state else None
+        ours = (
+            policy_had is not None
+            and not policy_had.aws_managed
+            and policy_had.tags.get(naming.OWNER_TAG) == desired.org
+        )
+        adopt(f"{_POLICY}.{name}", policy_had.id if ours and policy_had else None)
+        for target in guardrail.targets:
+            if target.kind == "root":
+                target_id = f"${{{_ORG_DATA}.roots[0].id}}"
+            elif target.kind == "unit":
+                target_id = f"${{{_UNIT}.{identifier('unit', target.name)}.id}}"
+            else:
+                target_id = target.account_id
+            attachment = identifier("guardrail", policy_name, target.kind, target.name)
+            resources.setdefault(_ATTACHMENT, {})[attachment] = {
+                "policy_id": f"${{{_POLICY}.{name}.id}}",
+                "target_id": target_id,
+                "provider": provider,
+            }
+            known = _known_target(state, target.kind, target.name, target.account_id) if state else None
+            attached = ours and policy_had is not None and known is not None and known in policy_had.targets
+            adopt(
+                f"{_ATTACHMENT}.{attachment}", f"{known}:{policy_had.id}" if attached and policy_had else None
+            )
+    body: dict[str, Any] = {
+        "//": _NOT_EXPORTED,
+        "data": {"aws_organizations_organization": {"this": {"provider": provider}}},
+        "resource": resources,
+    }
+    if imports:
+        body["import"] = imports
+        out.imports += len(imports)
+    return body
+
+
+def _known_target(state: OrganizationState, kind: str, name: str, account_id: str) -> str | None:
+    if kind == "root":
+        return state.root_id
+    if kind == "unit":
+        have = state.units.get(name)
+        return have.id if have else None
+    return account_id

@@ -20,7 +20,7 @@ from typing import Any
 from rolegate.errors import RolegateError
 from rolegate.model import naming
 from rolegate.plan.compile import Desired, DesiredAccount, DesiredRole
-from rolegate.plan.kinds import group, policy, role, user
+from rolegate.plan.kinds import control_policy, group, policy, role, unit, user
 
 TEMPLATE_VERSION = "2010-09-09"
 HUB_PARAMETER = "HubAccountId"
@@ -173,6 +173,60 @@ def dumps(template: dict[str, Any]) -> str:
     return json.dumps(template, indent=2) + "\n"
 
 
+ORGANIZATION_FILE = "organization.template.json"
+
+
+def organization_template(desired: Desired) -> dict[str, Any]:
+    """The file's units and guardrails, for a stack in the management account: its own template, since
+    AWS::Organizations resources are made only there, and a stack that owns the organization's policies is
+    a decision apart from the hub's IAM. The root's id is a parameter (CloudFormation has no resource for
+    it); `${organization:id}` in a built-in is the OrganizationId parameter. Placements and policy types
+    stay rolegate's: AWS::Organizations::Account would make the stack own the accounts."""
+    wanted = desired.organization
+    unit_ids = _unique({p: logical_id("Unit", p) for p in wanted.units}, "unit")
+    policy_ids = _unique({n: logical_id("Guardrail", n) for n in wanted.policies}, "guardrail")
+    resources: dict[str, Any] = {}
+
+    def ref(kind: str, name: str, account_id: str = "") -> Any:
+        if kind == "root":
+            return {"Ref": "RootId"}
+        return {"Ref": unit_ids[name]} if kind == "unit" else account_id
+
+    for path, want in wanted.units.items():
+        parent = (
+            ref("root", "root") if want.parent == "root" else {"Fn::GetAtt": [unit_ids[want.parent], "Id"]}
+        )
+        resources[unit_ids[path]] = {
+            "Type": "AWS::Organizations::OrganizationalUnit",
+            "Properties": unit.cloudformation(want, parent, desired.org),
+        }
+    for name, guardrail in wanted.policies.items():
+        targets = [
+            {"Fn::GetAtt": [unit_ids[t.name], "Id"]}
+            if t.kind == "unit"
+            else ref(t.kind, t.name, t.account_id)
+            for t in guardrail.targets
+        ]
+        properties = control_policy.cloudformation(guardrail, targets, desired.org)
+        properties["Content"] = _parameterised(
+            properties["Content"], "${organization:id}", {"Ref": "OrganizationId"}
+        )
+        resources[policy_ids[name]] = {"Type": "AWS::Organizations::Policy", "Properties": properties}
+    return {
+        "AWSTemplateFormatVersion": TEMPLATE_VERSION,
+        "Description": f"rolegate {desired.org}: the organization's units and guardrails. Generated from "
+        "rolegate.yaml; edit that, not this.",
+        "Parameters": {
+            "RootId": {"Type": "String", "Description": "The organization's root (r-…)"},
+            "OrganizationId": {"Type": "String", "Description": "The organization's id (o-…)"},
+        },
+        "Resources": resources,
+    }
+
+
 def templates(desired: Desired) -> dict[str, str]:
     """File name -> text, as `rolegate export cloudformation` writes them."""
-    return {SPOKE_FILE: dumps(spoke_template(desired)), HUB_FILE: dumps(hub_template(desired))}
+    out = {SPOKE_FILE: dumps(spoke_template(desired)), HUB_FILE: dumps(hub_template(desired))}
+    if desired.organization.units or desired.organization.policies:
+        out[ORGANIZATION_FILE] = dumps(organization_template(desired))
+    return out

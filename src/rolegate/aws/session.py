@@ -260,6 +260,10 @@ class AwsSessions:
     def iam(self, account_id: str) -> Any:
         return self.client("iam", account_id)
 
+    def client_as(self, service: str, account_id: str, credentials: dict[str, str]) -> Any:
+        """A client with credentials got elsewhere (a root task session): not cached, never reused."""
+        return self._new_client(service, account_id, credentials)
+
     def organizations(self) -> Any:
         return self.client("organizations", self.operator_account())
 

@@ -66,6 +66,7 @@ COMMANDS = {
     "drift": "adopt:drift",
     "export": "export:export",
     "guardrails": "guardrails:guardrails",
+    "root": "root:root",
 }
 
 

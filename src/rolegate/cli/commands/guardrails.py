@@ -1,5 +1,5 @@
 """`rolegate guardrails list|show`: the service and resource control policies rolegate ships, written for this
-organization, to review and attach by hand until rolegate.yaml declares them (issue 20)."""
+organization, to review before switching them on by name in rolegate.yaml's `guardrails:` (issue 20)."""
 
 from __future__ import annotations
 

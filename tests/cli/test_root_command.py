@@ -27,7 +27,7 @@ def test_an_unknown_account_is_refused_with_the_member_accounts(
     config = str(org.write_config(seed_config(org.ids)))
     done = rolegate(capsys, "-c", config, "root", "delete-credentials", "prod", "--yes")
     assert done.code == 1
-    assert "no account 'prod' in rolegate.yaml" in done.err and "production" in done.err
+    assert "no account 'prod' in demo's rolegate.yaml" in done.err and "production" in done.err
 
 
 def test_an_endpoint_without_assume_root_is_said_plainly(

@@ -8,6 +8,8 @@ from typing import TypeAlias
 
 from rolegate.cli.env import Environment
 from rolegate.cli.render import diagnostics
+from rolegate.errors import RolegateError
+from rolegate.model.config import Config
 from rolegate.model.load import Loaded, load
 
 # A JSON value, said once, for what the commands read and build as JSON. Read-only views (Mapping,
@@ -28,3 +30,20 @@ def load_config(env: Environment, *, quiet: bool = False) -> Loaded:
 
 def print_json(env: Environment, data: JSONDocument) -> None:
     env.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def member_account(config: Config, wanted: str, hub_refusal: RolegateError) -> tuple[str, str]:
+    """An account of the file other than the hub, by logical name or id -> (name, id). The hub is refused
+    with `hub_refusal` (each command says why it cannot act there); an account without an id, or none of
+    that name, with what to do."""
+    for name, account in config.accounts.items():
+        if wanted in (name, account.id):
+            if account.id is None:
+                raise RolegateError(f"account {name} has no id yet", "`rolegate accounts create` first")
+            if name == config.organization.hub:
+                raise hub_refusal
+            return name, account.id
+    known = ", ".join(n for n in config.accounts if n != config.organization.hub)
+    raise RolegateError(
+        f"no account {wanted!r} in {config.organization.name}'s rolegate.yaml", f"known: {known}"
+    )

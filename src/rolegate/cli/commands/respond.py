@@ -12,7 +12,7 @@ import click
 from rich.markup import escape
 
 from rolegate.aws.session import AwsSessions
-from rolegate.cli.common import load_config
+from rolegate.cli.common import load_config, member_account
 from rolegate.cli.completion import complete_account, complete_user
 from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
@@ -54,20 +54,12 @@ def _aws_now(env: Env, sessions: AwsSessions, here: dt.datetime | None = None) -
 
 def _account(config: Config, wanted: str) -> tuple[str, str]:
     """A logical name or an id -> (name, id); the hub is refused (lock people out of it with --user)."""
-    for name, acct in config.accounts.items():
-        if wanted in (name, acct.id):
-            if acct.id is None:
-                raise RolegateError(f"account {name} has no id yet", "`rolegate accounts create` first")
-            if name == config.organization.hub:
-                raise RolegateError(
-                    f"{name} is the hub: locking it down would lock everyone out, rolegate included",
-                    "lock people out of it one by one: `rolegate lockdown --user NAME`",
-                )
-            return name, acct.id
-    known = ", ".join(n for n in config.accounts if n != config.organization.hub)
-    raise RolegateError(
-        f"no account {wanted!r} in {config.organization.name}'s rolegate.yaml", f"known: {known}"
+    hub = config.organization.hub
+    refusal = RolegateError(
+        f"{hub} is the hub: locking it down would lock everyone out, rolegate included",
+        "lock people out of it one by one: `rolegate lockdown --user NAME`",
     )
+    return member_account(config, wanted, refusal)
 
 
 def _detail(line: str) -> str:

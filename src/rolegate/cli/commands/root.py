@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from rolegate.cli.common import load_config, print_json
+from rolegate.cli.common import load_config, member_account, print_json
 from rolegate.cli.completion import complete_account
 from rolegate.cli.env import Env, Gate
 from rolegate.cli.options import global_options
@@ -32,18 +32,12 @@ def root() -> None:
 def _member(config: Config, wanted: str) -> tuple[str, str]:
     """A member account of the file by name or id; the management account is refused (AssumeRoot reaches
     member accounts only)."""
-    for name, account in config.accounts.items():
-        if wanted in (name, account.id):
-            if account.id is None:
-                raise RolegateError(f"account {name} has no id yet", "`rolegate accounts create` first")
-            if name == config.organization.hub:
-                raise RolegateError(
-                    f"{name} is the management account: sts:AssumeRoot reaches member accounts only",
-                    "sign in as its root user to manage its own root credentials",
-                )
-            return name, account.id
-    members = ", ".join(n for n in config.accounts if n != config.organization.hub)
-    raise RolegateError(f"no account {wanted!r} in rolegate.yaml", f"member accounts: {members}")
+    hub = config.organization.hub
+    refusal = RolegateError(
+        f"{hub} is the management account: sts:AssumeRoot reaches member accounts only",
+        "sign in as its root user to manage its own root credentials",
+    )
+    return member_account(config, wanted, refusal)
 
 
 @root.command("delete-credentials")
